@@ -1,0 +1,110 @@
+// Registers this node and keeps it alive: a Lease renewed every 2 s (what the
+// node lifecycle controller watches) and a Ready condition the agent restores
+// whenever it finds it lost (after a pause, a restart, or the controller's verdict).
+import os from 'node:os';
+import { isConflict, isNotFound, type ApiClient } from '../../client/client.js';
+import type { Informer } from '../../client/informer.js';
+import { types } from '../../api/resources.js';
+import { microTimestamp, timestamp, type Lease, type Node, type NodeCondition } from '../../api/types.js';
+
+export interface NodeIdentity {
+  name: string;
+  ip: string;
+  podCIDR: string;
+  proxyMode: string;
+}
+
+export const leaseRenewMs = 2000;
+const statusHeartbeatMs = 10_000;
+
+function readyCondition(): NodeCondition {
+  const now = timestamp();
+  return { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now };
+}
+
+function nodeStatus(id: NodeIdentity): Node['status'] {
+  const cpus = String(os.cpus().length);
+  const memKi = `${Math.floor(os.totalmem() / 1024)}Ki`;
+  const resources = { cpu: cpus, memory: memKi, pods: '110', 'ephemeral-storage': '10Gi' };
+  return {
+    addresses: [
+      { type: 'InternalIP', address: id.ip },
+      { type: 'Hostname', address: id.name },
+    ],
+    capacity: resources,
+    allocatable: resources,
+    conditions: [readyCondition()],
+    nodeInfo: {
+      machineID: id.name,
+      systemUUID: id.name,
+      bootID: '',
+      kernelVersion: os.release(),
+      osImage: 'svclab',
+      containerRuntimeVersion: 'svclab://0.1.0',
+      kubeletVersion: 'v1.32.0-svclab',
+      kubeProxyVersion: `v1.32.0-svclab (${id.proxyMode})`,
+      operatingSystem: 'linux',
+      architecture: 'amd64',
+    },
+  };
+}
+
+export async function registerNode(client: ApiClient, id: NodeIdentity): Promise<void> {
+  const labels = {
+    'kubernetes.io/hostname': id.name,
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'beta.kubernetes.io/arch': 'amd64',
+  };
+  try {
+    await client.create(types.nodes, { metadata: { name: id.name, labels }, spec: { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR] } });
+  } catch (e) {
+    if (!isConflict(e)) throw e;
+  }
+  await client.patch(types.nodes, id.name, { status: nodeStatus(id) }, undefined, 'status');
+}
+
+async function renewLease(client: ApiClient, name: string): Promise<void> {
+  const lease: Lease = {
+    metadata: { name, namespace: 'kube-node-lease' },
+    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: microTimestamp() },
+  };
+  try {
+    await client.patch(types.leases, name, { spec: lease.spec }, 'kube-node-lease');
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    await client.create(types.leases, lease);
+  }
+}
+
+/** Starts the heartbeats; returns a stop function. */
+export function keepNodeAlive(client: ApiClient, id: NodeIdentity, nodes: Informer<Node>): () => void {
+  let lastHeartbeat = 0;
+  const beat = async (): Promise<void> => {
+    await renewLease(client, id.name);
+    const me = nodes.get(id.name);
+    if (!me) return registerNode(client, id); // deleted behind our back: register again
+    const ready = me.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status !== 'True' || Date.now() - lastHeartbeat > statusHeartbeatMs) {
+      await client.patch(types.nodes, id.name, { status: { conditions: [ready?.status === 'True' ? { ...ready, lastHeartbeatTime: timestamp() } : readyCondition()] } }, undefined, 'status');
+      lastHeartbeat = Date.now();
+    }
+  };
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    beat()
+      .catch((e) => console.error(`agent: heartbeat failed: ${(e as Error).message}`))
+      .finally(() => (running = false));
+  }, leaseRenewMs);
+  // React at once when the controller marks us NotReady while we are alive.
+  nodes.on({
+    update: (n) => {
+      if (n.metadata.name === id.name && n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') void beat().catch(() => undefined);
+    },
+  });
+  void beat().catch(() => undefined);
+  return () => clearInterval(timer);
+}

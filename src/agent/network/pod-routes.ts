@@ -1,0 +1,39 @@
+// host-gw routing: a route to every other node's pod CIDR via that node's IP,
+// kept in sync with the Node objects (what flannel's host-gw backend does).
+import { execa } from 'execa';
+import type { Informer } from '../../client/informer.js';
+import type { Node } from '../../api/types.js';
+
+export async function currentRoutes(): Promise<Map<string, string>> {
+  const r = await execa('ip', ['-j', 'route', 'show', 'proto', 'static'], { reject: false });
+  const out = new Map<string, string>();
+  for (const route of JSON.parse(r.stdout || '[]') as { dst: string; gateway?: string }[]) {
+    if (route.gateway) out.set(route.dst, route.gateway);
+  }
+  return out;
+}
+
+export function startPodRoutes(nodes: Informer<Node>, self: string): void {
+  let pending: NodeJS.Timeout | undefined;
+  const sync = async (): Promise<void> => {
+    const want = new Map<string, string>();
+    for (const n of nodes.list()) {
+      if (n.metadata.name === self) continue;
+      const cidr = n.spec?.podCIDR;
+      const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      if (cidr && ip) want.set(cidr, ip);
+    }
+    const have = await currentRoutes();
+    const lines: string[] = [];
+    for (const [cidr, via] of want) if (have.get(cidr) !== via) lines.push(`route replace ${cidr} via ${via} proto static`);
+    for (const cidr of have.keys()) if (!want.has(cidr)) lines.push(`route del ${cidr} proto static`);
+    if (lines.length === 0) return;
+    const r = await execa('ip', ['-batch', '-'], { input: lines.join('\n') + '\n', reject: false });
+    if (r.exitCode !== 0) console.error(`agent: pod routes: ${r.stderr.trim()}`);
+  };
+  const schedule = (): void => {
+    clearTimeout(pending);
+    pending = setTimeout(() => void sync(), 50);
+  };
+  nodes.on({ add: schedule, update: schedule, delete: schedule });
+}

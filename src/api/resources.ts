@@ -1,0 +1,58 @@
+// The resource types the lab serves: one table drives routing, discovery and the store.
+
+export interface ResourceType {
+  group: string; // '' = core
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  subresources?: string[];
+  verbs?: string[];
+}
+
+const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const resourceTypes: ResourceType[] = [
+  { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', singular: 'namespace', namespaced: false, shortNames: ['ns'], subresources: ['status'], verbs: allVerbs.filter((v) => v !== 'deletecollection') },
+  { group: '', version: 'v1', kind: 'Node', plural: 'nodes', singular: 'node', namespaced: false, shortNames: ['no'], subresources: ['status'] },
+  { group: '', version: 'v1', kind: 'Event', plural: 'events', singular: 'event', namespaced: true, shortNames: ['ev'] },
+  { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', singular: 'lease', namespaced: true },
+];
+
+export function apiVersionOf(t: ResourceType): string {
+  return t.group ? `${t.group}/${t.version}` : t.version;
+}
+
+/** Stable key for a resource type inside the store: "core/pods", "apps/deployments". */
+export function typeKey(t: ResourceType): string {
+  return `${t.group || 'core'}/${t.plural}`;
+}
+
+export function findType(group: string, version: string, plural: string): ResourceType | undefined {
+  return resourceTypes.find((t) => t.group === group && t.version === version && t.plural === plural);
+}
+
+export function findKind(apiVersion: string, kind: string): ResourceType | undefined {
+  return resourceTypes.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
+}
+
+export function typeByKey(key: string): ResourceType | undefined {
+  return resourceTypes.find((t) => typeKey(t) === key);
+}
+
+function mustFind(group: string, plural: string): ResourceType {
+  const t = resourceTypes.find((r) => r.group === group && r.plural === plural);
+  if (!t) throw new Error(`unknown resource ${group}/${plural}`);
+  return t;
+}
+
+/** Resource types by name, for clients. */
+export const types = {
+  namespaces: mustFind('', 'namespaces'),
+  nodes: mustFind('', 'nodes'),
+  events: mustFind('', 'events'),
+  leases: mustFind('coordination.k8s.io', 'leases'),
+};

@@ -1,0 +1,56 @@
+// Field errors in the shape and wording of k8s.io/apimachinery's field.Error,
+// so 422 messages read exactly like a real API server's.
+import type { StatusCause } from '../errors.js';
+
+export type FieldError = StatusCause & { field: string };
+
+/** Go's %v/%q rendering of a value inside "Invalid value: X". */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export const fieldErrors = {
+  invalid(field: string, value: unknown, detail: string): FieldError {
+    return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${formatValue(value)}: ${detail}` };
+  },
+  required(field: string, detail = ''): FieldError {
+    return { reason: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' };
+  },
+  duplicate(field: string, value: unknown): FieldError {
+    return { reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${formatValue(value)}` };
+  },
+  notSupported(field: string, value: unknown, supported: string[]): FieldError {
+    const list = supported.map((s) => JSON.stringify(s)).join(', ');
+    return { reason: 'FieldValueNotSupported', field, message: `Unsupported value: ${formatValue(value)}: supported values: ${list}` };
+  },
+  forbidden(field: string, detail: string): FieldError {
+    return { reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` };
+  },
+  tooLong(field: string, max: number): FieldError {
+    return { reason: 'FieldValueTooLong', field, message: `Too long: may not be more than ${max} bytes` };
+  },
+};
+
+/** A path builder: path('spec').child('ports').index(0).child('port') -> "spec.ports[0].port". */
+export class FieldPath {
+  constructor(readonly text: string) {}
+  child(name: string): FieldPath {
+    return new FieldPath(this.text ? `${this.text}.${name}` : name);
+  }
+  index(i: number): FieldPath {
+    return new FieldPath(`${this.text}[${i}]`);
+  }
+  key(k: string): FieldPath {
+    return new FieldPath(`${this.text}[${k}]`);
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+export function path(...names: string[]): FieldPath {
+  return names.reduce((p, n) => p.child(n), new FieldPath(''));
+}

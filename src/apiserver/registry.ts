@@ -1,0 +1,261 @@
+// Generic REST semantics shared by every resource type (create, update, patch,
+// delete, status subresource), parameterised by a per-type Strategy, the way
+// k8s.io/apiserver's generic registry is. Nothing is stored unless every check passed.
+import crypto from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  alreadyExists,
+  ApiError,
+  badRequest,
+  forbidden,
+  invalid,
+  notFound,
+  staleConflict,
+  unsupportedMediaType,
+} from '../api/errors.js';
+import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
+import { timestamp, type KubeObject } from '../api/types.js';
+import type { FieldError } from '../api/validation/field.js';
+import { validateObjectMeta, type NameValidator } from '../api/validation/meta.js';
+import { dns1123Subdomain } from '../api/validation/names.js';
+import { applyJsonPatch, isPlainObject, mergePatch, type PatchType } from './patch.js';
+import type { Store } from './store.js';
+
+export interface Strategy {
+  type: ResourceType;
+  validateName?: NameValidator;
+  /** Fills server-side defaults; runs on create and update. */
+  defaults?(obj: KubeObject): void;
+  /** Called on create only, before defaults (e.g. reset status). */
+  prepareCreate?(obj: KubeObject): void;
+  validate?(obj: KubeObject, old: KubeObject | undefined): FieldError[];
+  /** Allocations and cross-object checks; throws ApiError to refuse. */
+  beforeCreate?(obj: KubeObject): void;
+  beforeUpdate?(obj: KubeObject, old: KubeObject): void;
+  afterDelete?(obj: KubeObject): void;
+  /** Returns the object to store instead of deleting it now (graceful deletion). */
+  gracefulDelete?(obj: KubeObject, options: DeleteOptions): KubeObject | undefined;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  subresource?: string;
+}
+
+const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function randomSuffix(n = 5): string {
+  const bytes = crypto.randomBytes(n);
+  return [...bytes].map((b) => generateAlphabet[b % generateAlphabet.length]).join('');
+}
+
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+function hasStatus(t: ResourceType): boolean {
+  return t.subresources?.includes('status') ?? false;
+}
+
+export class Registry {
+  private readonly strategies = new Map<string, Strategy>();
+
+  constructor(readonly store: Store) {}
+
+  register(strategy: Strategy): void {
+    this.strategies.set(typeKey(strategy.type), strategy);
+  }
+
+  strategyFor(t: ResourceType): Strategy {
+    const s = this.strategies.get(typeKey(t));
+    if (!s) throw new Error(`no strategy registered for ${typeKey(t)}`);
+    return s;
+  }
+
+  get(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const obj = this.store.get(typeKey(t), objectKey(namespace, name));
+    if (!obj) throw notFound(t.plural, name, t.group);
+    return obj;
+  }
+
+  private checkKind(t: ResourceType, body: unknown): KubeObject {
+    if (!isPlainObject(body)) throw badRequest('Object in request body is not a valid JSON object');
+    const obj = body as KubeObject;
+    if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(t)) {
+      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(t)})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== t.kind) {
+      throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${t.kind})`);
+    }
+    if (obj.metadata !== undefined && !isPlainObject(obj.metadata)) throw badRequest('metadata must be an object');
+    const { apiVersion: _v, kind: _k, metadata, ...rest } = obj;
+    return { apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...(metadata ?? {}) }, ...rest };
+  }
+
+  private checkNamespace(t: ResourceType, namespace: string | undefined, obj: KubeObject): void {
+    if (!t.namespaced) return;
+    if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    obj.metadata.namespace = namespace;
+  }
+
+  private validateAll(s: Strategy, obj: KubeObject, old: KubeObject | undefined): void {
+    const errs = validateObjectMeta(obj.metadata, s.type.namespaced, s.validateName ?? dns1123Subdomain);
+    if (old) {
+      if (obj.metadata.name !== old.metadata.name) errs.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${obj.metadata.name}": field is immutable` });
+    }
+    errs.push(...(s.validate?.(obj, old) ?? []));
+    if (errs.length > 0) throw invalid(s.type.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs, s.type.group);
+  }
+
+  async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    const s = this.strategyFor(t);
+    const obj = this.checkKind(t, body);
+    this.checkNamespace(t, namespace, obj);
+    if (t.namespaced) this.requireActiveNamespace(namespace!, t);
+    const meta = obj.metadata;
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix()}`;
+    for (const f of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const) delete meta[f];
+    meta.creationTimestamp = timestamp();
+    meta.uid = crypto.randomUUID();
+    if ('spec' in obj) meta.generation = 1;
+    s.prepareCreate?.(obj);
+    s.defaults?.(obj);
+    this.validateAll(s, obj, undefined);
+    const key = objectKey(namespace, meta.name!);
+    if (this.store.get(typeKey(t), key)) throw alreadyExists(t.plural, meta.name!, t.group);
+    s.beforeCreate?.(obj);
+    if (opts.dryRun) return obj;
+    return this.store.write('put', typeKey(t), key, obj);
+  }
+
+  private requireActiveNamespace(namespace: string, t: ResourceType): void {
+    const ns = this.store.get('core/namespaces', namespace);
+    if (!ns) throw notFound('namespaces', namespace);
+    if ((ns as { status?: { phase?: string } }).status?.phase === 'Terminating') {
+      throw forbidden(t.plural, '', `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  async update(t: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    const s = this.strategyFor(t);
+    const old = this.get(t, namespace, name);
+    const obj = this.checkKind(t, body);
+    this.checkNamespace(t, namespace, obj);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    obj.metadata.name = name;
+    const rv = obj.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) throw staleConflict(t.plural, name, t.group);
+    return this.commitUpdate(s, old, obj, opts);
+  }
+
+  private async commitUpdate(s: Strategy, old: KubeObject, next: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const t = s.type;
+    let obj = next;
+    // System fields never change through an update.
+    for (const f of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+      if (old.metadata[f] === undefined) delete obj.metadata[f];
+      else (obj.metadata as Record<string, unknown>)[f] = old.metadata[f];
+    }
+    if (hasStatus(t)) {
+      if (opts.subresource === 'status') obj = { ...old, status: obj.status, metadata: { ...old.metadata } };
+      else if ('status' in old) obj.status = old.status;
+      else delete obj.status;
+    }
+    s.defaults?.(obj);
+    this.validateAll(s, obj, old);
+    if (!isDeepStrictEqual(obj.spec, old.spec) && old.metadata.generation !== undefined) {
+      obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    }
+    const key = objectKey(old.metadata.namespace, old.metadata.name!);
+    // A deleting object whose last finalizer went away is gone now.
+    if (old.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !s.gracefulDelete) {
+      if (opts.dryRun) return obj;
+      const deleted = await this.store.write('del', typeKey(t), key, obj);
+      s.afterDelete?.(deleted);
+      return deleted;
+    }
+    const comparable = { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
+    if (isDeepStrictEqual(comparable, old)) return old;
+    s.beforeUpdate?.(obj, old);
+    if (opts.dryRun) return obj;
+    return this.store.write('put', typeKey(t), key, obj);
+  }
+
+  async patch(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patchType: PatchType,
+    patch: unknown,
+    opts: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const s = this.strategyFor(t);
+    const old = this.get(t, namespace, name);
+    let patched: unknown;
+    switch (patchType) {
+      case 'merge':
+        patched = mergePatch(old, patch);
+        break;
+      case 'json':
+        patched = applyJsonPatch(old, patch, t.kind, name);
+        break;
+      default:
+        throw unsupportedMediaType(`application/${patchType}-patch`);
+    }
+    const obj = this.checkKind(t, patched);
+    obj.metadata.name = name;
+    if (t.namespaced) obj.metadata.namespace = namespace;
+    const rv = obj.metadata.resourceVersion;
+    if (rv && rv !== old.metadata.resourceVersion) throw staleConflict(t.plural, name, t.group);
+    return this.commitUpdate(s, old, obj, opts);
+  }
+
+  async delete(t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, opts: WriteOptions = {}): Promise<KubeObject> {
+    const s = this.strategyFor(t);
+    const old = this.get(t, namespace, name);
+    const pre = options.preconditions;
+    if (pre?.uid && pre.uid !== old.metadata.uid) {
+      throw new ApiError({
+        ...staleConflict(t.plural, name, t.group).status,
+        message: `Operation cannot be fulfilled on ${t.plural} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`,
+      });
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) throw staleConflict(t.plural, name, t.group);
+    const key = objectKey(namespace, name);
+    const graceful = s.gracefulDelete?.(old, options);
+    if (graceful) {
+      if (opts.dryRun || isDeepStrictEqual(graceful, old)) return graceful;
+      return this.store.write('put', typeKey(t), key, graceful);
+    }
+    if ((old.metadata.finalizers ?? []).length > 0) {
+      if (old.metadata.deletionTimestamp) return old;
+      const marked = { ...old, metadata: { ...old.metadata, deletionTimestamp: timestamp(), deletionGracePeriodSeconds: 0 } };
+      if (opts.dryRun) return marked;
+      return this.store.write('put', typeKey(t), key, marked);
+    }
+    if (opts.dryRun) return old;
+    const deleted = await this.store.write('del', typeKey(t), key, old);
+    s.afterDelete?.(deleted);
+    return deleted;
+  }
+
+  /** Removes an object regardless of grace periods (kubelet's final delete, namespace cleanup). */
+  async forceDelete(t: ResourceType, namespace: string | undefined, name: string): Promise<void> {
+    const s = this.strategyFor(t);
+    const key = objectKey(namespace, name);
+    const old = this.store.get(typeKey(t), key);
+    if (!old) return;
+    const deleted = await this.store.write('del', typeKey(t), key, old);
+    s.afterDelete?.(deleted);
+  }
+}

@@ -1,0 +1,198 @@
+// Routes Kubernetes REST paths onto the registry: /api/v1/..., /apis/<g>/<v>/...,
+// list/get/watch/create/update/patch/delete, the status subresource and discovery.
+import http from 'node:http';
+import { badRequest, methodNotAllowed, notFoundPath, successStatus } from '../api/errors.js';
+import { matches, matchesFields, parseFieldSelector, parseSelector } from '../api/labels.js';
+import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
+import type { KubeObject } from '../api/types.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { readBody, sendError, sendJson } from './http.js';
+import { patchTypeOf } from './patch.js';
+import type { DeleteOptions, Registry } from './registry.js';
+import { serveWatch, type WatchFilter } from './watch.js';
+
+export interface ResourceRequest {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export type SubresourceHandler = (
+  r: ResourceRequest & { name: string },
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  query: URLSearchParams,
+) => Promise<void> | void;
+
+/** Splits a REST path into its resource parts, or returns undefined when it names no resource. */
+export function parseResourcePath(pathname: string): ResourceRequest | undefined {
+  const segs = pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segs[0] === 'api' && segs.length >= 3) {
+    group = '';
+    version = segs[1]!;
+    rest = segs.slice(2);
+  } else if (segs[0] === 'apis' && segs.length >= 4) {
+    group = segs[1]!;
+    version = segs[2]!;
+    rest = segs.slice(3);
+  } else return undefined;
+  let namespace: string | undefined;
+  // "namespaces/<ns>/<plural>..." is namespaced; "namespaces/<name>[/status]" is the namespace itself.
+  if (rest[0] === 'namespaces' && rest.length >= 3 && findType(group, version, rest[2]!)?.namespaced) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const type = findType(group, version, rest[0]!);
+  if (!type || rest.length > 3) return undefined;
+  if (namespace && !type.namespaced) return undefined;
+  return { type, namespace, name: rest[1], subresource: rest[2] };
+}
+
+function listKind(t: ResourceType): string {
+  return `${t.kind}List`;
+}
+
+function deleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
+  const opts: DeleteOptions = body && typeof body === 'object' ? { ...(body as DeleteOptions) } : {};
+  const grace = query.get('gracePeriodSeconds');
+  if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+  const prop = query.get('propagationPolicy');
+  if (prop) opts.propagationPolicy = prop as DeleteOptions['propagationPolicy'];
+  return opts;
+}
+
+export class ApiServer {
+  readonly subresources = new Map<string, SubresourceHandler>();
+  readonly servers: http.Server[] = [];
+  log = false;
+
+  constructor(readonly registry: Registry) {}
+
+  handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const started = Date.now();
+    if (this.log) res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    this.route(req, res).catch((err) => sendError(res, err));
+  };
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const p = url.pathname.replace(/\/+$/, '') || '/';
+    if (req.method === 'GET') {
+      const doc = this.discovery(p);
+      if (doc !== undefined) {
+        if (typeof doc === 'string') {
+          res.writeHead(200, { 'Content-Type': 'text/plain' });
+          res.end(doc);
+        } else sendJson(res, 200, doc);
+        return;
+      }
+    }
+    const r = parseResourcePath(p);
+    if (!r) throw notFoundPath();
+    await this.resource(r, req, res, url.searchParams);
+  }
+
+  private discovery(p: string): unknown | string | undefined {
+    if (p === '/version') return versionInfo();
+    if (p === '/healthz' || p === '/readyz' || p === '/livez') return 'ok';
+    if (p === '/api') return apiVersions();
+    if (p === '/apis') return apiGroupList();
+    const segs = p.split('/').filter(Boolean);
+    if (segs[0] === 'api' && segs.length === 2) return apiResourceList('', segs[1]!);
+    if (segs[0] === 'apis' && segs.length === 2) return apiGroup(segs[1]!);
+    if (segs[0] === 'apis' && segs.length === 3) return apiResourceList(segs[1]!, segs[2]!);
+    return undefined;
+  }
+
+  private async resource(r: ResourceRequest, req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): Promise<void> {
+    const { type: t, namespace, name, subresource } = r;
+    const reg = this.registry;
+    const dryRun = query.getAll('dryRun').includes('All');
+    if (subresource && subresource !== 'status') {
+      const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
+      if (!handler || !name) throw notFoundPath();
+      await handler({ ...r, name }, req, res, query);
+      return;
+    }
+    switch (req.method) {
+      case 'GET': {
+        if (name) return sendJson(res, 200, reg.get(t, namespace, name));
+        const filter: WatchFilter = {
+          namespace,
+          labels: parseSelector(query.get('labelSelector')),
+          fields: parseFieldSelector(query.get('fieldSelector')),
+        };
+        const items = (): KubeObject[] => reg.store.list(typeKey(t), namespace);
+        if (query.get('watch') === 'true' || query.get('watch') === '1') {
+          serveWatch(reg.store, t, filter, items, req, res, {
+            resourceVersion: query.get('resourceVersion') ?? undefined,
+            timeoutSeconds: query.get('timeoutSeconds') ? Number(query.get('timeoutSeconds')) : undefined,
+            bookmarks: query.get('allowWatchBookmarks') === 'true',
+          });
+          return;
+        }
+        const rv = String(reg.store.resourceVersion);
+        const selected = items().filter((o) => matches(filter.labels, o.metadata.labels) && matchesFields(filter.fields, o));
+        selected.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
+        return sendJson(res, 200, { kind: listKind(t), apiVersion: apiVersionOf(t), metadata: { resourceVersion: rv }, items: selected });
+      }
+      case 'POST': {
+        if (name) throw methodNotAllowed();
+        const obj = await reg.create(t, namespace, await readBody(req), { dryRun });
+        return sendJson(res, 201, obj);
+      }
+      case 'PUT': {
+        if (!name) throw methodNotAllowed();
+        const obj = await reg.update(t, namespace, name, await readBody(req), { dryRun, subresource });
+        return sendJson(res, 200, obj);
+      }
+      case 'PATCH': {
+        if (!name) throw methodNotAllowed();
+        const patchType = patchTypeOf(req.headers['content-type']);
+        const body = await readBody(req);
+        if (body === undefined) throw badRequest('the body of the request was empty');
+        const obj = await reg.patch(t, namespace, name, patchType, body, { dryRun, subresource });
+        return sendJson(res, 200, obj);
+      }
+      case 'DELETE': {
+        const options = deleteOptions(await readBody(req), query);
+        if (name) {
+          const obj = await reg.delete(t, namespace, name, options, { dryRun });
+          return sendJson(res, 200, obj);
+        }
+        const labels = parseSelector(query.get('labelSelector'));
+        const fields = parseFieldSelector(query.get('fieldSelector'));
+        const victims = reg.store.list(typeKey(t), namespace).filter((o) => matches(labels, o.metadata.labels) && matchesFields(fields, o));
+        for (const v of victims) await reg.delete(t, v.metadata.namespace, v.metadata.name!, options, { dryRun });
+        return sendJson(res, 200, successStatus());
+      }
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  listen(port: number, socketPath?: string): Promise<void> {
+    const make = (): http.Server => {
+      const s = http.createServer(this.handle);
+      s.keepAliveTimeout = 65_000;
+      s.requestTimeout = 0; // watches and log follows stay open
+      this.servers.push(s);
+      return s;
+    };
+    const listens: Promise<void>[] = [new Promise((resolve, reject) => make().once('error', reject).listen(port, '127.0.0.1', resolve))];
+    if (socketPath) listens.push(new Promise((resolve, reject) => make().once('error', reject).listen(socketPath, resolve)));
+    return Promise.all(listens).then(() => undefined);
+  }
+
+  close(): void {
+    for (const s of this.servers) {
+      s.close();
+      s.closeAllConnections();
+    }
+  }
+}
+

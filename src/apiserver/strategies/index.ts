@@ -1,0 +1,7 @@
+import type { Strategy } from '../registry.js';
+import { eventStrategy } from './event.js';
+import { leaseStrategy } from './lease.js';
+import { namespaceStrategy } from './namespace.js';
+import { nodeStrategy } from './node.js';
+
+export const strategies: Strategy[] = [namespaceStrategy, nodeStrategy, eventStrategy, leaseStrategy];

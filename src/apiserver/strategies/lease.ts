@@ -1,0 +1,4 @@
+import { findType } from '../../api/resources.js';
+import type { Strategy } from '../registry.js';
+
+export const leaseStrategy: Strategy = { type: findType('coordination.k8s.io', 'v1', 'leases')! };

@@ -1,0 +1,14 @@
+// Strict flag parsing for every command.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {}
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T, positionals = false) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
+  } catch (e) {
+    const msg = (e as Error).message.replace(/\. To specify a positional.*$/s, '').replace(/^Unknown option/, 'unknown flag');
+    throw new UsageError(`lab ${command}: ${msg} (see: lab help)`);
+  }
+}
+

@@ -1,0 +1,144 @@
+// The table of `lab` commands.
+import { execa } from 'execa';
+import { runBenchUp } from '../bench/up.js';
+import { clean, down, home, up } from '../lab/lifecycle.js';
+import { proxyModes, runtimes, type ProxyMode, type RuntimeName } from '../lab/plan.js';
+import { hostArgv } from '../lab/hosts.js';
+import { formatStatus, labStatus } from '../lab/status.js';
+import { validateLabName } from '../lab/plan.js';
+import { runTests } from './test.js';
+import { parse, UsageError } from './args.js';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number | void>;
+}
+
+const nameFlag = { name: { type: 'string', short: 'n', default: 'lab' } } as const;
+
+function labName(command: string, value: string): string {
+  const err = validateLabName(value);
+  if (err) throw new UsageError(`lab ${command}: ${err}`);
+  return value;
+}
+
+function oneOf<T extends string>(command: string, flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`lab ${command}: --${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
+function wholeNumber(command: string, flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`lab ${command}: --${flag} must be a whole number (got "${value}")`);
+  return Number(value);
+}
+
+export const commands: Record<string, Command> = {
+  up: {
+    summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
+    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns] [--node-grace-period 10]',
+    async run(argv) {
+      const { values } = parse('up', argv, {
+        ...nameFlag,
+        nodes: { type: 'string', default: '3' },
+        'proxy-mode': { type: 'string', default: 'iptables' },
+        runtime: { type: 'string', default: 'netns' },
+        'node-grace-period': { type: 'string', default: '10' },
+      });
+      const started = Date.now();
+      const state = await up({
+        name: labName('up', values.name),
+        nodes: wholeNumber('up', 'nodes', values.nodes),
+        proxyMode: oneOf<ProxyMode>('up', 'proxy-mode', values['proxy-mode'], proxyModes),
+        runtime: oneOf<RuntimeName>('up', 'runtime', values.runtime, runtimes),
+        nodeGracePeriodSeconds: wholeNumber('up', 'node-grace-period', values['node-grace-period']),
+      });
+      const status = await labStatus(state.plan.name);
+      console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
+      console.log(formatStatus(status!));
+      console.log(`\nTake it down with: lab down --name ${state.plan.name}`);
+    },
+  },
+  down: {
+    summary: 'stop a lab and remove everything it made',
+    usage: '[--name lab]',
+    async run(argv) {
+      const { values } = parse('down', argv, nameFlag);
+      await down(labName('down', values.name));
+      console.log(`lab ${values.name} is down`);
+    },
+  },
+  status: {
+    summary: "show a lab's nodes and processes",
+    usage: '[--name lab] [-o json]',
+    async run(argv) {
+      const { values } = parse('status', argv, { ...nameFlag, output: { type: 'string', short: 'o', default: 'text' } });
+      const output = oneOf('status', 'output', values.output, ['text', 'json'] as const);
+      const status = await labStatus(labName('status', values.name));
+      if (!status) {
+        console.error(`no lab named "${values.name}"`);
+        return 1;
+      }
+      console.log(output === 'json' ? JSON.stringify(status, null, 2) : formatStatus(status));
+    },
+  },
+  clean: {
+    summary: 'remove every lab and every leftover of one (namespaces, processes, state), also after kill -9',
+    usage: '',
+    async run(argv) {
+      parse('clean', argv, {});
+      const removed = await clean((line) => console.log(line));
+      if (removed.length === 0) console.log('nothing to clean');
+    },
+  },
+  demo: {
+    summary: 'the main job: bring a 3-node lab up, show it, take it down',
+    usage: '[--name demo] [--nodes 3] [--proxy-mode iptables]',
+    async run(argv) {
+      const { values } = parse('demo', argv, {
+        name: { type: 'string', short: 'n', default: 'demo' },
+        nodes: { type: 'string', default: '3' },
+        'proxy-mode': { type: 'string', default: 'iptables' },
+      });
+      const name = labName('demo', values.name);
+      const started = Date.now();
+      console.log(`== bringing up lab ${name}`);
+      await up({ name, nodes: wholeNumber('demo', 'nodes', values.nodes), proxyMode: oneOf<ProxyMode>('demo', 'proxy-mode', values['proxy-mode'], proxyModes) });
+      try {
+        console.log(`   up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
+        console.log(formatStatus((await labStatus(name))!));
+        const status = (await labStatus(name))!;
+        console.log(`\n== the outside host reaches every node through the router`);
+        for (const n of status.nodes) {
+          const [cmd, ...args] = hostArgv(name, 'outside', ['ping', '-c', '1', '-W', '1', n.ip]);
+          const r = await execa(cmd!, args, { reject: false });
+          console.log(`   outside -> ${n.name} (${n.ip}): ${r.exitCode === 0 ? 'reachable' : 'UNREACHABLE'}`);
+        }
+      } finally {
+        console.log(`\n== taking lab ${name} down`);
+        await down(name);
+        console.log('   done: nothing of the lab is left on this host');
+      }
+    },
+  },
+  bench: {
+    summary: 'benchmarks; `lab bench up` times lab up for 3 and 20 nodes and measures agent memory',
+    usage: 'up [--nodes 3,20] [--runs 3] [--out bench-results/up.json]',
+    async run(argv) {
+      const [what, ...rest] = argv;
+      if (what !== 'up') throw new UsageError(`lab bench: unknown benchmark "${what ?? ''}" (available: up)`);
+      const { values } = parse('bench up', rest, {
+        nodes: { type: 'string', default: '3,20' },
+        runs: { type: 'string', default: '3' },
+        out: { type: 'string', default: `${home}/bench-results/up.json` },
+      });
+      const sizes = values.nodes.split(',').map((n) => wholeNumber('bench up', 'nodes', n));
+      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out });
+    },
+  },
+  test: {
+    summary: 'run every test (unit and end-to-end); `./lab test` also installs what is missing',
+    usage: '[ava file patterns...]',
+    run: (argv) => runTests(argv),
+  },
+};

@@ -1,0 +1,160 @@
+// A small Kubernetes API client over a unix socket (components inside lab
+// namespaces) or TCP (the CLI and tests), with JSON, patches and watch streams.
+import http from 'node:http';
+import readline from 'node:readline';
+import { ApiError, type Status } from '../api/errors.js';
+import { apiVersionOf, type ResourceType } from '../api/resources.js';
+import type { KubeList, KubeObject, WatchEvent } from '../api/types.js';
+
+export interface ClientOptions {
+  /** "unix:/path/api.sock" or "http://127.0.0.1:6443". */
+  server: string;
+  userAgent?: string;
+  timeoutMs?: number;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface Watch {
+  events: AsyncIterable<WatchEvent>;
+  stop(): void;
+}
+
+export class ApiClient {
+  private readonly agent: http.Agent;
+  private readonly socketPath?: string;
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(readonly opts: ClientOptions) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+    if (opts.server.startsWith('unix:')) {
+      this.socketPath = opts.server.slice(5);
+      this.host = 'localhost';
+      this.port = 80;
+    } else {
+      const u = new URL(opts.server);
+      this.host = u.hostname;
+      this.port = Number(u.port || 80);
+    }
+  }
+
+  private raw(method: string, path: string, body?: unknown, contentType = 'application/json', timeoutMs = this.opts.timeoutMs ?? 15_000): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const req = http.request(
+        {
+          method,
+          path,
+          agent: this.agent,
+          socketPath: this.socketPath,
+          host: this.host,
+          port: this.port,
+          headers: {
+            Accept: 'application/json',
+            'User-Agent': this.opts.userAgent ?? 'svclab',
+            ...(data ? { 'Content-Type': contentType, 'Content-Length': data.length } : {}),
+          },
+        },
+        resolve,
+      );
+      req.on('error', reject);
+      if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`request ${method} ${path} timed out after ${timeoutMs} ms`)));
+      req.end(data);
+    });
+  }
+
+  async request<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    const res = await this.raw(method, path, body, contentType);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let parsed: unknown = text;
+    if ((res.headers['content-type'] ?? '').includes('json')) parsed = text ? JSON.parse(text) : undefined;
+    if ((res.statusCode ?? 500) >= 400) {
+      const status = parsed && typeof parsed === 'object' && (parsed as Status).kind === 'Status'
+        ? (parsed as Status)
+        : ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(text), reason: 'Unknown', code: res.statusCode ?? 500 } as Status);
+      throw new ApiError(status);
+    }
+    return parsed as T;
+  }
+
+  get<T extends KubeObject>(t: ResourceType, name: string, namespace?: string): Promise<T> {
+    return this.request<T>('GET', resourcePath(t, namespace, name));
+  }
+
+  list<T extends KubeObject>(t: ResourceType, namespace?: string, opts: ListOptions = {}): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>('GET', resourcePath(t, namespace) + query({ labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector }));
+  }
+
+  create<T extends KubeObject>(t: ResourceType, obj: KubeObject, namespace?: string): Promise<T> {
+    return this.request<T>('POST', resourcePath(t, namespace ?? obj.metadata.namespace), { apiVersion: apiVersionOf(t), kind: t.kind, ...obj });
+  }
+
+  update<T extends KubeObject>(t: ResourceType, obj: KubeObject, subresource?: string): Promise<T> {
+    const p = resourcePath(t, obj.metadata.namespace, obj.metadata.name) + (subresource ? `/${subresource}` : '');
+    return this.request<T>('PUT', p, obj);
+  }
+
+  /** JSON merge patch (RFC 7386). */
+  patch<T extends KubeObject>(t: ResourceType, name: string, patch: unknown, namespace?: string, subresource?: string): Promise<T> {
+    const p = resourcePath(t, namespace, name) + (subresource ? `/${subresource}` : '');
+    return this.request<T>('PATCH', p, patch, 'application/merge-patch+json');
+  }
+
+  delete(t: ResourceType, name: string, namespace?: string, options: Record<string, unknown> = {}): Promise<unknown> {
+    return this.request('DELETE', resourcePath(t, namespace, name), options);
+  }
+
+  /** Opens a watch stream from resourceVersion; the iterator ends when the server closes it. */
+  async watch(t: ResourceType, namespace: string | undefined, resourceVersion: string, opts: ListOptions & { timeoutSeconds?: number } = {}): Promise<Watch> {
+    const q = query({
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+      timeoutSeconds: opts.timeoutSeconds,
+      watch: 'true',
+      resourceVersion,
+      allowWatchBookmarks: 'true',
+    });
+    const res = await this.raw('GET', resourcePath(t, namespace) + q, undefined, undefined, 0);
+    if ((res.statusCode ?? 500) >= 400) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      throw new ApiError(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Status);
+    }
+    const lines = readline.createInterface({ input: res, crlfDelay: Infinity });
+    async function* events(): AsyncGenerator<WatchEvent> {
+      for await (const line of lines) if (line.trim()) yield JSON.parse(line) as WatchEvent;
+    }
+    return { events: events(), stop: () => res.destroy() };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export function resourcePath(t: ResourceType, namespace?: string, name?: string): string {
+  const base = t.group ? `/apis/${t.group}/${t.version}` : `/api/${t.version}`;
+  const ns = t.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${ns}/${t.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export function isNotFound(e: unknown): boolean {
+  return e instanceof ApiError && e.code === 404;
+}
+
+export function isConflict(e: unknown): boolean {
+  return e instanceof ApiError && e.code === 409;
+}

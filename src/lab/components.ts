@@ -1,0 +1,49 @@
+// The processes of a running lab and how each is started.
+import path from 'node:path';
+import type { Runtime } from '../runtime/runtime.js';
+import { paths, socketServer, type LabState } from './state.js';
+
+export interface Component {
+  name: string;
+  argv: string[];
+}
+
+export function distEntry(home: string, rel: string): string {
+  return path.join(home, 'dist', 'src', rel);
+}
+
+export function componentsFor(state: LabState, runtime: Runtime): Component[] {
+  const { plan, home } = state;
+  const node = process.execPath;
+  const server = socketServer(plan.name);
+  const out: Component[] = [
+    {
+      name: 'apiserver',
+      argv: [node, distEntry(home, 'apiserver/main.js'), '--state-dir', paths.store(plan.name), '--port', String(state.apiPort), '--socket', paths.socket(plan.name)],
+    },
+    {
+      name: 'controller-manager',
+      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
+    },
+  ];
+  for (const n of plan.nodes) {
+    out.push({
+      name: `agent-${n.name}`,
+      argv: runtime.nodeCommand(plan, n, [
+        node,
+        distEntry(home, 'agent/main.js'),
+        '--server',
+        server,
+        '--node',
+        n.name,
+        '--node-ip',
+        n.ip,
+        '--pod-cidr',
+        n.podCIDR,
+        '--proxy-mode',
+        plan.proxyMode,
+      ]),
+    });
+  }
+  return out;
+}

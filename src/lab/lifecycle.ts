@@ -1,0 +1,159 @@
+// Bringing a lab up and taking it down. `up` builds the topology, starts the
+// supervisor and waits for every node to be Ready; anything that fails on the
+// way is torn down again, so a failed `up` leaves nothing behind.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { types } from '../api/resources.js';
+import type { Node } from '../api/types.js';
+import { ApiClient } from '../client/client.js';
+import { listNetns } from '../net/ip.js';
+import { runtimeFor } from '../runtime/index.js';
+import { NetnsRuntime } from '../runtime/netns/index.js';
+import { distEntry } from './components.js';
+import { makePlan, type PlanOptions } from './plan.js';
+import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
+import { labProcesses, signal, waitGone } from './processes.js';
+import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
+
+/** The checkout this code runs from (dist/src/lab/ -> three levels up). */
+export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface UpOptions extends PlanOptions {
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export async function up(o: UpOptions): Promise<LabState> {
+  requireRoot('up');
+  const plan = makePlan(o);
+  const runtime = runtimeFor(plan.runtime);
+  if (readState(plan.name)) throw new PreflightError(`a lab named "${plan.name}" is already running; take it down first with: lab down --name ${plan.name}`);
+  if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
+    throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
+  }
+  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode))];
+  if (problems.length > 0) throw new PreflightError(problems.join('; '));
+
+  if (!fs.existsSync(stateRoot)) {
+    fs.mkdirSync(stateRoot, { recursive: true });
+    if (!fs.existsSync('/run/netns')) fs.writeFileSync(runNetnsMarker, '');
+  }
+  fs.mkdirSync(paths.logs(plan.name), { recursive: true });
+  try {
+    await runtime.create(plan);
+    const state: LabState = { plan, apiPort: await freePort(), createdAt: new Date().toISOString(), home };
+    writeJsonAtomic(paths.state(plan.name), state);
+    const log = fs.openSync(path.join(paths.logs(plan.name), 'supervisor.log'), 'a');
+    const child = spawn(process.execPath, [distEntry(home, 'lab/supervisor.js'), '--name', plan.name], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, SVCLAB_LAB: plan.name, SVCLAB_COMPONENT: 'supervisor' },
+    });
+    child.unref();
+    fs.closeSync(log);
+    state.supervisorPid = child.pid;
+    writeJsonAtomic(paths.state(plan.name), state);
+    await waitForNodes(state, o.timeoutMs ?? 60_000);
+    return state;
+  } catch (e) {
+    await down(plan.name).catch(() => undefined);
+    throw e;
+  }
+}
+
+export async function readyNodes(client: ApiClient): Promise<Node[]> {
+  const list = await client.list<Node>(types.nodes);
+  return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+}
+
+async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
+  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const until = Date.now() + timeoutMs;
+  let last = 'the API server did not answer';
+  try {
+    while (Date.now() < until) {
+      try {
+        const ready = await readyNodes(client);
+        if (ready.length === state.plan.nodes.length) return;
+        last = `${ready.length} of ${state.plan.nodes.length} nodes Ready`;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  } finally {
+    client.close();
+  }
+  throw new Error(`lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s (${last}); logs are in ${paths.logs(state.plan.name)}`);
+}
+
+export class NoSuchLab extends Error {}
+
+/** Stops every process of the lab, removes its namespaces and state. Idempotent. */
+export async function down(name: string): Promise<void> {
+  requireRoot('down');
+  const state = readState(name);
+  const runtime = state ? runtimeFor(state.plan.runtime) : new NetnsRuntime();
+  const hasLeftovers = (await runtime.leftovers()).includes(name) || labProcesses().has(name) || fs.existsSync(labDir(name));
+  if (!state && !hasLeftovers) throw new NoSuchLab(`no lab named "${name}" (running labs: ${listLabs().join(', ') || 'none'})`);
+  // The supervisor stops its children gracefully; whatever is left is killed.
+  if (state?.supervisorPid) {
+    signal([state.supervisorPid], 'SIGTERM');
+    await waitGone([state.supervisorPid], 5000);
+  }
+  const rest = labProcesses().get(name) ?? [];
+  signal(rest, 'SIGKILL');
+  await waitGone(rest, 2000);
+  await runtime.destroy(name);
+  fs.rmSync(labDir(name), { recursive: true, force: true });
+  cleanupRoot();
+}
+
+/** When the last lab is gone, also remove what the first one created. */
+function cleanupRoot(): void {
+  if (listLabs().length > 0) return;
+  if (fs.existsSync(runNetnsMarker) && listNetns().length === 0) {
+    // `ip netns add` bind-mounted /run/netns onto itself; undo that and the directory.
+    spawnSync('umount', ['/run/netns'], { stdio: 'ignore' });
+    fs.rmSync('/run/netns', { recursive: true, force: true });
+  }
+  fs.rmSync(runNetnsMarker, { force: true });
+  try {
+    fs.rmdirSync(stateRoot);
+  } catch {
+    /* not empty or already gone */
+  }
+}
+
+/** Every lab this host knows of: state dirs, namespaces and processes. */
+export async function allLabNames(): Promise<string[]> {
+  const names = new Set<string>([...listLabs(), ...(await new NetnsRuntime().leftovers()), ...labProcesses().keys()]);
+  return [...names].sort();
+}
+
+export async function clean(log: (line: string) => void): Promise<string[]> {
+  requireRoot('clean');
+  const names = await allLabNames();
+  for (const name of names) {
+    await down(name);
+    log(`removed lab ${name}`);
+  }
+  cleanupRoot();
+  return names;
+}

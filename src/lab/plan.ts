@@ -1,0 +1,115 @@
+// The address plan of one lab (design.md, "Network"): which namespaces exist,
+// which node gets which IP and pod CIDR. Pure data, shared by every runtime.
+import { cidrSize, formatCidr, formatIp, hostAt, parseCidr, subnet, type Cidr } from '../net/cidr.js';
+
+export const proxyModes = ['iptables', 'nftables', 'ipvs', 'userspace'] as const;
+export type ProxyMode = (typeof proxyModes)[number];
+export const runtimes = ['netns', 'docker'] as const;
+export type RuntimeName = (typeof runtimes)[number];
+
+export interface NodePlan {
+  name: string;
+  netns: string;
+  ip: string;
+  podCIDR: string;
+  /** Interface name of the node's port on the switch. */
+  port: string;
+}
+
+export interface LabPlan {
+  name: string;
+  runtime: RuntimeName;
+  proxyMode: ProxyMode;
+  nodeCIDR: string;
+  podCIDR: string;
+  serviceCIDR: string;
+  outsideCIDR: string;
+  clusterDNS: string;
+  clusterDomain: string;
+  nodePortRange: string;
+  routerNodeIP: string;
+  routerOutsideIP: string;
+  outsideIP: string;
+  switchNetns: string;
+  routerNetns: string;
+  outsideNetns: string;
+  nodes: NodePlan[];
+  nodeGracePeriodSeconds: number;
+}
+
+export interface PlanOptions {
+  name: string;
+  nodes: number;
+  proxyMode?: ProxyMode;
+  runtime?: RuntimeName;
+  nodeCIDR?: string;
+  podCIDR?: string;
+  nodeGracePeriodSeconds?: number;
+}
+
+export const netnsPrefix = 'svclab-';
+
+export function labPrefix(name: string): string {
+  return `${netnsPrefix}${name}-`;
+}
+
+export class PlanError extends Error {}
+
+/** How many nodes an address plan can hold: one IP each next to the router, one pod /24 each. */
+export function maxNodes(nodeCIDR: Cidr, podCIDR: Cidr): number {
+  const nodeIPs = cidrSize(nodeCIDR) - 3; // network, router (.1), broadcast
+  const podSubnets = podCIDR.prefix <= 24 ? 2 ** (24 - podCIDR.prefix) - 1 : 0; // subnet 0 stays unused
+  return Math.max(0, Math.min(nodeIPs, podSubnets));
+}
+
+export function makePlan(o: PlanOptions): LabPlan {
+  const nodeCIDR = parseCidr(o.nodeCIDR ?? '172.18.0.0/24');
+  const podCIDR = parseCidr(o.podCIDR ?? '10.244.0.0/16');
+  if (!nodeCIDR) throw new PlanError(`invalid node CIDR ${o.nodeCIDR}`);
+  if (!podCIDR) throw new PlanError(`invalid pod CIDR ${o.podCIDR}`);
+  const max = maxNodes(nodeCIDR, podCIDR);
+  if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new PlanError(`--nodes must be a whole number of at least 1 (got ${o.nodes})`);
+  if (o.nodes > max) {
+    throw new PlanError(`--nodes ${o.nodes} is more than the address plan allows: at most ${max} nodes fit node network ${formatCidr(nodeCIDR)} and pod network ${formatCidr(podCIDR)}`);
+  }
+  const prefix = labPrefix(o.name);
+  const outside = parseCidr('203.0.113.0/24')!;
+  const nodes: NodePlan[] = [];
+  for (let i = 1; i <= o.nodes; i++) {
+    nodes.push({
+      name: `node${i}`,
+      netns: `${prefix}node${i}`,
+      ip: formatIp(hostAt(nodeCIDR, 1 + i)),
+      podCIDR: formatCidr(subnet(podCIDR, 24, i)!),
+      port: `node${i}`,
+    });
+  }
+  return {
+    name: o.name,
+    runtime: o.runtime ?? 'netns',
+    proxyMode: o.proxyMode ?? 'iptables',
+    nodeCIDR: formatCidr(nodeCIDR),
+    podCIDR: formatCidr(podCIDR),
+    serviceCIDR: '10.96.0.0/12',
+    outsideCIDR: formatCidr(outside),
+    clusterDNS: '10.96.0.10',
+    clusterDomain: 'cluster.local',
+    nodePortRange: '30000-32767',
+    routerNodeIP: formatIp(hostAt(nodeCIDR, 1)),
+    routerOutsideIP: formatIp(hostAt(outside, 1)),
+    outsideIP: formatIp(hostAt(outside, 2)),
+    switchNetns: `${prefix}switch`,
+    routerNetns: `${prefix}router`,
+    outsideNetns: `${prefix}outside`,
+    nodes,
+    nodeGracePeriodSeconds: o.nodeGracePeriodSeconds ?? 10,
+  };
+}
+
+/** Lab names end up in namespace names and paths: a short DNS label. */
+export function validateLabName(name: string): string | undefined {
+  if (!/^[a-z]([-a-z0-9]{0,18}[a-z0-9])?$/.test(name)) {
+    return `invalid lab name "${name}": use 1-20 lower-case letters, digits or '-', starting with a letter and ending with a letter or digit`;
+  }
+  return undefined;
+}

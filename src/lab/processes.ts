@@ -1,0 +1,49 @@
+// Finding and stopping a lab's processes, also when its supervisor is gone:
+// every component carries SVCLAB_LAB=<name> in its environment.
+import fs from 'node:fs';
+
+export function labProcesses(): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    let env: string;
+    try {
+      env = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    const m = /(?:^|\0)SVCLAB_LAB=([^\0]*)/.exec(env);
+    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), pid]);
+  }
+  return out;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitGone(pids: number[], ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (pids.every((p) => !alive(p))) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return pids.every((p) => !alive(p));
+}
+
+export function signal(pids: number[], sig: NodeJS.Signals): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, sig);
+    } catch {
+      /* gone */
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// Where a lab keeps its state: /run/svclab/<name>/ (lab.json, store/, logs/, api.sock).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LabPlan } from './plan.js';
+
+export const stateRoot = process.env.SVCLAB_STATE_ROOT ?? '/run/svclab';
+
+export interface LabState {
+  plan: LabPlan;
+  apiPort: number;
+  createdAt: string;
+  /** The checkout whose dist/ runs this lab's components. */
+  home: string;
+  supervisorPid?: number;
+}
+
+export interface ComponentState {
+  name: string;
+  pid?: number;
+  restarts: number;
+  startedAt?: string;
+  lastExit?: string;
+}
+
+export function labDir(name: string): string {
+  return path.join(stateRoot, name);
+}
+
+export const paths = {
+  state: (name: string) => path.join(labDir(name), 'lab.json'),
+  components: (name: string) => path.join(labDir(name), 'components.json'),
+  socket: (name: string) => path.join(labDir(name), 'api.sock'),
+  store: (name: string) => labDir(name),
+  logs: (name: string) => path.join(labDir(name), 'logs'),
+  kubeconfig: (name: string) => path.join(labDir(name), 'kubeconfig'),
+};
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+}
+
+export function readState(name: string): LabState | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(paths.state(name), 'utf8')) as LabState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readComponents(name: string): ComponentState[] {
+  try {
+    return JSON.parse(fs.readFileSync(paths.components(name), 'utf8')) as ComponentState[];
+  } catch {
+    return [];
+  }
+}
+
+export function listLabs(): string[] {
+  try {
+    return fs.readdirSync(stateRoot, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+export function serverUrl(state: LabState): string {
+  return `http://127.0.0.1:${state.apiPort}`;
+}
+
+export function socketServer(name: string): string {
+  return `unix:${paths.socket(name)}`;
+}

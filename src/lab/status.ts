@@ -1,0 +1,83 @@
+// What `lab status` reports: the lab's plan, its nodes as the API sees them, its processes.
+import { types } from '../api/resources.js';
+import type { Node } from '../api/types.js';
+import { ApiClient } from '../client/client.js';
+import { paths, readComponents, readState, serverUrl, type ComponentState } from './state.js';
+
+export interface NodeStatus {
+  name: string;
+  ip: string;
+  podCIDR: string;
+  ready: boolean;
+  status: string;
+}
+
+export interface LabStatus {
+  name: string;
+  runtime: string;
+  proxyMode: string;
+  apiServer: string;
+  socket: string;
+  kubeconfig: string;
+  apiReachable: boolean;
+  nodes: NodeStatus[];
+  components: ComponentState[];
+}
+
+function readiness(node: Node | undefined): { ready: boolean; status: string } {
+  const c = node?.status?.conditions?.find((x) => x.type === 'Ready');
+  if (!node) return { ready: false, status: 'NotRegistered' };
+  if (c?.status === 'True') return { ready: true, status: 'Ready' };
+  return { ready: false, status: 'NotReady' };
+}
+
+export async function labStatus(name: string): Promise<LabStatus | undefined> {
+  const state = readState(name);
+  if (!state) return undefined;
+  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  let apiNodes: Node[] = [];
+  let apiReachable = true;
+  try {
+    apiNodes = (await client.list<Node>(types.nodes)).items;
+  } catch {
+    apiReachable = false;
+  } finally {
+    client.close();
+  }
+  return {
+    name,
+    runtime: state.plan.runtime,
+    proxyMode: state.plan.proxyMode,
+    apiServer: serverUrl(state),
+    socket: paths.socket(name),
+    kubeconfig: paths.kubeconfig(name),
+    apiReachable,
+    nodes: state.plan.nodes.map((n) => {
+      const node = apiNodes.find((a) => a.metadata.name === n.name);
+      return {
+        name: n.name,
+        ip: node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? n.ip,
+        podCIDR: node?.spec?.podCIDR ?? n.podCIDR,
+        ...readiness(apiReachable ? node : undefined),
+      };
+    }),
+    components: readComponents(name),
+  };
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n');
+}
+
+export function formatStatus(s: LabStatus): string {
+  const lines = [
+    `lab ${s.name}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}, proxy mode ${s.proxyMode}, runtime ${s.runtime}`,
+    `API server: ${s.apiServer}${s.apiReachable ? '' : ' (not answering)'}   socket: ${s.socket}`,
+    '',
+    table([['NODE', 'STATUS', 'INTERNAL-IP', 'POD-CIDR'], ...s.nodes.map((n) => [n.name, n.status, n.ip, n.podCIDR])]),
+    '',
+    table([['COMPONENT', 'PID', 'RESTARTS', 'LAST-EXIT'], ...s.components.map((c) => [c.name, c.pid ? String(c.pid) : '-', String(c.restarts), c.lastExit ?? '-'])]),
+  ];
+  return lines.join('\n');
+}

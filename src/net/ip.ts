@@ -1,0 +1,52 @@
+// Thin helpers over iproute2. Commands are batched per namespace (`ip -n NS -batch -`)
+// because one `ip` process per command would dominate `lab up` time.
+import fs from 'node:fs';
+import { execa } from 'execa';
+
+export class CommandError extends Error {
+  constructor(readonly command: string, readonly stderr: string) {
+    super(`${command}: ${stderr.trim()}`);
+  }
+}
+
+/** Runs `ip [-n ns] -batch -` with one command per line; throws with the failing line. */
+export async function ipBatch(lines: string[], netns?: string): Promise<void> {
+  if (lines.length === 0) return;
+  const args = [...(netns ? ['-n', netns] : []), '-batch', '-'];
+  const r = await execa('ip', args, { input: lines.join('\n') + '\n', reject: false });
+  if (r.exitCode !== 0) throw new CommandError(`ip ${args.join(' ')}`, `${r.stderr}`);
+}
+
+export async function ip(args: string[], netns?: string): Promise<string> {
+  const full = [...(netns ? ['-n', netns] : []), ...args];
+  const r = await execa('ip', full, { reject: false });
+  if (r.exitCode !== 0) throw new CommandError(`ip ${full.join(' ')}`, r.stderr);
+  return r.stdout;
+}
+
+export function listNetns(): string[] {
+  try {
+    return fs.readdirSync('/run/netns');
+  } catch {
+    return [];
+  }
+}
+
+export async function netnsPids(name: string): Promise<number[]> {
+  const r = await execa('ip', ['netns', 'pids', name], { reject: false });
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/** Writes sysctls inside a namespace (/proc/sys/net follows the caller's netns). */
+export async function sysctls(netns: string, values: Record<string, string | number>): Promise<void> {
+  const script = Object.entries(values)
+    .map(([k, v]) => `echo ${v} > /proc/sys/${k.replaceAll('.', '/')}`)
+    .join(' && ');
+  const r = await execa('ip', ['netns', 'exec', netns, 'sh', '-c', script], { reject: false });
+  if (r.exitCode !== 0) throw new CommandError(`sysctl in ${netns}`, r.stderr);
+}
+
+/** The argv prefix that runs a command inside a named network namespace, in the host's mount namespace. */
+export function inNetns(netns: string): string[] {
+  return ['nsenter', `--net=/run/netns/${netns}`, '--'];
+}

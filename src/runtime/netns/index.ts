@@ -1,0 +1,125 @@
+// The default runtime: every lab host is a network namespace on this machine.
+// Links are created directly between lab namespaces, so nothing ever appears
+// in the host's own namespace.
+import fs from 'node:fs';
+import { ip, ipBatch, inNetns, listNetns, netnsPids, sysctls } from '../../net/ip.js';
+import { labPrefix, netnsPrefix, type LabPlan, type NodePlan } from '../../lab/plan.js';
+import type { Runtime } from '../runtime.js';
+import { execa } from 'execa';
+
+const forwarding = {
+  'net.ipv4.ip_forward': 1,
+  'net.ipv4.conf.all.rp_filter': 0,
+  'net.ipv4.conf.default.rp_filter': 0,
+};
+
+export class NetnsRuntime implements Runtime {
+  readonly name = 'netns';
+
+  async check(): Promise<string[]> {
+    const missing: string[] = [];
+    if (!fs.existsSync('/proc/self/ns/net')) missing.push('this kernel has no network namespaces (/proc/self/ns/net is missing)');
+    for (const tool of ['ip', 'nsenter', 'unshare', 'hostname']) {
+      const r = await execa('sh', ['-c', `command -v ${tool}`], { reject: false });
+      if (r.exitCode !== 0) missing.push(`the '${tool}' command is missing (apt-get install iproute2 util-linux hostname)`);
+    }
+    return missing;
+  }
+
+  async create(plan: LabPlan): Promise<void> {
+    const sw = plan.switchNetns;
+    const hosts = [sw, plan.routerNetns, plan.outsideNetns, ...plan.nodes.map((n) => n.netns)];
+    // 1. namespaces and the veth pairs between them (created in place, never in the host namespace)
+    await ipBatch([
+      ...hosts.map((h) => `netns add ${h}`),
+      `link add eth0 netns ${plan.routerNetns} type veth peer name router netns ${sw}`,
+      `link add eth1 netns ${plan.routerNetns} type veth peer name router-out netns ${sw}`,
+      `link add eth0 netns ${plan.outsideNetns} type veth peer name outside netns ${sw}`,
+      ...plan.nodes.map((n) => `link add eth0 netns ${n.netns} type veth peer name ${n.port} netns ${sw}`),
+    ]);
+    const [nodeBits] = plan.nodeCIDR.split('/').slice(1);
+    const [outBits] = plan.outsideCIDR.split('/').slice(1);
+    // 2. the switch: one bridge for the node network, one for the outside network
+    const switchSetup = ipBatch(
+      [
+        'link set lo up',
+        'link add br-nodes type bridge',
+        'link add br-outside type bridge',
+        'link set br-nodes up',
+        'link set br-outside up',
+        'link set router master br-nodes',
+        'link set router up',
+        'link set router-out master br-outside',
+        'link set router-out up',
+        'link set outside master br-outside',
+        'link set outside up',
+        ...plan.nodes.flatMap((n) => [`link set ${n.port} master br-nodes`, `link set ${n.port} up`]),
+      ],
+      sw,
+    );
+    // 3. the router between the node network and the outside network; it knows every pod CIDR
+    const routerSetup = ipBatch(
+      [
+        'link set lo up',
+        `addr add ${plan.routerNodeIP}/${nodeBits} dev eth0`,
+        `addr add ${plan.routerOutsideIP}/${outBits} dev eth1`,
+        'link set eth0 up',
+        'link set eth1 up',
+        ...plan.nodes.map((n) => `route add ${n.podCIDR} via ${n.ip}`),
+      ],
+      plan.routerNetns,
+    ).then(() => sysctls(plan.routerNetns, forwarding));
+    const outsideSetup = ipBatch(
+      ['link set lo up', `addr add ${plan.outsideIP}/${outBits} dev eth0`, 'link set eth0 up', `route add default via ${plan.routerOutsideIP}`],
+      plan.outsideNetns,
+    );
+    // 4. nodes: address, default route via the router (proxy_arp for pods needs one)
+    const nodeSetups = plan.nodes.map((n) =>
+      ipBatch(['link set lo up', `addr add ${n.ip}/${nodeBits} dev eth0`, 'link set eth0 up', `route add default via ${plan.routerNodeIP}`], n.netns).then(() =>
+        sysctls(n.netns, forwarding),
+      ),
+    );
+    await Promise.all([switchSetup, routerSetup, outsideSetup, ...nodeSetups]);
+  }
+
+  async destroy(labName: string): Promise<void> {
+    const mine = listNetns().filter((n) => n.startsWith(labPrefix(labName)));
+    // Processes keep a namespace alive after its name is gone: kill them first.
+    for (const ns of mine) {
+      for (const pid of await netnsPids(ns)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    if (mine.length > 0) await ipBatch(mine.map((n) => `netns del ${n}`)).catch(async () => {
+      for (const n of mine) await ip(['netns', 'del', n]).catch(() => undefined);
+    });
+    for (const n of mine) fs.rmSync(`/etc/netns/${n}`, { recursive: true, force: true });
+  }
+
+  nodeCommand(_plan: LabPlan, node: NodePlan, argv: string[]): string[] {
+    // own network and UTS namespace (hostname = node name), host mount namespace
+    return [...inNetns(node.netns), 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', node.name, ...argv];
+  }
+
+  hostCommand(plan: LabPlan, host: string, argv: string[]): string[] {
+    const node = plan.nodes.find((n) => n.name === host);
+    if (node) return this.nodeCommand(plan, node, argv);
+    const ns = host === 'outside' ? plan.outsideNetns : host === 'router' ? plan.routerNetns : undefined;
+    if (!ns) throw new Error(`no host "${host}" in lab ${plan.name} (hosts: ${[...plan.nodes.map((n) => n.name), 'outside', 'router'].join(', ')})`);
+    return [...inNetns(ns), ...argv];
+  }
+
+  async leftovers(): Promise<string[]> {
+    const names = new Set<string>();
+    for (const ns of listNetns()) {
+      if (!ns.startsWith(netnsPrefix)) continue;
+      const m = /^svclab-(.+)-(switch|router|outside|node\d+|pod-.+)$/.exec(ns);
+      if (m) names.add(m[1]!);
+    }
+    return [...names];
+  }
+}
