@@ -1,0 +1,44 @@
+// Drives the real `lab` CLI the way a user does, plus helpers to read a lab's state.
+import { execa, type Result } from 'execa';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiClient } from '../../src/client/client.js';
+import { readComponents, readState, serverUrl } from '../../src/lab/state.js';
+
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = path.join(repo, 'dist', 'src', 'cli', 'main.js');
+
+export function lab(args: string[], opts: { user?: string } = {}): Promise<Result> {
+  const argv = opts.user ? ['setpriv', `--reuid=${opts.user}`, `--regid=${opts.user}`, '--clear-groups', process.execPath, cli, ...args] : [process.execPath, cli, ...args];
+  return execa(argv[0]!, argv.slice(1), { reject: false, all: true, env: { FORCE_COLOR: '0' } }) as unknown as Promise<Result>;
+}
+
+export function clientFor(name: string): ApiClient {
+  const state = readState(name);
+  if (!state) throw new Error(`no lab ${name}`);
+  return new ApiClient({ server: serverUrl(state), timeoutMs: 3000 });
+}
+
+export function componentPid(name: string, component: string): number | undefined {
+  return readComponents(name).find((c) => c.name === component)?.pid;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
+
+/** Unique per test file and run, so test files can run side by side. */
+export function labName(prefix: string): string {
+  return `${prefix}${process.pid % 10000}`;
+}

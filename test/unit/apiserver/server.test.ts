@@ -1,0 +1,189 @@
+import test from 'ava';
+import http from 'node:http';
+import { types } from '../../../src/api/resources.js';
+import type { Node, WatchEvent } from '../../../src/api/types.js';
+import { startApiServer } from '../../helpers/apiserver.js';
+
+async function rawRequest(url: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ code: number; body: any }> {
+  const res = await fetch(url + path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'Content-Type': contentType } });
+  const text = await res.text();
+  return { code: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const node = (name: string, labels: Record<string, string> = {}) => ({ metadata: { name, labels }, spec: { podCIDR: '10.244.1.0/24' } });
+
+test('objects get uid, creationTimestamp and resourceVersion, and come back from get and list', async (t) => {
+  const s = await startApiServer(t);
+  const created = await s.client.create<Node>(types.nodes, node('n1'));
+  t.regex(created.metadata.uid!, /^[0-9a-f-]{36}$/);
+  t.regex(created.metadata.creationTimestamp!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  t.is(created.apiVersion, 'v1');
+  t.is(created.kind, 'Node');
+  t.deepEqual(created.spec?.podCIDRs, ['10.244.1.0/24']);
+  t.deepEqual(await s.client.get(types.nodes, 'n1'), created);
+  const list = await s.client.list(types.nodes);
+  t.is(list.kind, 'NodeList');
+  t.deepEqual(list.items.map((n) => n.metadata.name), ['n1']);
+});
+
+test('lists filter by label selector and field selector', async (t) => {
+  const s = await startApiServer(t);
+  await s.client.create(types.nodes, node('a', { zone: 'z1', gpu: 'yes' }));
+  await s.client.create(types.nodes, node('b', { zone: 'z2' }));
+  await s.client.create(types.nodes, node('c', { zone: 'z1' }));
+  const names = async (q: { labelSelector?: string; fieldSelector?: string }) => (await s.client.list(types.nodes, undefined, q)).items.map((n) => n.metadata.name);
+  t.deepEqual(await names({ labelSelector: 'zone=z1' }), ['a', 'c']);
+  t.deepEqual(await names({ labelSelector: 'zone=z1,!gpu' }), ['c']);
+  t.deepEqual(await names({ labelSelector: 'zone in (z2,z3)' }), ['b']);
+  t.deepEqual(await names({ fieldSelector: 'metadata.name!=a' }), ['b', 'c']);
+  const bad = await rawRequest(s.url, 'GET', '/api/v1/nodes?labelSelector=' + encodeURIComponent('a b c'));
+  t.is(bad.code, 400);
+  t.is(bad.body.reason, 'BadRequest');
+});
+
+test('missing, duplicate and stale writes get Kubernetes Status errors', async (t) => {
+  const s = await startApiServer(t);
+  const missing = await rawRequest(s.url, 'GET', '/api/v1/nodes/nope');
+  t.is(missing.code, 404);
+  t.like(missing.body, { kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'nodes "nope" not found', code: 404 });
+
+  const first = await s.client.create<Node>(types.nodes, node('n1'));
+  const dup = await rawRequest(s.url, 'POST', '/api/v1/nodes', node('n1'));
+  t.is(dup.code, 409);
+  t.like(dup.body, { reason: 'AlreadyExists', message: 'nodes "n1" already exists' });
+
+  await s.client.update(types.nodes, { ...first, metadata: { ...first.metadata, labels: { x: '1' } } });
+  const stale = await rawRequest(s.url, 'PUT', '/api/v1/nodes/n1', { ...first, metadata: { ...first.metadata, labels: { x: '2' } } });
+  t.is(stale.code, 409);
+  t.like(stale.body, {
+    reason: 'Conflict',
+    message: 'Operation cannot be fulfilled on nodes "n1": the object has been modified; please apply your changes to the latest version and try again',
+  });
+  t.deepEqual((await s.client.get<Node>(types.nodes, 'n1')).metadata.labels, { x: '1' });
+
+  const lease = await rawRequest(s.url, 'GET', '/apis/coordination.k8s.io/v1/namespaces/default/leases/x');
+  t.is(lease.body.message, 'leases.coordination.k8s.io "x" not found');
+});
+
+test('invalid objects are refused with 422, field causes, and nothing stored', async (t) => {
+  const s = await startApiServer(t);
+  const rvBefore = s.store.resourceVersion;
+  const r = await rawRequest(s.url, 'POST', '/api/v1/namespaces', { metadata: { name: 'Bad_Name', labels: { 'bad key!': 'v' } } });
+  t.is(r.code, 422);
+  t.is(r.body.reason, 'Invalid');
+  t.is(r.body.details.kind, 'Namespace');
+  t.deepEqual(r.body.details.causes.map((c: { field: string; reason: string }) => [c.field, c.reason]), [
+    ['metadata.name', 'FieldValueInvalid'],
+    ['metadata.labels', 'FieldValueInvalid'],
+  ]);
+  t.true(r.body.message.startsWith('Namespace "Bad_Name" is invalid: [metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 label must consist of'));
+  t.is(s.store.resourceVersion, rvBefore);
+  t.is((await rawRequest(s.url, 'GET', '/api/v1/namespaces/Bad_Name')).code, 404);
+});
+
+test('merge patch and JSON patch change objects; the status subresource leaves spec alone', async (t) => {
+  const s = await startApiServer(t);
+  await s.client.create(types.nodes, node('n1', { a: '1', b: '2' }));
+  const merged = await rawRequest(s.url, 'PATCH', '/api/v1/nodes/n1', { metadata: { labels: { a: null, c: '3' } } }, 'application/merge-patch+json');
+  t.deepEqual(merged.body.metadata.labels, { b: '2', c: '3' });
+  const jp = await rawRequest(s.url, 'PATCH', '/api/v1/nodes/n1', [{ op: 'add', path: '/metadata/labels/d', value: '4' }], 'application/json-patch+json');
+  t.deepEqual(jp.body.metadata.labels, { b: '2', c: '3', d: '4' });
+  const st = await rawRequest(s.url, 'PATCH', '/api/v1/nodes/n1/status', { spec: { unschedulable: true }, status: { capacity: { pods: '110' } } }, 'application/merge-patch+json');
+  t.deepEqual(st.body.status.capacity, { pods: '110' });
+  t.is(st.body.spec.unschedulable, undefined);
+  const unsupported = await rawRequest(s.url, 'PATCH', '/api/v1/nodes/n1', {}, 'text/plain');
+  t.is(unsupported.code, 415);
+});
+
+test('objects cannot be created in a namespace that does not exist', async (t) => {
+  const s = await startApiServer(t);
+  const r = await rawRequest(s.url, 'POST', '/api/v1/namespaces/nope/events', { metadata: { name: 'e' }, involvedObject: { kind: 'Node', name: 'n1' } });
+  t.is(r.code, 404);
+  t.is(r.body.message, 'namespaces "nope" not found');
+});
+
+test('deleting a namespace removes what it holds, then the namespace; system namespaces stay', async (t) => {
+  const s = await startApiServer(t);
+  await s.client.create(types.namespaces, { metadata: { name: 'team' } });
+  await s.client.create(types.events, { metadata: { name: 'e1' }, involvedObject: { kind: 'Node', name: 'n1' } } as never, 'team');
+  const deleting = await rawRequest(s.url, 'DELETE', '/api/v1/namespaces/team');
+  t.is(deleting.code, 200);
+  t.is(deleting.body.status.phase, 'Terminating');
+  const until = Date.now() + 2000;
+  while (Date.now() < until && (await rawRequest(s.url, 'GET', '/api/v1/namespaces/team')).code !== 404) await new Promise((r) => setTimeout(r, 20));
+  t.is((await rawRequest(s.url, 'GET', '/api/v1/namespaces/team')).code, 404);
+  t.is((await rawRequest(s.url, 'GET', '/api/v1/namespaces/team/events/e1')).code, 404);
+  const def = await rawRequest(s.url, 'DELETE', '/api/v1/namespaces/default');
+  t.is(def.code, 403);
+  t.is(def.body.message, 'namespaces "default" is forbidden: this namespace may not be deleted');
+});
+
+function watchLines(url: string, path: string, count: number): Promise<WatchEvent[]> {
+  return new Promise((resolve, reject) => {
+    const events: WatchEvent[] = [];
+    const req = http.get(url + path, (res) => {
+      let buf = '';
+      res.on('data', (chunk) => {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          events.push(JSON.parse(buf.slice(0, i)));
+          buf = buf.slice(i + 1);
+          if (events.length === count) {
+            req.destroy();
+            resolve(events);
+          }
+        }
+      });
+      res.on('end', () => resolve(events));
+    });
+    req.on('error', (e) => (events.length >= count ? undefined : reject(e)));
+  });
+}
+
+test('a watch streams events after its resourceVersion, as selected', async (t) => {
+  const s = await startApiServer(t);
+  const a = await s.client.create(types.nodes, node('a', { role: 'web' }));
+  const watching = watchLines(s.url, `/api/v1/nodes?watch=true&labelSelector=role%3Dweb&resourceVersion=${a.metadata.resourceVersion}`, 4);
+  await new Promise((r) => setTimeout(r, 50));
+  await s.client.create(types.nodes, node('b', { role: 'db' })); // not selected
+  await s.client.create(types.nodes, node('c', { role: 'web' }));
+  await s.client.patch(types.nodes, 'c', { metadata: { labels: { role: 'db' } } }); // leaves the selection
+  await s.client.patch(types.nodes, 'a', { metadata: { labels: { extra: '1' } } });
+  await s.client.delete(types.nodes, 'a');
+  const events = await watching;
+  t.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [
+    ['ADDED', 'c'],
+    ['DELETED', 'c'],
+    ['MODIFIED', 'a'],
+    ['DELETED', 'a'],
+  ]);
+});
+
+test('a watch without resourceVersion starts with the current objects', async (t) => {
+  const s = await startApiServer(t);
+  await s.client.create(types.nodes, node('a'));
+  const events = await watchLines(s.url, '/api/v1/nodes?watch=1', 1);
+  t.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [['ADDED', 'a']]);
+});
+
+test('a watch from a compacted resourceVersion gets a 410 Expired ERROR event', async (t) => {
+  const s = await startApiServer(t, { historySize: 2 });
+  for (let i = 0; i < 8; i++) await s.client.create(types.nodes, node(`n${i}`));
+  const events = await watchLines(s.url, '/api/v1/nodes?watch=true&resourceVersion=2', 1);
+  t.is(events[0]!.type, 'ERROR');
+  t.like(events[0]!.object as object, { kind: 'Status', code: 410, reason: 'Expired' });
+});
+
+test('discovery lists the served resources with short names; /version answers', async (t) => {
+  const s = await startApiServer(t);
+  const core = await rawRequest(s.url, 'GET', '/api/v1');
+  const nodes = core.body.resources.find((r: { name: string }) => r.name === 'nodes');
+  t.like(nodes, { kind: 'Node', namespaced: false, shortNames: ['no'] });
+  t.truthy(core.body.resources.find((r: { name: string }) => r.name === 'nodes/status'));
+  const groups = await rawRequest(s.url, 'GET', '/apis');
+  t.true(groups.body.groups.some((g: { name: string }) => g.name === 'coordination.k8s.io'));
+  const version = await rawRequest(s.url, 'GET', '/version');
+  t.like(version.body, { major: '1', minor: '32' });
+  t.is((await rawRequest(s.url, 'GET', '/api/v1/nosuchthings')).code, 404);
+});
