@@ -8,8 +8,9 @@ import { readComponents, readState, serverUrl } from '../../src/lab/state.js';
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = path.join(repo, 'dist', 'src', 'cli', 'main.js');
 
-export function lab(args: string[], opts: { user?: string } = {}): Promise<Result> {
-  const argv = opts.user ? ['setpriv', `--reuid=${opts.user}`, `--regid=${opts.user}`, '--clear-groups', process.execPath, cli, ...args] : [process.execPath, cli, ...args];
+/** Runs the CLI; with uid, as that unprivileged user (e.g. 65534, nobody). */
+export function lab(args: string[], opts: { uid?: number } = {}): Promise<Result> {
+  const argv = opts.uid !== undefined ? ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', process.execPath, cli, ...args] : [process.execPath, cli, ...args];
   return execa(argv[0]!, argv.slice(1), { reject: false, all: true, env: { FORCE_COLOR: '0' } }) as unknown as Promise<Result>;
 }
 
