@@ -1,7 +1,7 @@
 // Thin helpers over iproute2. Commands are batched per namespace (`ip -n NS -batch -`)
 // because one `ip` process per command would dominate `lab up` time.
 import fs from 'node:fs';
-import { execa } from 'execa';
+import { run } from './run.js';
 
 export class CommandError extends Error {
   constructor(readonly command: string, readonly stderr: string) {
@@ -13,13 +13,13 @@ export class CommandError extends Error {
 export async function ipBatch(lines: string[], netns?: string): Promise<void> {
   if (lines.length === 0) return;
   const args = [...(netns ? ['-n', netns] : []), '-batch', '-'];
-  const r = await execa('ip', args, { input: lines.join('\n') + '\n', reject: false });
-  if (r.exitCode !== 0) throw new CommandError(`ip ${args.join(' ')}`, `${r.stderr}`);
+  const r = await run('ip', args, { input: lines.join('\n') + '\n' });
+  if (r.exitCode !== 0) throw new CommandError(`ip ${args.join(' ')}`, r.stderr);
 }
 
 export async function ip(args: string[], netns?: string): Promise<string> {
   const full = [...(netns ? ['-n', netns] : []), ...args];
-  const r = await execa('ip', full, { reject: false });
+  const r = await run('ip', full);
   if (r.exitCode !== 0) throw new CommandError(`ip ${full.join(' ')}`, r.stderr);
   return r.stdout;
 }
@@ -33,7 +33,7 @@ export function listNetns(): string[] {
 }
 
 export async function netnsPids(name: string): Promise<number[]> {
-  const r = await execa('ip', ['netns', 'pids', name], { reject: false });
+  const r = await run('ip', ['netns', 'pids', name]);
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 
@@ -42,7 +42,7 @@ export async function sysctls(netns: string, values: Record<string, string | num
   const script = Object.entries(values)
     .map(([k, v]) => `echo ${v} > /proc/sys/${k.replaceAll('.', '/')}`)
     .join(' && ');
-  const r = await execa('ip', ['netns', 'exec', netns, 'sh', '-c', script], { reject: false });
+  const r = await run('ip', ['netns', 'exec', netns, 'sh', '-c', script]);
   if (r.exitCode !== 0) throw new CommandError(`sysctl in ${netns}`, r.stderr);
 }
 

@@ -1,11 +1,11 @@
 // host-gw routing: a route to every other node's pod CIDR via that node's IP,
 // kept in sync with the Node objects (what flannel's host-gw backend does).
-import { execa } from 'execa';
+import { run } from '../../net/run.js';
 import type { Informer } from '../../client/informer.js';
 import type { Node } from '../../api/types.js';
 
 export async function currentRoutes(): Promise<Map<string, string>> {
-  const r = await execa('ip', ['-j', 'route', 'show', 'proto', 'static'], { reject: false });
+  const r = await run('ip', ['-j', 'route', 'show', 'proto', 'static']);
   const out = new Map<string, string>();
   for (const route of JSON.parse(r.stdout || '[]') as { dst: string; gateway?: string }[]) {
     if (route.gateway) out.set(route.dst, route.gateway);
@@ -28,7 +28,7 @@ export function startPodRoutes(nodes: Informer<Node>, self: string): void {
     for (const [cidr, via] of want) if (have.get(cidr) !== via) lines.push(`route replace ${cidr} via ${via} proto static`);
     for (const cidr of have.keys()) if (!want.has(cidr)) lines.push(`route del ${cidr} proto static`);
     if (lines.length === 0) return;
-    const r = await execa('ip', ['-batch', '-'], { input: lines.join('\n') + '\n', reject: false });
+    const r = await run('ip', ['-batch', '-'], { input: lines.join('\n') + '\n' });
     if (r.exitCode !== 0) console.error(`agent: pod routes: ${r.stderr.trim()}`);
   };
   const schedule = (): void => {
