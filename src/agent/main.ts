@@ -6,8 +6,12 @@ import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
+import { EventRecorder } from '../client/events.js';
+import { Kubelet } from './kubelet/kubelet.js';
 import { keepNodeAlive, registerNode } from './kubelet/node-status.js';
+import { startKubeletServer } from './kubelet/server.js';
 import { startPodRoutes } from './network/pod-routes.js';
+import { kubeletSocket } from '../lab/state.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,10 +20,14 @@ const { values } = parseArgs({
     'node-ip': { type: 'string' },
     'pod-cidr': { type: 'string' },
     'proxy-mode': { type: 'string', default: 'iptables' },
+    lab: { type: 'string' },
+    'state-dir': { type: 'string' },
+    'cluster-dns': { type: 'string', default: '10.96.0.10' },
+    'cluster-domain': { type: 'string', default: 'cluster.local' },
   },
 });
 
-for (const required of ['server', 'node', 'node-ip', 'pod-cidr'] as const) {
+for (const required of ['server', 'node', 'node-ip', 'pod-cidr', 'lab', 'state-dir'] as const) {
   if (!values[required]) {
     console.error(`agent: --${required} is required`);
     process.exit(2);
@@ -43,7 +51,21 @@ for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
 const nodes = new Informer<Node>(client, types.nodes).start();
 keepNodeAlive(client, id, nodes);
 startPodRoutes(nodes, id.name);
-console.log(`agent: node ${id.name} (${id.ip}, pods ${id.podCIDR}) registered`);
+
+const stateDir = values['state-dir']!;
+const kubelet = new Kubelet({
+  client,
+  lab: values.lab!,
+  nodeName: id.name,
+  nodeIP: id.ip,
+  podCIDR: id.podCIDR,
+  stateDir,
+  dns: { clusterDNS: values['cluster-dns']!, clusterDomain: values['cluster-domain']! },
+  events: new EventRecorder(client, 'kubelet', id.name),
+});
+await kubelet.start();
+startKubeletServer(kubelet, kubeletSocket(stateDir, id.name));
+console.log(`agent: node ${id.name} (${id.ip}, pods ${id.podCIDR}) registered; kubelet running ${kubelet.workers.size} pods`);
 
 const stop = (): void => process.exit(0);
 process.on('SIGTERM', stop);

@@ -20,6 +20,9 @@ export const resourceTypes: ResourceType[] = [
   { group: '', version: 'v1', kind: 'Node', plural: 'nodes', singular: 'node', namespaced: false, shortNames: ['no'], subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Event', plural: 'events', singular: 'event', namespaced: true, shortNames: ['ev'] },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', singular: 'lease', namespaced: true },
+  { group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'exec', 'binding'] },
+  { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] },
+  { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] },
 ];
 
 export function apiVersionOf(t: ResourceType): string {
@@ -55,4 +58,7 @@ export const types = {
   nodes: mustFind('', 'nodes'),
   events: mustFind('', 'events'),
   leases: mustFind('coordination.k8s.io', 'leases'),
+  pods: mustFind('', 'pods'),
+  replicasets: mustFind('apps', 'replicasets'),
+  deployments: mustFind('apps', 'deployments'),
 };

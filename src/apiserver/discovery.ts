@@ -46,6 +46,13 @@ export function apiGroup(name: string): unknown | undefined {
   return versions ? { kind: 'APIGroup', apiVersion: 'v1', ...(groupDoc(name, versions) as object) } : undefined;
 }
 
+const subresourceShapes: Record<string, Record<string, unknown>> = {
+  scale: { kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] },
+  exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
+  log: { kind: 'Pod', verbs: ['get'] },
+  binding: { kind: 'Binding', verbs: ['create'] },
+};
+
 function resourceEntries(t: ResourceType): unknown[] {
   const main: Record<string, unknown> = {
     name: t.plural,
@@ -60,9 +67,7 @@ function resourceEntries(t: ResourceType): unknown[] {
     name: `${t.plural}/${sub}`,
     singularName: '',
     namespaced: t.namespaced,
-    kind: sub === 'scale' ? 'Scale' : t.kind,
-    verbs: sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'exec' ? ['create', 'get'] : ['get'],
-    ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : {}),
+    ...(subresourceShapes[sub] ?? { kind: t.kind, verbs: ['get', 'patch', 'update'] }),
   }));
   return [main, ...subs];
 }

@@ -1,12 +1,7 @@
 // The API server process: store + registry + HTTP on 127.0.0.1 and a unix socket.
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureSystemNamespaces, startNamespaceFinalizer } from './namespaces.js';
-import { Registry } from './registry.js';
-import { ApiServer } from './server.js';
-import { Store } from './store.js';
-import { strategies } from './strategies/index.js';
+import { assemble } from './assemble.js';
 
 const { values } = parseArgs({
   options: {
@@ -14,6 +9,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '6443' },
     socket: { type: 'string' },
     log: { type: 'boolean', default: false },
+    'kubelet-socket-dir': { type: 'string' },
   },
 });
 
@@ -23,13 +19,7 @@ if (!stateDir) {
   process.exit(2);
 }
 
-const store = new Store(path.join(stateDir, 'store'));
-const registry = new Registry(store);
-for (const s of strategies) registry.register(s);
-await ensureSystemNamespaces(registry);
-startNamespaceFinalizer(registry);
-
-const server = new ApiServer(registry);
+const { store, server } = await assemble({ stateDir, kubeletSocketDir: values['kubelet-socket-dir'] });
 server.log = values.log;
 if (values.socket && fs.existsSync(values.socket)) fs.unlinkSync(values.socket);
 await server.listen(Number(values.port), values.socket);

@@ -249,6 +249,18 @@ export class Registry {
     return deleted;
   }
 
+  /**
+   * A system write that skips user validation (binding a pod, scaling): fn gets
+   * a copy of the current object and returns the object to store; an ApiError
+   * thrown by fn refuses the write.
+   */
+  async mutate(t: ResourceType, namespace: string | undefined, name: string, fn: (obj: KubeObject) => KubeObject): Promise<KubeObject> {
+    const old = this.get(t, namespace, name);
+    const next = fn(structuredClone(old));
+    if (isDeepStrictEqual(next, old)) return old;
+    return this.store.write('put', typeKey(t), objectKey(namespace, name), next);
+  }
+
   /** Removes an object regardless of grace periods (kubelet's final delete, namespace cleanup). */
   async forceDelete(t: ResourceType, namespace: string | undefined, name: string): Promise<void> {
     const s = this.strategyFor(t);

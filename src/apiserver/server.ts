@@ -1,6 +1,7 @@
 // Routes Kubernetes REST paths onto the registry: /api/v1/..., /apis/<g>/<v>/...,
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { badRequest, methodNotAllowed, notFoundPath, successStatus } from '../api/errors.js';
 import { matches, matchesFields, parseFieldSelector, parseSelector } from '../api/labels.js';
 import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
@@ -65,8 +66,12 @@ function deleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
   return opts;
 }
 
+export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
+
 export class ApiServer {
   readonly subresources = new Map<string, SubresourceHandler>();
+  /** HTTP upgrades (exec over WebSocket) by "<type key>/<subresource>". */
+  readonly upgrades = new Map<string, UpgradeHandler>();
   readonly servers: http.Server[] = [];
   log = false;
 
@@ -175,9 +180,26 @@ export class ApiServer {
     }
   }
 
+  private upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const r = parseResourcePath(url.pathname);
+    const handler = r?.name && r.subresource ? this.upgrades.get(`${typeKey(r.type)}/${r.subresource}`) : undefined;
+    if (!r?.name || !handler) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    try {
+      handler({ ...r, name: r.name }, req, socket, head, url.searchParams);
+    } catch (e) {
+      console.error('apiserver: upgrade failed:', e);
+      socket.destroy();
+    }
+  };
+
   listen(port: number, socketPath?: string): Promise<void> {
     const make = (): http.Server => {
       const s = http.createServer(this.handle);
+      s.on('upgrade', this.upgrade);
       s.keepAliveTimeout = 65_000;
       s.requestTimeout = 0; // watches and log follows stay open
       this.servers.push(s);

@@ -7,6 +7,8 @@ import { hostArgv } from '../lab/hosts.js';
 import { formatStatus, labStatus } from '../lab/status.js';
 import { validateLabName } from '../lab/plan.js';
 import { runTests } from './test.js';
+import { applyCommand } from './apply.js';
+import { execCommand, logsCommand } from './pods.js';
 import { parse, UsageError } from './args.js';
 
 export interface Command {
@@ -134,6 +136,48 @@ export const commands: Record<string, Command> = {
       });
       const sizes = values.nodes.split(',').map((n) => wholeNumber('bench up', 'nodes', n));
       await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out });
+    },
+  },
+  exec: {
+    summary: 'run a command in a pod (through the API, like kubectl exec), or on node/NAME, outside or router',
+    usage: '[--name lab] [-n namespace] [-c container] POD|node/NAME|outside|router -- COMMAND...',
+    async run(argv) {
+      const dash = argv.indexOf('--');
+      const before = dash >= 0 ? argv.slice(0, dash) : argv;
+      const command = dash >= 0 ? argv.slice(dash + 1) : [];
+      const { values, positionals } = parse('exec', before, { ...nameFlag, namespace: { type: 'string', short: 'n', default: 'default' }, container: { type: 'string', short: 'c' } }, true);
+      if (positionals.length !== 1) throw new UsageError('lab exec: name one target: a pod, node/NAME, outside or router');
+      return execCommand(labName('exec', values.name), values.namespace, positionals[0]!, values.container, command);
+    },
+  },
+  logs: {
+    summary: "print a pod container's logs (-f follows, --tail N, -p previous run)",
+    usage: '[--name lab] [-n namespace] [-c container] [-f] [--tail N] [-p] POD',
+    async run(argv) {
+      const { values, positionals } = parse(
+        'logs',
+        argv,
+        {
+          ...nameFlag,
+          namespace: { type: 'string', short: 'n', default: 'default' },
+          container: { type: 'string', short: 'c' },
+          follow: { type: 'boolean', short: 'f', default: false },
+          tail: { type: 'string' },
+          previous: { type: 'boolean', short: 'p', default: false },
+        },
+        true,
+      );
+      if (positionals.length !== 1) throw new UsageError('lab logs: name one pod');
+      return logsCommand(labName('logs', values.name), values.namespace, positionals[0]!.replace(/^pod\//, ''), values);
+    },
+  },
+  apply: {
+    summary: 'create or replace the objects of YAML manifests',
+    usage: '[--name lab] [-n namespace] -f FILE [-f FILE...]',
+    async run(argv) {
+      const { values } = parse('apply', argv, { ...nameFlag, namespace: { type: 'string', short: 'n', default: 'default' }, filename: { type: 'string', short: 'f', multiple: true } });
+      if (!values.filename?.length) throw new UsageError('lab apply: give at least one -f FILE');
+      return applyCommand(labName('apply', values.name), values.filename, values.namespace);
     },
   },
   test: {

@@ -19,7 +19,18 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
   const out: Component[] = [
     {
       name: 'apiserver',
-      argv: [node, distEntry(home, 'apiserver/main.js'), '--state-dir', paths.store(plan.name), '--port', String(state.apiPort), '--socket', paths.socket(plan.name)],
+      argv: [
+        node,
+        distEntry(home, 'apiserver/main.js'),
+        '--state-dir',
+        paths.store(plan.name),
+        '--port',
+        String(state.apiPort),
+        '--socket',
+        paths.socket(plan.name),
+        '--kubelet-socket-dir',
+        paths.kubeletSockets(plan.name),
+      ],
     },
     {
       name: 'controller-manager',
@@ -42,6 +53,14 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         n.podCIDR,
         '--proxy-mode',
         plan.proxyMode,
+        '--lab',
+        plan.name,
+        '--state-dir',
+        paths.store(plan.name),
+        '--cluster-dns',
+        plan.clusterDNS,
+        '--cluster-domain',
+        plan.clusterDomain,
       ]),
     });
   }

@@ -21,7 +21,9 @@ import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtom
 /** The checkout this code runs from (dist/src/lab/ -> three levels up). */
 export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+// Directories the first lab creates on this host and the last one must remove.
 const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
+const etcNetnsMarker = path.join(stateRoot, '.created-etc-netns');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -53,8 +55,10 @@ export async function up(o: UpOptions): Promise<LabState> {
   if (!fs.existsSync(stateRoot)) {
     fs.mkdirSync(stateRoot, { recursive: true });
     if (!fs.existsSync('/run/netns')) fs.writeFileSync(runNetnsMarker, '');
+    if (!fs.existsSync('/etc/netns')) fs.writeFileSync(etcNetnsMarker, '');
   }
   fs.mkdirSync(paths.logs(plan.name), { recursive: true });
+  fs.mkdirSync(paths.kubeletSockets(plan.name), { recursive: true });
   try {
     await runtime.create(plan);
     const state: LabState = { plan, apiPort: await freePort(), createdAt: new Date().toISOString(), home };
@@ -134,6 +138,14 @@ function cleanupRoot(): void {
     fs.rmSync('/run/netns', { recursive: true, force: true });
   }
   fs.rmSync(runNetnsMarker, { force: true });
+  if (fs.existsSync(etcNetnsMarker)) {
+    try {
+      fs.rmdirSync('/etc/netns'); // only when empty: another tool's entries stay
+    } catch {
+      /* not empty or gone */
+    }
+    fs.rmSync(etcNetnsMarker, { force: true });
+  }
   try {
     fs.rmdirSync(stateRoot);
   } catch {

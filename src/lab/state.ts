@@ -33,7 +33,13 @@ export const paths = {
   store: (name: string) => labDir(name),
   logs: (name: string) => path.join(labDir(name), 'logs'),
   kubeconfig: (name: string) => path.join(labDir(name), 'kubeconfig'),
+  kubeletSockets: (name: string) => path.join(labDir(name), 'kubelet'),
 };
+
+/** Where a node's kubelet API listens; the API server proxies logs and exec there. */
+export function kubeletSocket(stateDir: string, node: string): string {
+  return path.join(stateDir, 'kubelet', `${node}.sock`);
+}
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = `${file}.${process.pid}.tmp`;

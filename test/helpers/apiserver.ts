@@ -2,12 +2,10 @@
 // test process: what unit tests of the API and the client talk to.
 import type { ExecutionContext } from 'ava';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { ensureSystemNamespaces, startNamespaceFinalizer } from '../../src/apiserver/namespaces.js';
-import { Registry } from '../../src/apiserver/registry.js';
-import { ApiServer } from '../../src/apiserver/server.js';
-import { Store } from '../../src/apiserver/store.js';
-import { strategies } from '../../src/apiserver/strategies/index.js';
+import { assemble } from '../../src/apiserver/assemble.js';
+import type { Registry } from '../../src/apiserver/registry.js';
+import type { ApiServer } from '../../src/apiserver/server.js';
+import type { Store } from '../../src/apiserver/store.js';
 import { ApiClient } from '../../src/client/client.js';
 import { tempDir } from './tmp.js';
 
@@ -17,18 +15,14 @@ export interface TestServer {
   dir: string;
   client: ApiClient;
   store: Store;
+  registry: Registry;
   server: ApiServer;
   stop(): void;
 }
 
 export async function startApiServer(t: ExecutionContext<unknown>, opts: { dir?: string; port?: number; historySize?: number } = {}): Promise<TestServer> {
   const dir = opts.dir ?? tempDir(t);
-  const store = new Store(path.join(dir, 'store'), { historySize: opts.historySize });
-  const registry = new Registry(store);
-  for (const s of strategies) registry.register(s);
-  await ensureSystemNamespaces(registry);
-  startNamespaceFinalizer(registry);
-  const server = new ApiServer(registry);
+  const { store, registry, server } = await assemble({ stateDir: dir, historySize: opts.historySize });
   await server.listen(opts.port ?? 0);
   const port = (server.servers[0]!.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
@@ -42,5 +36,5 @@ export async function startApiServer(t: ExecutionContext<unknown>, opts: { dir?:
     store.close();
   };
   t.teardown(stop);
-  return { url, port, dir, client, store, server, stop };
+  return { url, port, dir, client, store, registry, server, stop };
 }

@@ -3,5 +3,7 @@ import { eventStrategy } from './event.js';
 import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
+import { podStrategy } from './pod.js';
+import { deploymentStrategy, replicaSetStrategy } from './workload.js';
 
-export const strategies: Strategy[] = [namespaceStrategy, nodeStrategy, eventStrategy, leaseStrategy];
+export const strategies: Strategy[] = [namespaceStrategy, nodeStrategy, eventStrategy, leaseStrategy, podStrategy, replicaSetStrategy, deploymentStrategy];

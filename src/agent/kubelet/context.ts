@@ -1,0 +1,21 @@
+// What a pod worker needs from its kubelet: the node, the sandboxes, the API.
+import type { Container, Pod, PodStatus } from '../../api/types.js';
+import type { DnsSettings } from './pod-files.js';
+import type { Sandboxes } from './sandbox.js';
+
+export interface EventSink {
+  event(obj: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+export interface KubeletContext {
+  nodeName: string;
+  nodeIP: string;
+  dns: DnsSettings;
+  sandboxes: Sandboxes;
+  events: EventSink;
+  /** The container's environment: base variables, service links, then its own env. */
+  containerEnv(pod: Pod, container: Container, base: Record<string, string>): Record<string, string>;
+  patchStatus(pod: Pod, status: PodStatus): Promise<void>;
+  /** The kubelet's last word on a pod: DELETE with grace 0, guarded by uid. */
+  finalDelete(pod: Pod): Promise<void>;
+}

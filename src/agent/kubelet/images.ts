@@ -1,0 +1,84 @@
+// The image catalogue: the lab has no registry, so each image name a manifest may use
+// maps to a program on this host (a built-in Node program or the host's own binaries).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ImageSpec {
+  name: string;
+  entrypoint: string[];
+  cmd: string[];
+  env: Record<string, string>;
+  ports?: number[];
+}
+
+type Image = Omit<ImageSpec, 'name'>;
+
+// This module is dist/src/agent/kubelet/images.js; the programs are under dist/images/.
+const imagesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../images');
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const program = (script: string, ports: number[], env: Record<string, string> = {}): Image => ({
+  entrypoint: [process.execPath, path.join(imagesDir, script)],
+  cmd: [],
+  env: { PATH, ...env },
+  ports,
+});
+const toolbox = (): Image => ({ entrypoint: [], cmd: ['sleep', 'infinity'], env: { PATH } });
+// The tutorial's apps are built on node:12, whose environment `printenv` shows in the seed.
+const seedApp = (script: string, port: number): Image =>
+  program(`seeds/${script}.js`, [port], { NODE_VERSION: '12.0.0', YARN_VERSION: '1.15.2' });
+
+/** Keyed by repository (any tag) or repository:tag (that tag only). */
+const CATALOGUE = new Map<string, (tag: string) => Image>(Object.entries({
+  'lab/hello': () => program('hello/main.js', [8080]),
+  'lab/echo': () => program('echo/main.js', [7]),
+  'lab/toolbox': toolbox,
+  busybox: toolbox,
+  alpine: toolbox,
+  debian: toolbox,
+  ubuntu: toolbox,
+  'nicolaka/netshoot': toolbox,
+  // The image's entrypoint script: arguments that are not a command are curl's.
+  'curlimages/curl': () => ({
+    ...toolbox(),
+    entrypoint: ['/bin/sh', '-c', 'if [ "${1#-}" != "$1" ] || [ -z "$(command -v "$1")" ]; then set -- curl "$@"; fi; exec "$@"', 'entrypoint.sh'],
+  }),
+  // The Server header follows a full version tag (nginx:1.25.3), else the current stable.
+  nginx: (tag) => program('nginx/main.js', [80], { NGINX_VERSION: /^\d+\.\d+\.\d+/.exec(tag)?.[0] ?? '1.27.5' }),
+  'bretfisher/httpenv': () => program('seeds/httpenv.js', [8888]),
+  'jpetazzo/httpenv': () => program('seeds/httpenv.js', [8888]),
+  'pgolard/ms-hello:v4': () => seedApp('ms-hello', 7777),
+  'pgolard/ms-bye:v4': () => seedApp('ms-bye', 9999),
+  'pgolard/multcont-morning:v3': () => seedApp('multcont-morning', 1234),
+  'pgolard/multcont-afternoon:v3': () => seedApp('multcont-afternoon', 4321),
+}));
+
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/** Docker reference -> [repository as Docker Hub abbreviates it, tag]. */
+function parseReference(image: string): [string, string] {
+  let name = image.split('@')[0];
+  let tag = 'latest';
+  const colon = name.lastIndexOf(':');
+  if (colon > name.lastIndexOf('/')) [name, tag] = [name.slice(0, colon), name.slice(colon + 1)];
+  const [first, ...rest] = name.split('/');
+  if (rest.length > 0 && DOCKER_HUB.has(first)) name = rest.join('/');
+  return [name.replace(/^library\//, ''), tag];
+}
+
+export function resolveImage(image: string): ImageSpec | undefined {
+  const [repo, tag] = parseReference(image);
+  const name = CATALOGUE.has(`${repo}:${tag}`) ? `${repo}:${tag}` : repo;
+  const make = CATALOGUE.get(name);
+  return make && { name, ...make(tag) };
+}
+
+export function catalogueNames(): string[] {
+  return [...CATALOGUE.keys()];
+}
+
+/** Kubernetes over Docker: command replaces the entrypoint, args replace the cmd. */
+export function commandLine(spec: ImageSpec, container: { command?: string[]; args?: string[] }): string[] {
+  if (container.command?.length) return [...container.command, ...(container.args ?? [])];
+  return [...spec.entrypoint, ...(container.args?.length ? container.args : spec.cmd)];
+}

@@ -1,0 +1,112 @@
+// The kubelet part of the agent: watches the pods bound to this node and runs
+// one PodWorker per pod; on start it adopts the sandboxes an earlier agent left
+// and removes those whose pod is gone.
+import fs from 'node:fs';
+import { types } from '../../api/resources.js';
+import type { Pod, PodStatus, Service } from '../../api/types.js';
+import { isNotFound, type ApiClient } from '../../client/client.js';
+import { Informer } from '../../client/informer.js';
+import { netnsPids } from '../../net/ip.js';
+import type { KubeletContext, EventSink } from './context.js';
+import { containerEnv } from './env.js';
+import type { DnsSettings } from './pod-files.js';
+import { PodWorker } from './pod-worker.js';
+import { Sandboxes } from './sandbox.js';
+
+export interface KubeletOptions {
+  client: ApiClient;
+  lab: string;
+  nodeName: string;
+  nodeIP: string;
+  podCIDR: string;
+  stateDir: string;
+  dns: Omit<DnsSettings, 'nodeResolvConf'>;
+  events: EventSink;
+  /** Services for the environment variables of new containers (when the API serves them). */
+  services?: Informer<Service>;
+}
+
+export class Kubelet {
+  readonly workers = new Map<string, PodWorker>();
+  readonly pods: Informer<Pod>;
+  private readonly ctx: KubeletContext;
+
+  constructor(o: KubeletOptions) {
+    const sandboxes = new Sandboxes(o.lab, `${o.stateDir}/nodes/${o.nodeName}/pods`, o.podCIDR);
+    let nodeResolvConf = '';
+    try {
+      nodeResolvConf = fs.readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      /* none */
+    }
+    this.ctx = {
+      nodeName: o.nodeName,
+      nodeIP: o.nodeIP,
+      dns: { ...o.dns, nodeResolvConf },
+      sandboxes,
+      events: o.events,
+      containerEnv: (pod, c, base) => containerEnv(pod, c, o.services?.list() ?? [], base),
+      patchStatus: async (pod: Pod, status: PodStatus) => {
+        try {
+          await o.client.patch(types.pods, pod.metadata.name!, { status }, pod.metadata.namespace, 'status');
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      },
+      finalDelete: async (pod: Pod) => {
+        try {
+          await o.client.delete(types.pods, pod.metadata.name!, pod.metadata.namespace, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+        } catch (e) {
+          if (!isNotFound(e)) console.error(`kubelet: final delete of ${pod.metadata.name}: ${(e as Error).message}`);
+        }
+      },
+    };
+    this.pods = new Informer<Pod>(o.client, types.pods, { fieldSelector: `spec.nodeName=${o.nodeName}` });
+  }
+
+  async start(): Promise<void> {
+    this.pods.on({
+      add: (p) => this.sync(p),
+      update: (p) => this.sync(p),
+      delete: (p) => void this.workers.get(p.metadata.uid!)?.terminate(true).finally(() => this.workers.delete(p.metadata.uid!)),
+    });
+    this.pods.start();
+    await this.pods.synced;
+    await this.sweep();
+  }
+
+  private sync(pod: Pod): void {
+    const uid = pod.metadata.uid!;
+    let w = this.workers.get(uid);
+    if (!w) {
+      if (pod.metadata.deletionTimestamp && !this.ctx.sandboxes.get(uid)) {
+        void this.ctx.finalDelete(pod); // never started here: nothing to stop
+        return;
+      }
+      w = new PodWorker(pod, this.ctx);
+      this.workers.set(uid, w);
+    }
+    w.update(pod);
+  }
+
+  /** Sandboxes whose pod no longer exists (deleted while no agent ran): kill and remove. */
+  private async sweep(): Promise<void> {
+    const live = new Set(this.pods.list().map((p) => p.metadata.uid));
+    for (const rec of this.ctx.sandboxes.list()) {
+      if (live.has(rec.uid)) continue;
+      for (const pid of await netnsPids(rec.netns)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      await this.ctx.sandboxes.destroy(rec);
+    }
+  }
+
+  worker(namespace: string, name: string): PodWorker | undefined {
+    const pod = this.pods.get(`${namespace}/${name}`);
+    return pod ? this.workers.get(pod.metadata.uid!) : undefined;
+  }
+}

@@ -1,0 +1,139 @@
+// Container processes. Each runs under a small sh "shim" (containerd-shim's idea,
+// at ~1 MB instead of a Node process): the shim starts the container in its own
+// session and process group, records its pid, waits for it and records the exit
+// code. Shims outlive the agent, so a restarted agent adopts running containers
+// instead of killing them.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const shim = [
+  'dir=$1; log=$2; shift 2',
+  'setsid "$@" >>"$log" 2>&1 </dev/null &',
+  'pid=$!',
+  'echo $pid >"$dir/pid.tmp" && mv "$dir/pid.tmp" "$dir/pid"',
+  'wait $pid',
+  'echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"',
+].join('\n');
+
+export interface ExitInfo {
+  exitCode: number;
+  signal?: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One run (one restart generation) of one container. */
+export class ContainerProcess {
+  pid?: number;
+  private exited?: ExitInfo;
+  private readonly waiters: ((e: ExitInfo) => void)[] = [];
+  private poll?: NodeJS.Timeout;
+
+  private constructor(
+    readonly dir: string,
+    readonly logFile: string,
+  ) {}
+
+  /** Starts argv with env under a shim; resolves once the container's pid is known. */
+  static async start(dir: string, logFile: string, argv: string[], env: Record<string, string>): Promise<ContainerProcess> {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const p = new ContainerProcess(dir, logFile);
+    const child = spawn('sh', ['-c', shim, 'svclab-shim', dir, logFile, ...argv], { detached: true, stdio: 'ignore', env });
+    child.unref();
+    child.on('exit', () => p.check());
+    await p.waitForPid();
+    p.watch();
+    return p;
+  }
+
+  /** Re-attaches to a container started by an earlier agent; undefined when there is nothing to adopt. */
+  static adopt(dir: string, logFile: string): ContainerProcess | undefined {
+    if (!fs.existsSync(path.join(dir, 'pid'))) return undefined;
+    const p = new ContainerProcess(dir, logFile);
+    p.pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+    p.watch();
+    p.check();
+    return p;
+  }
+
+  private async waitForPid(): Promise<void> {
+    const file = path.join(this.dir, 'pid');
+    for (let i = 0; i < 400 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 5));
+    if (!fs.existsSync(file)) throw new Error('the container process did not start');
+    this.pid = Number(fs.readFileSync(file, 'utf8'));
+  }
+
+  private watch(): void {
+    // The shim's exit event covers containers this agent started; polling covers adopted ones.
+    this.poll = setInterval(() => this.check(), 500);
+    this.poll.unref();
+  }
+
+  private check(): void {
+    if (this.exited) return;
+    const exitFile = path.join(this.dir, 'exit');
+    let info: ExitInfo | undefined;
+    if (fs.existsSync(exitFile)) {
+      const code = Number(fs.readFileSync(exitFile, 'utf8').trim());
+      info = code > 128 ? { exitCode: code, signal: code - 128 } : { exitCode: code };
+    } else if (this.pid && !alive(this.pid) && !this.shimAlive()) {
+      info = { exitCode: 137, signal: 9 }; // the shim itself was killed: no exit code was recorded
+    }
+    if (!info) return;
+    this.exited = info;
+    clearInterval(this.poll);
+    for (const w of this.waiters.splice(0)) w(info);
+  }
+
+  private shimAlive(): boolean {
+    // A shim's process group is its own session; its pid is the container's parent.
+    try {
+      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return ppid > 1 && alive(ppid);
+    } catch {
+      return fs.existsSync(path.join(this.dir, 'pid')) && !fs.existsSync(path.join(this.dir, 'exit')) && false;
+    }
+  }
+
+  get exit(): ExitInfo | undefined {
+    this.check();
+    return this.exited;
+  }
+
+  wait(): Promise<ExitInfo> {
+    const e = this.exit;
+    if (e) return Promise.resolve(e);
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  /** SIGTERM to the container's process group, SIGKILL after the grace period. */
+  async stop(graceMs: number): Promise<ExitInfo> {
+    if (this.exit || !this.pid) return this.exit ?? { exitCode: 0 };
+    const signal = (s: NodeJS.Signals): void => {
+      try {
+        process.kill(-this.pid!, s);
+      } catch {
+        try {
+          process.kill(this.pid!, s);
+        } catch {
+          /* gone */
+        }
+      }
+    };
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), graceMs);
+    const info = await this.wait();
+    clearTimeout(timer);
+    return info;
+  }
+}

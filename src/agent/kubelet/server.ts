@@ -1,0 +1,152 @@
+// The kubelet's API on a unix socket: container logs and exec. The API server
+// proxies pods/log and pods/exec here, as the real one proxies to kubelet.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Kubelet } from './kubelet.js';
+
+export const execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+const channel = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 };
+
+function fail(res: http.ServerResponse, code: number, message: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain' });
+  res.end(message);
+}
+
+function parse(url: string | undefined): { kind: string; namespace: string; pod: string; container?: string; query: URLSearchParams } | undefined {
+  const u = new URL(url ?? '/', 'http://kubelet');
+  const [kind, namespace, pod, container] = u.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (!kind || !namespace || !pod) return undefined;
+  return { kind, namespace, pod, container, query: u.searchParams };
+}
+
+/** Last n lines of text (n < 0: all). */
+export function tail(text: string, n: number): string {
+  if (n < 0) return text;
+  if (n === 0) return '';
+  const lines = text.split('\n');
+  const trailing = lines.at(-1) === '' ? 1 : 0;
+  return lines.slice(Math.max(0, lines.length - trailing - n)).join('\n');
+}
+
+function serveLogs(kubelet: Kubelet, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const p = parse(req.url)!;
+  const worker = kubelet.worker(p.namespace, p.pod);
+  if (!worker) return fail(res, 404, `pod ${p.namespace}/${p.pod} is not on this node`);
+  const container = p.container ?? worker.containerNames()[0]!;
+  const previous = p.query.get('previous') === 'true';
+  const log = worker.currentLog(container, previous);
+  if (!log) {
+    const why = previous ? `previous terminated container "${container}" in pod "${p.pod}" not found` : `container "${container}" in pod "${p.pod}" is waiting to start`;
+    return fail(res, 400, why);
+  }
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+  let offset = 0;
+  const read = (): string => {
+    if (!fs.existsSync(log.file)) return '';
+    const buf = fs.readFileSync(log.file);
+    const chunk = buf.subarray(offset).toString('utf8');
+    offset = buf.length;
+    return chunk;
+  };
+  const lines = p.query.has('tailLines') ? Number(p.query.get('tailLines')) : -1;
+  let first = tail(read(), lines);
+  const limit = p.query.has('limitBytes') ? Number(p.query.get('limitBytes')) : Infinity;
+  if (first.length > limit) first = first.slice(0, limit);
+  res.write(first);
+  if (p.query.get('follow') !== 'true' || !log.running()) {
+    res.end();
+    return;
+  }
+  const timer = setInterval(() => {
+    const more = read();
+    if (more) res.write(more);
+    if (!log.running()) {
+      clearInterval(timer);
+      res.end(read());
+    }
+  }, 200);
+  req.on('close', () => clearInterval(timer));
+}
+
+function exitStatus(code: number, command: string[]): string {
+  if (code === 0) return JSON.stringify({ metadata: {}, status: 'Success' });
+  return JSON.stringify({
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${code}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+  });
+}
+
+function shellQuote(argv: string[]): string {
+  return argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+}
+
+function runExec(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessage): void {
+  const p = parse(req.url)!;
+  const send = (ch: number, data: Buffer | string): void => {
+    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), Buffer.from(data)]));
+  };
+  const command = p.query.getAll('command');
+  const worker = kubelet.worker(p.namespace, p.pod);
+  const target = worker?.execArgv(p.container);
+  if (!target || command.length === 0) {
+    const why = !worker ? `pod ${p.pod} not found on this node` : command.length === 0 ? 'you must specify at least 1 command' : `container ${p.container ?? ''} is not running`;
+    send(channel.error, JSON.stringify({ metadata: {}, status: 'Failure', message: why, reason: 'BadRequest', code: 400 }));
+    ws.close(1000);
+    return;
+  }
+  const tty = p.query.get('tty') === 'true' || p.query.get('tty') === '1';
+  const env: Record<string, string> = {};
+  for (const kv of fs.readFileSync(`/proc/${target.pid}/environ`, 'utf8').split('\0')) {
+    const i = kv.indexOf('=');
+    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  if (tty) env.TERM ??= 'xterm';
+  // script(1) gives the command a pseudo-terminal when kubectl asks for -t.
+  const argv = tty ? [...target.argv, 'script', '-qfec', shellQuote(command), '/dev/null'] : [...target.argv, ...command];
+  const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const wantStdin = p.query.get('stdin') === 'true' || p.query.get('stdin') === '1';
+  if (!wantStdin) child.stdin.end();
+  child.stdin.on('error', () => undefined);
+  child.stdout.on('data', (d: Buffer) => send(channel.stdout, d));
+  child.stderr.on('data', (d: Buffer) => send(tty ? channel.stdout : channel.stderr, d));
+  child.on('error', (e) => {
+    send(channel.error, exitStatus(126, command) + e.message);
+    ws.close(1000);
+  });
+  child.on('close', (code) => {
+    send(channel.error, exitStatus(code ?? 1, command));
+    ws.close(1000);
+  });
+  ws.on('message', (data: Buffer) => {
+    if (data.length === 0) return;
+    if (data[0] === channel.stdin && wantStdin) child.stdin.write(data.subarray(1));
+    else if (data[0] === channel.close && data[1] === channel.stdin) child.stdin.end();
+  });
+  ws.on('close', () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+}
+
+export function startKubeletServer(kubelet: Kubelet, socketPath: string): http.Server {
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => execProtocols.find((p) => offered.has(p)) ?? false });
+  const server = http.createServer((req, res) => {
+    const p = parse(req.url);
+    if (req.method === 'GET' && p?.kind === 'containerLogs') return serveLogs(kubelet, req, res);
+    if (p?.kind === 'exec') return fail(res, 400, 'Upgrade request required');
+    fail(res, 404, 'not found');
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (parse(req.url)?.kind !== 'exec') return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => runExec(kubelet, ws, req));
+  });
+  if (fs.existsSync(socketPath)) fs.unlinkSync(socketPath);
+  server.listen(socketPath);
+  return server;
+}

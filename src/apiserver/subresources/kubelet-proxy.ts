@@ -1,0 +1,91 @@
+// pods/log and pods/exec: found the pod's node, then proxied to that node's
+// kubelet socket (<dir>/<node>.sock). Exec is an HTTP upgrade (WebSocket),
+// passed through byte for byte once the kubelet has accepted it.
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { ApiError, badRequest, type Status } from '../../api/errors.js';
+import { types } from '../../api/resources.js';
+import type { Pod } from '../../api/types.js';
+import type { Registry } from '../registry.js';
+import type { ResourceRequest, SubresourceHandler } from '../server.js';
+
+interface Target {
+  socket: string;
+  container: string;
+}
+
+function target(registry: Registry, dir: string, r: ResourceRequest & { name: string }, query: URLSearchParams): Target {
+  const pod = registry.get(types.pods, r.namespace, r.name) as Pod;
+  const names = pod.spec.containers.map((c) => c.name);
+  let container = query.get('container') ?? '';
+  if (!container) {
+    if (names.length !== 1) throw badRequest(`a container name must be specified for pod ${r.name}, choose one of: [${names.join(' ')}]`);
+    container = names[0]!;
+  }
+  if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${r.name}`);
+  if (!pod.spec.nodeName) throw badRequest(`pod ${r.name} does not have a host assigned`);
+  const waiting = pod.status?.containerStatuses?.find((c) => c.name === container)?.state.waiting;
+  if (waiting && !query.has('previous')) {
+    throw badRequest(`container "${container}" in pod "${r.name}" is waiting to start: ${waiting.reason === 'ContainerCreating' || !waiting.reason ? 'ContainerCreating' : waiting.reason === 'ErrImagePull' || waiting.reason === 'ImagePullBackOff' ? 'trying and failing to pull image' : waiting.reason}`);
+  }
+  return { socket: path.join(dir, `${pod.spec.nodeName}.sock`), container };
+}
+
+function kubeletPath(kind: string, r: ResourceRequest & { name: string }, container: string, query: URLSearchParams): string {
+  const q = new URLSearchParams(query);
+  q.delete('container');
+  return `/${kind}/${encodeURIComponent(r.namespace!)}/${encodeURIComponent(r.name)}/${encodeURIComponent(container)}?${q}`;
+}
+
+export function logHandler(registry: Registry, dir: string): SubresourceHandler {
+  return (r, req, res, query) => {
+    const t = target(registry, dir, r, query);
+    return new Promise<void>((resolve, reject) => {
+      const up = http.request({ socketPath: t.socket, path: kubeletPath('containerLogs', r, t.container, query), method: 'GET' }, (kr) => {
+        if ((kr.statusCode ?? 500) >= 400) {
+          const chunks: Buffer[] = [];
+          kr.on('data', (c: Buffer) => chunks.push(c));
+          kr.on('end', () => reject(badRequest(Buffer.concat(chunks).toString().trim())));
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+        kr.pipe(res);
+        kr.on('end', resolve);
+      });
+      up.on('error', (e) => reject(badRequest(`the node's kubelet did not answer: ${e.message}`)));
+      req.on('close', () => up.destroy());
+      up.end();
+    });
+  };
+}
+
+function rejectUpgrade(socket: Duplex, status: Status): void {
+  const body = JSON.stringify(status);
+  socket.end(`HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** The HTTP upgrade of pods/<name>/exec: re-sent to the kubelet, then piped both ways. */
+export function execUpgrade(registry: Registry, dir: string, r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
+  let t: Target;
+  try {
+    t = target(registry, dir, r, query);
+  } catch (e) {
+    if (e instanceof ApiError) return rejectUpgrade(socket, e.status);
+    throw e;
+  }
+  const upstream = net.connect(t.socket);
+  upstream.on('connect', () => {
+    const lines = [`${req.method} ${kubeletPath('exec', r, t.container, query)} HTTP/1.1`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    upstream.write(lines.join('\r\n') + '\r\n\r\n');
+    if (head.length) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  upstream.on('error', (e) => rejectUpgrade(socket, badRequest(`the node's kubelet did not answer: ${e.message}`).status));
+  socket.on('error', () => upstream.destroy());
+  socket.on('close', () => upstream.destroy());
+  upstream.on('close', () => socket.destroy());
+}

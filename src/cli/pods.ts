@@ -1,0 +1,74 @@
+// `lab exec` and `lab logs`: through the API like kubectl (pods), or straight
+// into a lab host's namespace (node/NAME, outside, router).
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { exec } from '../client/exec.js';
+import { hostArgv } from '../lab/hosts.js';
+import { readState, serverUrl } from '../lab/state.js';
+import { NoSuchLab } from '../lab/lifecycle.js';
+import { UsageError } from './args.js';
+
+function server(lab: string): string {
+  const state = readState(lab);
+  if (!state) throw new NoSuchLab(`no lab named "${lab}"`);
+  return serverUrl(state);
+}
+
+export async function execCommand(lab: string, namespace: string, target: string, container: string | undefined, command: string[]): Promise<number> {
+  if (command.length === 0) throw new UsageError('lab exec: give a command after --, e.g. lab exec POD -- curl -s http://svc:80/');
+  const host = target === 'outside' || target === 'router' ? target : target.startsWith('node/') ? target.slice(5) : undefined;
+  if (host) {
+    const [cmd, ...args] = hostArgv(lab, host, command);
+    const child = spawn(cmd!, args, { stdio: 'inherit' });
+    return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  }
+  const pod = target.startsWith('pod/') ? target.slice(4) : target;
+  const r = await exec({
+    server: server(lab),
+    namespace,
+    pod,
+    container,
+    command,
+    stdin: process.stdin.isTTY ? undefined : process.stdin,
+    onStdout: (d) => process.stdout.write(d),
+    onStderr: (d) => process.stderr.write(d),
+  });
+  if (r.error) {
+    console.error(`error: ${r.error}`);
+    return 1;
+  }
+  return r.exitCode;
+}
+
+export function logsCommand(lab: string, namespace: string, pod: string, opts: { container?: string; follow: boolean; tail?: string; previous: boolean }): Promise<number> {
+  const q = new URLSearchParams();
+  if (opts.container) q.set('container', opts.container);
+  if (opts.follow) q.set('follow', 'true');
+  if (opts.tail !== undefined) q.set('tailLines', opts.tail);
+  if (opts.previous) q.set('previous', 'true');
+  const url = `${server(lab)}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${q}`;
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            let message = text;
+            try {
+              message = (JSON.parse(text) as { message: string }).message;
+            } catch {
+              /* plain text */
+            }
+            console.error(`error: ${message}`);
+            resolve(1);
+          });
+          return;
+        }
+        res.pipe(process.stdout);
+        res.on('end', () => resolve(0));
+      })
+      .on('error', reject);
+  });
+}

@@ -1,0 +1,60 @@
+// Starts a catalogue image as a real child process on a free port, as the kubelet would.
+import type { ExecutionContext } from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { commandLine, resolveImage } from '../../../src/agent/kubelet/images.js';
+
+export interface Running {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  /** Everything the program wrote to stdout so far. */
+  logs(): string;
+}
+
+export function hostIP(): string {
+  const addrs = Object.values(os.networkInterfaces()).flat();
+  return addrs.find((a) => a?.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1';
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const accepts = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+
+export async function start(t: ExecutionContext<unknown>, image: string, env: Record<string, string> = {}): Promise<Running> {
+  const spec = resolveImage(image);
+  if (!spec) throw new Error(`${image} is not in the catalogue`);
+  const port = await freePort();
+  const [file, ...args] = commandLine(spec, {});
+  const child = spawn(file, args, { env: { ...spec.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => void child.kill('SIGKILL'));
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  for (let i = 0; !(await accepts(port)); i++) {
+    if (child.exitCode !== null || i > 100) throw new Error(`${image} did not start listening on ${port}: ${out}`);
+    await sleep(50);
+  }
+  return { child, port, url: `http://127.0.0.1:${port}`, logs: () => out };
+}
+
+/** Waits until the program's stdout has the text (log lines are written after the response). */
+export async function logged(t: ExecutionContext<unknown>, running: Running, text: string | RegExp): Promise<void> {
+  const seen = (): boolean => (typeof text === 'string' ? running.logs().includes(text) : text.test(running.logs()));
+  for (let i = 0; i < 40 && !seen(); i++) await sleep(25);
+  t.true(seen(), `expected ${String(text)} in:\n${running.logs()}`);
+}
