@@ -2,6 +2,11 @@
 // subresources, system namespaces and the namespace finalizer.
 import path from 'node:path';
 import { types } from '../api/resources.js';
+import type { Service } from '../api/types.js';
+import { ServiceAllocations } from './allocators/service-allocations.js';
+import { ensureKubernetesService, type Advertise } from './kubernetes-service.js';
+import { endpointSliceStrategy, endpointsStrategy } from './strategies/endpoints.js';
+import { serviceStrategy } from './strategies/service.js';
 import { ensureSystemNamespaces, startNamespaceFinalizer } from './namespaces.js';
 import { Registry } from './registry.js';
 import { ApiServer } from './server.js';
@@ -15,13 +20,24 @@ export interface AssembleOptions extends StoreOptions {
   stateDir: string;
   /** Directory of the node agents' kubelet sockets (<node>.sock), for logs and exec. */
   kubeletSocketDir?: string;
+  serviceCIDR?: string;
+  nodePortRange?: { min: number; max: number };
+  /** Where pods reach the API server: the default/kubernetes service's endpoint. */
+  advertise?: Advertise;
 }
 
-export async function assemble(opts: AssembleOptions): Promise<{ store: Store; registry: Registry; server: ApiServer }> {
+export async function assemble(opts: AssembleOptions): Promise<{ store: Store; registry: Registry; server: ApiServer; allocations: ServiceAllocations }> {
   const store = new Store(path.join(opts.stateDir, 'store'), opts);
   const registry = new Registry(store);
   for (const s of strategies) registry.register(s);
+  const config = { serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', nodePortRange: opts.nodePortRange ?? { min: 30000, max: 32767 } };
+  const allocations = new ServiceAllocations(config);
+  allocations.load(store.list('core/services') as Service[]); // repair: what is stored is what is taken
+  registry.register(serviceStrategy(allocations, config));
+  registry.register(endpointsStrategy);
+  registry.register(endpointSliceStrategy);
   await ensureSystemNamespaces(registry);
+  if (opts.advertise) await ensureKubernetesService(registry, opts.advertise, config.serviceCIDR);
   startNamespaceFinalizer(registry);
   const server = new ApiServer(registry);
   server.subresources.set('core/pods/binding', bindingHandler(registry));
@@ -32,5 +48,5 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: Store; r
     server.subresources.set('core/pods/log', logHandler(registry, dir));
     server.upgrades.set('core/pods/exec', (r, req, socket, head, query) => execUpgrade(registry, dir, r, req, socket, head, query));
   }
-  return { store, registry, server };
+  return { store, registry, server, allocations };
 }

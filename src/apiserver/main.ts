@@ -10,6 +10,10 @@ const { values } = parseArgs({
     socket: { type: 'string' },
     log: { type: 'boolean', default: false },
     'kubelet-socket-dir': { type: 'string' },
+    'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12' },
+    'service-node-port-range': { type: 'string', default: '30000-32767' },
+    'advertise-address': { type: 'string' },
+    'advertise-port': { type: 'string', default: '6443' },
   },
 });
 
@@ -19,7 +23,14 @@ if (!stateDir) {
   process.exit(2);
 }
 
-const { store, server } = await assemble({ stateDir, kubeletSocketDir: values['kubelet-socket-dir'] });
+const [min, max] = values['service-node-port-range']!.split('-').map(Number);
+const { store, server } = await assemble({
+  stateDir,
+  kubeletSocketDir: values['kubelet-socket-dir'],
+  serviceCIDR: values['service-cluster-ip-range'],
+  nodePortRange: { min: min!, max: max! },
+  advertise: values['advertise-address'] ? { ip: values['advertise-address'], port: Number(values['advertise-port']) } : undefined,
+});
 server.log = values.log;
 if (values.socket && fs.existsSync(values.socket)) fs.unlinkSync(values.socket);
 await server.listen(Number(values.port), values.socket);

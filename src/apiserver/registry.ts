@@ -28,10 +28,12 @@ export interface Strategy {
   defaults?(obj: KubeObject): void;
   /** Called on create only, before defaults (e.g. reset status). */
   prepareCreate?(obj: KubeObject): void;
+  /** Update only, before defaults: carry stored values over (what the user left out). */
+  prepareUpdate?(obj: KubeObject, old: KubeObject): void;
   validate?(obj: KubeObject, old: KubeObject | undefined): FieldError[];
-  /** Allocations and cross-object checks; throws ApiError to refuse. */
-  beforeCreate?(obj: KubeObject): void;
-  beforeUpdate?(obj: KubeObject, old: KubeObject): void;
+  /** Allocations and cross-object checks; throws ApiError to refuse. A dry run must reserve nothing. */
+  beforeCreate?(obj: KubeObject, dryRun: boolean): void;
+  beforeUpdate?(obj: KubeObject, old: KubeObject, dryRun: boolean): void;
   afterDelete?(obj: KubeObject): void;
   /** Returns the object to store instead of deleting it now (graceful deletion). */
   gracefulDelete?(obj: KubeObject, options: DeleteOptions): KubeObject | undefined;
@@ -131,7 +133,7 @@ export class Registry {
     this.validateAll(s, obj, undefined);
     const key = objectKey(namespace, meta.name!);
     if (this.store.get(typeKey(t), key)) throw alreadyExists(t.plural, meta.name!, t.group);
-    s.beforeCreate?.(obj);
+    s.beforeCreate?.(obj, !!opts.dryRun);
     if (opts.dryRun) return obj;
     return this.store.write('put', typeKey(t), key, obj);
   }
@@ -167,10 +169,11 @@ export class Registry {
       else (obj.metadata as Record<string, unknown>)[f] = old.metadata[f];
     }
     if (hasStatus(t)) {
-      if (opts.subresource === 'status') obj = { ...old, status: obj.status, metadata: { ...old.metadata } };
+      if (opts.subresource === 'status') obj = { ...structuredClone(old), status: obj.status };
       else if ('status' in old) obj.status = old.status;
       else delete obj.status;
     }
+    if (opts.subresource !== 'status') s.prepareUpdate?.(obj, old);
     s.defaults?.(obj);
     this.validateAll(s, obj, old);
     if (!isDeepStrictEqual(obj.spec, old.spec) && old.metadata.generation !== undefined) {
@@ -186,7 +189,7 @@ export class Registry {
     }
     const comparable = { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
     if (isDeepStrictEqual(comparable, old)) return old;
-    s.beforeUpdate?.(obj, old);
+    s.beforeUpdate?.(obj, old, !!opts.dryRun);
     if (opts.dryRun) return obj;
     return this.store.write('put', typeKey(t), key, obj);
   }
@@ -204,7 +207,8 @@ export class Registry {
     let patched: unknown;
     switch (patchType) {
       case 'merge':
-        patched = mergePatch(old, patch);
+        // A copy: the merge shares untouched nested values, and strategies mutate what they get.
+        patched = mergePatch(structuredClone(old), patch);
         break;
       case 'json':
         patched = applyJsonPatch(old, patch, t.kind, name);

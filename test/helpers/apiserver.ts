@@ -6,6 +6,7 @@ import { assemble } from '../../src/apiserver/assemble.js';
 import type { Registry } from '../../src/apiserver/registry.js';
 import type { ApiServer } from '../../src/apiserver/server.js';
 import type { Store } from '../../src/apiserver/store.js';
+import type { ServiceAllocations } from '../../src/apiserver/allocators/service-allocations.js';
 import { ApiClient } from '../../src/client/client.js';
 import { tempDir } from './tmp.js';
 
@@ -17,12 +18,13 @@ export interface TestServer {
   store: Store;
   registry: Registry;
   server: ApiServer;
+  allocations: ServiceAllocations;
   stop(): void;
 }
 
-export async function startApiServer(t: ExecutionContext<unknown>, opts: { dir?: string; port?: number; historySize?: number } = {}): Promise<TestServer> {
+export async function startApiServer(t: ExecutionContext<unknown>, opts: { dir?: string; port?: number; historySize?: number; advertise?: { ip: string; port: number } } = {}): Promise<TestServer> {
   const dir = opts.dir ?? tempDir(t);
-  const { store, registry, server } = await assemble({ stateDir: dir, historySize: opts.historySize });
+  const { store, registry, server, allocations } = await assemble({ stateDir: dir, historySize: opts.historySize, advertise: opts.advertise });
   await server.listen(opts.port ?? 0);
   const port = (server.servers[0]!.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
@@ -36,5 +38,5 @@ export async function startApiServer(t: ExecutionContext<unknown>, opts: { dir?:
     store.close();
   };
   t.teardown(stop);
-  return { url, port, dir, client, store, registry, server, stop };
+  return { url, port, dir, client, store, registry, server, allocations, stop };
 }

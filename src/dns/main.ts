@@ -1,0 +1,70 @@
+// The DNS server process. Cluster mode (--server) serves the cluster zone from
+// the API server, once its informers have synced, and forwards other names to
+// --upstream; static mode (--zone-file) serves a fixed zone file, the lab's
+// outside-world DNS.
+import { parseArgs } from 'node:util';
+import { ApiClient } from '../client/client.js';
+import { syncClusterView } from './cluster-sync.js';
+import { ClusterView } from './cluster-view.js';
+import { ClusterZone } from './cluster-zone.js';
+import { AnswerEngine } from './engine.js';
+import { Forwarder, parseHostPort } from './forwarder.js';
+import { DnsServer } from './server.js';
+import { StaticZone } from './static-zone.js';
+
+const { values } = parseArgs({
+  options: {
+    server: { type: 'string' },
+    zone: { type: 'string', default: 'cluster.local' },
+    listen: { type: 'string', default: '0.0.0.0:53' },
+    upstream: { type: 'string' },
+    ttl: { type: 'string', default: '5' },
+    'zone-file': { type: 'string' },
+  },
+});
+
+/** Runs `f`, turning a thrown error into a usage failure. */
+function orFail<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    console.error(`dns: ${(e as Error).message}`);
+    process.exit(2);
+  }
+}
+
+const ttl = orFail(() => {
+  const n = Number(values.ttl);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`bad --ttl ${values.ttl}`);
+  return n;
+});
+orFail(() => {
+  if (!values.server === !values['zone-file']) throw new Error('exactly one of --server (cluster mode) or --zone-file (static mode) is required');
+});
+const listen = orFail(() => parseHostPort(values.listen, 53));
+const upstream = values.upstream ? orFail(() => parseHostPort(values.upstream!, 53)) : undefined;
+
+let engine: AnswerEngine;
+let stopSync = (): void => undefined;
+if (values['zone-file']) {
+  const file = values['zone-file'];
+  engine = new AnswerEngine({ zones: [orFail(() => StaticZone.fromFile(file, ttl))] });
+} else {
+  const view = new ClusterView();
+  stopSync = await syncClusterView(new ApiClient({ server: values.server!, userAgent: 'svclab-dns' }), view);
+  console.log(`dns: synced ${JSON.stringify(view.size)}`);
+  engine = new AnswerEngine({ zones: [new ClusterZone(view, { zone: values.zone, ttl })], forwarder: upstream && new Forwarder(upstream) });
+}
+
+const server = new DnsServer(engine, listen);
+await server.listen();
+const mode = values['zone-file'] ? `zone file ${values['zone-file']}` : `zone ${values.zone}, upstream ${values.upstream ?? 'none'}`;
+console.log(`dns: serving ${mode} on ${listen.host}:${listen.port} (udp+tcp)`);
+
+process.on('SIGUSR1', () => console.log(`dns: metrics ${JSON.stringify(engine.metrics())}`));
+const stop = (): void => {
+  stopSync();
+  void server.close().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,45 @@
+// The dns process entry: flags, static-zone mode end to end, clean exit on SIGTERM.
+import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../../helpers/tmp.js';
+import { dig } from './fixtures.js';
+
+const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/dns/main.js');
+
+async function freePort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const { port } = s.address();
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('static mode serves the zone file on --listen over UDP and TCP and exits on SIGTERM', async (t) => {
+  const file = path.join(tempDir(t), 'outside.yaml');
+  fs.writeFileSync(file, 'my.database.example.com: A 203.0.113.10\n');
+  const port = await freePort();
+  const child = spawn(process.execPath, [main, '--zone-file', file, '--listen', `127.0.0.1:${port}`, '--ttl', '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('serving') && resolve()));
+  for (const transport of ['+notcp', '+tcp']) {
+    const r = await dig(port, 'my.database.example.com', 'A', transport);
+    t.deepEqual(r.answer, [{ name: 'my.database.example.com.', ttl: 60, type: 'A', data: '203.0.113.10' }]);
+  }
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  t.is(await exited, 0);
+});
+
+test('main refuses to start without exactly one mode or with bad flags', (t) => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 10_000 });
+  const none = run();
+  t.is(none.status, 2);
+  t.regex(none.stderr, /exactly one of --server .* or --zone-file/);
+  t.is(run('--server', 'http://127.0.0.1:1', '--zone-file', '/dev/null').status, 2);
+  t.regex(run('--zone-file', '/dev/null', '--ttl', 'soon').stderr, /bad --ttl/);
+  t.regex(run('--zone-file', '/dev/null', '--listen', 'nowhere:53').stderr, /bad address nowhere:53/);
+});
