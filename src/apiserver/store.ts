@@ -157,6 +157,7 @@ export class Store {
     try {
       await this.wal.append({ rv, op, type, key, obj: stored });
     } catch (e) {
+      if (this.wal.closed) throw e; // shutting down: the caller gets an error, nothing was acknowledged
       // Memory is now ahead of disk: stop, so the supervisor restarts us from what is durable.
       console.error(`store: WAL write failed, exiting: ${(e as Error).message}`);
       process.exit(70);

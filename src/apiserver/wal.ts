@@ -49,7 +49,10 @@ export class WriteAheadLog {
     return out;
   }
 
+  closed = false;
+
   append(record: WalRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
     this.records++;
     return new Promise((resolve, reject) => {
       this.pending.push({ line: JSON.stringify(record) + '\n', resolve, reject });
@@ -73,7 +76,8 @@ export class WriteAheadLog {
       for (const p of batch) p.reject(e as Error);
     } finally {
       this.flushing = false;
-      if (this.pending.length > 0) void this.flush();
+      if (this.closed) fs.closeSync(this.fd); // closed while this flush ran
+      else if (this.pending.length > 0) void this.flush();
     }
   }
 
@@ -84,6 +88,8 @@ export class WriteAheadLog {
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    this.closed = true;
+    for (const p of this.pending.splice(0)) p.reject(new Error('the store is closed'));
+    if (!this.flushing) fs.closeSync(this.fd);
   }
 }

@@ -38,7 +38,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns] [--node-grace-period 10]',
+    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns] [--node-grace-period 10] [--lb-pool FIRST-LAST|none]',
     async run(argv) {
       const { values } = parse('up', argv, {
         ...nameFlag,
@@ -46,6 +46,7 @@ export const commands: Record<string, Command> = {
         'proxy-mode': { type: 'string', default: 'iptables' },
         runtime: { type: 'string', default: 'netns' },
         'node-grace-period': { type: 'string', default: '10' },
+        'lb-pool': { type: 'string' },
       });
       const started = Date.now();
       const state = await up({
@@ -54,6 +55,7 @@ export const commands: Record<string, Command> = {
         proxyMode: oneOf<ProxyMode>('up', 'proxy-mode', values['proxy-mode'], proxyModes),
         runtime: oneOf<RuntimeName>('up', 'runtime', values.runtime, runtimes),
         nodeGracePeriodSeconds: wholeNumber('up', 'node-grace-period', values['node-grace-period']),
+        lbPool: values['lb-pool'],
       });
       const status = await labStatus(state.plan.name);
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);

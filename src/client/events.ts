@@ -17,7 +17,7 @@ interface Seen {
 // client-go's event cache holds 4096 entries (maxLruCacheEntries).
 const cacheSize = 4096;
 
-export function referenceTo(obj: KubeObject): ObjectReference {
+function referenceTo(obj: KubeObject): ObjectReference {
   const { name, namespace, uid, resourceVersion } = obj.metadata;
   return { kind: obj.kind, namespace, name, uid, apiVersion: obj.apiVersion, resourceVersion };
 }

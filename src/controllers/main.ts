@@ -1,10 +1,16 @@
 // The controller-manager process: every cluster-level controller, fed by shared informers.
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
-import type { Lease, Node } from '../api/types.js';
+import type { Deployment, Endpoints, EndpointSlice, Lease, Node, Pod, ReplicaSet, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
+import { startDeploymentController } from './deployment.js';
+import { startEndpointControllers } from './endpoints/index.js';
+import { startGarbageCollector } from './garbage-collector.js';
 import { startNodeLifecycle } from './node-lifecycle.js';
+import { startNodePods } from './node-pods.js';
+import { startReplicaSetController } from './replicaset.js';
+import { startScheduler } from './scheduler.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,9 +26,21 @@ if (!values.server) {
 const client = new ApiClient({ server: values.server, userAgent: 'svclab-controller-manager' });
 const nodes = new Informer<Node>(client, types.nodes).start();
 const leases = new Informer<Lease>(client, types.leases, { namespace: 'kube-node-lease' }).start();
-await Promise.all([nodes.synced, leases.synced]);
+const pods = new Informer<Pod>(client, types.pods).start();
+const replicasets = new Informer<ReplicaSet>(client, types.replicasets).start();
+const deployments = new Informer<Deployment>(client, types.deployments).start();
+const services = new Informer<Service>(client, types.services).start();
+const endpoints = new Informer<Endpoints>(client, types.endpoints).start();
+const slices = new Informer<EndpointSlice>(client, types.endpointslices).start();
+await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices].map((i) => i.synced));
 startNodeLifecycle(client, nodes, leases, { gracePeriodMs: Number(values['node-grace-period']) * 1000 });
-console.log('controller-manager: running node-lifecycle');
+startNodePods(client, nodes, pods);
+startScheduler(client, nodes, pods);
+startReplicaSetController(client, pods, replicasets);
+startDeploymentController(client, deployments, replicasets, pods);
+startGarbageCollector(client, [pods, replicasets, deployments]);
+startEndpointControllers(client, { services, pods, endpoints, slices, nodes });
+console.log('controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring');
 
 const stop = (): void => process.exit(0);
 process.on('SIGTERM', stop);

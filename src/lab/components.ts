@@ -30,6 +30,14 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         paths.socket(plan.name),
         '--kubelet-socket-dir',
         paths.kubeletSockets(plan.name),
+        '--service-cluster-ip-range',
+        plan.serviceCIDR,
+        '--service-node-port-range',
+        plan.nodePortRange,
+        '--advertise-address',
+        plan.apiAdvertise.ip,
+        '--advertise-port',
+        String(plan.apiAdvertise.port),
       ],
     },
     {
@@ -37,6 +45,19 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
     },
   ];
+  out.push({
+    name: 'router',
+    argv: runtime.hostCommand(plan, 'router', [
+      node,
+      distEntry(home, 'router/main.js'),
+      '--server',
+      server,
+      '--api-listen',
+      `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
+      '--lb-pool',
+      plan.lbPool,
+    ]),
+  });
   for (const n of plan.nodes) {
     out.push({
       name: `agent-${n.name}`,

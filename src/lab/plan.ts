@@ -35,6 +35,10 @@ export interface LabPlan {
   outsideNetns: string;
   nodes: NodePlan[];
   nodeGracePeriodSeconds: number;
+  /** LoadBalancer addresses on the outside network ("FIRST-LAST"), or "none": LoadBalancer services stay Pending. */
+  lbPool: string;
+  /** Where pods reach the API server (a relay on the router). */
+  apiAdvertise: { ip: string; port: number };
 }
 
 export interface PlanOptions {
@@ -45,6 +49,7 @@ export interface PlanOptions {
   nodeCIDR?: string;
   podCIDR?: string;
   nodeGracePeriodSeconds?: number;
+  lbPool?: string;
 }
 
 export const netnsPrefix = 'svclab-';
@@ -71,6 +76,9 @@ export function makePlan(o: PlanOptions): LabPlan {
   if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new PlanError(`--nodes must be a whole number of at least 1 (got ${o.nodes})`);
   if (o.nodes > max) {
     throw new PlanError(`--nodes ${o.nodes} is more than the address plan allows: at most ${max} nodes fit node network ${formatCidr(nodeCIDR)} and pod network ${formatCidr(podCIDR)}`);
+  }
+  if (o.lbPool !== undefined && o.lbPool !== 'none' && !/^\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+$/.test(o.lbPool)) {
+    throw new PlanError(`--lb-pool must be FIRST-LAST (e.g. 203.0.113.200-203.0.113.250) or none (got "${o.lbPool}")`);
   }
   const prefix = labPrefix(o.name);
   const outside = parseCidr('203.0.113.0/24')!;
@@ -103,6 +111,8 @@ export function makePlan(o: PlanOptions): LabPlan {
     outsideNetns: `${prefix}outside`,
     nodes,
     nodeGracePeriodSeconds: o.nodeGracePeriodSeconds ?? 10,
+    lbPool: o.lbPool ?? `${formatIp(hostAt(outside, 200))}-${formatIp(hostAt(outside, 250))}`,
+    apiAdvertise: { ip: formatIp(hostAt(nodeCIDR, 1)), port: 6443 },
   };
 }
 

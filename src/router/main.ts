@@ -1,0 +1,41 @@
+// The router's own process (the lab's "cloud"): relays pod traffic for
+// kubernetes.default to the API server and runs the LoadBalancer controller.
+import { parseArgs } from 'node:util';
+import { types } from '../api/resources.js';
+import type { EndpointSlice, Node, Service } from '../api/types.js';
+import { ApiClient } from '../client/client.js';
+import { EventRecorder } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { startApiRelay } from './api-relay.js';
+import { LbPool } from './lb-pool.js';
+import { startLoadBalancer } from './loadbalancer.js';
+
+const { values } = parseArgs({
+  options: {
+    server: { type: 'string' },
+    'api-listen': { type: 'string' },
+    'lb-pool': { type: 'string', default: 'none' },
+    'outside-dev': { type: 'string', default: 'eth1' },
+  },
+});
+if (!values.server?.startsWith('unix:') || !values['api-listen']) {
+  console.error('router: --server unix:PATH and --api-listen HOST:PORT are required');
+  process.exit(2);
+}
+const [host, port] = values['api-listen'].split(':');
+startApiRelay({ host: host!, port: Number(port) }, values.server.slice(5));
+
+const client = new ApiClient({ server: values.server, userAgent: 'svclab-router' });
+const inf = {
+  services: new Informer<Service>(client, types.services).start(),
+  nodes: new Informer<Node>(client, types.nodes).start(),
+  slices: new Informer<EndpointSlice>(client, types.endpointslices).start(),
+};
+await Promise.all(Object.values(inf).map((i) => i.synced));
+const pool = values['lb-pool'] === 'none' ? undefined : new LbPool(values['lb-pool']!);
+await startLoadBalancer(client, inf, { pool, outsideDev: values['outside-dev']!, events: new EventRecorder(client, 'service-controller') });
+console.log(`router: API relay on ${values['api-listen']}; LoadBalancer pool ${values['lb-pool']}`);
+
+const stop = (): void => process.exit(0);
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
