@@ -3,7 +3,7 @@
 // backends plug in beside them.
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
-import type { Node } from '../api/types.js';
+import type { Node, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
@@ -11,6 +11,8 @@ import { Kubelet } from './kubelet/kubelet.js';
 import { keepNodeAlive, registerNode } from './kubelet/node-status.js';
 import { startKubeletServer } from './kubelet/server.js';
 import { startPodRoutes } from './network/pod-routes.js';
+import { cleanupOtherModes, createBackend } from './proxy/backends.js';
+import { Proxier } from './proxy/proxier.js';
 import { kubeletSocket } from '../lab/state.js';
 
 const { values } = parseArgs({
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     'state-dir': { type: 'string' },
     'cluster-dns': { type: 'string', default: '10.96.0.10' },
     'cluster-domain': { type: 'string', default: 'cluster.local' },
+    'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
   },
 });
 
@@ -53,6 +56,9 @@ keepNodeAlive(client, id, nodes);
 startPodRoutes(nodes, id.name);
 
 const stateDir = values['state-dir']!;
+// Shared by the kubelet (service environment variables) and the proxy.
+const services = new Informer<Service>(client, types.services).start();
+await services.synced;
 const kubelet = new Kubelet({
   client,
   lab: values.lab!,
@@ -62,10 +68,20 @@ const kubelet = new Kubelet({
   stateDir,
   dns: { clusterDNS: values['cluster-dns']!, clusterDomain: values['cluster-domain']! },
   events: new EventRecorder(client, 'kubelet', id.name),
+  services,
 });
 await kubelet.start();
-startKubeletServer(kubelet, kubeletSocket(stateDir, id.name));
-console.log(`agent: node ${id.name} (${id.ip}, pods ${id.podCIDR}) registered; kubelet running ${kubelet.workers.size} pods`);
+
+await cleanupOtherModes(id.proxyMode);
+const proxier = new Proxier({
+  client,
+  node: { name: id.name, ips: [id.ip], podCIDR: id.podCIDR, clusterCIDR: values['cluster-cidr']! },
+  backend: createBackend(id.proxyMode),
+  services,
+});
+await proxier.start();
+startKubeletServer(kubelet, kubeletSocket(stateDir, id.name), proxier);
+console.log(`agent: node ${id.name} (${id.ip}, pods ${id.podCIDR}) registered; kubelet running ${kubelet.workers.size} pods; proxy mode ${id.proxyMode}`);
 
 const stop = (): void => process.exit(0);
 process.on('SIGTERM', stop);

@@ -2,6 +2,10 @@
 // typo is one clear line and a non-zero exit, never a silent default.
 import { commands, type Command } from './commands.js';
 import { UsageError } from './args.js';
+import { withoutNodeModulesBin } from '../net/tools.js';
+
+// Everything the lab starts must find the real system tools (see net/tools.ts).
+process.env.PATH = withoutNodeModulesBin(process.env.PATH);
 
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));

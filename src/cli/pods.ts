@@ -16,7 +16,7 @@ function server(lab: string): string {
 
 export async function execCommand(lab: string, namespace: string, target: string, container: string | undefined, command: string[]): Promise<number> {
   if (command.length === 0) throw new UsageError('lab exec: give a command after --, e.g. lab exec POD -- curl -s http://svc:80/');
-  const host = target === 'outside' || target === 'router' ? target : target.startsWith('node/') ? target.slice(5) : undefined;
+  const host = ['outside', 'router', 'external'].includes(target) ? target : target.startsWith('node/') ? target.slice(5) : undefined;
   if (host) {
     const [cmd, ...args] = hostArgv(lab, host, command);
     const child = spawn(cmd!, args, { stdio: 'inherit' });

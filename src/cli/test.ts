@@ -21,12 +21,19 @@ export function summarize(output: string, exitCode: number): Summary {
   return { passed, failed, skipped };
 }
 
-export async function runTests(patterns: string[]): Promise<number> {
-  const ava = path.join(home, 'node_modules', '.bin', 'ava');
-  const child = execa(ava, patterns, { cwd: home, reject: false, all: true, env: { FORCE_COLOR: '0' } });
+async function ava(args: string[]): Promise<{ summary: Summary; exitCode: number }> {
+  const child = execa(path.join(home, 'node_modules', '.bin', 'ava'), args, { cwd: home, reject: false, all: true, env: { FORCE_COLOR: '0' } });
   child.all?.pipe(process.stdout);
   const r = await child;
-  const s = summarize(r.all ?? '', r.exitCode ?? 1);
+  return { summary: summarize(r.all ?? '', r.exitCode ?? 1), exitCode: r.exitCode ?? 1 };
+}
+
+// Tests that act on every lab of the host (lab clean) run alone, after the rest (ava.exclusive.config.js).
+const exclusive = ['--config', 'ava.exclusive.config.js'];
+
+export async function runTests(patterns: string[]): Promise<number> {
+  const runs = patterns.length > 0 ? [await ava(patterns)] : [await ava([]), await ava(exclusive)];
+  const s = runs.reduce((a, r) => ({ passed: a.passed + r.summary.passed, failed: a.failed + r.summary.failed, skipped: a.skipped + r.summary.skipped }), { passed: 0, failed: 0, skipped: 0 });
   console.log(`${s.passed} passed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}`);
-  return r.exitCode ?? 1;
+  return runs.some((r) => r.exitCode !== 0) ? 1 : 0;
 }

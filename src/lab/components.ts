@@ -58,6 +58,13 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       plan.lbPool,
     ]),
   });
+  out.push(
+    {
+      name: 'upstream-dns',
+      argv: runtime.hostCommand(plan, 'external', [node, distEntry(home, 'dns/main.js'), '--zone-file', paths.upstreamZone(plan.name), '--listen', `${plan.external.dnsIP}:53`]),
+    },
+    { name: 'external-web', argv: runtime.hostCommand(plan, 'external', [node, path.join(home, 'dist', 'images', 'external', 'main.js')]) },
+  );
   for (const n of plan.nodes) {
     out.push({
       name: `agent-${n.name}`,
@@ -82,6 +89,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         plan.clusterDNS,
         '--cluster-domain',
         plan.clusterDomain,
+        '--cluster-cidr',
+        plan.podCIDR,
       ]),
     });
   }

@@ -13,6 +13,7 @@ import { listNetns } from '../net/ip.js';
 import { runtimeFor } from '../runtime/index.js';
 import { NetnsRuntime } from '../runtime/netns/index.js';
 import { distEntry } from './components.js';
+import { dnsReady, installAddons, writeUpstreamZone } from './addons.js';
 import { makePlan, type PlanOptions } from './plan.js';
 import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
@@ -61,6 +62,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   fs.mkdirSync(paths.kubeletSockets(plan.name), { recursive: true });
   try {
     await runtime.create(plan);
+    writeUpstreamZone(plan, paths.upstreamZone(plan.name));
     const state: LabState = { plan, apiPort: await freePort(), createdAt: new Date().toISOString(), home };
     writeJsonAtomic(paths.state(plan.name), state);
     const log = fs.openSync(path.join(paths.logs(plan.name), 'supervisor.log'), 'a');
@@ -74,6 +76,9 @@ export async function up(o: UpOptions): Promise<LabState> {
     state.supervisorPid = child.pid;
     writeJsonAtomic(paths.state(plan.name), state);
     await waitForNodes(state, o.timeoutMs ?? 60_000);
+    state.nodesReadyAt = new Date().toISOString();
+    writeJsonAtomic(paths.state(plan.name), state);
+    await waitForDns(state, o.timeoutMs ?? 60_000);
     return state;
   } catch (e) {
     await down(plan.name).catch(() => undefined);
@@ -105,6 +110,21 @@ async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
     client.close();
   }
   throw new Error(`lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s (${last}); logs are in ${paths.logs(state.plan.name)}`);
+}
+
+async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
+  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  try {
+    await installAddons(client, state.plan);
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (await dnsReady(client)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    client.close();
+  }
+  throw new Error(`the cluster DNS of lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s; logs are in ${paths.logs(state.plan.name)}`);
 }
 
 export class NoSuchLab extends Error {}

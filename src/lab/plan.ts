@@ -33,6 +33,8 @@ export interface LabPlan {
   switchNetns: string;
   routerNetns: string;
   outsideNetns: string;
+  /** The lab's internet: external servers and the upstream DNS, on the outside network. */
+  external: { netns: string; ip: string; dnsIP: string; aliases: string[] };
   nodes: NodePlan[];
   nodeGracePeriodSeconds: number;
   /** LoadBalancer addresses on the outside network ("FIRST-LAST"), or "none": LoadBalancer services stay Pending. */
@@ -109,6 +111,8 @@ export function makePlan(o: PlanOptions): LabPlan {
     switchNetns: `${prefix}switch`,
     routerNetns: `${prefix}router`,
     outsideNetns: `${prefix}outside`,
+    // The seeds' outside servers: 192.0.2.42 (docs' manual Endpoints), 172.29.16.8 (the streamset server).
+    external: { netns: `${prefix}external`, ip: formatIp(hostAt(outside, 10)), dnsIP: formatIp(hostAt(outside, 53)), aliases: ['192.0.2.42', '172.29.16.8'] },
     nodes,
     nodeGracePeriodSeconds: o.nodeGracePeriodSeconds ?? 10,
     lbPool: o.lbPool ?? `${formatIp(hostAt(outside, 200))}-${formatIp(hostAt(outside, 250))}`,

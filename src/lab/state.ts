@@ -12,6 +12,8 @@ export interface LabState {
   /** The checkout whose dist/ runs this lab's components. */
   home: string;
   supervisorPid?: number;
+  /** When every node was Ready (lab up continues with the cluster DNS). */
+  nodesReadyAt?: string;
 }
 
 export interface ComponentState {
@@ -34,6 +36,7 @@ export const paths = {
   logs: (name: string) => path.join(labDir(name), 'logs'),
   kubeconfig: (name: string) => path.join(labDir(name), 'kubeconfig'),
   kubeletSockets: (name: string) => path.join(labDir(name), 'kubelet'),
+  upstreamZone: (name: string) => path.join(labDir(name), 'upstream-zone.yaml'),
 };
 
 /** Where a node's kubelet API listens; the API server proxies logs and exec there. */

@@ -47,6 +47,8 @@ const CATALOGUE = new Map<string, (tag: string) => Image>(Object.entries({
   nginx: (tag) => program('nginx/main.js', [80], { NGINX_VERSION: /^\d+\.\d+\.\d+/.exec(tag)?.[0] ?? '1.27.5' }),
   'bretfisher/httpenv': () => program('seeds/httpenv.js', [8888]),
   'jpetazzo/httpenv': () => program('seeds/httpenv.js', [8888]),
+  // The lab's own components that run as pods: the cluster DNS (kube-system/coredns).
+  'svclab/dns': () => ({ entrypoint: [process.execPath, path.join(imagesDir, '..', 'src', 'dns', 'main.js')], cmd: [], env: { PATH }, ports: [53] }),
   'pgolard/ms-hello:v4': () => seedApp('ms-hello', 7777),
   'pgolard/ms-bye:v4': () => seedApp('ms-bye', 9999),
   'pgolard/multcont-morning:v3': () => seedApp('multcont-morning', 1234),

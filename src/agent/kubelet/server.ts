@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Kubelet } from './kubelet.js';
+import type { Proxier } from '../proxy/proxier.js';
 
 export const execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -134,12 +135,16 @@ function runExec(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessage): vo
   });
 }
 
-export function startKubeletServer(kubelet: Kubelet, socketPath: string): http.Server {
+export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier?: Proxier): http.Server {
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => execProtocols.find((p) => offered.has(p)) ?? false });
   const server = http.createServer((req, res) => {
     const p = parse(req.url);
     if (req.method === 'GET' && p?.kind === 'containerLogs') return serveLogs(kubelet, req, res);
     if (p?.kind === 'exec') return fail(res, 400, 'Upgrade request required');
+    if (req.url === '/metrics' && proxier) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+      return res.end(proxier.metrics.render());
+    }
     fail(res, 404, 'not found');
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -28,13 +28,15 @@ export class NetnsRuntime implements Runtime {
 
   async create(plan: LabPlan): Promise<void> {
     const sw = plan.switchNetns;
-    const hosts = [sw, plan.routerNetns, plan.outsideNetns, ...plan.nodes.map((n) => n.netns)];
+    const ext = plan.external;
+    const hosts = [sw, plan.routerNetns, plan.outsideNetns, ext.netns, ...plan.nodes.map((n) => n.netns)];
     // 1. namespaces and the veth pairs between them (created in place, never in the host namespace)
     await ipBatch([
       ...hosts.map((h) => `netns add ${h}`),
       `link add eth0 netns ${plan.routerNetns} type veth peer name router netns ${sw}`,
       `link add eth1 netns ${plan.routerNetns} type veth peer name router-out netns ${sw}`,
       `link add eth0 netns ${plan.outsideNetns} type veth peer name outside netns ${sw}`,
+      `link add eth0 netns ${ext.netns} type veth peer name external netns ${sw}`,
       ...plan.nodes.map((n) => `link add eth0 netns ${n.netns} type veth peer name ${n.port} netns ${sw}`),
     ]);
     const [nodeBits] = plan.nodeCIDR.split('/').slice(1);
@@ -53,6 +55,8 @@ export class NetnsRuntime implements Runtime {
         'link set router-out up',
         'link set outside master br-outside',
         'link set outside up',
+        'link set external master br-outside',
+        'link set external up',
         ...plan.nodes.flatMap((n) => [`link set ${n.port} master br-nodes`, `link set ${n.port} up`]),
       ],
       sw,
@@ -66,6 +70,7 @@ export class NetnsRuntime implements Runtime {
         'link set eth0 up',
         'link set eth1 up',
         ...plan.nodes.map((n) => `route add ${n.podCIDR} via ${n.ip}`),
+        ...ext.aliases.map((a) => `route add ${a}/32 via ${ext.ip}`),
       ],
       plan.routerNetns,
     ).then(() => sysctls(plan.routerNetns, forwarding));
@@ -73,13 +78,24 @@ export class NetnsRuntime implements Runtime {
       ['link set lo up', `addr add ${plan.outsideIP}/${outBits} dev eth0`, 'link set eth0 up', `route add default via ${plan.routerOutsideIP}`],
       plan.outsideNetns,
     );
+    const externalSetup = ipBatch(
+      [
+        'link set lo up',
+        `addr add ${ext.ip}/${outBits} dev eth0`,
+        `addr add ${ext.dnsIP}/${outBits} dev eth0`,
+        ...ext.aliases.map((a) => `addr add ${a}/32 dev eth0`),
+        'link set eth0 up',
+        `route add default via ${plan.routerOutsideIP}`,
+      ],
+      ext.netns,
+    );
     // 4. nodes: address, default route via the router (proxy_arp for pods needs one)
     const nodeSetups = plan.nodes.map((n) =>
       ipBatch(['link set lo up', `addr add ${n.ip}/${nodeBits} dev eth0`, 'link set eth0 up', `route add default via ${plan.routerNodeIP}`], n.netns).then(() =>
         sysctls(n.netns, forwarding),
       ),
     );
-    await Promise.all([switchSetup, routerSetup, outsideSetup, ...nodeSetups]);
+    await Promise.all([switchSetup, routerSetup, outsideSetup, externalSetup, ...nodeSetups]);
   }
 
   async destroy(labName: string): Promise<void> {
@@ -108,8 +124,8 @@ export class NetnsRuntime implements Runtime {
   hostCommand(plan: LabPlan, host: string, argv: string[]): string[] {
     const node = plan.nodes.find((n) => n.name === host);
     if (node) return this.nodeCommand(plan, node, argv);
-    const ns = host === 'outside' ? plan.outsideNetns : host === 'router' ? plan.routerNetns : undefined;
-    if (!ns) throw new Error(`no host "${host}" in lab ${plan.name} (hosts: ${[...plan.nodes.map((n) => n.name), 'outside', 'router'].join(', ')})`);
+    const ns = { outside: plan.outsideNetns, router: plan.routerNetns, external: plan.external.netns }[host];
+    if (!ns) throw new Error(`no host "${host}" in lab ${plan.name} (hosts: ${[...plan.nodes.map((n) => n.name), 'outside', 'external', 'router'].join(', ')})`);
     return [...inNetns(ns), ...argv];
   }
 
@@ -117,7 +133,7 @@ export class NetnsRuntime implements Runtime {
     const names = new Set<string>();
     for (const ns of listNetns()) {
       if (!ns.startsWith(netnsPrefix)) continue;
-      const m = /^svclab-(.+)-(switch|router|outside|node\d+|pod-.+)$/.exec(ns);
+      const m = /^svclab-(.+)-(switch|router|outside|external|node\d+|pod-.+)$/.exec(ns);
       if (m) names.add(m[1]!);
     }
     return [...names];

@@ -1,5 +1,6 @@
 import test from 'ava';
 import fs from 'node:fs';
+import { readComponents } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { lab, labName } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
@@ -61,11 +62,16 @@ it.serial('a proxy mode the kernel cannot run names what is missing and leaves n
 it.serial('a name that is taken is refused and the running lab is untouched', async (t) => {
   const first = await lab(['up', '--name', name, '--nodes', '1']);
   t.is(first.exitCode, 0, String(first.all));
-  const running = await hostSnapshot(name);
+  // While a lab runs its agents start short-lived helpers (iptables-save...): compare components, not every pid.
+  const settled = async () => (await hostSnapshot(name)).filter((l) => !l.startsWith('process '));
+  const components = () => readComponents(name).map((c) => [c.name, c.pid, c.restarts]);
+  const running = await settled();
+  const before = components();
   const second = await lab(['up', '--name', name, '--nodes', '1']);
   t.is(second.exitCode, 1);
   t.is(oneLine(t, second.stderr), `a lab named "${name}" is already running; take it down first with: lab down --name ${name}`);
-  t.deepEqual(await hostSnapshot(name), running);
+  t.deepEqual(await settled(), running);
+  t.deepEqual(components(), before);
   const status = await lab(['status', '--name', name, '-o', 'json']);
   t.true(JSON.parse(String(status.stdout)).nodes.every((n: { ready: boolean }) => n.ready));
 });

@@ -62,7 +62,7 @@ it.after.always(async (t) => {
 });
 
 it.serial('a pod runs its process in its own namespace with its own IP, reachable from the other node and from other pods', async (t) => {
-  await client.create(types.pods, pod('web', 'node1', { image: 'lab/hello', env: [{ name: 'PORT', value: '8080' }] }), 'default');
+  await client.create(types.pods, pod('web', 'node1', { image: 'lab/hello', env: [{ name: 'PORT', value: '8080' }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }), 'default');
   const web = await running('web');
   t.regex(web.status!.podIP!, /^10\.244\.1\.\d+$/);
   t.is(web.status!.hostIP, '172.18.0.2');

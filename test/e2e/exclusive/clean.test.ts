@@ -1,5 +1,6 @@
+// Runs alone (lab test's second phase): lab clean removes every lab on the host.
 import test from 'ava';
-import { labProcesses } from '../../../src/lab/processes.js';
+import { labProcesses, signal } from '../../../src/lab/processes.js';
 import { readState } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { lab, labName, waitFor } from '../../helpers/lab.js';
@@ -17,8 +18,7 @@ it('lab clean removes a lab whose every process was killed with SIGKILL, and not
   const up = await lab(['up', '--name', name, '--nodes', '2']);
   t.is(up.exitCode, 0, String(up.all));
   const supervisor = readState(name)!.supervisorPid!;
-  process.kill(supervisor, 'SIGKILL');
-  for (const pid of labProcesses().get(name) ?? []) process.kill(pid, 'SIGKILL');
+  signal([supervisor, ...(labProcesses().get(name) ?? [])], 'SIGKILL');
   await waitFor('every lab process gone', () => !labProcesses().has(name));
   t.not(await hostSnapshot(name), before);
 

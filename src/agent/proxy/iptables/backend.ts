@@ -1,0 +1,113 @@
+// kube-proxy's iptables mode: every sync is one `iptables-restore --noflush
+// --counters` of the generated filter+nat (+mangle canary) rules. Partial syncs
+// rewrite only the changed services' chains (plus the shared top-level chains);
+// full syncs also restore missing base-chain jumps and canaries and delete
+// leftover chains found in iptables-save.
+import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
+import { commandRunner, mustRun, type Exec } from '../exec.js';
+import { cleanupRestore } from './cleanup.js';
+import { endpointCounters, type EndpointCounter } from './counters.js';
+import { canaryChain, isLargeCluster, jumpRules, jumpSpec, renderIptables, type EndpointChainInfo, type JumpRule } from './render.js';
+import { parseIptablesSave, type SavedTable } from './save.js';
+
+export interface IptablesBackendOptions {
+  /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
+  exec?: string[];
+  /** MASQUERADE --random-fully (default true; needs iptables >= 1.6.2). */
+  randomFully?: boolean;
+  /** iptables-{nft,legacy}-restore etc. instead of the system's default iptables (iptables-nft 1.8.9's restore --noflush is superlinear in chains). */
+  variant?: 'nft' | 'legacy';
+}
+
+type Tool = 'iptables' | 'iptables-save' | 'iptables-restore';
+
+const restoreArgs = ['-w', '--noflush', '--counters'];
+// One jump per table is enough to notice that table was flushed.
+const watchedJumps = jumpRules.filter((j) => (j.table === 'nat' && j.chain === 'PREROUTING') || (j.chain === 'INPUT' && j.target === 'KUBE-PROXY-FIREWALL'));
+
+export class IptablesBackend implements ProxyBackend {
+  readonly mode = 'iptables';
+  private readonly exec: Exec;
+  private readonly randomFully: boolean;
+  private readonly tool: (name: Tool) => string;
+  private needFullSync = true;
+  private lastNode = '';
+  private lastLargeCluster = false;
+  /** Per-service nat chains the kernel holds after the last successful sync. */
+  private chains = new Map<string, string[]>();
+  private endpointChains = new Map<string, EndpointChainInfo>();
+
+  constructor(opts: IptablesBackendOptions = {}) {
+    this.exec = commandRunner(opts.exec);
+    this.randomFully = opts.randomFully ?? true;
+    this.tool = (name) => (opts.variant ? name.replace('iptables', `iptables-${opts.variant}`) : name);
+  }
+
+  async sync(req: SyncRequest): Promise<SyncResult> {
+    const node = JSON.stringify(req.node);
+    const largeCluster = isLargeCluster(req.services);
+    // Comments and node addresses appear in unchanged chains too: such changes need a full rewrite.
+    const full = !req.changed || this.needFullSync || node !== this.lastNode || largeCluster !== this.lastLargeCluster;
+    let existingChains: Iterable<string> = [...this.chains.values()].flat();
+    let missingJumps: JumpRule[] = [];
+    if (full) {
+      const saved = parseIptablesSave(await mustRun(this.exec, this.tool('iptables-save'), []));
+      existingChains = saved.get('nat')?.chains ?? [];
+      missingJumps = jumpRules.filter((j) => !hasJump(saved.get(j.table), j));
+    }
+    const r = renderIptables({
+      node: req.node,
+      services: req.services,
+      rewrite: full ? undefined : req.changed,
+      existingChains,
+      missingJumps,
+      canaries: full,
+      randomFully: this.randomFully,
+    });
+    try {
+      await mustRun(this.exec, this.tool('iptables-restore'), restoreArgs, r.text);
+    } catch (err) {
+      // The changes that led here are consumed: only a full sync can restore a known state.
+      this.needFullSync = true;
+      throw err;
+    }
+    this.needFullSync = false;
+    this.lastNode = node;
+    this.lastLargeCluster = largeCluster;
+    this.chains = r.chains;
+    this.endpointChains = r.endpointChains;
+    return { rulesWritten: r.written, rulesTotal: r.filterRules + r.natRules };
+  }
+
+  async cleanup(): Promise<void> {
+    const text = cleanupRestore(parseIptablesSave(await mustRun(this.exec, this.tool('iptables-save'), [])));
+    if (text) await mustRun(this.exec, this.tool('iptables-restore'), restoreArgs, text);
+    this.needFullSync = true;
+    this.chains.clear();
+    this.endpointChains.clear();
+  }
+
+  /** A canary chain or a base-chain jump is gone: someone flushed or reloaded the tables. */
+  async tampered(): Promise<boolean> {
+    const checks = [
+      ...['mangle', 'nat', 'filter'].map((table) => this.exec(this.tool('iptables'), ['-w', '-t', table, '-S', canaryChain])),
+      ...watchedJumps.map((j) => this.exec(this.tool('iptables'), ['-w', '-t', j.table, '-C', j.chain, ...splitArgs(jumpSpec(j))])),
+    ];
+    return (await Promise.all(checks)).some((r) => r.exitCode !== 0);
+  }
+
+  /** Packets and bytes DNATed to each endpoint so far. */
+  async counters(): Promise<EndpointCounter[]> {
+    const saved = parseIptablesSave(await mustRun(this.exec, this.tool('iptables-save'), ['-c', '-t', 'nat']));
+    return endpointCounters(saved.get('nat'), this.endpointChains);
+  }
+}
+
+function hasJump(table: SavedTable | undefined, j: JumpRule): boolean {
+  return !!table?.rules.some((r) => r.chain === j.chain && r.spec.endsWith(`-j ${j.target}`) && r.spec.includes(`"${j.comment}"`));
+}
+
+/** Splits a rule spec into argv, keeping "quoted strings" whole. */
+function splitArgs(spec: string): string[] {
+  return [...spec.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}
