@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Container, ContainerPort, EnvVar, IntOrString, Pod, PodSpec, Probe } from '../types.js';
 import { fieldErrors, path, type FieldError, type FieldPath } from './field.js';
 import { validateLabels, type NameValidator } from './meta.js';
-import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from './names.js';
+import { dns1123Label, dns1123Subdomain, ianaServiceName, labelValue, qualifiedName } from './names.js';
 
 /** ValidatePodName: pod names are DNS-1123 subdomains. */
 export const validatePodName: NameValidator = dns1123Subdomain;
@@ -72,26 +72,15 @@ function isValidPortNum(port: number): string[] {
   return Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : [inclusiveRange(1, 65535)];
 }
 
-/** IsValidPortName: an IANA_SVC_NAME. */
-function isValidPortName(name: string): string[] {
-  const errs: string[] = [];
-  if (name.length > 15) errs.push('must be no more than 15 characters');
-  if (!/^[-a-z0-9]+$/.test(name)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
-  if (!/[a-z]/.test(name)) errs.push('must contain at least one letter (a-z)');
-  if (name.includes('--')) errs.push('must not contain consecutive hyphens');
-  if (name.startsWith('-') || name.endsWith('-')) errs.push('must not begin or end with a hyphen');
-  return errs;
-}
-
 /** An absent port is Go's zero IntOrString, the number 0. */
 function validatePortNumOrName(port: IntOrString | undefined, fld: FieldPath): FieldError[] {
-  if (typeof port === 'string') return invalidAll(fld, port, isValidPortName(port));
+  if (typeof port === 'string') return invalidAll(fld, port, ianaServiceName(port));
   return invalidAll(fld, port ?? 0, isValidPortNum(port ?? 0));
 }
 
 function validatePortName(port: ContainerPort, names: Set<string>, fld: FieldPath): FieldError[] {
   if (!port.name) return [];
-  const msgs = isValidPortName(port.name);
+  const msgs = ianaServiceName(port.name);
   if (msgs.length) return invalidAll(fld, port.name, msgs);
   if (names.has(port.name)) return [fieldErrors.duplicate(fld.text, port.name)];
   names.add(port.name);

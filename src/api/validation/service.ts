@@ -7,7 +7,7 @@ import { contains, formatCidr, parseCidr, parseIp, type Cidr } from '../../net/c
 import type { IntOrString, ServicePort, ServiceSpec, Service } from '../types.js';
 import { fieldErrors, path, type FieldError, type FieldPath } from './field.js';
 import { validateLabels } from './meta.js';
-import { dns1035Label, dns1123Subdomain, qualifiedName } from './names.js';
+import { dns1035Label, dns1123Subdomain, ianaServiceName, qualifiedName } from './names.js';
 import {
   invalidEach,
   ipFamilyOf,
@@ -124,20 +124,9 @@ function validateTypeSpecifics(spec: ServiceSpec): FieldError[] {
   return [];
 }
 
-/** validation.IsValidPortName: an IANA_SVC_NAME. */
-function ianaServiceNameErrors(name: string): string[] {
-  const errs: string[] = [];
-  if (name.length > 15) errs.push('must be no more than 15 characters');
-  if (!/^[-a-z0-9]+$/.test(name)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
-  if (!/[a-z]/.test(name)) errs.push('must contain at least one letter (a-z)');
-  if (name.includes('--')) errs.push('must not contain consecutive hyphens');
-  if (name.startsWith('-') || name.endsWith('-')) errs.push('must not begin or end with a hyphen');
-  return errs;
-}
-
 /** ValidatePortNumOrName; an unset targetPort is Go's zero IntOrString, the number 0. */
 function validateTargetPort(target: IntOrString | undefined, field: string): FieldError[] {
-  if (typeof target === 'string') return invalidEach(field, target, ianaServiceNameErrors(target));
+  if (typeof target === 'string') return invalidEach(field, target, ianaServiceName(target));
   return validatePortNumber(target ?? 0, field);
 }
 
