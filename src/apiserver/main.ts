@@ -6,7 +6,8 @@ import { assemble } from './assemble.js';
 const { values } = parseArgs({
   options: {
     'state-dir': { type: 'string' },
-    port: { type: 'string', default: '6443' },
+    port: { type: 'string' },
+    'port-file': { type: 'string' },
     socket: { type: 'string' },
     log: { type: 'boolean', default: false },
     'kubelet-socket-dir': { type: 'string' },
@@ -33,8 +34,36 @@ const { store, server } = await assemble({
 });
 server.log = values.log;
 if (values.socket && fs.existsSync(values.socket)) fs.unlinkSync(values.socket);
-await server.listen(Number(values.port), values.socket);
-console.log(`apiserver: serving on 127.0.0.1:${values.port}${values.socket ? ` and ${values.socket}` : ''}, resourceVersion ${store.resourceVersion}`);
+const port = await listenPort(values.port, values['port-file']);
+console.log(`apiserver: serving on 127.0.0.1:${port}${values.socket ? ` and ${values.socket}` : ''}, resourceVersion ${store.resourceVersion}`);
+
+/**
+ * --port P listens on P. With --port-file, the port recorded there is reused
+ * across restarts; the first start (or a recorded port someone else took
+ * meanwhile) lets the kernel choose and records it. Choosing a port ahead and
+ * binding it later races with every outgoing connection on the host.
+ */
+async function listenPort(fixed: string | undefined, portFile: string | undefined): Promise<number> {
+  if (fixed) {
+    await server.listen(Number(fixed), values.socket);
+    return Number(fixed);
+  }
+  const recorded = portFile && fs.existsSync(portFile) ? Number(fs.readFileSync(portFile, 'utf8')) : 0;
+  try {
+    await server.listen(recorded, values.socket);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || recorded === 0) throw e;
+    server.close();
+    if (values.socket && fs.existsSync(values.socket)) fs.unlinkSync(values.socket);
+    await server.listen(0, values.socket);
+  }
+  const port = server.port();
+  if (portFile) {
+    fs.writeFileSync(`${portFile}.tmp`, String(port));
+    fs.renameSync(`${portFile}.tmp`, portFile);
+  }
+  return port;
+}
 
 const stop = (): void => {
   server.close();

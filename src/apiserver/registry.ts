@@ -11,7 +11,6 @@ import {
   invalid,
   notFound,
   staleConflict,
-  unsupportedMediaType,
 } from '../api/errors.js';
 import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
 import { timestamp, type KubeObject } from '../api/types.js';
@@ -20,6 +19,7 @@ import { validateObjectMeta, type NameValidator } from '../api/validation/meta.j
 import { dns1123Subdomain } from '../api/validation/names.js';
 import { applyJsonPatch, isPlainObject, mergePatch, type PatchType } from './patch.js';
 import type { Store } from './store.js';
+import { appliedObject, strategicMergePatch } from './strategic-merge.js';
 
 export interface Strategy {
   type: ResourceType;
@@ -203,6 +203,8 @@ export class Registry {
     opts: WriteOptions = {},
   ): Promise<KubeObject> {
     const s = this.strategyFor(t);
+    // Server-side apply creates what is missing (its merge below is a strategic merge, not field ownership).
+    if (patchType === 'apply' && !this.store.get(typeKey(t), objectKey(namespace, name))) return this.create(t, namespace, appliedObject(patch, name), opts);
     const old = this.get(t, namespace, name);
     let patched: unknown;
     switch (patchType) {
@@ -213,8 +215,12 @@ export class Registry {
       case 'json':
         patched = applyJsonPatch(old, patch, t.kind, name);
         break;
-      default:
-        throw unsupportedMediaType(`application/${patchType}-patch`);
+      case 'strategic':
+        patched = strategicMergePatch(structuredClone(old), patch, t.kind);
+        break;
+      case 'apply':
+        patched = strategicMergePatch(structuredClone(old), appliedObject(patch, name), t.kind);
+        break;
     }
     const obj = this.checkKind(t, patched);
     obj.metadata.name = name;

@@ -2,13 +2,15 @@
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { badRequest, methodNotAllowed, notFoundPath, successStatus } from '../api/errors.js';
+import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus, unsupportedMediaType } from '../api/errors.js';
 import { matches, matchesFields, parseFieldSelector, parseSelector } from '../api/labels.js';
 import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { readBody, sendError, sendJson } from './http.js';
+import { openapiV3 } from './openapi.js';
 import { patchTypeOf } from './patch.js';
+import { asTable, tableEvents, tableRequested } from './printing/index.js';
 import type { DeleteOptions, Registry } from './registry.js';
 import { serveWatch, type WatchFilter } from './watch.js';
 
@@ -66,6 +68,31 @@ function deleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
   return opts;
 }
 
+/** kubectl's generators (`kubectl create deployment|service ...`) send protobuf, which this server does not decode. */
+function protobufRefused(): ApiError {
+  const message =
+    'the lab API server reads JSON only, and this request body is protobuf (kubectl sends protobuf for `kubectl create deployment|service|...`); ' +
+    'write a manifest and `kubectl apply -f` it, e.g. `kubectl create deployment NAME --image=IMAGE --dry-run=client -o yaml | kubectl apply -f -`';
+  return new ApiError({ ...unsupportedMediaType('application/vnd.kubernetes.protobuf').status, message });
+}
+
+/** Subresources kubectl knows that the lab does not serve, and what to do instead. */
+const unavailable: Record<string, string> = {
+  portforward:
+    'port-forward is not available in the lab (it needs SPDY framing, which this API server does not speak); ' +
+    'reach the pod from inside instead: `kubectl exec POD -- curl ...`, a NodePort Service, or `lab exec outside -- curl ...`',
+  attach: 'attach is not available in the lab (containers have no attachable console); use `kubectl logs -f POD` or `kubectl exec -it POD -- sh`',
+  proxy:
+    "the API server's proxy to services and pods is not available in the lab (the API server runs outside the lab's networks); " +
+    'use `kubectl exec POD -- curl ...` or `lab exec outside -- curl ...`',
+};
+
+/** The error for a subresource this server does not serve: what to do instead when known. */
+function notServed(subresource: string | undefined): ApiError {
+  const instead = subresource ? unavailable[subresource] : undefined;
+  return instead ? badRequest(instead) : notFoundPath();
+}
+
 export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
 
 export class ApiServer {
@@ -87,6 +114,12 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://local');
     const p = url.pathname.replace(/\/+$/, '') || '/';
     if (req.method === 'GET') {
+      const spec = openapiV3(p);
+      if (spec !== undefined) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(spec) });
+        res.end(spec);
+        return;
+      }
       const doc = this.discovery(p);
       if (doc !== undefined) {
         if (typeof doc === 'string') {
@@ -97,7 +130,8 @@ export class ApiServer {
       }
     }
     const r = parseResourcePath(p);
-    if (!r) throw notFoundPath();
+    // .../services/NAME[:PORT]/proxy/<path> has more segments than a resource path.
+    if (!r) throw notServed(/^\/api\/v1\/(namespaces\/[^/]+\/)?(services|pods|nodes)\/[^/]+\/proxy\//.test(p) ? 'proxy' : undefined);
     await this.resource(r, req, res, url.searchParams);
   }
 
@@ -117,15 +151,20 @@ export class ApiServer {
     const { type: t, namespace, name, subresource } = r;
     const reg = this.registry;
     const dryRun = query.getAll('dryRun').includes('All');
+    if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) throw protobufRefused();
     if (subresource && subresource !== 'status') {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
-      if (!handler || !name) throw notFoundPath();
+      if (!handler || !name) throw notServed(subresource);
       await handler({ ...r, name }, req, res, query);
       return;
     }
     switch (req.method) {
       case 'GET': {
-        if (name) return sendJson(res, 200, reg.get(t, namespace, name));
+        const table = tableRequested(req.headers.accept, query);
+        if (name) {
+          const obj = reg.get(t, namespace, name);
+          return sendJson(res, 200, table ? asTable(t, [obj], table, obj.metadata.resourceVersion ?? '') : obj);
+        }
         const filter: WatchFilter = {
           namespace,
           labels: parseSelector(query.get('labelSelector')),
@@ -137,12 +176,14 @@ export class ApiServer {
             resourceVersion: query.get('resourceVersion') ?? undefined,
             timeoutSeconds: query.get('timeoutSeconds') ? Number(query.get('timeoutSeconds')) : undefined,
             bookmarks: query.get('allowWatchBookmarks') === 'true',
+            transform: table ? tableEvents(t, table) : undefined,
           });
           return;
         }
         const rv = String(reg.store.resourceVersion);
         const selected = items().filter((o) => matches(filter.labels, o.metadata.labels) && matchesFields(filter.fields, o));
         selected.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
+        if (table) return sendJson(res, 200, asTable(t, selected, table, rv));
         return sendJson(res, 200, { kind: listKind(t), apiVersion: apiVersionOf(t), metadata: { resourceVersion: rv }, items: selected });
       }
       case 'POST': {
@@ -185,7 +226,9 @@ export class ApiServer {
     const r = parseResourcePath(url.pathname);
     const handler = r?.name && r.subresource ? this.upgrades.get(`${typeKey(r.type)}/${r.subresource}`) : undefined;
     if (!r?.name || !handler) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      const status = notServed(r?.subresource).status;
+      const body = JSON.stringify(status);
+      socket.end(`HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
     try {
@@ -197,6 +240,7 @@ export class ApiServer {
   };
 
   listen(port: number, socketPath?: string): Promise<void> {
+    this.servers.length = 0;
     const make = (): http.Server => {
       const s = http.createServer(this.handle);
       s.on('upgrade', this.upgrade);
@@ -208,6 +252,12 @@ export class ApiServer {
     const listens: Promise<void>[] = [new Promise((resolve, reject) => make().once('error', reject).listen(port, '127.0.0.1', resolve))];
     if (socketPath) listens.push(new Promise((resolve, reject) => make().once('error', reject).listen(socketPath, resolve)));
     return Promise.all(listens).then(() => undefined);
+  }
+
+  /** The TCP port actually bound (the first server is the TCP one). */
+  port(): number {
+    const addr = this.servers[0]?.address();
+    return typeof addr === 'object' && addr ? addr.port : 0;
   }
 
   close(): void {

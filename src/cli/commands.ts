@@ -1,14 +1,23 @@
 // The table of `lab` commands.
 import { execa } from 'execa';
 import { runBenchUp } from '../bench/up.js';
+import { benchPods } from '../bench/pods.js';
+import { benchServices } from '../bench/services.js';
+import { benchDns } from '../bench/dns.js';
+import { benchProxy } from '../bench/proxy.js';
 import { clean, down, home, up } from '../lab/lifecycle.js';
 import { proxyModes, runtimes, type ProxyMode, type RuntimeName } from '../lab/plan.js';
 import { hostArgv } from '../lab/hosts.js';
+import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
 import { validateLabName } from '../lab/plan.js';
 import { runTests } from './test.js';
 import { applyCommand } from './apply.js';
 import { execCommand, logsCommand } from './pods.js';
+import { kubectlCommand } from './kubectl.js';
+import { runCommand } from './run.js';
+import { vmCommand } from './vm.js';
+import { rulesCommand } from './rules.js';
 import { parse, UsageError } from './args.js';
 
 export interface Command {
@@ -17,7 +26,8 @@ export interface Command {
   run(argv: string[]): Promise<number | void>;
 }
 
-const nameFlag = { name: { type: 'string', short: 'n', default: 'lab' } } as const;
+// No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
+const nameFlag = { name: { type: 'string', default: 'lab' } } as const;
 
 function labName(command: string, value: string): string {
   const err = validateLabName(value);
@@ -60,7 +70,8 @@ export const commands: Record<string, Command> = {
       const status = await labStatus(state.plan.name);
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
       console.log(formatStatus(status!));
-      console.log(`\nTake it down with: lab down --name ${state.plan.name}`);
+      console.log(`\n${kubeconfigUsage(state.plan.name)}`);
+      console.log(`Take it down with: lab down --name ${state.plan.name}`);
     },
   },
   down: {
@@ -100,7 +111,7 @@ export const commands: Record<string, Command> = {
     usage: '[--name demo] [--nodes 3] [--proxy-mode iptables]',
     async run(argv) {
       const { values } = parse('demo', argv, {
-        name: { type: 'string', short: 'n', default: 'demo' },
+        name: { type: 'string', default: 'demo' },
         nodes: { type: 'string', default: '3' },
         'proxy-mode': { type: 'string', default: 'iptables' },
       });
@@ -126,11 +137,13 @@ export const commands: Record<string, Command> = {
     },
   },
   bench: {
-    summary: 'benchmarks; `lab bench up` times lab up for 3 and 20 nodes and measures agent memory',
-    usage: 'up [--nodes 3,20] [--runs 3] [--out bench-results/up.json]',
+    summary: 'benchmarks; `lab bench up` times lab up for 3 and 20 nodes and measures agent memory; also `bench pods`, `bench services`',
+    usage: `up [--nodes 3,20] [--runs 3] [--out bench-results/up.json] | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
-      if (what !== 'up') throw new UsageError(`lab bench: unknown benchmark "${what ?? ''}" (available: up)`);
+      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy };
+      if (what && other[what]) return other[what].run(rest);
+      if (what !== 'up') throw new UsageError(`lab bench: unknown benchmark "${what ?? ''}" (available: up, ${Object.keys(other).join(', ')})`);
       const { values } = parse('bench up', rest, {
         nodes: { type: 'string', default: '3,20' },
         runs: { type: 'string', default: '3' },
@@ -182,6 +195,10 @@ export const commands: Record<string, Command> = {
       return applyCommand(labName('apply', values.name), values.filename, values.namespace);
     },
   },
+  kubectl: kubectlCommand,
+  run: runCommand,
+  vm: vmCommand,
+  rules: rulesCommand,
   test: {
     summary: 'run every test (unit and end-to-end); `./lab test` also installs what is missing',
     usage: '[ava file patterns...]',

@@ -1,21 +1,20 @@
-// Benchmark (not a test): a DNS server thread holding 10,000 services, loaded
-// over UDP on loopback by this thread. Phase 1 sends a fixed rate and reports
+// Benchmark (not a test): loads a DNS server over UDP (see load.ts). By default
+// the server is a thread of this process holding 10,000 services on loopback;
+// with --target it is a running server (`lab bench dns` runs this in a pod
+// against kube-dns and a DNS pod). Phase 1 sends a fixed rate and reports
 // latency; phase 2 keeps a fixed number of queries in flight to find the ceiling.
-//   node dist/src/dns/bench.js [--services 10000] [--rate 10000] [--seconds 5] [--concurrency 64]
-import dgram from 'node:dgram';
+//   node dist/src/dns/bench.js [--services 10000] [--rate 10000] [--seconds 5] [--concurrency 64] [--target HOST[:PORT]] [--json]
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import dnsPacket from 'dns-packet';
 import { ClusterView } from './cluster-view.js';
 import { ClusterZone } from './cluster-zone.js';
 import { AnswerEngine } from './engine.js';
+import { parseHostPort, type HostPort } from './forwarder.js';
+import { closedLoop, describe, fixedRate, NAMESPACES, nameOf, queries } from './load.js';
 import { DnsServer } from './server.js';
 
-const NAMESPACES = 100;
 const HEADLESS_EVERY = 10;
 const ENDPOINTS_PER_HEADLESS = 3;
-
-const nameOf = (i: number): { name: string; ns: string } => ({ name: `svc-${i}`, ns: `ns-${i % NAMESPACES}` });
 
 function loadCluster(services: number): ClusterView {
   const view = new ClusterView();
@@ -44,95 +43,6 @@ async function serve(services: number): Promise<void> {
   parentPort!.postMessage({ port, loadMs, heapMB: process.memoryUsage().heapUsed / 2 ** 20 });
 }
 
-/** A mix of what pods ask: mostly service A records, some headless, SRV and misses. */
-function queries(services: number, count: number): Buffer[] {
-  return Array.from({ length: count }, (_, k) => {
-    const i = Math.floor(Math.random() * services);
-    const { name, ns } = nameOf(i);
-    const roll = k % 20;
-    const [qname, type] =
-      roll < 16 ? [`${name}.${ns}.svc.cluster.local`, 'A'] :
-      roll < 18 ? [`_http._tcp.${name}.${ns}.svc.cluster.local`, 'SRV'] :
-      roll < 19 ? [`${name}.${ns}.svc.cluster.local`, 'AAAA'] :
-      [`missing-${i}.${ns}.svc.cluster.local`, 'A'];
-    return dnsPacket.encode({ type: 'query', id: 0, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: qname, type: type as 'A' }] });
-  });
-}
-
-interface Result {
-  sent: number;
-  answered: number;
-  seconds: number;
-  latenciesMs: number[];
-}
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-
-function report(label: string, r: Result): void {
-  const sorted = r.latenciesMs.sort((a, b) => a - b);
-  const f = (n: number): string => n.toFixed(3);
-  console.log(`${label}: ${r.answered}/${r.sent} answered in ${r.seconds.toFixed(1)} s = ${Math.round(r.answered / r.seconds)} qps; latency p50 ${f(percentile(sorted, 0.5))} ms, p99 ${f(percentile(sorted, 0.99))} ms, max ${f(sorted[sorted.length - 1] ?? NaN)} ms`);
-}
-
-/** Sends through one socket; `onReply` gets the latency of each answered query. */
-function client(port: number, onReply: (ms: number) => void): { send(q: Buffer): void; close(): void } {
-  const socket = dgram.createSocket('udp4');
-  const sentAt = new Float64Array(65536);
-  let nextId = 0;
-  socket.on('message', (msg) => {
-    const id = msg.readUInt16BE(0);
-    if (sentAt[id]) onReply(performance.now() - sentAt[id]!);
-    sentAt[id] = 0;
-  });
-  return {
-    send(q: Buffer) {
-      const id = (nextId = (nextId + 1) & 0xffff);
-      const buf = Buffer.from(q);
-      buf.writeUInt16BE(id, 0);
-      sentAt[id] = performance.now();
-      socket.send(buf, port, '127.0.0.1');
-    },
-    close: () => socket.close(),
-  };
-}
-
-async function fixedRate(port: number, qs: Buffer[], rate: number, seconds: number): Promise<Result> {
-  const r: Result = { sent: 0, answered: 0, seconds, latenciesMs: [] };
-  const clients = Array.from({ length: 4 }, () => client(port, (ms) => (r.answered++, r.latenciesMs.push(ms))));
-  const start = performance.now();
-  await new Promise<void>((done) => {
-    const tick = setInterval(() => {
-      const elapsed = (performance.now() - start) / 1000;
-      if (elapsed >= seconds) {
-        clearInterval(tick);
-        return done();
-      }
-      for (const due = Math.floor(elapsed * rate); r.sent < due; r.sent++) clients[r.sent % clients.length]!.send(qs[r.sent % qs.length]!);
-    }, 1);
-  });
-  await new Promise((res) => setTimeout(res, 500));
-  clients.forEach((c) => c.close());
-  return r;
-}
-
-async function closedLoop(port: number, qs: Buffer[], concurrency: number, seconds: number): Promise<Result> {
-  const r: Result = { sent: 0, answered: 0, seconds, latenciesMs: [] };
-  const start = performance.now();
-  let running = true;
-  const c = client(port, (ms) => {
-    r.answered++;
-    r.latenciesMs.push(ms);
-    if (running) c.send(qs[r.sent++ % qs.length]!);
-  });
-  for (let i = 0; i < concurrency; i++) c.send(qs[r.sent++ % qs.length]!);
-  await new Promise((res) => setTimeout(res, seconds * 1000));
-  running = false;
-  r.seconds = (performance.now() - start) / 1000;
-  await new Promise((res) => setTimeout(res, 200));
-  c.close();
-  return r;
-}
-
 if (isMainThread) {
   const { values } = parseArgs({
     options: {
@@ -140,17 +50,31 @@ if (isMainThread) {
       rate: { type: 'string', default: '10000' },
       seconds: { type: 'string', default: '5' },
       concurrency: { type: 'string', default: '64' },
+      target: { type: 'string' },
+      json: { type: 'boolean', default: false },
     },
   });
   const services = Number(values.services);
-  const worker = new Worker(new URL(import.meta.url), { workerData: { services } });
-  const ready = await new Promise<{ port: number; loadMs: number; heapMB: number }>((r) => worker.once('message', r));
-  console.log(`server thread: ${services} services loaded in ${ready.loadMs.toFixed(0)} ms, heap ${ready.heapMB.toFixed(0)} MB, udp 127.0.0.1:${ready.port}`);
+  let target: HostPort;
+  let worker: Worker | undefined;
+  if (values.target) target = parseHostPort(values.target, 53);
+  else {
+    worker = new Worker(new URL(import.meta.url), { workerData: { services } });
+    const ready = await new Promise<{ port: number; loadMs: number; heapMB: number }>((r) => worker!.once('message', r));
+    if (!values.json) console.log(`server thread: ${services} services loaded in ${ready.loadMs.toFixed(0)} ms, heap ${ready.heapMB.toFixed(0)} MB, udp 127.0.0.1:${ready.port}`);
+    target = { host: '127.0.0.1', port: ready.port };
+  }
   const qs = queries(services, 50_000);
-  await closedLoop(ready.port, qs, 16, 1); // warm-up
-  report(`fixed rate ${values.rate} qps`, await fixedRate(ready.port, qs, Number(values.rate), Number(values.seconds)));
-  report(`closed loop, ${values.concurrency} in flight`, await closedLoop(ready.port, qs, Number(values.concurrency), Number(values.seconds)));
-  await worker.terminate();
+  const warmUp = await closedLoop(target, qs, 16, 1);
+  const rate = Number(values.rate);
+  const fixed = await fixedRate(target, qs, rate, Number(values.seconds));
+  const ceiling = await closedLoop(target, qs, Number(values.concurrency), Number(values.seconds));
+  if (values.json) console.log(JSON.stringify({ target, services, warmUp, fixedRate: { rate, ...fixed }, closedLoop: { concurrency: Number(values.concurrency), ...ceiling } }));
+  else {
+    console.log(describe(`fixed rate ${rate} qps`, fixed));
+    console.log(describe(`closed loop, ${values.concurrency} in flight`, ceiling));
+  }
+  await worker?.terminate();
 } else {
   await serve((workerData as { services: number }).services);
 }

@@ -1,5 +1,6 @@
 // What the cluster DNS knows about the cluster: services, the endpoints DNS
-// publishes for headless services, and the indexes that make every query a few
+// publishes for them (as CoreDNS: every service's ready endpoints get names and
+// PTR records; only headless services answer their own name with them), and the indexes that make every query a few
 // map lookups (forward by namespace/name, reverse by IP).
 import type { EndpointSlice, Namespace, Pod, Service } from '../api/types.js';
 import { canonicalIp, dashedIp } from './names.js';
@@ -20,14 +21,14 @@ export interface DnsService {
   publishNotReadyAddresses: boolean;
 }
 
-/** One address of a headless service that DNS publishes. */
+/** One address of a service that DNS publishes. */
 export interface DnsEndpoint {
   ip: string;
   hostname: string;
   ports: DnsPort[];
 }
 
-interface HeadlessEntry {
+interface PublishedEntry {
   endpoints: DnsEndpoint[];
   byHostname: Map<string, DnsEndpoint[]>;
   /** [ip, `<hostname>.<svc>.<ns>.svc`] entries this service put in byEndpointIP */
@@ -82,12 +83,12 @@ export class ClusterView {
   private readonly slices = new Map<string, Map<string, EndpointSlice>>();
   /** slice key -> the service key it was filed under */
   private readonly sliceOwner = new Map<string, string>();
-  private readonly headless = new Map<string, HeadlessEntry>();
+  private readonly published = new Map<string, PublishedEntry>();
   /** cluster IP -> service keys */
   private readonly byClusterIP = new Map<string, Set<string>>();
-  /** endpoint IP -> `<hostname>.<svc>.<ns>` of headless services */
+  /** endpoint IP -> `<hostname>.<svc>.<ns>` of the services it is an endpoint of */
   private readonly byEndpointIP = new Map<string, Set<string>>();
-  /** pod key -> headless services whose endpoints name it */
+  /** pod key -> services whose endpoints name it */
   private readonly podUsers = new Map<string, Set<string>>();
   private modified = Math.floor(Date.now() / 1000);
 
@@ -168,16 +169,16 @@ export class ClusterView {
     return this.services.get(keyOf(namespace, name));
   }
 
-  /** The endpoints a headless service publishes (ready ones, or all with publishNotReadyAddresses). */
+  /** The endpoints a service publishes (ready ones, or all with publishNotReadyAddresses). */
   endpoints(namespace: string, name: string): DnsEndpoint[] {
-    return this.headless.get(keyOf(namespace, name))?.endpoints ?? [];
+    return this.published.get(keyOf(namespace, name))?.endpoints ?? [];
   }
 
   endpointsByHostname(namespace: string, name: string, hostname: string): DnsEndpoint[] {
-    return this.headless.get(keyOf(namespace, name))?.byHostname.get(hostname) ?? [];
+    return this.published.get(keyOf(namespace, name))?.byHostname.get(hostname) ?? [];
   }
 
-  /** Names (without zone) PTR records give for an IP: services by cluster IP, else headless endpoints. */
+  /** Names (without zone) PTR records give for an IP: services by cluster IP, else service endpoints. */
   namesForIP(ip: string): string[] {
     const services = this.byClusterIP.get(ip);
     if (services) return [...services].map((key) => { const svc = this.services.get(key)!; return `${svc.name}.${svc.namespace}.svc`; });
@@ -205,15 +206,15 @@ export class ClusterView {
   /** Recomputes the published endpoints of one service and its reverse entries. */
   private rebuild(svcKey: string): void {
     this.touch();
-    const old = this.headless.get(svcKey);
+    const old = this.published.get(svcKey);
     if (old) {
       for (const [ip, name] of old.ptrs) removeFrom(this.byEndpointIP, ip, name);
       for (const pod of old.pods) removeFrom(this.podUsers, pod, svcKey);
-      this.headless.delete(svcKey);
+      this.published.delete(svcKey);
     }
     const svc = this.services.get(svcKey);
-    if (svc?.kind !== 'Headless') return;
-    const entry: HeadlessEntry = { endpoints: [], byHostname: new Map(), ptrs: [], pods: [] };
+    if (!svc || svc.kind === 'ExternalName') return;
+    const entry: PublishedEntry = { endpoints: [], byHostname: new Map(), ptrs: [], pods: [] };
     for (const slice of this.slices.get(svcKey)?.values() ?? []) {
       if (slice.addressType === 'FQDN') continue;
       const ports = dnsPorts(slice.ports);
@@ -234,7 +235,7 @@ export class ClusterView {
         }
       }
     }
-    this.headless.set(svcKey, entry);
+    this.published.set(svcKey, entry);
     for (const [ip, name] of entry.ptrs) addTo(this.byEndpointIP, ip, name);
     for (const pod of entry.pods) addTo(this.podUsers, pod, svcKey);
   }

@@ -67,9 +67,9 @@ export class ClusterZone implements Zone {
     if (!svc) return this.nxdomain();
     if (rel.length === 2) return this.serviceRecords(owner, svc, type);
     if (rel.length === 3) {
-      const eps = svc.kind === 'Headless' ? this.view.endpointsByHostname(ns, svc.name, rel[0]!) : [];
+      const eps = this.view.endpointsByHostname(ns, svc.name, rel[0]!);
       if (eps.length === 0) return this.nxdomain();
-      return type === 'SRV' ? this.headlessSrv(owner, svc, eps, () => true) : this.addresses(owner, eps.map((e) => e.ip), type);
+      return type === 'SRV' ? this.endpointSrv(owner, svc, eps, () => true) : this.addresses(owner, eps.map((e) => e.ip), type);
     }
     const [port, proto] = rel as [string, string];
     if (svc.kind === 'ExternalName' || port.length < 2 || proto.length < 2 || port[0] !== '_' || proto[0] !== '_') return this.nxdomain();
@@ -80,7 +80,7 @@ export class ClusterZone implements Zone {
     }
     const eps = this.view.endpoints(ns, svc.name).filter((e) => e.ports.some(matches));
     if (eps.length === 0) return this.nxdomain();
-    return type === 'SRV' ? this.headlessSrv(owner, svc, eps, matches) : this.nodata();
+    return type === 'SRV' ? this.endpointSrv(owner, svc, eps, matches) : this.nodata();
   }
 
   /** `<svc>.<ns>.svc.<zone>` of any kind of service. */
@@ -92,7 +92,7 @@ export class ClusterZone implements Zone {
     if (svc.kind === 'Headless') {
       const eps = this.view.endpoints(svc.namespace, svc.name);
       if (eps.length === 0) return this.nxdomain();
-      return type === 'SRV' ? this.headlessSrv(owner, svc, eps, () => true) : this.addresses(owner, eps.map((e) => e.ip), type);
+      return type === 'SRV' ? this.endpointSrv(owner, svc, eps, () => true) : this.addresses(owner, eps.map((e) => e.ip), type);
     }
     if (type !== 'SRV') return this.addresses(owner, svc.clusterIPs, type);
     return this.clusterIPSrv(owner, svc, () => true);
@@ -107,7 +107,7 @@ export class ClusterZone implements Zone {
     return answers.length ? { rcode: 'NOERROR', answers, additionals } : this.nodata();
   }
 
-  private headlessSrv(owner: string, svc: DnsService, eps: DnsEndpoint[], matches: (p: DnsPort) => boolean): ZoneAnswer {
+  private endpointSrv(owner: string, svc: DnsService, eps: DnsEndpoint[], matches: (p: DnsPort) => boolean): ZoneAnswer {
     const pairs = eps.flatMap((ep) => ep.ports.filter(matches).map((p) => [ep, p] as const));
     const weight = Math.floor(100 / Math.max(pairs.length, 1));
     const host = (ep: DnsEndpoint): string => `${ep.hostname}.${svc.name}.${svc.namespace}.svc.${this.origin}`;
@@ -132,7 +132,7 @@ export class ClusterZone implements Zone {
     return ip ? this.addresses(owner, [ip], type) : this.nxdomain();
   }
 
-  /** PTR of a cluster IP or a headless endpoint; other reverse names are not ours (CoreDNS falls through). */
+  /** PTR of a cluster IP or a service endpoint; other reverse names are not ours (CoreDNS falls through). */
   private reverse(owner: string, name: string): ZoneAnswer | undefined {
     const ip = ipFromReverse(name);
     const names = ip ? this.view.namesForIP(ip) : [];

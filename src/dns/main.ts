@@ -1,7 +1,9 @@
 // The DNS server process. Cluster mode (--server) serves the cluster zone from
 // the API server, once its informers have synced, and forwards other names to
 // --upstream; static mode (--zone-file) serves a fixed zone file, the lab's
-// outside-world DNS.
+// outside-world DNS. On SIGTERM the cluster DNS keeps serving for --lameduck
+// seconds (CoreDNS's `health { lameduck }` as kubeadm configures it), so queries
+// still land while kube-dns drops the terminating pod from its endpoints.
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../client/client.js';
 import { syncClusterView } from './cluster-sync.js';
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     upstream: { type: 'string' },
     ttl: { type: 'string', default: '5' },
     'zone-file': { type: 'string' },
+    lameduck: { type: 'string' },
   },
 });
 
@@ -33,11 +36,14 @@ function orFail<T>(f: () => T): T {
   }
 }
 
-const ttl = orFail(() => {
-  const n = Number(values.ttl);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`bad --ttl ${values.ttl}`);
+function seconds(flag: string, text: string, integer: boolean): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new Error(`bad --${flag} ${text}`);
   return n;
-});
+}
+
+const ttl = orFail(() => seconds('ttl', values.ttl, true));
+const lameduck = orFail(() => seconds('lameduck', values.lameduck ?? (values['zone-file'] ? '0' : '1'), false));
 orFail(() => {
   if (!values.server === !values['zone-file']) throw new Error('exactly one of --server (cluster mode) or --zone-file (static mode) is required');
 });
@@ -62,9 +68,15 @@ const mode = values['zone-file'] ? `zone file ${values['zone-file']}` : `zone ${
 console.log(`dns: serving ${mode} on ${listen.host}:${listen.port} (udp+tcp)`);
 
 process.on('SIGUSR1', () => console.log(`dns: metrics ${JSON.stringify(engine.metrics())}`));
+let stopping = false;
 const stop = (): void => {
-  stopSync();
-  void server.close().then(() => process.exit(0));
+  if (stopping) return;
+  stopping = true;
+  if (lameduck > 0) console.log(`dns: lameduck: serving ${lameduck} s more before stopping`);
+  setTimeout(() => {
+    stopSync();
+    void server.close().then(() => process.exit(0));
+  }, lameduck * 1000);
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

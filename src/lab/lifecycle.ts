@@ -3,7 +3,6 @@
 // way is torn down again, so a failed `up` leaves nothing behind.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { types } from '../api/resources.js';
@@ -14,6 +13,7 @@ import { runtimeFor } from '../runtime/index.js';
 import { NetnsRuntime } from '../runtime/netns/index.js';
 import { distEntry } from './components.js';
 import { dnsReady, installAddons, writeUpstreamZone } from './addons.js';
+import { writeKubeconfig } from './kubeconfig.js';
 import { makePlan, type PlanOptions } from './plan.js';
 import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
@@ -25,17 +25,6 @@ export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // Directories the first lab creates on this host and the last one must remove.
 const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
 const etcNetnsMarker = path.join(stateRoot, '.created-etc-netns');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface UpOptions extends PlanOptions {
   timeoutMs?: number;
@@ -63,7 +52,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   try {
     await runtime.create(plan);
     writeUpstreamZone(plan, paths.upstreamZone(plan.name));
-    const state: LabState = { plan, apiPort: await freePort(), createdAt: new Date().toISOString(), home };
+    const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home };
     writeJsonAtomic(paths.state(plan.name), state);
     const log = fs.openSync(path.join(paths.logs(plan.name), 'supervisor.log'), 'a');
     const child = spawn(process.execPath, [distEntry(home, 'lab/supervisor.js'), '--name', plan.name], {
@@ -75,15 +64,27 @@ export async function up(o: UpOptions): Promise<LabState> {
     fs.closeSync(log);
     state.supervisorPid = child.pid;
     writeJsonAtomic(paths.state(plan.name), state);
+    state.apiPort = await waitForApiPort(plan.name, o.timeoutMs ?? 60_000);
+    writeJsonAtomic(paths.state(plan.name), state);
     await waitForNodes(state, o.timeoutMs ?? 60_000);
     state.nodesReadyAt = new Date().toISOString();
     writeJsonAtomic(paths.state(plan.name), state);
     await waitForDns(state, o.timeoutMs ?? 60_000);
+    writeKubeconfig(state);
     return state;
   } catch (e) {
     await down(plan.name).catch(() => undefined);
     throw e;
   }
+}
+
+async function waitForApiPort(name: string, timeoutMs: number): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (fs.existsSync(paths.apiPort(name))) return Number(fs.readFileSync(paths.apiPort(name), 'utf8'));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`the API server of lab ${name} did not start within ${timeoutMs / 1000} s; logs are in ${paths.logs(name)}`);
 }
 
 export async function readyNodes(client: ApiClient): Promise<Node[]> {

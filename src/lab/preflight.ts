@@ -33,9 +33,10 @@ export async function proxyModeProblems(mode: ProxyMode): Promise<string[]> {
       const missing: string[] = [];
       for (const m of modules) if (!(await hasModule(m))) missing.push(m);
       if (missing.length > 0) {
-        return [`proxy mode ipvs needs kernel modules ${missing.join(', ')}, which this kernel (${os.release()}) does not have; use iptables or nftables here, or a machine whose kernel ships them (Debian's linux-image-amd64 does)`];
+        return [`proxy mode ipvs needs kernel modules ${missing.join(', ')}, which this kernel (${os.release()}) does not have; use iptables or nftables here, or run it in a VM with Debian's kernel: ./lab vm run -- ./lab demo --proxy-mode ipvs (tests: ./lab vm test ipvs)`];
       }
-      return (await hasCommand('ipvsadm')) ? [] : ['proxy mode ipvs needs ipvsadm (apt-get install ipvsadm)'];
+      for (const tool of ['ipvsadm', 'ipset']) if (!(await hasCommand(tool))) return [`proxy mode ipvs needs ${tool} (apt-get install ${tool})`];
+      return [];
     }
   }
 }

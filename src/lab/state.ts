@@ -7,6 +7,7 @@ export const stateRoot = process.env.SVCLAB_STATE_ROOT ?? '/run/svclab';
 
 export interface LabState {
   plan: LabPlan;
+  /** The API server's TCP port as last known; the port file is the source of truth. */
   apiPort: number;
   createdAt: string;
   /** The checkout whose dist/ runs this lab's components. */
@@ -37,6 +38,7 @@ export const paths = {
   kubeconfig: (name: string) => path.join(labDir(name), 'kubeconfig'),
   kubeletSockets: (name: string) => path.join(labDir(name), 'kubelet'),
   upstreamZone: (name: string) => path.join(labDir(name), 'upstream-zone.yaml'),
+  apiPort: (name: string) => path.join(labDir(name), 'api-port'),
 };
 
 /** Where a node's kubelet API listens; the API server proxies logs and exec there. */
@@ -75,7 +77,13 @@ export function listLabs(): string[] {
 }
 
 export function serverUrl(state: LabState): string {
-  return `http://127.0.0.1:${state.apiPort}`;
+  let port = state.apiPort;
+  try {
+    port = Number(fs.readFileSync(paths.apiPort(state.plan.name), 'utf8')) || port;
+  } catch {
+    /* not started yet */
+  }
+  return `http://127.0.0.1:${port}`;
 }
 
 export function socketServer(name: string): string {

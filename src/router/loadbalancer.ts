@@ -94,7 +94,8 @@ export async function startLoadBalancer(client: ApiClient, inf: LbInformers, o: 
       if (!isLb(svc) || !o.pool) {
         o.pool?.release(key);
         if (current.length && !isLb(svc)) {
-          await client.patch(types.services, svc.metadata.name!, { status: { loadBalancer: {} } }, svc.metadata.namespace, 'status');
+          // null deletes under merge-patch rules; an empty object would change nothing.
+          await client.patch(types.services, svc.metadata.name!, { status: { loadBalancer: { ingress: null } } }, svc.metadata.namespace, 'status');
           o.events.event(svc, 'Normal', 'DeletedLoadBalancer', 'Deleted load balancer');
         }
         continue;

@@ -1,10 +1,11 @@
 // One backend per proxy mode, and kube-proxy --cleanup for the others.
 import type { ProxyBackend } from './model.js';
 import { IptablesBackend } from './iptables/backend.js';
+import { IpvsBackend } from './ipvs/backend.js';
 import { NftablesBackend } from './nftables/backend.js';
 import { UserspaceBackend } from './userspace/index.js';
 
-export const modes = ['iptables', 'nftables', 'userspace'] as const;
+export const modes = ['iptables', 'nftables', 'userspace', 'ipvs'] as const;
 
 export function createBackend(mode: string): ProxyBackend {
   switch (mode) {
@@ -14,6 +15,9 @@ export function createBackend(mode: string): ProxyBackend {
       return new NftablesBackend();
     case 'userspace':
       return new UserspaceBackend();
+    case 'ipvs':
+      // The lab-wide default scheduler comes through the environment `lab up` passes down.
+      return new IpvsBackend({ scheduler: process.env.SVCLAB_IPVS_SCHEDULER });
     default:
       throw new Error(`proxy mode ${mode} is not available in this build`);
   }

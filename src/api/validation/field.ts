@@ -4,10 +4,23 @@ import type { StatusCause } from '../errors.js';
 
 export type FieldError = StatusCause & { field: string };
 
+/** A value already rendered the way Go prints it. */
+export class GoLiteral {
+  constructor(readonly text: string) {}
+}
+
+/** A map[string]string as Go's %#v prints it in field errors: sorted keys, quoted; nil when absent. */
+export function goStringMap(map: Record<string, string> | undefined | null): GoLiteral {
+  if (!map) return new GoLiteral('map[string]string(nil)');
+  const entries = Object.keys(map).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(map[k])}`);
+  return new GoLiteral(`map[string]string{${entries.join(', ')}}`);
+}
+
 /** Go's %v/%q rendering of a value inside "Invalid value: X". */
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || value === undefined) return 'null';
+  if (value instanceof GoLiteral) return value.text;
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

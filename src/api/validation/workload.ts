@@ -2,7 +2,7 @@
 // plus the apps/v1 registry strategies' rule that a selector never changes.
 import { matches, selectorFromObject } from '../labels.js';
 import type { Deployment, IntOrString, LabelSelectorObject, PodTemplateSpec, ReplicaSet } from '../types.js';
-import { fieldErrors, path, type FieldError, type FieldPath } from './field.js';
+import { fieldErrors, path, type FieldError, type FieldPath, goStringMap } from './field.js';
 import { validateLabels, type NameValidator } from './meta.js';
 import { dns1123Subdomain, labelValue, qualifiedName } from './names.js';
 import { invalidAll, nonNegative, regexError, semanticEqual, validatePodSpec } from './pod.js';
@@ -47,7 +47,7 @@ function selectorMisses(selector: LabelSelectorObject | undefined, labels: Recor
 function validateTemplate(template: PodTemplateSpec | undefined, selector: LabelSelectorObject | undefined, fld: FieldPath): FieldError[] {
   const spec = template?.spec ?? { containers: [] };
   const labels = template?.metadata?.labels;
-  const errs = selectorMisses(selector, labels) ? [fieldErrors.invalid(fld.child('metadata').child('labels').text, labels, '`selector` does not match template `labels`')] : [];
+  const errs = selectorMisses(selector, labels) ? [fieldErrors.invalid(fld.child('metadata').child('labels').text, goStringMap(labels), '`selector` does not match template `labels`')] : [];
   // ValidatePodTemplateSpec reports label syntax at <template>.labels, without "metadata".
   errs.push(...validateLabels(labels, fld.child('labels').text), ...validatePodSpec(spec, fld.child('spec')));
   if (spec.restartPolicy !== 'Always') errs.push(fieldErrors.notSupported(fld.child('spec').child('restartPolicy').text, spec.restartPolicy ?? '', ['Always']));

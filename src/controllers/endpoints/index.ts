@@ -30,8 +30,38 @@ export function startEndpointControllers(client: ApiClient, inf: EndpointInforme
   const writtenSlices = new WrittenCache<EndpointSlice>();
   const writtenEndpoints = new WrittenCache<Endpoints>();
 
-  const slicesOf = (ns: string, name: string, manager: string): EndpointSlice[] =>
-    writtenSlices.merge(inf.slices.list(), (s) => s.metadata.namespace === ns && s.metadata.labels?.['kubernetes.io/service-name'] === name && s.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === manager);
+  // Slices by "ns/service": a sync looks at its own service's slices only (a scan of all is O(n) per sync).
+  const byService = new Map<string, Set<string>>();
+  const serviceOf = (sl: EndpointSlice): string | undefined => {
+    const svc = sl.metadata.labels?.['kubernetes.io/service-name'];
+    return svc ? `${sl.metadata.namespace}/${svc}` : undefined;
+  };
+  const index = (sl: EndpointSlice): void => {
+    const svc = serviceOf(sl);
+    if (!svc) return;
+    const set = byService.get(svc) ?? new Set<string>();
+    set.add(`${sl.metadata.namespace}/${sl.metadata.name}`);
+    byService.set(svc, set);
+  };
+  const unindex = (sl: EndpointSlice): void => {
+    const svc = serviceOf(sl);
+    if (svc) byService.get(svc)?.delete(`${sl.metadata.namespace}/${sl.metadata.name}`);
+  };
+  const slicesOf = (ns: string, name: string, manager: string): EndpointSlice[] => {
+    const out: EndpointSlice[] = [];
+    for (const k of byService.get(`${ns}/${name}`) ?? []) {
+      const sl = writtenSlices.get(k, inf.slices.get(k));
+      if (sl && serviceOf(sl) === `${ns}/${name}` && sl.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === manager) out.push(sl);
+    }
+    return out;
+  };
+  const writes = {
+    remember: (sl: EndpointSlice): void => {
+      writtenSlices.remember(sl);
+      index(sl);
+    },
+    forget: (sl: EndpointSlice): void => writtenSlices.forget(sl),
+  };
 
   const sync = async (key: string): Promise<void> => {
     const [ns, name] = key.split('/') as [string, string];
@@ -47,19 +77,19 @@ export function startEndpointControllers(client: ApiClient, inf: EndpointInforme
       return;
     }
     if (svc.spec.type === 'ExternalName') {
-      await reconcileSlices(client, svc, [], [...slicesOf(ns, name, managedBy), ...slicesOf(ns, name, mirrorManagedBy)], managedBy, writtenSlices);
+      await reconcileSlices(client, svc, [], [...slicesOf(ns, name, managedBy), ...slicesOf(ns, name, mirrorManagedBy)], managedBy, writes);
       return;
     }
     if (!hasSelector(svc)) {
       const mirror = ep && ep.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror'] !== 'true';
-      await reconcileSlices(client, svc, mirror ? mirroredSlices(svc, ep) : [], slicesOf(ns, name, mirrorManagedBy), mirrorManagedBy, writtenSlices);
+      await reconcileSlices(client, svc, mirror ? mirroredSlices(svc, ep) : [], slicesOf(ns, name, mirrorManagedBy), mirrorManagedBy, writes);
       return;
     }
     const nodes = new Map(inf.nodes.list().map((n) => [n.metadata.name!, n]));
     const desired = desiredEndpoints(svc, inf.pods.list(), nodes);
     const written = await syncEndpoints(client, svc, desired, ep);
     if (written) writtenEndpoints.remember(written);
-    await reconcileSlices(client, svc, desiredSlices(svc, desired), slicesOf(ns, name, managedBy), managedBy, writtenSlices);
+    await reconcileSlices(client, svc, desiredSlices(svc, desired), slicesOf(ns, name, managedBy), managedBy, writes);
   };
 
   const enqueue = (key: string, after = delay): void => {
@@ -98,11 +128,13 @@ export function startEndpointControllers(client: ApiClient, inf: EndpointInforme
     update: (e) => (writtenEndpoints.caughtUp(e), enqueue(keyOf(e))),
     delete: (e) => (writtenEndpoints.gone(e), enqueue(keyOf(e))),
   });
+  for (const sl of inf.slices.list()) index(sl);
   inf.slices.on({
-    add: (s) => writtenSlices.caughtUp(s),
-    update: (s) => writtenSlices.caughtUp(s),
+    add: (s) => (writtenSlices.caughtUp(s), index(s)),
+    update: (s, old) => (writtenSlices.caughtUp(s), unindex(old), index(s)),
     delete: (s) => {
       writtenSlices.gone(s);
+      unindex(s);
       const svc = s.metadata.labels?.['kubernetes.io/service-name'];
       if (svc) enqueue(`${s.metadata.namespace}/${svc}`);
     },

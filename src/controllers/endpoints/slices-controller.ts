@@ -5,7 +5,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { types } from '../../api/resources.js';
 import type { EndpointPort, EndpointSlice, Service, SliceEndpoint } from '../../api/types.js';
 import type { ApiClient } from '../../client/client.js';
-import type { WrittenCache } from './written.js';
 import { groupByPorts, isHeadless, portSignature, type DesiredEndpoint } from './desired.js';
 
 export const maxEndpointsPerSlice = 100;
@@ -56,8 +55,14 @@ export function sliceLabels(svc: Service, manager: string): Record<string, strin
   return labels;
 }
 
+/** Where reconcileSlices reports what it wrote (kept for the next sync, indexed by service). */
+export interface SliceWrites {
+  remember(slice: EndpointSlice): void;
+  forget(slice: EndpointSlice): void;
+}
+
 /** Makes the service's slices (those this manager owns) equal to `want`, reusing slices with the same ports first. */
-export async function reconcileSlices(client: ApiClient, svc: Service, want: DesiredSlice[], current: EndpointSlice[], manager: string, written: WrittenCache<EndpointSlice>): Promise<void> {
+export async function reconcileSlices(client: ApiClient, svc: Service, want: DesiredSlice[], current: EndpointSlice[], manager: string, written: SliceWrites): Promise<void> {
   const ns = svc.metadata.namespace!;
   const labels = sliceLabels(svc, manager);
   const free = [...current];

@@ -27,15 +27,10 @@ export class WrittenCache<T extends KubeObject> {
     return mine && rv(mine) > rv(obj) ? mine : obj;
   }
 
-  /** Informer list merged with what we created that the informer has not seen yet. */
-  merge(list: T[], filter: (o: T) => boolean): T[] {
-    const out = new Map<string, T>();
-    for (const o of list) {
-      const f = this.fresher(o);
-      if (f) out.set(key(f), f);
-    }
-    for (const [k, o] of this.objects) if (!out.has(k) && filter(o) && !this.deleted.has(k)) out.set(k, o);
-    return [...out.values()].filter(filter);
+  /** The current view of one object: the informer's copy or ours, whichever is newer; undefined when deleted. */
+  get(k: string, fromInformer: T | undefined): T | undefined {
+    if (this.deleted.has(k)) return undefined;
+    return fromInformer ? this.fresher(fromInformer) : this.objects.get(k);
   }
 
   /** Drops entries the informer has caught up with (called on informer events). */

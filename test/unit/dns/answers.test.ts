@@ -85,14 +85,13 @@ test('svc.cluster.local, pod.cluster.local and an existing namespace are NODATA;
   }
 });
 
-test('unknown services, other first labels and sub-names of ClusterIP and ExternalName services are NXDOMAIN', async (t) => {
+test('unknown services, other first labels, sub-names of ExternalName services and labels naming no endpoint are NXDOMAIN', async (t) => {
   const e = engineFor();
   for (const name of [
     'nope.default.svc.cluster.local',
     'foo.cluster.local',
     'ms-hello-svc.default.foo.cluster.local',
     'x.ms-hello-svc.default.svc.cluster.local',
-    '172-17-0-10.ms-hello-svc.default.svc.cluster.local',
     'x.ext-db.default.svc.cluster.local',
     '_http._tcp.ext-db.default.svc.cluster.local',
     'a.b.c.d.e.default.svc.cluster.local',
@@ -137,6 +136,13 @@ test('endpoint names use the endpoint hostname, else the dashed IP; unknown endp
   const aaaa = await ask(e, 'web-0.headless-hello-svc.default.svc.cluster.local', 'AAAA');
   t.is(aaaa.rcode, 'NOERROR');
   t.deepEqual(aaaa.answers, []);
+});
+
+test('the endpoints of a ClusterIP service have names too (as CoreDNS), while the service name keeps its cluster IP', async (t) => {
+  const e = engineFor();
+  t.deepEqual(data((await ask(e, '172-17-0-10.ms-hello-svc.default.svc.cluster.local', 'A')).answers), ['172.17.0.10']);
+  t.deepEqual(data((await ask(e, 'ms-hello-svc.default.svc.cluster.local', 'A')).answers), ['10.96.126.57']);
+  t.is((await ask(e, '172-17-0-12.ms-hello-svc.default.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
 });
 
 test('a headless service with no ready endpoints is NXDOMAIN for every type', async (t) => {
@@ -202,14 +208,15 @@ test('a headless service has one SRV per ready endpoint and named port, targets 
   ]);
 });
 
-test('PTR of a cluster IP names the service; PTR of a headless endpoint names the endpoint', async (t) => {
+test('PTR of a cluster IP names the service; PTR of an endpoint names it under every service it backs', async (t) => {
   const e = engineFor();
   const svc = await ask(e, '57.126.96.10.in-addr.arpa', 'PTR');
   t.true(svc.flag_aa);
   t.deepEqual(data(svc.answers), ['ms-hello-svc.default.svc.cluster.local']);
   t.deepEqual(data((await ask(e, '1.0.96.10.in-addr.arpa', 'PTR')).answers), ['kubernetes.default.svc.cluster.local']);
-  t.deepEqual(data((await ask(e, '10.0.17.172.in-addr.arpa', 'PTR')).answers), ['web-0.headless-hello-svc.default.svc.cluster.local']);
-  t.deepEqual(data((await ask(e, '11.0.17.172.in-addr.arpa', 'PTR')).answers), ['172-17-0-11.headless-hello-svc.default.svc.cluster.local']);
+  // The seed's busybox nslookup of headless-hello-svc printed 172-17-0-11.ms-hello-svc.default.svc.cluster.local.
+  t.deepEqual(data((await ask(e, '10.0.17.172.in-addr.arpa', 'PTR')).answers).sort(), ['172-17-0-10.ms-hello-svc.default.svc.cluster.local', 'web-0.headless-hello-svc.default.svc.cluster.local']);
+  t.deepEqual(data((await ask(e, '11.0.17.172.in-addr.arpa', 'PTR')).answers).sort(), ['172-17-0-11.headless-hello-svc.default.svc.cluster.local', '172-17-0-11.ms-hello-svc.default.svc.cluster.local']);
   const v6 = '0.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.6.9.0.0.0.1.0.0.0.0.d.f.ip6.arpa';
   t.deepEqual(data((await ask(e, v6, 'PTR')).answers), ['dual.default.svc.cluster.local']);
 });

@@ -68,12 +68,15 @@ test('cluster IP reverse entries follow service updates and deletes', (t) => {
   t.is(view.service('default', 'web'), undefined);
 });
 
-test('a headless service turned ClusterIP stops publishing endpoint names, and back again', (t) => {
+test('endpoint names survive a headless <-> ClusterIP switch and leave with a switch to ExternalName', (t) => {
   const view = new ClusterView();
   view.upsertService(headless('web', []));
   view.upsertEndpointSlice(slice('web', [endpoint('10.244.1.4')], []));
   t.deepEqual(view.namesForIP('10.244.1.4'), ['10-244-1-4.web.default.svc']);
   view.upsertService(clusterIP('web', '10.96.6.6', []));
+  t.deepEqual(ips(view, 'web'), ['10.244.1.4']);
+  t.deepEqual(view.namesForIP('10.244.1.4'), ['10-244-1-4.web.default.svc']);
+  view.upsertService(service('web', { type: 'ExternalName', externalName: 'example.com' }));
   t.deepEqual(ips(view, 'web'), []);
   t.deepEqual(view.namesForIP('10.244.1.4'), []);
   view.upsertService(headless('web', []));

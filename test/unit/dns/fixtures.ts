@@ -134,28 +134,33 @@ export interface DigResult {
   output: string;
 }
 
+/** Parses dig's default output (the end-to-end tests run dig inside pods and parse it here too). */
+export function parseDig(stdout: string): DigResult {
+  const result: DigResult = { status: '', flags: [], answer: [], authority: [], additional: [], output: stdout };
+  let section: DigRecord[] | undefined;
+  for (const line of stdout.split('\n')) {
+    const status = /status: (\w+)/.exec(line);
+    if (status) result.status = status[1]!;
+    const flags = /^;; flags: ([^;]*);/.exec(line);
+    if (flags) result.flags = flags[1]!.trim().split(/\s+/);
+    if (line.startsWith(';; ANSWER SECTION')) section = result.answer;
+    else if (line.startsWith(';; AUTHORITY SECTION')) section = result.authority;
+    else if (line.startsWith(';; ADDITIONAL SECTION')) section = result.additional;
+    else if (!line.trim() || line.startsWith(';')) section = line.trim() ? section : undefined;
+    else if (section) {
+      const [rname, ttl, , rtype, ...data] = line.split(/\s+/);
+      section.push({ name: rname!, ttl: Number(ttl), type: rtype!, data: data.join(' ') });
+    }
+  }
+  return result;
+}
+
 /** Runs the real dig and parses its default output. */
 export function dig(port: number, name: string, type: string, ...options: string[]): Promise<DigResult> {
   return new Promise((resolve, reject) => {
     execFile('/usr/bin/dig', ['@127.0.0.1', '-p', String(port), ...[name, type].filter(Boolean), '+tries=1', '+time=3', ...options], (err, stdout) => {
       if (err && !stdout) return reject(err);
-      const result: DigResult = { status: '', flags: [], answer: [], authority: [], additional: [], output: stdout };
-      let section: DigRecord[] | undefined;
-      for (const line of stdout.split('\n')) {
-        const status = /status: (\w+)/.exec(line);
-        if (status) result.status = status[1]!;
-        const flags = /^;; flags: ([^;]*);/.exec(line);
-        if (flags) result.flags = flags[1]!.trim().split(/\s+/);
-        if (line.startsWith(';; ANSWER SECTION')) section = result.answer;
-        else if (line.startsWith(';; AUTHORITY SECTION')) section = result.authority;
-        else if (line.startsWith(';; ADDITIONAL SECTION')) section = result.additional;
-        else if (!line.trim() || line.startsWith(';')) section = line.trim() ? section : undefined;
-        else if (section) {
-          const [rname, ttl, , rtype, ...data] = line.split(/\s+/);
-          section.push({ name: rname!, ttl: Number(ttl), type: rtype!, data: data.join(' ') });
-        }
-      }
-      resolve(result);
+      resolve(parseDig(stdout));
     });
   });
 }

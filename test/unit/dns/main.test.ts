@@ -41,5 +41,6 @@ test('main refuses to start without exactly one mode or with bad flags', (t) => 
   t.regex(none.stderr, /exactly one of --server .* or --zone-file/);
   t.is(run('--server', 'http://127.0.0.1:1', '--zone-file', '/dev/null').status, 2);
   t.regex(run('--zone-file', '/dev/null', '--ttl', 'soon').stderr, /bad --ttl/);
+  t.regex(run('--zone-file', '/dev/null', '--lameduck', 'soon').stderr, /bad --lameduck soon/);
   t.regex(run('--zone-file', '/dev/null', '--listen', 'nowhere:53').stderr, /bad address nowhere:53/);
 });

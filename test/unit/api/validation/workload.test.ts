@@ -212,7 +212,7 @@ const invalidDeployments: Case[] = [
     change: (d) => delete (d.spec as { selector?: unknown }).selector,
     errors: [
       ['spec.selector', 'Required value'],
-      ['spec.template.metadata.labels', 'Invalid value: {"app":"ms-bye-pods"}: `selector` does not match template `labels`'],
+      ['spec.template.metadata.labels', 'Invalid value: map[string]string{"app":"ms-bye-pods"}: `selector` does not match template `labels`'],
     ],
   },
   {
@@ -223,12 +223,12 @@ const invalidDeployments: Case[] = [
   {
     name: 'a selector that does not match the template labels',
     change: (d) => (d.spec.selector = { matchLabels: { app: 'ms-hello-pods' } }),
-    errors: [['spec.template.metadata.labels', 'Invalid value: {"app":"ms-bye-pods"}: `selector` does not match template `labels`']],
+    errors: [['spec.template.metadata.labels', 'Invalid value: map[string]string{"app":"ms-bye-pods"}: `selector` does not match template `labels`']],
   },
   {
     name: 'a template without labels',
     change: (d) => delete d.spec.template.metadata,
-    errors: [['spec.template.metadata.labels', 'Invalid value: null: `selector` does not match template `labels`']],
+    errors: [['spec.template.metadata.labels', 'Invalid value: map[string]string(nil): `selector` does not match template `labels`']],
   },
   {
     name: 'a selector expression with an unknown operator',
@@ -386,7 +386,7 @@ const invalidReplicaSets: RsCase[] = [
   {
     name: 'a selector that does not match the template labels',
     change: (rs) => (rs.spec.selector = { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['mc-mornaft-pods'] }] }),
-    errors: [['spec.template.metadata.labels', 'Invalid value: {"app":"mc-mornaft-pods"}: `selector` does not match template `labels`']],
+    errors: [['spec.template.metadata.labels', 'Invalid value: map[string]string{"app":"mc-mornaft-pods"}: `selector` does not match template `labels`']],
   },
   {
     name: 'a template restartPolicy of OnFailure',

@@ -1,0 +1,163 @@
+// kube-proxy's IPVS mode. A sync computes the wanted state (virtual and real
+// servers, kube-ipvs0 addresses, ipset members) and sends only the difference
+// from what the kernel holds: one `ipset restore`, one `ip -batch`, one
+// `ipvsadm -R`, and the constant iptables helpers with `iptables-restore
+// --noflush` when they change. Full syncs (at start, every 30 s from the
+// proxier, after a failure) read the kernel's state first, which repairs any
+// drift and deletes drained real servers; partial syncs work from memory.
+import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
+import { commandRunner, mustRun, type Exec } from '../exec.js';
+import { cleanupRestore } from '../iptables/cleanup.js';
+import { parseIptablesSave } from '../iptables/save.js';
+import { addressChanges, parseAddresses } from './dummy.js';
+import { ipsetChanges, parseIpsetSave, type SetMembers } from './ipset.js';
+import { ipvsChanges, parseIpvsList, type KernelVirtualServer } from './ipvsadm.js';
+import { ipvsJumpRules, renderIpvsIptables } from './iptables.js';
+import { defaultScheduler, dummyDevice, ipsetNames, isScheduler } from './names.js';
+import { planIpvs } from './plan.js';
+
+export interface IpvsBackendOptions {
+  /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
+  exec?: string[];
+  /** The lab's default IPVS scheduler (rr when unset); a Service may pick another with svclab.io/ipvs-scheduler. */
+  scheduler?: string;
+  /** MASQUERADE --random-fully (default true). */
+  randomFully?: boolean;
+}
+
+interface Programmed {
+  virtualServers: Map<string, KernelVirtualServer>;
+  sets: SetMembers;
+  addresses: Set<string>;
+  /** What the iptables rules depend on (they change only when a set becomes empty or not). */
+  iptables: string;
+}
+
+const restoreArgs = ['-w', '--noflush', '--counters'];
+// Like kube-proxy: IPVS connections go through conntrack (for the masquerade rules), connections to
+// deleted real servers are dropped, persistence templates of weight-0 servers expire.
+const sysctls = ['net.ipv4.ip_forward=1', 'net.ipv4.vs.conntrack=1', 'net.ipv4.vs.expire_nodest_conn=1', 'net.ipv4.vs.expire_quiescent_template=1'];
+const natPrerouting = ipvsJumpRules.find((j) => j.table === 'nat' && j.chain === 'PREROUTING')!;
+const serviceFlag = { TCP: '-t', UDP: '-u', SCTP: '--sctp-service' } as const;
+
+export class IpvsBackend implements ProxyBackend {
+  readonly mode = 'ipvs';
+  private readonly exec: Exec;
+  private readonly scheduler: string;
+  private readonly randomFully: boolean;
+  private programmed?: Programmed;
+  private needFullSync = true;
+  private sysctlsSet = false;
+  private lastNode = '';
+  private readonly warned = new Set<string>();
+
+  constructor(opts: IpvsBackendOptions = {}) {
+    this.exec = commandRunner(opts.exec);
+    this.randomFully = opts.randomFully ?? true;
+    this.scheduler = opts.scheduler || defaultScheduler;
+    if (!isScheduler(this.scheduler)) {
+      console.error(`proxy: ipvs scheduler "${this.scheduler}" is not an IPVS scheduler; using ${defaultScheduler}`);
+      this.scheduler = defaultScheduler;
+    }
+  }
+
+  async sync(req: SyncRequest): Promise<SyncResult> {
+    const node = JSON.stringify(req.node);
+    const full = !req.changed || this.needFullSync || node !== this.lastNode || !this.programmed;
+    const plan = planIpvs(req.services, req.node, this.scheduler);
+    for (const bad of plan.badSchedulers) this.warnOnce(`proxy: ${bad} is not an IPVS scheduler; using ${this.scheduler}`);
+
+    const current = full ? await this.readKernel() : { ...this.programmed!, missingJumps: [] };
+    const nonEmpty = new Set([...plan.sets].filter(([, members]) => members.size > 0).map(([name]) => name));
+    const iptables = renderIpvsIptables({ clusterCIDR: req.node.clusterCIDR, nonEmpty, missingJumps: current.missingJumps, randomFully: this.randomFully });
+    const sets = ipsetChanges(plan.sets, current.sets);
+    const addresses = addressChanges(plan.addresses, current.addresses);
+    const ipvs = ipvsChanges(plan.virtualServers, current.virtualServers);
+    const iptablesKey = JSON.stringify([req.node.clusterCIDR, [...nonEmpty].sort()]);
+    const writeIptables = full || iptablesKey !== current.iptables;
+    try {
+      if (sets.length) await mustRun(this.exec, 'ipset', ['restore', '-exist'], `${sets.join('\n')}\n`);
+      if (writeIptables) await mustRun(this.exec, 'iptables-restore', restoreArgs, iptables.text);
+      if (addresses.length) await mustRun(this.exec, 'ip', ['-force', '-batch', '-'], `${addresses.join('\n')}\n`);
+      if (ipvs.lines.length) await mustRun(this.exec, 'ipvsadm', ['-R'], `${ipvs.lines.join('\n')}\n`);
+    } catch (err) {
+      // Part of the batch may be in: only a full sync, from the kernel's state, is safe now.
+      this.needFullSync = true;
+      throw err;
+    }
+    this.needFullSync = false;
+    this.lastNode = node;
+    this.programmed = { virtualServers: ipvs.next, sets: plan.sets, addresses: plan.addresses, iptables: iptablesKey };
+
+    let reals = 0;
+    for (const vs of ipvs.next.values()) reals += vs.reals.size;
+    let members = 0;
+    for (const m of plan.sets.values()) members += m.size;
+    return {
+      rulesWritten: sets.length + addresses.length + ipvs.lines.length + (writeIptables ? iptables.rules : 0),
+      rulesTotal: ipvs.next.size + reals + members + iptables.rules,
+    };
+  }
+
+  /** What the kernel holds now; creates kube-ipvs0 and sets kube-proxy's sysctls when missing. */
+  private async readKernel(): Promise<Programmed & { missingJumps: typeof ipvsJumpRules }> {
+    let addrs = await this.exec('ip', ['-o', '-4', 'addr', 'show', 'dev', dummyDevice]);
+    if (addrs.exitCode !== 0) {
+      await mustRun(this.exec, 'ip', ['link', 'add', dummyDevice, 'type', 'dummy']);
+      addrs = { exitCode: 0, stdout: '', stderr: '' };
+    }
+    const [ipvs, sets, saved] = await Promise.all([
+      mustRun(this.exec, 'ipvsadm', ['-Ln']),
+      mustRun(this.exec, 'ipset', ['save']),
+      mustRun(this.exec, 'iptables-save', []),
+    ]);
+    // After ipvsadm: its first call loads ip_vs, which brings the net.ipv4.vs sysctls.
+    if (!this.sysctlsSet) {
+      await mustRun(this.exec, 'sysctl', ['-q', '-w', ...sysctls]);
+      this.sysctlsSet = true;
+    }
+    const tables = parseIptablesSave(saved);
+    const hasJump = (j: (typeof ipvsJumpRules)[number]): boolean =>
+      !!tables.get(j.table)?.rules.some((r) => r.chain === j.chain && r.spec.includes(`"${j.comment}"`) && r.spec.endsWith(`-j ${j.target}`));
+    return {
+      virtualServers: parseIpvsList(ipvs),
+      sets: parseIpsetSave(sets),
+      addresses: parseAddresses(addrs.stdout),
+      iptables: '',
+      missingJumps: ipvsJumpRules.filter((j) => !hasJump(j)),
+    };
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    console.error(message);
+  }
+
+  /** kube-ipvs0 gone, the nat jump gone, or a virtual server we programmed gone. */
+  async tampered(): Promise<boolean> {
+    const checks = [
+      this.exec('ip', ['link', 'show', dummyDevice]),
+      this.exec('iptables', ['-w', '-t', 'nat', '-C', natPrerouting.chain, '-m', 'comment', '--comment', natPrerouting.comment, '-j', natPrerouting.target]),
+    ];
+    const canary = this.programmed?.virtualServers.values().next().value;
+    if (canary) checks.push(this.exec('ipvsadm', ['-Ln', serviceFlag[canary.protocol], `${canary.ip}:${canary.port}`]));
+    return (await Promise.all(checks)).some((r) => r.exitCode !== 0);
+  }
+
+  /** Removes the iptables helpers, the ipsets, the IPVS table and kube-ipvs0; loads no module when IPVS was never used. */
+  async cleanup(): Promise<void> {
+    this.programmed = undefined;
+    this.needFullSync = true;
+    const [link, sets, table] = await Promise.all([this.exec('ip', ['link', 'show', dummyDevice]), this.exec('ipset', ['list', '-n']), this.exec('cat', ['/proc/net/ip_vs'])]);
+    const ours = sets.exitCode === 0 ? sets.stdout.split('\n').filter((n) => ipsetNames.has(n)) : [];
+    const hasTable = table.exitCode === 0 && /^(TCP|UDP|SCTP)\s/m.test(table.stdout);
+    if (link.exitCode !== 0 && ours.length === 0 && !hasTable) return;
+    // The rules that match the sets go first, or the sets cannot be destroyed.
+    const restore = cleanupRestore(parseIptablesSave(await mustRun(this.exec, 'iptables-save', [])));
+    if (restore) await mustRun(this.exec, 'iptables-restore', restoreArgs, restore);
+    if (ours.length) await mustRun(this.exec, 'ipset', ['restore'], `${ours.map((n) => `destroy ${n}`).join('\n')}\n`);
+    if (hasTable) await mustRun(this.exec, 'ipvsadm', ['-C']);
+    if (link.exitCode === 0) await mustRun(this.exec, 'ip', ['link', 'del', dummyDevice]);
+  }
+}

@@ -1,0 +1,87 @@
+// rules: what the proxy put in each node's kernel, read the way an operator
+// would (iptables-save, nft list ruleset, ipvsadm -Ln) inside the node.
+import { execa } from 'execa';
+import { types } from '../../api/resources.js';
+import type { Service } from '../../api/types.js';
+import { hostArgv } from '../../lab/hosts.js';
+import type { ProxyMode } from '../../lab/plan.js';
+import { systemTool } from '../../net/tools.js';
+import { check, type Ctx, type Outcome } from '../context.js';
+import { describe, matches } from '../match.js';
+import type { Check, RulesStep } from '../model.js';
+import { expand } from '../templates.js';
+
+async function onNode(ctx: Ctx, node: string, argv: string[]): Promise<string> {
+  const [cmd, ...args] = hostArgv(ctx.lab, node, argv);
+  const r = await execa(cmd!, args, { reject: false, timeout: 15_000 });
+  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} on ${node}: ${String(r.stderr).trim()}`);
+  return String(r.stdout);
+}
+
+/** The node's proxy rules as text, in the proxy mode's own tool's words. */
+export async function dumpRules(ctx: Ctx, node: string): Promise<string> {
+  const mode = ctx.plan.proxyMode;
+  if (mode === 'nftables') return onNode(ctx, node, [systemTool('nft'), 'list', 'ruleset']);
+  const ipt = await onNode(ctx, node, [systemTool('iptables-save')]);
+  return mode === 'ipvs' ? `${await onNode(ctx, node, [systemTool('ipvsadm'), '-Ln'])}\n${ipt}` : ipt;
+}
+
+/** nftables chains that were flushed but not yet deleted hold no rules: kube-proxy deletes stale chains a little later. */
+export function withoutEmptyChains(text: string): string {
+  return text.replace(/^\s*chain \S+ \{\s*\}\n?/gm, '');
+}
+
+/** A pattern that finds a service's (or one of its ports') rules in a dump, per proxy mode's naming. */
+export function serviceMarker(mode: ProxyMode, namespace: string, name: string, port?: { name: string; protocol: string }): RegExp {
+  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const svc = `${esc(namespace)}/${esc(name)}`;
+  if (mode === 'nftables') return new RegExp(`-${svc}/${port ? `${port.protocol.toLowerCase()}/${esc(port.name)}` : ''}`);
+  // iptables comments: "ns/name:port cluster IP", "ns/name has no endpoints" (unnamed ports have no ":port").
+  return new RegExp(`"${svc}${port ? (port.name ? `:${esc(port.name)}` : '') : '(:[^" ]+)?'}[ "]`);
+}
+
+function ipvsMarker(svc: Service, port?: number): RegExp | undefined {
+  const ip = svc.spec.clusterIP;
+  if (!ip || ip === 'None') return undefined;
+  return new RegExp(`${ip.replace(/\./g, '\\.')}:${port ?? '\\d+'}\\b`);
+}
+
+export async function rulesChecks(ctx: Ctx, raw: RulesStep): Promise<Outcome> {
+  const s = await expand(ctx, raw);
+  const mode = ctx.plan.proxyMode;
+  const nodes = !s.nodes || s.nodes === 'all' ? ctx.plan.nodes.map((n) => n.name) : s.nodes;
+  let marker: RegExp | undefined;
+  let what = '';
+  if (s.service) {
+    const svc = await ctx.client.get<Service>(types.services, s.service, s.namespace ?? ctx.namespace).catch(() => undefined);
+    const p = s.port === undefined ? undefined : svc?.spec.ports?.find((x) => x.name === String(s.port) || (!x.name && x.port === Number(s.port)));
+    if (s.port !== undefined && !p && (s.present ?? true)) throw new Error(`service ${s.service} has no port ${s.port}`);
+    const ns = s.namespace ?? ctx.namespace;
+    marker =
+      mode === 'ipvs'
+        ? svc && ipvsMarker(svc, p?.port)
+        : serviceMarker(mode, ns, s.service, s.port === undefined ? undefined : { name: p?.name ?? String(s.port), protocol: p?.protocol ?? 'TCP' });
+    what = `rules of service ${ns}/${s.service}${s.port !== undefined ? ` port ${s.port}` : ''}`;
+  }
+  const checks: Check[] = [];
+  for (const node of nodes) {
+    const text = await dumpRules(ctx, node);
+    if (s.service) {
+      const lines = withoutEmptyChains(text).split('\n').filter((l) => marker?.test(l));
+      const want = s.present ?? true;
+      const seen = lines.length ? `present: ${lines.slice(0, 3).map((l) => l.trim()).join(' | ')}${lines.length > 3 ? ` (+${lines.length - 3} more)` : ''}` : 'absent';
+      checks.push(check(`${node}: ${what}`, want ? 'present' : 'absent', seen, lines.length > 0 === want));
+    }
+    if (s.chain) {
+      const has = mode === 'nftables' ? new RegExp(`\\bchain ${s.chain.replace(/[/.]/g, '\\$&')} \\{`).test(text) : text.split('\n').some((l) => l.startsWith(`:${s.chain} `));
+      checks.push(check(`${node}: chain ${s.chain}`, 'exists', has ? 'exists' : 'missing', has));
+    }
+    if (s.map) {
+      const has = new RegExp(`\\b(map|set) ${s.map} \\{`).test(text);
+      checks.push(check(`${node}: map ${s.map}`, 'exists', has ? 'exists' : mode === 'nftables' ? 'missing' : `missing (proxy mode ${mode} has no nftables maps)`, has));
+    }
+    if (s.contains !== undefined) checks.push(check(`${node}: rules`, describe(s.contains, 'text'), matches(s.contains, text, 'text') ? 'found' : 'not found', matches(s.contains, text, 'text')));
+    if (s.lacks !== undefined) checks.push(check(`${node}: rules`, `nothing ${describe(s.lacks, 'text')}`, matches(s.lacks, text, 'text') ? 'found' : 'none', !matches(s.lacks, text, 'text')));
+  }
+  return { checks, details: [] };
+}

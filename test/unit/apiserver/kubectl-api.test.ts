@@ -1,0 +1,140 @@
+import test from 'ava';
+import http from 'node:http';
+import { startApiServer, type TestServer } from '../../helpers/apiserver.js';
+
+const asTable = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+
+async function call(s: TestServer, method: string, path: string, opts: { body?: unknown; contentType?: string; accept?: string } = {}): Promise<{ code: number; body: any }> {
+  const headers: Record<string, string> = { 'Content-Type': opts.contentType ?? 'application/json' };
+  if (opts.accept) headers.Accept = opts.accept;
+  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const res = await fetch(s.url + path, { method, body, headers });
+  const text = await res.text();
+  return { code: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const service = (name: string, ports: unknown[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, labels: { app: name } }, spec: { selector: { app: name }, ports } });
+
+test('get with the Accept header of kubectl answers Tables for lists and single objects, plain objects otherwise', async (t) => {
+  const s = await startApiServer(t);
+  await call(s, 'POST', '/api/v1/namespaces/default/services', { body: service('web', [{ port: 80, targetPort: 8080 }]) });
+  const list = await call(s, 'GET', '/api/v1/namespaces/default/services?limit=500', { accept: asTable });
+  t.is(list.body.kind, 'Table');
+  t.is(list.body.apiVersion, 'meta.k8s.io/v1');
+  t.deepEqual(list.body.columnDefinitions.map((c: { name: string }) => c.name), ['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);
+  t.deepEqual(list.body.rows.map((r: { cells: unknown[] }) => r.cells[0]), ['web']);
+  t.like(list.body.rows[0].object, { kind: 'PartialObjectMetadata', metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } } });
+  const one = await call(s, 'GET', '/api/v1/namespaces/default/services/web', { accept: asTable });
+  t.is(one.body.kind, 'Table');
+  t.deepEqual(one.body.rows[0].cells.slice(1, 2), ['ClusterIP']);
+  t.regex(one.body.rows[0].cells[2], /^10\.\d+\.\d+\.\d+$/, 'the allocated cluster IP');
+  const plain = await call(s, 'GET', '/api/v1/namespaces/default/services/web', { accept: 'application/json' });
+  t.is(plain.body.kind, 'Service');
+  const missing = await call(s, 'GET', '/api/v1/namespaces/default/services/nope', { accept: asTable });
+  t.is(missing.code, 404);
+  t.is(missing.body.message, 'services "nope" not found');
+});
+
+test('a watch asked as Table streams one-row Tables, the columns only in the first event', async (t) => {
+  const s = await startApiServer(t);
+  const events: any[] = [];
+  const rv = s.store.resourceVersion;
+  const done = new Promise<void>((resolve, reject) => {
+    const req = http.get(`${s.url}/api/v1/namespaces/default/services?watch=true&resourceVersion=${rv}`, { headers: { Accept: asTable } }, (res) => {
+      let buf = '';
+      res.on('error', () => undefined); // the request is destroyed once the third event is in
+      res.on('data', (c: Buffer) => {
+        buf += c.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        for (const l of lines) if (l) events.push(JSON.parse(l));
+        if (events.length === 3) {
+          req.destroy();
+          resolve();
+        }
+      });
+    });
+    req.on('error', (e) => (events.length === 3 ? resolve() : reject(e)));
+  });
+  await call(s, 'POST', '/api/v1/namespaces/default/services', { body: service('a', [{ port: 80 }]) });
+  await call(s, 'POST', '/api/v1/namespaces/default/services', { body: service('b', [{ port: 81 }]) });
+  await call(s, 'DELETE', '/api/v1/namespaces/default/services/a');
+  await done;
+  t.deepEqual(events.map((e) => `${e.type} ${e.object.kind} ${e.object.rows[0].cells[0]} ${e.object.rows[0].cells[4]}`), ['ADDED Table a 80/TCP', 'ADDED Table b 81/TCP', 'DELETED Table a 80/TCP']);
+  t.is(events[0].object.columnDefinitions.length, 7);
+  t.deepEqual(events[1].object.columnDefinitions, []);
+});
+
+test('a strategic merge patch removes and adds Service ports by port number', async (t) => {
+  const s = await startApiServer(t);
+  await call(s, 'POST', '/api/v1/namespaces/default/services', { body: service('web', [{ name: 'a', port: 17, targetPort: 7777 }, { name: 'b', port: 18, targetPort: 7777 }]) });
+  const patch = { spec: { '$setElementOrder/ports': [{ port: 18 }, { port: 80 }], ports: [{ $patch: 'delete', port: 17 }, { name: 'http', port: 80, targetPort: 7777 }] } };
+  const r = await call(s, 'PATCH', '/api/v1/namespaces/default/services/web', { body: patch, contentType: 'application/strategic-merge-patch+json' });
+  t.is(r.code, 200, JSON.stringify(r.body));
+  t.deepEqual(r.body.spec.ports, [
+    { name: 'b', port: 18, protocol: 'TCP', targetPort: 7777 },
+    { name: 'http', port: 80, protocol: 'TCP', targetPort: 7777 },
+  ]);
+});
+
+test('server-side apply creates a missing object, then merges into it', async (t) => {
+  const s = await startApiServer(t);
+  const path = '/api/v1/namespaces/default/services/applied?fieldManager=kubectl';
+  const created = await call(s, 'PATCH', path, { body: service('applied', [{ port: 80 }]), contentType: 'application/apply-patch+yaml' });
+  t.is(created.code, 200, JSON.stringify(created.body));
+  t.truthy(created.body.metadata.uid);
+  const merged = await call(s, 'PATCH', path, { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'applied', labels: { tier: 'x' } } }, contentType: 'application/apply-patch+yaml' });
+  t.deepEqual(merged.body.metadata.labels, { app: 'applied', tier: 'x' });
+  t.is(merged.body.metadata.uid, created.body.metadata.uid);
+  const wrongName = await call(s, 'PATCH', path, { body: service('other', [{ port: 80 }]), contentType: 'application/apply-patch+yaml' });
+  t.is(wrongName.code, 400);
+});
+
+test('a protobuf body (kubectl create deployment) is refused with 415 and says what to do instead', async (t) => {
+  const s = await startApiServer(t);
+  const r = await call(s, 'POST', '/apis/apps/v1/namespaces/default/deployments', { body: 'k8s\u0000\n', contentType: 'application/vnd.kubernetes.protobuf' });
+  t.is(r.code, 415);
+  t.is(r.body.reason, 'UnsupportedMediaType');
+  t.regex(r.body.message, /reads JSON only.*kubectl apply -f/);
+});
+
+test('the OpenAPI v3 index points at one document per group-version whose PATCH operations take fieldValidation', async (t) => {
+  const s = await startApiServer(t);
+  const index = await call(s, 'GET', '/openapi/v3');
+  t.deepEqual(Object.keys(index.body.paths).sort(), ['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1']);
+  const url: string = index.body.paths['api/v1'].serverRelativeURL;
+  t.regex(url, /^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
+  const doc = await call(s, 'GET', url);
+  const patch = doc.body.paths['/api/v1/namespaces/{namespace}/services/{name}'].patch;
+  t.deepEqual(patch['x-kubernetes-group-version-kind'], { group: '', version: 'v1', kind: 'Service' });
+  t.true(patch.parameters.some((p: { name: string; in: string }) => p.name === 'fieldValidation' && p.in === 'query'));
+  t.truthy(doc.body.paths['/api/v1/nodes/{name}'].patch, 'cluster-scoped paths have no namespace');
+  t.is((await call(s, 'GET', '/openapi/v3/apis/batch/v1')).code, 404);
+  t.is((await call(s, 'GET', '/openapi/v2')).code, 404);
+});
+
+test('port-forward, attach and the service proxy are refused with a Status saying what to use instead', async (t) => {
+  const s = await startApiServer(t);
+  const refusal = (sub: string): Promise<{ code: number; body: any }> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${s.url}/api/v1/namespaces/default/pods/web/${sub}`, { method: 'POST', headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ code: res.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const pf = await refusal('portforward');
+  t.is(pf.code, 400);
+  t.regex(pf.body.message, /^port-forward is not available in the lab/);
+  const attach = await refusal('attach');
+  t.regex(attach.body.message, /^attach is not available in the lab.*kubectl logs -f/);
+  t.is((await refusal('nonsense')).code, 404);
+  for (const path of ['/api/v1/namespaces/default/services/web:80/proxy/', '/api/v1/namespaces/default/services/web:80/proxy/healthz']) {
+    const proxied = await call(s, 'GET', path);
+    t.is(proxied.code, 400, path);
+    t.regex(proxied.body.message, /proxy to services and pods is not available in the lab/);
+  }
+});
