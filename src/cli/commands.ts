@@ -1,5 +1,4 @@
 // The table of `lab` commands.
-import { execa } from 'execa';
 import { runBenchUp } from '../bench/up.js';
 import { benchPods } from '../bench/pods.js';
 import { benchServices } from '../bench/services.js';
@@ -7,7 +6,6 @@ import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
 import { clean, down, home, up } from '../lab/lifecycle.js';
 import { proxyModes, runtimes, type ProxyMode, type RuntimeName } from '../lab/plan.js';
-import { hostArgv } from '../lab/hosts.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
 import { validateLabName } from '../lab/plan.js';
@@ -16,6 +14,7 @@ import { applyCommand } from './apply.js';
 import { execCommand, logsCommand } from './pods.js';
 import { kubectlCommand } from './kubectl.js';
 import { runCommand } from './run.js';
+import { demoCommand } from './demo.js';
 import { vmCommand } from './vm.js';
 import { rulesCommand } from './rules.js';
 import { parse, UsageError } from './args.js';
@@ -106,36 +105,7 @@ export const commands: Record<string, Command> = {
       if (removed.length === 0) console.log('nothing to clean');
     },
   },
-  demo: {
-    summary: 'the main job: bring a 3-node lab up, show it, take it down',
-    usage: '[--name demo] [--nodes 3] [--proxy-mode iptables]',
-    async run(argv) {
-      const { values } = parse('demo', argv, {
-        name: { type: 'string', default: 'demo' },
-        nodes: { type: 'string', default: '3' },
-        'proxy-mode': { type: 'string', default: 'iptables' },
-      });
-      const name = labName('demo', values.name);
-      const started = Date.now();
-      console.log(`== bringing up lab ${name}`);
-      await up({ name, nodes: wholeNumber('demo', 'nodes', values.nodes), proxyMode: oneOf<ProxyMode>('demo', 'proxy-mode', values['proxy-mode'], proxyModes) });
-      try {
-        console.log(`   up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
-        console.log(formatStatus((await labStatus(name))!));
-        const status = (await labStatus(name))!;
-        console.log(`\n== the outside host reaches every node through the router`);
-        for (const n of status.nodes) {
-          const [cmd, ...args] = hostArgv(name, 'outside', ['ping', '-c', '1', '-W', '1', n.ip]);
-          const r = await execa(cmd!, args, { reject: false });
-          console.log(`   outside -> ${n.name} (${n.ip}): ${r.exitCode === 0 ? 'reachable' : 'UNREACHABLE'}`);
-        }
-      } finally {
-        console.log(`\n== taking lab ${name} down`);
-        await down(name);
-        console.log('   done: nothing of the lab is left on this host');
-      }
-    },
-  },
+  demo: demoCommand,
   bench: {
     summary: 'benchmarks; `lab bench up` times lab up for 3 and 20 nodes and measures agent memory; also `bench pods`, `bench services`',
     usage: `up [--nodes 3,20] [--runs 3] [--out bench-results/up.json] | pods ${benchPods.usage} | services ${benchServices.usage}`,

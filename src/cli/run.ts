@@ -2,13 +2,13 @@
 // prints progress and a report, writes JUnit XML, exits non-zero on failure.
 import fs from 'node:fs';
 import path from 'node:path';
-import { proxyModes, type ProxyMode } from '../lab/plan.js';
+import { proxyModes, validateLabName, type ProxyMode } from '../lab/plan.js';
 import { requireRoot } from '../lab/preflight.js';
-import { loadScenarios } from '../scenario/parse.js';
+import { loadScenarios, ScenarioError } from '../scenario/parse.js';
 import { consoleProgress, runReport, summary } from '../scenario/report/console.js';
 import { junitXml } from '../scenario/report/junit.js';
 import { jobsFor, runJobs, type RunOptions } from '../scenario/runner.js';
-import type { RunResult } from '../scenario/model.js';
+import type { RunResult, Scenario } from '../scenario/model.js';
 import { parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
 
@@ -18,9 +18,16 @@ export interface RunLibraryOptions extends RunOptions {
   write?: (line: string) => void;
 }
 
-/** Loads, runs and reports; returns the exit code (0 all passed or skipped, 1 a failure). */
+/** Loads, runs and reports; returns the exit code (0 all passed or skipped, 1 a failure, 2 bad scenario files). */
 export async function runLibrary(targets: string[], o: RunLibraryOptions = {}): Promise<{ code: number; results: RunResult[] }> {
-  const scenarios = loadScenarios(targets); // bad files fail here, before any lab is built
+  let scenarios: Scenario[];
+  try {
+    scenarios = loadScenarios(targets); // bad files fail here, before any lab is built
+  } catch (e) {
+    if (!(e instanceof ScenarioError)) throw e;
+    console.error(e.message);
+    return { code: 2, results: [] };
+  }
   requireRoot('run');
   const write = o.write ?? ((l: string) => console.log(l));
   const jobs = jobsFor(scenarios, o);
@@ -55,7 +62,7 @@ export async function runLibrary(targets: string[], o: RunLibraryOptions = {}): 
 
 export const runCommand: Command = {
   summary: 'run scenario files (a cluster, manifests, steps with expectations); JUnit XML for CI',
-  usage: 'FILE|DIR... [--junit out.xml] [--keep] [--parallel N] [--proxy-mode MODE[,MODE]] [--verbose]',
+  usage: 'FILE|DIR... [--junit out.xml] [--keep] [-j|--parallel N] [--proxy-mode MODE[,MODE]] [-v|--verbose] [--lab-prefix P]',
   async run(argv) {
     const { values, positionals } = parse(
       'run',
@@ -66,6 +73,7 @@ export const runCommand: Command = {
         parallel: { type: 'string', short: 'j', default: '1' },
         'proxy-mode': { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
+        'lab-prefix': { type: 'string' },
       },
       true,
     );
@@ -74,7 +82,10 @@ export const runCommand: Command = {
     const modes = values['proxy-mode']?.split(',');
     const wrong = modes?.find((m) => !(proxyModes as readonly string[]).includes(m));
     if (wrong) throw new UsageError(`lab run: --proxy-mode must be one of ${proxyModes.join(', ')} (got "${wrong}")`);
-    const { code } = await runLibrary(positionals, { junit: values.junit, keep: values.keep, parallel: Number(values.parallel), modes: modes as ProxyMode[] | undefined, verbose: values.verbose });
-    return code;
+    const prefix = values['lab-prefix'];
+    const bad = prefix === undefined ? undefined : validateLabName(`${prefix}999`);
+    if (bad) throw new UsageError(`lab run: --lab-prefix: ${bad}`);
+    const o = { junit: values.junit, keep: values.keep, parallel: Number(values.parallel), modes: modes as ProxyMode[] | undefined, verbose: values.verbose, labPrefix: prefix };
+    return (await runLibrary(positionals, o)).code;
   },
 };

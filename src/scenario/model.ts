@@ -152,6 +152,8 @@ export type PodTarget = Place;
 
 export interface FaultStep {
   killProcess?: PodTarget;
+  pauseProcess?: PodTarget;
+  resumeProcess?: PodTarget;
   failReadiness?: PodTarget;
   restoreReadiness?: PodTarget;
   stopAgent?: string;

@@ -95,6 +95,7 @@ function lint(value: Scenario, dir: string): Problem[] {
     walkStrings(step, at, (s, p) => {
       const key = p.at(-1);
       if (key === 'yaml' || p.includes('object') || p.includes('merge') || p.includes('json')) return;
+      if (s.replace(/\$\{[^}]*\}/g, '').includes('${')) problems.push({ path: p, message: `unclosed template in ${JSON.stringify(s)} (write \${...})` });
       for (const t of findTemplates(s)) {
         try {
           parseTemplate(t.expr);

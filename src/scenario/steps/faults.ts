@@ -24,13 +24,14 @@ function podDir(ctx: Ctx, pod: Pod): string {
   return path.join(labDir(ctx.lab), 'nodes', pod.spec.nodeName!, 'pods', pod.metadata.uid!);
 }
 
-function killProcess(ctx: Ctx, pod: Pod, containerName: string | undefined): string {
+/** Signals the current run of a container (its host pid is in <pod dir>/containers/<name>/<restartCount>/pid). */
+function signalContainer(ctx: Ctx, pod: Pod, containerName: string | undefined, signal: NodeJS.Signals): string {
   const container = containerName ?? pod.spec.containers[0]!.name;
   const restarts = pod.status?.containerStatuses?.find((c) => c.name === container)?.restartCount ?? 0;
   const pidFile = path.join(podDir(ctx, pod), 'containers', container, String(restarts), 'pid');
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-  process.kill(pid, 'SIGKILL');
-  return `killed ${pod.metadata.name}/${container} (pid ${pid}, restart count ${restarts})`;
+  process.kill(pid, signal);
+  return `${signal} -> ${pod.metadata.name}/${container} (pid ${pid}, restart count ${restarts})`;
 }
 
 /** The kubelet probes from the node's IP: refusing exactly those connections fails the probe while the app keeps serving. */
@@ -61,9 +62,13 @@ async function link(ctx: Ctx, node: string, state: 'up' | 'down'): Promise<strin
 }
 
 async function inject(ctx: Ctx, f: FaultStep): Promise<string> {
-  if (f.killProcess) {
-    const container = typeof f.killProcess === 'object' ? f.killProcess.container : undefined;
-    return killProcess(ctx, await targetPod(ctx, f.killProcess), container);
+  const processFaults: [PodTarget | undefined, NodeJS.Signals][] = [
+    [f.killProcess, 'SIGKILL'],
+    [f.pauseProcess, 'SIGSTOP'],
+    [f.resumeProcess, 'SIGCONT'],
+  ];
+  for (const [target, signal] of processFaults) {
+    if (target) return signalContainer(ctx, await targetPod(ctx, target), typeof target === 'object' ? target.container : undefined, signal);
   }
   if (f.failReadiness) return readiness(ctx, await targetPod(ctx, f.failReadiness), true);
   if (f.restoreReadiness) return readiness(ctx, await targetPod(ctx, f.restoreReadiness), false);

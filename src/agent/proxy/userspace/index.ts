@@ -8,11 +8,16 @@ import { RoundRobin } from './balancer.js';
 import { tcpProxy, udpProxy, type ProxySocket } from './proxy-socket.js';
 
 const chains = ['KUBE-PORTALS-CONTAINER', 'KUBE-PORTALS-HOST', 'KUBE-NODEPORT-CONTAINER', 'KUBE-NODEPORT-HOST'];
-const jumps: [string, string, string][] = [
-  ['PREROUTING', 'KUBE-PORTALS-CONTAINER', ''],
-  ['PREROUTING', 'KUBE-NODEPORT-CONTAINER', '-m addrtype --dst-type LOCAL '],
-  ['OUTPUT', 'KUBE-PORTALS-HOST', ''],
-  ['OUTPUT', 'KUBE-NODEPORT-HOST', '-m addrtype --dst-type LOCAL '],
+// Filter chain refusing service ports that have no endpoint (no socket, so no portal): connection refused at once.
+const rejectChain = 'KUBE-PORTALS-REJECT';
+const jumps: [string, string, string, string][] = [
+  ['nat', 'PREROUTING', 'KUBE-PORTALS-CONTAINER', ''],
+  ['nat', 'PREROUTING', 'KUBE-NODEPORT-CONTAINER', '-m addrtype --dst-type LOCAL '],
+  ['nat', 'OUTPUT', 'KUBE-PORTALS-HOST', ''],
+  ['nat', 'OUTPUT', 'KUBE-NODEPORT-HOST', '-m addrtype --dst-type LOCAL '],
+  ['filter', 'FORWARD', rejectChain, ''],
+  ['filter', 'OUTPUT', rejectChain, ''],
+  ['filter', 'INPUT', rejectChain, ''],
 ];
 
 interface Proxied {
@@ -30,8 +35,15 @@ export interface UserspaceOptions {
 
 export function portalRules(proxied: Iterable<{ sp: ServicePort; port?: number; open: boolean }>, nodeIP: string): string {
   const lines = ['*nat', ...chains.map((c) => `:${c} - [0:0]`)];
+  const reject = ['*filter', `:${rejectChain} - [0:0]`];
   for (const { sp, port, open } of proxied) {
-    if (!open || !port) continue;
+    if (!open || !port) {
+      const proto = sp.protocol.toLowerCase();
+      const comment = `-m comment --comment "${servicePortName(sp)} has no endpoints"`;
+      for (const ip of [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs]) reject.push(`-A ${rejectChain} -d ${ip}/32 -p ${proto} ${comment} -m ${proto} --dport ${sp.port} -j REJECT`);
+      if (sp.nodePort) reject.push(`-A ${rejectChain} -m addrtype --dst-type LOCAL -p ${proto} ${comment} -m ${proto} --dport ${sp.nodePort} -j REJECT`);
+      continue;
+    }
     const proto = sp.protocol.toLowerCase();
     const to = `-j DNAT --to-destination ${nodeIP}:${port}`;
     const comment = `-m comment --comment "${servicePortName(sp)}"`;
@@ -44,7 +56,7 @@ export function portalRules(proxied: Iterable<{ sp: ServicePort; port?: number; 
       lines.push(`-A KUBE-NODEPORT-CONTAINER ${m} ${to}`, `-A KUBE-NODEPORT-HOST ${m} ${to}`);
     }
   }
-  lines.push('COMMIT', '');
+  lines.push('COMMIT', ...reject, 'COMMIT', '');
   return lines.join('\n');
 }
 
@@ -63,10 +75,10 @@ export class UserspaceBackend implements ProxyBackend {
   }
 
   private async ensureJumps(): Promise<void> {
-    for (const [from, to, match] of jumps) {
+    for (const [table, from, to, match] of jumps) {
       const spec = [...match.trim().split(' ').filter(Boolean), '-j', to];
-      if ((await this.cmd('iptables', ['-t', 'nat', '-C', from, ...spec])).exitCode === 0) continue;
-      await this.cmd('iptables-restore', ['--noflush'], `*nat\n:${to} - [0:0]\n-A ${from} ${match}-j ${to}\nCOMMIT\n`);
+      if ((await this.cmd('iptables', ['-t', table, '-C', from, ...spec])).exitCode === 0) continue;
+      await this.cmd('iptables-restore', ['--noflush'], `*${table}\n:${to} - [0:0]\n-A ${from} ${match}-j ${to}\nCOMMIT\n`);
     }
   }
 
@@ -107,20 +119,20 @@ export class UserspaceBackend implements ProxyBackend {
   async cleanup(): Promise<void> {
     for (const p of this.proxied.values()) p.socket?.close();
     this.proxied.clear();
-    for (const [from, to, match] of jumps) {
-      while ((await this.cmd('iptables', ['-t', 'nat', '-D', from, ...match.trim().split(' ').filter(Boolean), '-j', to])).exitCode === 0) {
+    for (const [table, from, to, match] of jumps) {
+      while ((await this.cmd('iptables', ['-t', table, '-D', from, ...match.trim().split(' ').filter(Boolean), '-j', to])).exitCode === 0) {
         /* remove every copy */
       }
     }
-    for (const c of chains) {
-      await this.cmd('iptables', ['-t', 'nat', '-F', c]);
-      await this.cmd('iptables', ['-t', 'nat', '-X', c]);
+    for (const [table, c] of [...chains.map((c) => ['nat', c]), ['filter', rejectChain]]) {
+      await this.cmd('iptables', ['-t', table!, '-F', c!]);
+      await this.cmd('iptables', ['-t', table!, '-X', c!]);
     }
   }
 
   async tampered(): Promise<boolean> {
-    for (const [from, to, match] of jumps) {
-      if ((await this.cmd('iptables', ['-t', 'nat', '-C', from, ...match.trim().split(' ').filter(Boolean), '-j', to])).exitCode !== 0) return true;
+    for (const [table, from, to, match] of jumps) {
+      if ((await this.cmd('iptables', ['-t', table, '-C', from, ...match.trim().split(' ').filter(Boolean), '-j', to])).exitCode !== 0) return true;
     }
     return false;
   }
