@@ -10,12 +10,19 @@ export interface Summary {
   skipped: number;
 }
 
-/** Reads ava's closing lines ("12 tests passed", "1 test failed", "2 uncaught exceptions", ...). */
+/**
+ * Counts ava's per-test lines ("✔ ...", "✘ [fail]: ...", "- [skip] ..."); its closing lines
+ * ("12 tests passed", "1 test failed", "2 uncaught exceptions", ...) are a floor, since
+ * with failures ava leaves the passed count out.
+ */
 export function summarize(output: string, exitCode: number): Summary {
   const count = (re: RegExp): number => [...output.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
-  const passed = count(/^\s*(\d+) tests? passed/gm);
-  let failed = count(/^\s*(\d+) tests? failed/gm) + count(/^\s*(\d+) (?:uncaught exceptions?|unhandled rejections?|tests? remained pending after a timeout)/gm);
-  const skipped = count(/^\s*(\d+) tests? skipped/gm) + count(/^\s*(\d+) tests? todo/gm);
+  const lines = (re: RegExp): number => (output.match(re) ?? []).length;
+  const passed = Math.max(count(/^\s*(\d+) tests? passed/gm), lines(/^\s*✔ /gm));
+  let failed =
+    Math.max(count(/^\s*(\d+) tests? failed/gm), lines(/^\s*✘ \[fail\]:/gm)) +
+    count(/^\s*(\d+) (?:uncaught exceptions?|unhandled rejections?|tests? remained pending after a timeout)/gm);
+  const skipped = Math.max(count(/^\s*(\d+) tests? skipped/gm), lines(/^\s*- \[skip\] /gm)) + count(/^\s*(\d+) tests? todo/gm);
   // ava can stop before counting (a crashed worker, a timeout): never report that as green.
   if (exitCode !== 0 && failed === 0) failed = 1;
   return { passed, failed, skipped };
