@@ -9,6 +9,7 @@
 // Usage (root): node dist/src/bench/proxy-kernel.js [--sizes 100,1000,10000] [--modes ipvs,iptables,nftables] [--probes 200] [--out FILE]
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { IptablesBackend } from '../agent/proxy/iptables/backend.js';
 import { IpvsBackend } from '../agent/proxy/ipvs/backend.js';
@@ -156,7 +157,9 @@ async function main(): Promise<void> {
   console.log(`results: ${values.out}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

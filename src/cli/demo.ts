@@ -8,7 +8,7 @@ import { parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { runLibrary } from './run.js';
 
-export const seedScenarios = path.join(home, 'scenarios', 'seeds');
+const seedScenarios = path.join(home, 'scenarios', 'seeds');
 
 export const demoCommand: Command = {
   summary: 'the main job: bring up labs and replay the seed tutorials step by step (scenarios/seeds/), then take them down',

@@ -40,6 +40,9 @@ export async function runLibrary(targets: string[], o: RunLibraryOptions = {}): 
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  // A closed stdout (| head) must not kill the run before its labs are down (nor after: writes may still be in flight).
+  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => undefined);
   const started = Date.now();
   try {
     const results = await runJobs(jobs, { ...o, signal: o.signal ?? abort.signal, onProgress: o.onProgress ?? consoleProgress({ verbose: o.verbose, prefixed: parallel > 1, write }) });
@@ -57,6 +60,7 @@ export async function runLibrary(targets: string[], o: RunLibraryOptions = {}): 
     return { code: results.some((r) => r.status === 'failed') ? 1 : 0, results };
   } finally {
     process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
 

@@ -24,7 +24,7 @@ function podReady(p: Pod): boolean {
 }
 
 /** The first Ready pod (by name) matching a selector, else the first running one. */
-export async function podBySelector(ctx: Ctx, selector: string, namespace = ctx.namespace): Promise<Pod> {
+async function podBySelector(ctx: Ctx, selector: string, namespace = ctx.namespace): Promise<Pod> {
   const pods = (await selectObjects(ctx, 'pods', selector, namespace)) as Pod[];
   const pod = pods.find(podReady) ?? pods.find((p) => p.status?.phase === 'Running');
   if (!pod) throw new Error(`no running pod matches ${selector} in namespace ${namespace} (found ${pods.length})`);

@@ -66,7 +66,7 @@ export interface DnsResult {
 export type ProbeResult = { attempts: Attempt[] } | DnsResult;
 
 /** dist/src/scenario/probe.js, next to this module. */
-export const probeScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'probe.js');
+const probeScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'probe.js');
 
 export function probeArgv(spec: ProbeSpec): string[] {
   return [process.execPath, probeScript, JSON.stringify(spec)];

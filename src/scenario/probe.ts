@@ -147,7 +147,9 @@ function rdata(a: { type: string; data?: unknown }): string {
   }
 }
 
+/** "ip" or "ip:port" (default port 53). */
 function exchange(server: string, query: Buffer, tcp: boolean, timeoutMs: number): Promise<Buffer> {
+  const [host, port] = server.includes(':') ? [server.slice(0, server.lastIndexOf(':')), Number(server.slice(server.lastIndexOf(':') + 1))] : [server, 53];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(Object.assign(new Error('ETIMEDOUT'), { code: 'ETIMEDOUT' })), timeoutMs);
     let close: () => void = () => undefined;
@@ -157,7 +159,7 @@ function exchange(server: string, query: Buffer, tcp: boolean, timeoutMs: number
       reject(e);
     };
     if (tcp) {
-      const sock = net.connect({ host: server, port: 53 });
+      const sock = net.connect({ host, port });
       close = () => sock.destroy();
       let buf = Buffer.alloc(0);
       sock.on('connect', () => sock.write(Buffer.concat([Buffer.from([query.length >> 8, query.length & 0xff]), query])));
@@ -179,7 +181,7 @@ function exchange(server: string, query: Buffer, tcp: boolean, timeoutMs: number
         resolve(m);
       });
       sock.on('error', fail);
-      sock.send(query, 53, server);
+      sock.send(query, port, host);
     }
   });
 }

@@ -35,7 +35,7 @@ export interface SchemaError {
   atKey?: boolean;
 }
 
-export const schemaFile = path.join(home, 'docs', 'scenario.schema.json');
+const schemaFile = path.join(home, 'docs', 'scenario.schema.json');
 
 let cached: Schema | undefined;
 export function scenarioSchema(): Schema {

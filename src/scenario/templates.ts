@@ -14,7 +14,7 @@ export type Template =
   | { kind: 'object'; ref: string; path: (string | number)[] }
   | { kind: 'list'; type: string; selector: string; index?: number; path: (string | number)[] };
 
-export const labKeys = ['name', 'proxyMode', 'outsideIP', 'externalIP', 'routerIP', 'upstreamDNS', 'clusterDNS', 'serviceCIDR', 'podCIDR'] as const;
+const labKeys = ['name', 'proxyMode', 'outsideIP', 'externalIP', 'routerIP', 'upstreamDNS', 'clusterDNS', 'serviceCIDR', 'podCIDR'] as const;
 
 export function findTemplates(s: string): { start: number; end: number; expr: string }[] {
   const out: { start: number; end: number; expr: string }[] = [];
@@ -87,7 +87,7 @@ function pick(obj: KubeObject, p: (string | number)[], label: string): unknown {
   return v;
 }
 
-export function labValue(ctx: Pick<Ctx, 'plan'>, key: string): string {
+function labValue(ctx: Pick<Ctx, 'plan'>, key: string): string {
   const p = ctx.plan;
   const values: Record<(typeof labKeys)[number], string> = {
     name: p.name,

@@ -48,7 +48,7 @@ function checkLines(checks: Check[], onlyFailed: boolean, indent: string): strin
   return checks.flatMap((c) => (c.ok ? (onlyFailed ? [] : [passedLine(c, indent)]) : failedLines(c, indent)));
 }
 
-export function stepLine(step: StepResult): string {
+function stepLine(step: StepResult): string {
   const time = step.status === 'passed' || step.status === 'failed' ? `  (${seconds(step.ms)}${step.attempts > 1 ? `, ${step.attempts} attempts` : ''})` : step.reason ? `  (${step.reason})` : '';
   return `${mark[step.status]} ${String(step.index).padStart(2)}. ${step.title}${time}`;
 }
@@ -78,7 +78,7 @@ export function runReport(r: RunResult, verbose: boolean): string[] {
   if (r.status === 'passed' && !verbose) return out;
   if (r.reason) out.push(`    ${r.reason}`);
   for (const s of r.steps) {
-    if (r.status === 'passed' || s.status === 'failed' || verbose) {
+    if (r.status === 'passed' || s.status === 'failed' || s.status === 'not run' || verbose) {
       out.push(`    ${stepLine(s)}${s.status === 'failed' ? `   ${r.scenario.file}:${s.line}` : ''}`);
       out.push(...stepReport(s, verbose));
     }

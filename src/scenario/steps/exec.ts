@@ -21,7 +21,7 @@ export async function execStep(ctx: Ctx, raw: ExecStep): Promise<Outcome> {
   return { checks, details: out };
 }
 
-export function parseEnv(text: string): Map<string, string> {
+function parseEnv(text: string): Map<string, string> {
   const m = new Map<string, string>();
   for (const line of text.split('\n')) {
     const i = line.indexOf('=');

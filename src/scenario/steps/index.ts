@@ -32,8 +32,8 @@ const handlers: Record<Action, { kind: Kind; run(ctx: Ctx, s: Step): Promise<Out
   rules: { kind: 'check', run: (ctx, s) => rulesChecks(ctx, s.rules!) },
 };
 
-export const defaultWithinMs = 10_000;
-export const defaultWaitMs = 60_000;
+const defaultWithinMs = 10_000;
+const defaultWaitMs = 60_000;
 
 function placeLabel(p: Place): string {
   if (typeof p === 'string') return p;

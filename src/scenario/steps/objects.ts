@@ -18,7 +18,7 @@ interface Refusal {
   message: string;
 }
 
-export function mutationChecks(refusals: Refusal[], expect: MutationExpect | undefined): Outcome['checks'] {
+function mutationChecks(refusals: Refusal[], expect: MutationExpect | undefined): Outcome['checks'] {
   const seen = refusals.length ? refusals.map((r) => `refused (${r.reason}): ${r.message}`).join('\n') : 'accepted';
   const want = expect?.error;
   if (!want) return [check('API server', 'accepts the request', seen, refusals.length === 0)];

@@ -36,22 +36,20 @@ export function identify(text: string | undefined): Identity {
   }
 }
 
-/** Access-log lines (one per request; kubelet probes left out) and the client address each starts with. */
+/** Access-log lines: one per request, each starting with the client's address (kubelet probes left out). */
 function requestLines(log: string): string[] {
   return log.split('\n').filter((l) => /^\d+\.\d+\.\d+\.\d+[: ]/.test(l) && !/kube-probe|GET \/healthz /.test(l));
 }
 
-async function podLogs(ctx: Ctx, selector: string): Promise<Map<string, string[]>> {
+/** Request lines of each container's log, keyed by pod name and container. */
+async function podLogs(ctx: Ctx, selector: string): Promise<Map<string, { pod: string; lines: string[] }>> {
   const pods = (await selectObjects(ctx, 'pods', selector)) as Pod[];
-  const out = new Map<string, string[]>();
+  const out = new Map<string, { pod: string; lines: string[] }>();
   for (const p of pods) {
-    const names = p.spec.containers.map((c) => c.name);
-    const lines: string[] = [];
-    for (const c of names) {
-      const path = `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods/${encodeURIComponent(p.metadata.name!)}/log?container=${encodeURIComponent(c)}`;
-      lines.push(...requestLines(String(await ctx.client.request('GET', path).catch(() => ''))).map((l) => `${c}\u0000${l}`));
+    for (const c of p.spec.containers) {
+      const path = `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/pods/${encodeURIComponent(p.metadata.name!)}/log?container=${encodeURIComponent(c.name)}`;
+      out.set(`${p.metadata.name}/${c.name}`, { pod: p.metadata.name!, lines: requestLines(String(await ctx.client.request('GET', path).catch(() => ''))) });
     }
-    out.set(p.metadata.name!, lines);
   }
   return out;
 }
@@ -101,7 +99,7 @@ export function evaluate(attempts: Attempt[], e: TrafficExpect, proto: Protocol,
   const good = attempts.filter((a) => asExpected(a, e, proto));
   const rate = e.successRate ?? 1;
   const outcomes = histogram(count(attempts.map((a) => attemptLabel(a, proto))));
-  const firstBad = attempts.find((a) => !asExpected(a, e, proto));
+  const firstBad = attempts.find((a) => !asExpected(a, e, proto) && a.body);
   const badBody = firstBad?.body && e.error === undefined ? `; e.g. ${JSON.stringify(firstBad.body.trim().slice(0, 160))}` : '';
   checks.push(check(`${n} request${n === 1 ? '' : 's'}`, `${rate === 1 ? 'all' : `at least ${Math.round(rate * 100)}%`} ${describeOutcome(e, proto)}`, `${good.length}/${n} did (${outcomes})${good.length < n ? badBody : ''}`, good.length >= Math.ceil(rate * n - 1e-9)));
 
@@ -177,10 +175,10 @@ export async function trafficStep(ctx: Ctx, proto: Protocol, raw: HttpStep | Soc
     const after = await podLogs(ctx, s.backendLogs!);
     const backends = new Map<string, number>();
     const sources: string[] = [];
-    for (const [pod, lines] of after) {
-      const fresh = lines.slice(before.get(pod)?.length ?? 0);
-      if (fresh.length) backends.set(pod, fresh.length);
-      sources.push(...fresh.map((l) => /\u0000(\d+\.\d+\.\d+\.\d+)/.exec(l)![1]!));
+    for (const [key, { pod, lines }] of after) {
+      const fresh = lines.slice(before.get(key)?.lines.length ?? 0);
+      if (fresh.length) backends.set(pod, (backends.get(pod) ?? 0) + fresh.length);
+      sources.push(...fresh.map((l) => /^(\d+\.\d+\.\d+\.\d+)/.exec(l)![1]!));
     }
     logs = { backends, sources };
   }

@@ -3,18 +3,20 @@
 // from what the kernel holds: one `ipset restore`, one `ip -batch`, one
 // `ipvsadm -R`, and the constant iptables helpers with `iptables-restore
 // --noflush` when they change. Full syncs (at start, every 30 s from the
-// proxier, after a failure) read the kernel's state first, which repairs any
-// drift and deletes drained real servers; partial syncs work from memory.
-import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
+// proxier, after a failure) plan every service port and read the kernel's
+// state first, which repairs any drift and deletes drained real servers;
+// partial syncs plan and compare only the changed service ports, from memory.
+import { serviceKey, type ProxyBackend, type ServicePort, type SyncRequest, type SyncResult } from '../model.js';
 import { commandRunner, mustRun, type Exec } from '../exec.js';
 import { cleanupRestore } from '../iptables/cleanup.js';
 import { parseIptablesSave } from '../iptables/save.js';
 import { addressChanges, parseAddresses } from './dummy.js';
 import { ipsetChanges, parseIpsetSave, type SetMembers } from './ipset.js';
-import { ipvsChanges, parseIpvsList, type KernelVirtualServer } from './ipvsadm.js';
+import { ipvsChanges, parseIpvsList, type IpvsChanges, type KernelVirtualServer } from './ipvsadm.js';
 import { ipvsJumpRules, renderIpvsIptables } from './iptables.js';
 import { defaultScheduler, dummyDevice, ipsetNames, isScheduler } from './names.js';
-import { planIpvs } from './plan.js';
+import { planService, type ServicePlan } from './plan.js';
+import { noneTouched, WantedState } from './wanted.js';
 
 export interface IpvsBackendOptions {
   /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
@@ -26,9 +28,8 @@ export interface IpvsBackendOptions {
 }
 
 interface Programmed {
+  /** The IPVS table as the last sync left it (draining real servers included). */
   virtualServers: Map<string, KernelVirtualServer>;
-  sets: SetMembers;
-  addresses: Set<string>;
   /** What the iptables rules depend on (they change only when a set becomes empty or not). */
   iptables: string;
 }
@@ -46,6 +47,7 @@ export class IpvsBackend implements ProxyBackend {
   private readonly scheduler: string;
   private readonly randomFully: boolean;
   private programmed?: Programmed;
+  private wanted = new WantedState();
   private needFullSync = true;
   private sysctlsSet = false;
   private lastNode = '';
@@ -64,17 +66,49 @@ export class IpvsBackend implements ProxyBackend {
   async sync(req: SyncRequest): Promise<SyncResult> {
     const node = JSON.stringify(req.node);
     const full = !req.changed || this.needFullSync || node !== this.lastNode || !this.programmed;
-    const plan = planIpvs(req.services, req.node, this.scheduler);
-    for (const bad of plan.badSchedulers) this.warnOnce(`proxy: ${bad} is not an IPVS scheduler; using ${this.scheduler}`);
+    const plan = (sp: ServicePort): ServicePlan | undefined => {
+      const p = planService(sp, req.node, this.scheduler);
+      if (p?.badScheduler) this.warnOnce(`proxy: ${p.badScheduler} is not an IPVS scheduler; using ${this.scheduler}`);
+      return p;
+    };
 
-    const current = full ? await this.readKernel() : { ...this.programmed!, missingJumps: [] };
-    const nonEmpty = new Set([...plan.sets].filter(([, members]) => members.size > 0).map(([name]) => name));
-    const iptables = renderIpvsIptables({ clusterCIDR: req.node.clusterCIDR, nonEmpty, missingJumps: current.missingJumps, randomFully: this.randomFully });
-    const sets = ipsetChanges(plan.sets, current.sets);
-    const addresses = addressChanges(plan.addresses, current.addresses);
-    const ipvs = ipvsChanges(plan.virtualServers, current.virtualServers);
+    let sets: string[];
+    let addresses: string[];
+    let ipvs: IpvsChanges;
+    let virtualServers: Map<string, KernelVirtualServer>;
+    let missingJumps: typeof ipvsJumpRules = [];
+    if (full) {
+      this.wanted = new WantedState();
+      for (const sp of req.services) this.wanted.replace(serviceKey(sp), plan(sp));
+      const kernel = await this.readKernel();
+      missingJumps = kernel.missingJumps;
+      sets = ipsetChanges(this.wanted.members(), kernel.sets);
+      addresses = addressChanges(this.wanted.addresses(), kernel.addresses);
+      ipvs = ipvsChanges(this.wanted.virtualServers, kernel.virtualServers);
+      virtualServers = ipvs.next;
+    } else {
+      // Only the changed service ports are planned again, and only what they touched is compared.
+      const touched = noneTouched();
+      const changed = new Map(req.services.filter((sp) => req.changed!.has(serviceKey(sp))).map((sp) => [serviceKey(sp), sp]));
+      for (const key of req.changed!) {
+        const sp = changed.get(key);
+        this.wanted.replace(key, sp && plan(sp), touched);
+      }
+      const views = this.wanted.touchedViews(touched);
+      sets = ipsetChanges(...views.members);
+      addresses = addressChanges(...views.addresses);
+      const pick = <T>(m: Map<string, T>): Map<string, T> => new Map([...touched.virtualServers].flatMap((k) => (m.has(k) ? [[k, m.get(k)!] as [string, T]] : [])));
+      const programmed = this.programmed!.virtualServers;
+      ipvs = ipvsChanges(pick(this.wanted.virtualServers), pick(programmed));
+      virtualServers = programmed;
+      for (const k of touched.virtualServers) virtualServers.delete(k);
+      for (const [k, vs] of ipvs.next) virtualServers.set(k, vs);
+    }
+
+    const nonEmpty = this.wanted.nonEmptySets();
+    const iptables = renderIpvsIptables({ clusterCIDR: req.node.clusterCIDR, nonEmpty, missingJumps, randomFully: this.randomFully });
     const iptablesKey = JSON.stringify([req.node.clusterCIDR, [...nonEmpty].sort()]);
-    const writeIptables = full || iptablesKey !== current.iptables;
+    const writeIptables = full || iptablesKey !== this.programmed?.iptables;
     try {
       if (sets.length) await mustRun(this.exec, 'ipset', ['restore', '-exist'], `${sets.join('\n')}\n`);
       if (writeIptables) await mustRun(this.exec, 'iptables-restore', restoreArgs, iptables.text);
@@ -87,20 +121,18 @@ export class IpvsBackend implements ProxyBackend {
     }
     this.needFullSync = false;
     this.lastNode = node;
-    this.programmed = { virtualServers: ipvs.next, sets: plan.sets, addresses: plan.addresses, iptables: iptablesKey };
+    this.programmed = { virtualServers, iptables: iptablesKey };
 
     let reals = 0;
-    for (const vs of ipvs.next.values()) reals += vs.reals.size;
-    let members = 0;
-    for (const m of plan.sets.values()) members += m.size;
+    for (const vs of virtualServers.values()) reals += vs.reals.size;
     return {
       rulesWritten: sets.length + addresses.length + ipvs.lines.length + (writeIptables ? iptables.rules : 0),
-      rulesTotal: ipvs.next.size + reals + members + iptables.rules,
+      rulesTotal: virtualServers.size + reals + this.wanted.memberCount() + iptables.rules,
     };
   }
 
   /** What the kernel holds now; creates kube-ipvs0 and sets kube-proxy's sysctls when missing. */
-  private async readKernel(): Promise<Programmed & { missingJumps: typeof ipvsJumpRules }> {
+  private async readKernel(): Promise<{ virtualServers: Map<string, KernelVirtualServer>; sets: SetMembers; addresses: Set<string>; missingJumps: typeof ipvsJumpRules }> {
     let addrs = await this.exec('ip', ['-o', '-4', 'addr', 'show', 'dev', dummyDevice]);
     if (addrs.exitCode !== 0) {
       await mustRun(this.exec, 'ip', ['link', 'add', dummyDevice, 'type', 'dummy']);
@@ -123,7 +155,6 @@ export class IpvsBackend implements ProxyBackend {
       virtualServers: parseIpvsList(ipvs),
       sets: parseIpsetSave(sets),
       addresses: parseAddresses(addrs.stdout),
-      iptables: '',
       missingJumps: ipvsJumpRules.filter((j) => !hasJump(j)),
     };
   }
