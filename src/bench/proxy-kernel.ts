@@ -28,9 +28,11 @@ export interface KernelModeResult {
   connectUs: { first: Percentiles; middle: Percentiles; last: Percentiles; direct: Percentiles; probes: number };
 }
 
-const endpointIPs = ['10.244.1.10', '10.244.1.11'];
-const node: NodeInfo = { name: 'bench', ips: ['192.168.77.1'], podCIDR: '10.244.1.0/24', clusterCIDR: '10.244.0.0/16' };
+const node: NodeInfo = { name: 'bench', ips: ['192.168.77.1'], podCIDR: '10.244.0.0/16', clusterCIDR: '10.244.0.0/16' };
 const serviceIP = (i: number): string => `10.${96 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+// Every service has endpoints of its own (shared ones would pile up in one bucket of IPVS's real-server table).
+const endpointIP = (n: number): string => `10.244.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+const direct = endpointIP(0);
 
 export function benchServices(count: number): ServicePort[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -48,7 +50,7 @@ export function benchServices(count: number): ServicePort[] {
     stickyMaxAgeSeconds: 10800,
     externalPolicyLocal: false,
     internalPolicyLocal: false,
-    endpoints: endpointIPs.map((ip) => ({ ip, port: 8080, ready: true, serving: true, terminating: false, local: true })),
+    endpoints: [2 * i, 2 * i + 1].map((n) => ({ ip: endpointIP(n), port: 8080, ready: true, serving: true, terminating: false, local: true })),
   }));
 }
 
@@ -76,7 +78,7 @@ async function sh(cmd: string, args: string[], input?: string): Promise<string> 
   return r.stdout;
 }
 
-/** client 192.168.77.2 -- 192.168.77.1 node 10.244.1.1 -- 10.244.1.10-11 pods (one server); returns a cleanup. */
+/** client 192.168.77.2 -- 192.168.77.1 node 192.168.78.1 -- 192.168.78.2 pods, which answer on every 10.244.0.0/16 address (one server); returns a cleanup. */
 async function rig(prefix: string): Promise<() => Promise<void>> {
   const [client, nodeNs, pods] = ['client', 'node', 'pods'].map((n) => `${prefix}${n}`) as [string, string, string];
   for (const ns of [client, nodeNs, pods]) await sh('ip', ['netns', 'add', ns]);
@@ -84,8 +86,8 @@ async function rig(prefix: string): Promise<() => Promise<void>> {
   await sh('ip', ['-n', client, 'link', 'add', 'c0', 'type', 'veth', 'peer', 'name', 'n0', 'netns', nodeNs]);
   await sh('ip', ['-n', pods, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'n1', 'netns', nodeNs]);
   await batch(client, ['link set lo up', 'addr add 192.168.77.2/24 dev c0', 'link set c0 up', 'route add default via 192.168.77.1']);
-  await batch(nodeNs, ['link set lo up', 'addr add 192.168.77.1/24 dev n0', 'link set n0 up', 'addr add 10.244.1.1/24 dev n1', 'link set n1 up']);
-  await batch(pods, ['link set lo up', ...endpointIPs.map((ip) => `addr add ${ip}/24 dev p0`), 'link set p0 up', 'route add default via 10.244.1.1']);
+  await batch(nodeNs, ['link set lo up', 'addr add 192.168.77.1/24 dev n0', 'link set n0 up', 'addr add 192.168.78.1/24 dev n1', 'link set n1 up', 'route add 10.244.0.0/16 via 192.168.78.2']);
+  await batch(pods, ['link set lo up', 'addr add 192.168.78.2/24 dev p0', 'link set p0 up', 'route add local 10.244.0.0/16 dev lo', 'route add default via 192.168.78.1']);
   await sh('ip', ['netns', 'exec', nodeNs, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
   const child = spawn('ip', ['netns', 'exec', pods, process.execPath, '-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
@@ -118,7 +120,7 @@ export async function measureKernelMode(mode: string, size: number, probes: numb
     const changed = { ...services[mid]!, endpoints: [services[mid]!.endpoints[0]!] };
     const updated = services.map((s, i) => (i === mid ? changed : s));
     const [oneEndpointSyncMs] = await timed(() => backend.sync({ node, services: updated, changed: new Set([serviceKey(changed)]) }));
-    const targets = [services[0]!.clusterIP, services[mid]!.clusterIP, services[size - 1]!.clusterIP, endpointIPs[0]!];
+    const targets = [services[0]!.clusterIP, services[mid]!.clusterIP, services[size - 1]!.clusterIP, direct];
     const out = JSON.parse(await sh('ip', ['netns', 'exec', `${prefix}client`, process.execPath, '-e', prober, String(probes), ...targets])) as Record<string, number[]>;
     const stats = (ip: string): Percentiles => {
       const xs = out[ip]!;

@@ -43,7 +43,8 @@ const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** The job script stage 2 runs: cwd, environment, then the command. */
 export function jobScript(o: Pick<VmRun, 'command' | 'cwd' | 'env'>): string {
-  const env = { PATH: withoutNodeModulesBin(process.env.PATH) || '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', HOME: '/root', SVCLAB_VM: '1', SVCLAB_VM_OUT: guestOut, ...o.env };
+  // TERM=linux (the console's) would make tools fall back to ASCII symbols; the output ends up on the host's terminal.
+  const env = { PATH: withoutNodeModulesBin(process.env.PATH) || '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', HOME: '/root', TERM: 'dumb', SVCLAB_VM: '1', SVCLAB_VM_OUT: guestOut, ...o.env };
   return [
     `cd ${quote(o.cwd)} || exit 125`,
     ...Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}`),

@@ -2,13 +2,13 @@ import test from 'ava';
 import { addressChanges, parseAddresses } from '../../../../src/agent/proxy/ipvs/dummy.js';
 import { ipsetChanges, parseIpsetSave } from '../../../../src/agent/proxy/ipvs/ipset.js';
 import { ipvsJumpRules, renderIpvsIptables } from '../../../../src/agent/proxy/ipvs/iptables.js';
-import { planIpvs } from '../../../../src/agent/proxy/ipvs/plan.js';
 import { endpoint, node, servicePort } from './fixtures.js';
+import { wantedFor } from './ipvs-fixtures.js';
 
 const web = servicePort({ name: 'web', clusterIP: '10.96.0.20', nodePort: 30080, endpoints: [endpoint('10.244.1.10', { port: 8080 })] });
 
 test('the first ipset restore creates every kube-proxy set with its type, then adds the members', (t) => {
-  const lines = ipsetChanges(planIpvs([web], node, 'rr').sets, new Map());
+  const lines = ipsetChanges(wantedFor([web], node).members(), new Map());
   t.deepEqual(lines.filter((l) => l.startsWith('create')).slice(0, 3), [
     'create KUBE-LOOP-BACK hash:ip,port,ip family inet hashsize 1024 maxelem 65536',
     'create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536',
@@ -90,7 +90,7 @@ test('cluster IPs, NodePorts and LoadBalancers: constant rules matching the sets
     '-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ',
   ]);
   // The rule count does not grow with the number of services: it only depends on which sets have members.
-  const one = renderIpvsIptables({ clusterCIDR: '10.244.0.0/16', nonEmpty: new Set(planIpvs([web], node, 'rr').sets.keys()), missingJumps: [], randomFully: true });
+  const one = renderIpvsIptables({ clusterCIDR: '10.244.0.0/16', nonEmpty: new Set(wantedFor([web], node).members().keys()), missingJumps: [], randomFully: true });
   t.true(one.rules < 40);
 });
 

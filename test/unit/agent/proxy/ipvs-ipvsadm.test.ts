@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ipvsChanges, parseIpvsList } from '../../../../src/agent/proxy/ipvs/ipvsadm.js';
-import { planIpvs } from '../../../../src/agent/proxy/ipvs/plan.js';
 import { endpoint, node, servicePort } from './fixtures.js';
+import { wantedFor } from './ipvs-fixtures.js';
 
 // As ipvsadm v1.31 prints it (recorded in the Debian kernel VM).
 const listing = `IP Virtual Server version 1.2.1 (size=4096)
@@ -15,7 +15,7 @@ SCTP  10.96.0.11:9 mh
 `;
 
 const web = (eps: string[], over = {}) => servicePort({ name: 'web', clusterIP: '10.96.0.20', endpoints: eps.map((ip) => endpoint(ip, { port: 8080 })), ...over });
-const wanted = (...sps: ReturnType<typeof servicePort>[]) => planIpvs(sps, node, 'rr').virtualServers;
+const wanted = (...sps: ReturnType<typeof servicePort>[]) => wantedFor(sps, node).virtualServers;
 
 test('ipvsadm -Ln is read into services, schedulers, persistence and real servers with weights and connection counts', (t) => {
   const table = parseIpvsList(listing);
