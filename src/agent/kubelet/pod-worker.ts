@@ -151,7 +151,7 @@ export class PodWorker {
       this.ctx.events.event(this.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
     }
     try {
-      run.proc = await ContainerProcess.start(dir, this.logFile(c.name, run.restartCount), this.ctx.sandboxes.containerArgv(this.sandbox, podHostname(this.pod), argv), env);
+      run.proc = await ContainerProcess.start(dir, this.logFile(c.name, run.restartCount), this.ctx.sandboxes.containerArgv(this.sandbox, podHostname(this.pod), argv), env, argv);
     } catch (e) {
       this.ctx.events.event(this.pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
       run.waiting = { reason: 'CreateContainerError', message: (e as Error).message };

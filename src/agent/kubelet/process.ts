@@ -42,8 +42,12 @@ export class ContainerProcess {
     readonly logFile: string,
   ) {}
 
-  /** Starts argv with env under a shim; resolves once the container's pid is known. */
-  static async start(dir: string, logFile: string, argv: string[], env: Record<string, string>): Promise<ContainerProcess> {
+  /**
+   * Starts argv with env under a shim; resolves once the container's own program runs: argv is a
+   * chain of execs (setsid, ip netns exec, unshare, the hostname step) ending in `program`, and
+   * until it gets there an exec into the process would still see the node's hostname.
+   */
+  static async start(dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv): Promise<ContainerProcess> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const p = new ContainerProcess(dir, logFile);
@@ -51,8 +55,22 @@ export class ContainerProcess {
     child.unref();
     child.on('exit', () => p.check());
     await p.waitForPid();
+    await p.waitForProgram(program);
     p.watch();
     return p;
+  }
+
+  private async waitForProgram(program: string[]): Promise<void> {
+    const want = program.slice(0, 2).join('\0');
+    for (let i = 0; i < 600; i++) {
+      try {
+        const cmdline = fs.readFileSync(`/proc/${this.pid}/cmdline`, 'utf8');
+        if (cmdline.startsWith(want)) return;
+      } catch {
+        return; // already gone: the exit is reported by the watcher
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** Re-attaches to a container started by an earlier agent; undefined when there is nothing to adopt. */
