@@ -178,7 +178,10 @@ export function dataplaneTests(test: TestFn, mode: Mode, prefix: string): void {
     t.deepEqual(failures(spreadOut), []);
   });
 
-  it.serial('ClientIP affinity expires after timeoutSeconds of silence, then the client is balanced again', async (t) => {
+  // IPVS keeps a persistence template while its connections sit in TIME_WAIT (2 minutes, fixed in the kernel):
+  // the timeout cannot be seen expiring in a test-sized wait, as on a real kube-proxy IPVS node.
+  const expiry = mode === 'ipvs' ? it.serial.skip : it.serial;
+  expiry('ClientIP affinity expires after timeoutSeconds of silence, then the client is balanced again', async (t) => {
     const timeoutSeconds = 3;
     await client.patch(types.services, 'sticky', { spec: { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds } } } }, 'default');
     await refreshServices();

@@ -135,7 +135,8 @@ export async function dnatTargets(lab: string, mode: Mode, node: string, p: Port
     }
     case 'ipvs': {
       const out = await onNode(lab, node, ['ipvsadm', '-Ln', p.protocol === 'udp' ? '-u' : '-t', `${p.clusterIP}:${p.port}`]).catch(() => '');
-      return [...out.matchAll(/->\s+(\d+\.\d+\.\d+\.\d+:\d+)\s+Masq/g)].map((m) => m[1]!).sort();
+      // Weight-0 real servers are draining: listed, but they get no new connections.
+      return [...out.matchAll(/->\s+(\d+\.\d+\.\d+\.\d+:\d+)\s+Masq\s+[1-9]/g)].map((m) => m[1]!).sort();
     }
     case 'userspace':
       return undefined;

@@ -24,11 +24,23 @@ async function tcp(port: number, chunks: string[]): Promise<{ answer: string; lo
 async function udp(port: number, message: string): Promise<{ answer: string; localPort: number }> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const answer = new Promise<string>((resolve) => socket.once('message', (m) => resolve(m.toString())));
-  socket.send(message, port, '127.0.0.1');
-  const result = { answer: await answer, localPort: socket.address().port };
-  socket.close();
-  return result;
+  // UDP may be sent before the server's UDP socket is bound (start() waits for TCP): resend, bounded.
+  const send = (): void => socket.send(message, port, '127.0.0.1');
+  const timer = setInterval(send, 200);
+  const answer = new Promise<string>((resolve, reject) => {
+    const giveUp = setTimeout(() => reject(new Error(`no UDP answer from port ${port} within 10 s`)), 10_000);
+    socket.once('message', (m) => {
+      clearTimeout(giveUp);
+      resolve(m.toString());
+    });
+  });
+  send();
+  try {
+    return { answer: await answer, localPort: socket.address().port };
+  } finally {
+    clearInterval(timer);
+    socket.close();
+  }
 }
 
 test('echo returns the bytes of a TCP connection', async (t) => {
