@@ -41,6 +41,11 @@ export function terminatedState(info: ExitInfo, startedAt: string | undefined, i
   return { exitCode: info.exitCode, ...(info.signal ? { signal: info.signal } : {}), reason, startedAt, finishedAt: timestamp(), ...(id ? { containerID: id } : {}) } as NonNullable<ContainerState['terminated']>;
 }
 
+/** The parts of a pod status only the kubelet decides, to notice when the API holds another. */
+function summary(s: PodStatus | undefined): string {
+  return JSON.stringify([s?.phase, s?.podIP, (s?.conditions ?? []).filter((c) => c.type === 'Ready' || c.type === 'ContainersReady').map((c) => `${c.type}=${c.status}`).sort(), (s?.containerStatuses ?? []).map((c) => [c.name, c.ready, c.restartCount, Object.keys(c.state ?? {})])]);
+}
+
 export class PodWorker {
   private sandbox?: SandboxRecord;
   private readonly runs = new Map<string, ContainerRun>();
@@ -48,6 +53,8 @@ export class PodWorker {
   private startTime = timestamp();
   private lastStatus = '';
   private statusTimer?: NodeJS.Timeout;
+  private statusInFlight = false;
+  private statusDirty = false;
   private setupDone?: Promise<void>;
 
   constructor(
@@ -77,6 +84,12 @@ export class PodWorker {
     if (pod.metadata.deletionTimestamp) {
       void this.terminate();
       return;
+    }
+    // Someone else changed the status (the node controller marks pods not Ready on a lost node):
+    // report ours again, as kubelet's status manager reconciles.
+    if (this.lastStatus && !this.statusInFlight && summary(pod.status) !== summary(JSON.parse(this.lastStatus) as PodStatus)) {
+      this.lastStatus = '';
+      this.reportStatus();
     }
     this.setupDone ??= this.setup().catch((e) => {
       console.error(`kubelet: pod ${this.ref}: ${(e as Error).message}`);
@@ -353,20 +366,41 @@ export class PodWorker {
     return status;
   }
 
-  /** Coalesces status changes into one PATCH of pods/<name>/status. */
-  reportStatus(): void {
-    if (this.statusTimer || this.terminating) return;
+  /**
+   * Coalesces status changes into one PATCH of pods/<name>/status. One PATCH at a time: two in
+   * flight on different connections could land out of order and leave a stale status behind.
+   */
+  reportStatus(delayMs = 10): void {
+    if (this.terminating) return;
+    if (this.statusInFlight) {
+      this.statusDirty = true;
+      return;
+    }
+    if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = undefined;
       if (this.terminating) return;
       const status = this.computeStatus();
       const text = JSON.stringify(status);
       if (text === this.lastStatus) return;
-      this.lastStatus = text;
-      this.ctx.patchStatus(this.pod, status).catch((e) => {
-        this.lastStatus = '';
-        console.error(`kubelet: status of ${this.ref}: ${(e as Error).message}`);
-      });
-    }, 10);
+      this.statusInFlight = true;
+      this.ctx
+        .patchStatus(this.pod, status)
+        .then(
+          () => {
+            this.lastStatus = text;
+          },
+          (e) => {
+            this.statusDirty = true; // retried below, like kubelet's status manager
+            console.error(`kubelet: status of ${this.ref}: ${(e as Error).message}`);
+          },
+        )
+        .finally(() => {
+          this.statusInFlight = false;
+          if (!this.statusDirty) return;
+          this.statusDirty = false;
+          this.reportStatus(text === this.lastStatus ? 10 : 1000);
+        });
+    }, delayMs);
   }
 }

@@ -171,6 +171,14 @@ it.serial('a restarted agent adopts the running containers instead of restarting
   process.kill(pidBefore, 0);
 });
 
+it.serial('a pod status changed behind the kubelet is reported again, as the status manager reconciles', async (t) => {
+  const p = await running('web');
+  const notReady = p.status!.conditions!.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False' } : c));
+  await client.patch(types.pods, 'web', { status: { conditions: notReady, containerStatuses: [{ ...p.status!.containerStatuses![0]!, ready: false }] } }, 'default', 'status');
+  const back = await running('web');
+  t.like(back.status!.containerStatuses![0]!, { ready: true, restartCount: p.status!.containerStatuses![0]!.restartCount });
+});
+
 it.serial('deleting a pod stops its process gracefully and removes its namespace, files and API object', async (t) => {
   const p = await running('web');
   const netns = fs.readdirSync('/run/netns').filter((n) => n.startsWith(`svclab-${name}-pod-`));
