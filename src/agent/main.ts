@@ -7,6 +7,7 @@ import type { Node, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
+import { createPodRuntime } from './kubelet/cri/index.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { keepNodeAlive, registerNode } from './kubelet/node-status.js';
 import { startKubeletServer } from './kubelet/server.js';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     'pod-cidr': { type: 'string' },
     'proxy-mode': { type: 'string', default: 'iptables' },
     lab: { type: 'string' },
+    runtime: { type: 'string', default: 'netns' },
     'state-dir': { type: 'string' },
     'cluster-dns': { type: 'string', default: '10.96.0.10' },
     'cluster-domain': { type: 'string', default: 'cluster.local' },
@@ -61,11 +63,9 @@ const services = new Informer<Service>(client, types.services).start();
 await services.synced;
 const kubelet = new Kubelet({
   client,
-  lab: values.lab!,
   nodeName: id.name,
   nodeIP: id.ip,
-  podCIDR: id.podCIDR,
-  stateDir,
+  runtime: await createPodRuntime(values.runtime!, { lab: values.lab!, nodeName: id.name, podCIDR: id.podCIDR, stateDir }),
   dns: { clusterDNS: values['cluster-dns']!, clusterDomain: values['cluster-domain']! },
   events: new EventRecorder(client, 'kubelet', id.name),
   services,

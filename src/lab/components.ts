@@ -83,6 +83,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         plan.proxyMode,
         '--lab',
         plan.name,
+        '--runtime',
+        plan.runtime,
         '--state-dir',
         paths.store(plan.name),
         '--cluster-dns',

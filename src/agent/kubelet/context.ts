@@ -1,7 +1,7 @@
-// What a pod worker needs from its kubelet: the node, the sandboxes, the API.
+// What a pod worker needs from its kubelet: the node, the container runtime, the API.
 import type { Container, Pod, PodStatus } from '../../api/types.js';
 import type { DnsSettings } from './pod-files.js';
-import type { Sandboxes } from './sandbox.js';
+import type { PodRuntime } from './cri/cri.js';
 
 export interface EventSink {
   event(obj: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
@@ -11,7 +11,7 @@ export interface KubeletContext {
   nodeName: string;
   nodeIP: string;
   dns: DnsSettings;
-  sandboxes: Sandboxes;
+  runtime: PodRuntime;
   events: EventSink;
   /** The container's environment: base variables, service links, then its own env. */
   containerEnv(pod: Pod, container: Container, base: Record<string, string>): Record<string, string>;

@@ -6,20 +6,17 @@ import { types } from '../../api/resources.js';
 import type { Pod, PodStatus, Service } from '../../api/types.js';
 import { isNotFound, type ApiClient } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
-import { netnsPids } from '../../net/ip.js';
 import type { KubeletContext, EventSink } from './context.js';
 import { containerEnv } from './env.js';
 import type { DnsSettings } from './pod-files.js';
 import { PodWorker } from './pod-worker.js';
-import { Sandboxes } from './sandbox.js';
+import type { PodRuntime } from './cri/cri.js';
 
 export interface KubeletOptions {
   client: ApiClient;
-  lab: string;
   nodeName: string;
   nodeIP: string;
-  podCIDR: string;
-  stateDir: string;
+  runtime: PodRuntime;
   dns: Omit<DnsSettings, 'nodeResolvConf'>;
   events: EventSink;
   /** Services for the environment variables of new containers (when the API serves them). */
@@ -32,7 +29,6 @@ export class Kubelet {
   private readonly ctx: KubeletContext;
 
   constructor(o: KubeletOptions) {
-    const sandboxes = new Sandboxes(o.lab, `${o.stateDir}/nodes/${o.nodeName}/pods`, o.podCIDR);
     let nodeResolvConf = '';
     try {
       nodeResolvConf = fs.readFileSync('/etc/resolv.conf', 'utf8');
@@ -43,7 +39,7 @@ export class Kubelet {
       nodeName: o.nodeName,
       nodeIP: o.nodeIP,
       dns: { ...o.dns, nodeResolvConf },
-      sandboxes,
+      runtime: o.runtime,
       events: o.events,
       containerEnv: (pod, c, base) => containerEnv(pod, c, o.services?.list() ?? [], base),
       patchStatus: async (pod: Pod, status: PodStatus) => {
@@ -79,7 +75,7 @@ export class Kubelet {
     const uid = pod.metadata.uid!;
     let w = this.workers.get(uid);
     if (!w) {
-      if (pod.metadata.deletionTimestamp && !this.ctx.sandboxes.get(uid)) {
+      if (pod.metadata.deletionTimestamp && !this.ctx.runtime.getSandbox(uid)) {
         void this.ctx.finalDelete(pod); // never started here: nothing to stop
         return;
       }
@@ -92,16 +88,8 @@ export class Kubelet {
   /** Sandboxes whose pod no longer exists (deleted while no agent ran): kill and remove. */
   private async sweep(): Promise<void> {
     const live = new Set(this.pods.list().map((p) => p.metadata.uid));
-    for (const rec of this.ctx.sandboxes.list()) {
-      if (live.has(rec.uid)) continue;
-      for (const pid of await netnsPids(rec.netns)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-      await this.ctx.sandboxes.destroy(rec);
+    for (const rec of this.ctx.runtime.listSandboxes()) {
+      if (!live.has(rec.uid)) await this.ctx.runtime.destroySandbox(rec);
     }
   }
 

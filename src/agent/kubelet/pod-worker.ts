@@ -1,7 +1,6 @@
 // One pod on this node: its sandbox, its containers (start, restart with
 // back-off per restartPolicy, liveness kills, readiness), its status and its
 // graceful end. Everything it learns is reported through the pod's status.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
@@ -9,9 +8,9 @@ import { timestamp } from '../../api/types.js';
 import { expand } from './env.js';
 import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
-import { ContainerProcess, type ExitInfo } from './process.js';
+import type { ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
 import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
-import type { SandboxRecord } from './sandbox.js';
+import type { SandboxRecord } from './cri/sandbox.js';
 import type { KubeletContext } from './context.js';
 
 export const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
@@ -19,7 +18,9 @@ export const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
 interface ContainerRun {
   spec: Container;
   restartCount: number;
-  proc?: ContainerProcess;
+  proc?: ContainerHandle;
+  /** The generation before proc, for logs --previous. */
+  previous?: ContainerHandle;
   startedAt?: string;
   startedMs?: number;
   lastTerminated?: ContainerState['terminated'];
@@ -30,10 +31,6 @@ interface ContainerRun {
   retryTimer?: NodeJS.Timeout;
   failures: number;
   containerID?: string;
-}
-
-function containerID(uid: string, name: string, restart: number): string {
-  return `svclab://${crypto.createHash('sha256').update(`${uid}/${name}/${restart}`).digest('hex')}`;
 }
 
 export function terminatedState(info: ExitInfo, startedAt: string | undefined, id: string | undefined): NonNullable<ContainerState['terminated']> {
@@ -70,14 +67,6 @@ export class PodWorker {
     return `${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`;
   }
 
-  private containerDir(name: string): string {
-    return path.join(this.ctx.sandboxes.podDir(this.uid), 'containers', name);
-  }
-
-  logFile(name: string, restart: number): string {
-    return path.join(this.containerDir(name), `${restart}.log`);
-  }
-
   /** The newest pod object from the informer. */
   update(pod: Pod): void {
     this.pod = pod;
@@ -98,12 +87,13 @@ export class PodWorker {
   }
 
   private async setup(): Promise<void> {
-    const existing = this.ctx.sandboxes.get(this.uid);
-    this.sandbox = existing ?? (await this.ctx.sandboxes.create(this.uid, this.pod.metadata.namespace!, this.pod.metadata.name!));
-    const startFile = path.join(this.ctx.sandboxes.podDir(this.uid), 'started');
+    const runtime = this.ctx.runtime;
+    const existing = runtime.getSandbox(this.uid);
+    this.sandbox = existing ?? (await runtime.createSandbox({ uid: this.uid, namespace: this.pod.metadata.namespace!, name: this.pod.metadata.name!, hostname: podHostname(this.pod) }));
+    const startFile = path.join(runtime.podDir(this.uid), 'started');
     if (existing && fs.existsSync(startFile)) this.startTime = fs.readFileSync(startFile, 'utf8');
     else fs.writeFileSync(startFile, this.startTime);
-    this.ctx.sandboxes.writeEtc(this.sandbox, {
+    runtime.writeEtc(this.sandbox, {
       'resolv.conf': resolvConf(this.pod, this.ctx.dns),
       hosts: hostsFile(this.pod, this.sandbox.ip, this.ctx.dns.clusterDomain),
       hostname: `${podHostname(this.pod)}\n`,
@@ -111,26 +101,23 @@ export class PodWorker {
     for (const c of this.pod.spec.containers) {
       const run: ContainerRun = { spec: c, restartCount: 0, ready: false, started: false, probes: [], failures: 0 };
       this.runs.set(c.name, run);
-      if (existing && this.adopt(run)) continue;
+      if (existing && (await this.adopt(run))) continue;
       await this.start(run);
     }
     this.reportStatus();
   }
 
   /** Re-attaches to the newest generation of a container an earlier agent started. */
-  private adopt(run: ContainerRun): boolean {
-    const dir = this.containerDir(run.spec.name);
-    const generations = fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => b - a) : [];
-    if (generations.length === 0) return false;
-    const restart = generations[0]!;
-    const proc = ContainerProcess.adopt(path.join(dir, String(restart)), this.logFile(run.spec.name, restart));
-    if (!proc) return false;
-    run.restartCount = restart;
+  private async adopt(run: ContainerRun): Promise<boolean> {
+    const found = await this.ctx.runtime.adoptContainer(this.sandbox!, run.spec.name);
+    if (!found) return false;
+    const proc = found.handle;
+    run.restartCount = found.restart;
     run.proc = proc;
-    run.containerID = containerID(this.uid, run.spec.name, restart);
-    const stat = fs.statSync(path.join(dir, String(restart)));
-    run.startedAt = timestamp(stat.mtime);
-    run.startedMs = stat.mtimeMs;
+    run.previous = found.previous;
+    run.containerID = proc.id;
+    run.startedAt = timestamp(found.startedAt);
+    run.startedMs = found.startedAt.getTime();
     this.startProbes(run);
     void proc.wait().then((info) => this.onExit(run, proc, info));
     return true;
@@ -159,19 +146,20 @@ export class PodWorker {
     }
     const env = this.ctx.containerEnv(this.pod, c, { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: podHostname(this.pod), ...image.env });
     const argv = commandLine(image, c).map((a) => expand(a, env));
-    const dir = path.join(this.containerDir(c.name), String(run.restartCount));
     if (run.restartCount === 0 || !run.lastTerminated) {
       this.ctx.events.event(this.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
     }
     try {
-      run.proc = await ContainerProcess.start(dir, this.logFile(c.name, run.restartCount), this.ctx.sandboxes.containerArgv(this.sandbox, podHostname(this.pod), argv), env, argv);
+      const next = await this.ctx.runtime.startContainer(this.sandbox, { name: c.name, restart: run.restartCount, image: image.name, argv, env, hostname: podHostname(this.pod) });
+      if (run.proc) run.previous = run.proc;
+      run.proc = next;
     } catch (e) {
       this.ctx.events.event(this.pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
       run.waiting = { reason: 'CreateContainerError', message: (e as Error).message };
       this.reportStatus();
       return;
     }
-    run.containerID = containerID(this.uid, c.name, run.restartCount);
+    run.containerID = run.proc.id;
     run.startedAt = timestamp();
     run.startedMs = Date.now();
     run.waiting = undefined;
@@ -187,7 +175,7 @@ export class PodWorker {
 
   private startProbes(run: ContainerRun): void {
     const c = run.spec;
-    const exec = (argv: string[]): string[] | undefined => (run.proc?.pid ? ['nsenter', '-t', String(run.proc.pid), '-n', '-u', '-m', '--', ...argv] : undefined);
+    const exec = async (): Promise<{ argv: string[]; env: Record<string, string> } | undefined> => run.proc?.execTarget();
     const label = { readiness: 'Readiness', liveness: 'Liveness', startup: 'Startup' };
     const make = (kind: ProbeKind, onChange: (ok: boolean, message: string) => void): ProbeWorker | undefined => {
       const probe = kind === 'readiness' ? c.readinessProbe : kind === 'liveness' ? c.livenessProbe : c.startupProbe;
@@ -236,7 +224,7 @@ export class PodWorker {
     return (this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
   }
 
-  private onExit(run: ContainerRun, proc: ContainerProcess, info: ExitInfo): void {
+  private onExit(run: ContainerRun, proc: ContainerHandle, info: ExitInfo): void {
     if (run.proc !== proc) return;
     this.stopProbes(run);
     run.ready = false;
@@ -279,29 +267,27 @@ export class PodWorker {
         }),
       );
       clearTimeout(this.statusTimer);
-      if (this.sandbox) await this.ctx.sandboxes.destroy(this.sandbox);
+      if (this.sandbox) await this.ctx.runtime.destroySandbox(this.sandbox);
       if (!force) await this.ctx.finalDelete(this.pod);
     })();
     return this.terminating;
   }
 
-  execArgv(container: string | undefined): { argv: string[]; pid: number } | undefined {
+  /** Where kubectl exec runs: the container's namespaces and environment (undefined: not running). */
+  async execTarget(container: string | undefined): Promise<{ argv: string[]; env: Record<string, string> } | undefined> {
     const run = container ? this.runs.get(container) : [...this.runs.values()][0];
-    const pid = run?.proc && !run.proc.exit ? run.proc.pid : undefined;
-    return pid ? { argv: ['nsenter', '-t', String(pid), '-n', '-u', '-m', '--'], pid } : undefined;
+    return run?.proc && !run.proc.exit ? run.proc.execTarget() : undefined;
   }
 
   containerNames(): string[] {
     return this.pod.spec.containers.map((c) => c.name);
   }
 
-  currentLog(container: string, previous: boolean): { file: string; running: () => boolean } | undefined {
+  /** The container's output (previous: the generation before the current one). */
+  async logs(container: string, previous: boolean): Promise<LogReader | undefined> {
     const run = this.runs.get(container);
-    if (!run) return undefined;
-    const gen = previous ? run.restartCount - 1 : run.restartCount;
-    if (gen < 0) return undefined;
-    const proc = run.proc;
-    return { file: this.logFile(container, gen), running: () => !previous && !!proc && !proc.exit && run.proc === proc };
+    const proc = previous ? run?.previous : run?.proc;
+    return proc?.logs();
   }
 
   // ---- status ----

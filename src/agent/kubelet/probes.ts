@@ -58,20 +58,24 @@ function tcpProbe(probe: NonNullable<Probe['tcpSocket']>, podIP: string, contain
   });
 }
 
-async function execProbe(command: string[], execArgv: (argv: string[]) => string[] | undefined, timeoutMs: number): Promise<ProbeResult> {
-  const argv = execArgv(command);
-  if (!argv) return { ok: false, message: 'container is not running' };
-  const r = await run(argv[0]!, argv.slice(1), { timeoutMs });
+/** Where an exec probe runs: the container's namespaces and environment. */
+export type ExecTarget = () => Promise<{ argv: string[]; env: Record<string, string> } | undefined>;
+
+async function execProbe(command: string[], target: ExecTarget, timeoutMs: number): Promise<ProbeResult> {
+  const t = await target();
+  if (!t) return { ok: false, message: 'container is not running' };
+  const argv = [...t.argv, ...command];
+  const r = await run(argv[0]!, argv.slice(1), { timeoutMs, env: t.env });
   if (r.exitCode === 0) return { ok: true, message: '' };
   const output = (r.stdout + r.stderr).trim();
   return { ok: false, message: output || `command "${command.join(' ')}" exited with ${r.exitCode}` };
 }
 
-export function runProbe(probe: Probe, podIP: string, container: Container, execArgv: (argv: string[]) => string[] | undefined): Promise<ProbeResult> {
+export function runProbe(probe: Probe, podIP: string, container: Container, exec: ExecTarget): Promise<ProbeResult> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.httpGet) return httpProbe(probe.httpGet, podIP, container, timeoutMs);
   if (probe.tcpSocket) return tcpProbe(probe.tcpSocket, podIP, container, timeoutMs);
-  if (probe.exec) return execProbe(probe.exec.command, execArgv, timeoutMs);
+  if (probe.exec) return execProbe(probe.exec.command, exec, timeoutMs);
   return Promise.resolve({ ok: true, message: '' });
 }
 

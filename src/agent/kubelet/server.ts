@@ -33,44 +33,32 @@ export function tail(text: string, n: number): string {
   return lines.slice(Math.max(0, lines.length - trailing - n)).join('\n');
 }
 
-function serveLogs(kubelet: Kubelet, req: http.IncomingMessage, res: http.ServerResponse): void {
+async function serveLogs(kubelet: Kubelet, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const p = parse(req.url)!;
   const worker = kubelet.worker(p.namespace, p.pod);
   if (!worker) return fail(res, 404, `pod ${p.namespace}/${p.pod} is not on this node`);
   const container = p.container ?? worker.containerNames()[0]!;
   const previous = p.query.get('previous') === 'true';
-  const log = worker.currentLog(container, previous);
+  const log = await worker.logs(container, previous);
   if (!log) {
     const why = previous ? `previous terminated container "${container}" in pod "${p.pod}" not found` : `container "${container}" in pod "${p.pod}" is waiting to start`;
     return fail(res, 400, why);
   }
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
-  let offset = 0;
-  const read = (): string => {
-    if (!fs.existsSync(log.file)) return '';
-    const buf = fs.readFileSync(log.file);
-    const chunk = buf.subarray(offset).toString('utf8');
-    offset = buf.length;
-    return chunk;
-  };
   const lines = p.query.has('tailLines') ? Number(p.query.get('tailLines')) : -1;
-  let first = tail(read(), lines);
+  let first = tail(log.text, lines);
   const limit = p.query.has('limitBytes') ? Number(p.query.get('limitBytes')) : Infinity;
   if (first.length > limit) first = first.slice(0, limit);
   res.write(first);
-  if (p.query.get('follow') !== 'true' || !log.running()) {
+  if (p.query.get('follow') !== 'true') {
     res.end();
     return;
   }
-  const timer = setInterval(() => {
-    const more = read();
-    if (more) res.write(more);
-    if (!log.running()) {
-      clearInterval(timer);
-      res.end(read());
-    }
-  }, 200);
-  req.on('close', () => clearInterval(timer));
+  const cancel = log.follow(
+    (chunk) => res.write(chunk),
+    () => res.end(),
+  );
+  req.on('close', cancel);
 }
 
 function exitStatus(code: number, command: string[]): string {
@@ -88,14 +76,19 @@ function shellQuote(argv: string[]): string {
   return argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
 }
 
-function runExec(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessage): void {
+async function runExec(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessage): Promise<void> {
   const p = parse(req.url)!;
   const send = (ch: number, data: Buffer | string): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), Buffer.from(data)]));
   };
   const command = p.query.getAll('command');
+  // stdin may arrive while the runtime is asked where to exec: keep it for the process.
+  const early: Buffer[] = [];
+  const keep = (data: Buffer): number => early.push(data);
+  ws.on('message', keep);
   const worker = kubelet.worker(p.namespace, p.pod);
-  const target = worker?.execArgv(p.container);
+  const target = await worker?.execTarget(p.container);
+  ws.off('message', keep);
   if (!target || command.length === 0) {
     const why = !worker ? `pod ${p.pod} not found on this node` : command.length === 0 ? 'you must specify at least 1 command' : `container ${p.container ?? ''} is not running`;
     send(channel.error, JSON.stringify({ metadata: {}, status: 'Failure', message: why, reason: 'BadRequest', code: 400 }));
@@ -103,11 +96,7 @@ function runExec(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessage): vo
     return;
   }
   const tty = p.query.get('tty') === 'true' || p.query.get('tty') === '1';
-  const env: Record<string, string> = {};
-  for (const kv of fs.readFileSync(`/proc/${target.pid}/environ`, 'utf8').split('\0')) {
-    const i = kv.indexOf('=');
-    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
-  }
+  const env = { ...target.env };
   if (tty) env.TERM ??= 'xterm';
   // script(1) gives the command a pseudo-terminal when kubectl asks for -t.
   const argv = tty ? [...target.argv, 'script', '-qfec', shellQuote(command), '/dev/null'] : [...target.argv, ...command];
@@ -125,11 +114,13 @@ function runExec(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessage): vo
     send(channel.error, exitStatus(code ?? 1, command));
     ws.close(1000);
   });
-  ws.on('message', (data: Buffer) => {
+  const onMessage = (data: Buffer): void => {
     if (data.length === 0) return;
     if (data[0] === channel.stdin && wantStdin) child.stdin.write(data.subarray(1));
     else if (data[0] === channel.close && data[1] === channel.stdin) child.stdin.end();
-  });
+  };
+  early.forEach(onMessage);
+  ws.on('message', onMessage);
   ws.on('close', () => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -139,7 +130,7 @@ export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => execProtocols.find((p) => offered.has(p)) ?? false });
   const server = http.createServer((req, res) => {
     const p = parse(req.url);
-    if (req.method === 'GET' && p?.kind === 'containerLogs') return serveLogs(kubelet, req, res);
+    if (req.method === 'GET' && p?.kind === 'containerLogs') return void serveLogs(kubelet, req, res).catch((e: Error) => fail(res, 500, e.message));
     if (p?.kind === 'exec') return fail(res, 400, 'Upgrade request required');
     if (req.url === '/metrics' && proxier) {
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
@@ -149,7 +140,7 @@ export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if (parse(req.url)?.kind !== 'exec') return socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => runExec(kubelet, ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => void runExec(kubelet, ws, req).catch(() => ws.close(1011)));
   });
   if (fs.existsSync(socketPath)) fs.unlinkSync(socketPath);
   server.listen(socketPath);

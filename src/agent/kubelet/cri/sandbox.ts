@@ -1,12 +1,11 @@
-// Pod sandboxes in the netns runtime: a network namespace per pod, wired to
-// its node by a routed veth (pod default route via 169.254.1.1, proxy_arp on
-// the node side, a /32 route per pod), with per-pod /etc files that
-// `ip netns exec` bind-mounts over /etc. Records on disk let a restarted agent
-// find every sandbox again.
+// Pod sandbox records and their wiring, shared by the container runtimes: a
+// network namespace per pod, wired to its node by a routed veth (pod default
+// route via 169.254.1.1, proxy_arp on the node side, a /32 route per pod).
+// Records on disk let a restarted agent find every sandbox again.
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatIp, hostAt, parseCidr, parseIp } from '../../net/cidr.js';
-import { ip, ipBatch } from '../../net/ip.js';
+import { formatIp, hostAt, parseCidr, parseIp } from '../../../net/cidr.js';
+import { ip, ipBatch } from '../../../net/ip.js';
 
 export interface SandboxRecord {
   uid: string;
@@ -16,6 +15,8 @@ export interface SandboxRecord {
   ip: string;
   hostVeth: string;
   createdAt: string;
+  /** docker runtime: the pause container holding the pod's namespaces. */
+  pauseId?: string;
 }
 
 export const gatewayIP = '169.254.1.1';
@@ -66,7 +67,8 @@ export class Sandboxes {
     throw new Error(`no free pod IP left in ${this.podCIDR}`);
   }
 
-  async create(uid: string, namespace: string, name: string): Promise<SandboxRecord> {
+  /** A new record with a free IP, written first: a crash half-way leaves something the sweep can find. */
+  reserve(uid: string, namespace: string, name: string, extra: Partial<SandboxRecord> = {}): SandboxRecord {
     const dir = this.podDir(uid);
     fs.mkdirSync(dir, { recursive: true });
     const rec: SandboxRecord = {
@@ -77,10 +79,18 @@ export class Sandboxes {
       ip: this.allocateIP(),
       hostVeth: `veth${uid.replaceAll('-', '').slice(0, 10)}`,
       createdAt: new Date().toISOString(),
+      ...extra,
     };
-    // Write the record first: a crash half-way leaves something the sweep can find and remove.
-    fs.writeFileSync(path.join(dir, 'sandbox.json'), JSON.stringify(rec));
-    await ip(['netns', 'add', rec.netns]);
+    this.save(rec);
+    return rec;
+  }
+
+  save(rec: SandboxRecord): void {
+    fs.writeFileSync(path.join(this.podDir(rec.uid), 'sandbox.json'), JSON.stringify(rec));
+  }
+
+  /** The CNI part: a routed veth between the node and the pod's (named) network namespace. */
+  async wire(rec: SandboxRecord): Promise<void> {
     await ipBatch([`link add ${rec.hostVeth} type veth peer name eth0 netns ${rec.netns}`, `link set ${rec.hostVeth} up`, `route replace ${rec.ip}/32 dev ${rec.hostVeth} scope link`]);
     fs.writeFileSync(`/proc/sys/net/ipv4/conf/${rec.hostVeth}/proxy_arp`, '1');
     fs.writeFileSync(`/proc/sys/net/ipv4/neigh/${rec.hostVeth}/proxy_delay`, '0');
@@ -88,25 +98,11 @@ export class Sandboxes {
       ['link set lo up', `addr add ${rec.ip}/32 dev eth0`, 'link set eth0 up', `route add ${gatewayIP} dev eth0 scope link`, `route add default via ${gatewayIP} dev eth0`],
       rec.netns,
     );
-    return rec;
   }
 
-  /** Files `ip netns exec` bind-mounts over /etc inside the pod. */
-  writeEtc(rec: SandboxRecord, files: Record<string, string>): void {
-    const etc = `/etc/netns/${rec.netns}`;
-    fs.mkdirSync(etc, { recursive: true });
-    for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(etc, file), content);
-  }
-
-  async destroy(rec: SandboxRecord): Promise<void> {
+  /** Removes the node side of the wiring and the pod's state directory. */
+  async release(rec: SandboxRecord): Promise<void> {
     await ip(['link', 'del', rec.hostVeth]).catch(() => undefined);
-    await ip(['netns', 'del', rec.netns]).catch(() => undefined);
-    fs.rmSync(`/etc/netns/${rec.netns}`, { recursive: true, force: true });
     fs.rmSync(this.podDir(rec.uid), { recursive: true, force: true });
-  }
-
-  /** argv that runs a container process inside the pod: its netns and /etc files, its own UTS namespace. */
-  containerArgv(rec: SandboxRecord, hostname: string, argv: string[]): string[] {
-    return ['ip', 'netns', 'exec', rec.netns, 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', hostname, ...argv];
   }
 }

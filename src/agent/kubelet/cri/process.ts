@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ContainerHandle, ExitInfo, LogReader } from './cri.js';
+import { fileLogs, processEnv } from './logs.js';
 
 const shim = [
   'dir=$1; log=$2; shift 2',
@@ -16,10 +18,6 @@ const shim = [
   'echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"',
 ].join('\n');
 
-export interface ExitInfo {
-  exitCode: number;
-  signal?: number;
-}
 
 function alive(pid: number): boolean {
   try {
@@ -30,14 +28,15 @@ function alive(pid: number): boolean {
   }
 }
 
-/** One run (one restart generation) of one container. */
-export class ContainerProcess {
+/** One run (one restart generation) of one container, as a process on this node. */
+export class ContainerProcess implements ContainerHandle {
   pid?: number;
   private exited?: ExitInfo;
   private readonly waiters: ((e: ExitInfo) => void)[] = [];
   private poll?: NodeJS.Timeout;
 
   private constructor(
+    readonly id: string,
     readonly dir: string,
     readonly logFile: string,
   ) {}
@@ -47,10 +46,10 @@ export class ContainerProcess {
    * chain of execs (setsid, ip netns exec, unshare, the hostname step) ending in `program`, and
    * until it gets there an exec into the process would still see the node's hostname.
    */
-  static async start(dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv): Promise<ContainerProcess> {
+  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv): Promise<ContainerProcess> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const p = new ContainerProcess(dir, logFile);
+    const p = new ContainerProcess(id, dir, logFile);
     const child = spawn('sh', ['-c', shim, 'svclab-shim', dir, logFile, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
     child.on('exit', () => p.check());
@@ -74,9 +73,9 @@ export class ContainerProcess {
   }
 
   /** Re-attaches to a container started by an earlier agent; undefined when there is nothing to adopt. */
-  static adopt(dir: string, logFile: string): ContainerProcess | undefined {
+  static adopt(id: string, dir: string, logFile: string): ContainerProcess | undefined {
     if (!fs.existsSync(path.join(dir, 'pid'))) return undefined;
-    const p = new ContainerProcess(dir, logFile);
+    const p = new ContainerProcess(id, dir, logFile);
     p.pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
     p.watch();
     p.check();
@@ -153,5 +152,14 @@ export class ContainerProcess {
     const info = await this.wait();
     clearTimeout(timer);
     return info;
+  }
+
+  async execTarget(): Promise<{ argv: string[]; env: Record<string, string> } | undefined> {
+    if (this.exit || !this.pid) return undefined;
+    return { argv: ['nsenter', '-t', String(this.pid), '-n', '-u', '-m', '--'], env: processEnv(`/proc/${this.pid}/environ`) };
+  }
+
+  async logs(): Promise<LogReader> {
+    return fileLogs(this.logFile, () => !this.exit);
   }
 }

@@ -1,0 +1,60 @@
+// The kubelet's container runtime interface (CRI's idea, in-process): pod
+// sandboxes and container generations. The pod worker only talks to this, so
+// the netns and docker runtimes differ here alone.
+import type { SandboxRecord } from './sandbox.js';
+
+export interface ExitInfo {
+  exitCode: number;
+  signal?: number;
+}
+
+/** One run (one restart generation) of one container. */
+export interface ContainerHandle {
+  /** Kubernetes' containerID: "<runtime>://<id>". */
+  readonly id: string;
+  /** The exit, once known (synchronous: the status is computed from it). */
+  readonly exit: ExitInfo | undefined;
+  wait(): Promise<ExitInfo>;
+  /** SIGTERM, SIGKILL after the grace period. */
+  stop(graceMs: number): Promise<ExitInfo>;
+  /** argv prefix (and the container's environment) that runs a command inside the running container. */
+  execTarget(): Promise<{ argv: string[]; env: Record<string, string> } | undefined>;
+  /** What the container printed so far; follow() streams the rest until it exits or cancel() is called. */
+  logs(): Promise<LogReader>;
+}
+
+export interface LogReader {
+  text: string;
+  follow(onData: (chunk: string) => void, onEnd: () => void): () => void;
+}
+
+export interface ContainerRequest {
+  name: string;
+  restart: number;
+  image: string;
+  argv: string[];
+  env: Record<string, string>;
+  hostname: string;
+}
+
+export interface Adopted {
+  handle: ContainerHandle;
+  restart: number;
+  startedAt: Date;
+  previous?: ContainerHandle;
+}
+
+export interface PodRuntime {
+  readonly name: 'netns' | 'docker';
+  podDir(uid: string): string;
+  listSandboxes(): SandboxRecord[];
+  getSandbox(uid: string): SandboxRecord | undefined;
+  createSandbox(pod: { uid: string; namespace: string; name: string; hostname: string }): Promise<SandboxRecord>;
+  /** The pod's resolv.conf, hosts and hostname files. */
+  writeEtc(rec: SandboxRecord, files: Record<string, string>): void;
+  /** Kills whatever still runs in the sandbox and removes every trace of it. */
+  destroySandbox(rec: SandboxRecord): Promise<void>;
+  startContainer(rec: SandboxRecord, req: ContainerRequest): Promise<ContainerHandle>;
+  /** The newest generation of a container an earlier agent started, with its restart number. */
+  adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined>;
+}

@@ -1,0 +1,248 @@
+// The docker container runtime, dockershim's shape: a pod is a pause container
+// with network "none" that this agent wires like a CNI plugin (its netns is
+// bind-mounted under /run/netns so the shared wiring works by name), and each
+// container is a Docker container joined to it (NetworkMode container:<pause>).
+// The agent runs in its node container; it reaches Docker through the mounted
+// socket and the pods' namespaces through the host's /proc mounted at /host/proc.
+import fs from 'node:fs';
+import path from 'node:path';
+import Dockerode from 'dockerode';
+import { run } from '../../../net/run.js';
+import { podImageRef } from '../../../runtime/docker/images.js';
+import type { Adopted, ContainerHandle, ContainerRequest, ExitInfo, LogReader, PodRuntime } from './cri.js';
+import { dockerFrames, logLines } from './docker-logs.js';
+import { processEnv } from './logs.js';
+import type { PodRuntimeOptions } from './index.js';
+import type { SandboxRecord, Sandboxes } from './sandbox.js';
+
+const hostProc = '/host/proc';
+const etcFiles = ['resolv.conf', 'hosts', 'hostname'];
+
+function exitOf(code: number): ExitInfo {
+  return code > 128 ? { exitCode: code, signal: code - 128 } : { exitCode: code };
+}
+
+/** One Docker container: one restart generation of one pod container. */
+class DockerContainer implements ContainerHandle {
+  readonly id: string;
+  private exited?: ExitInfo;
+  private readonly done: Promise<ExitInfo>;
+
+  constructor(
+    private readonly container: Dockerode.Container,
+    private readonly pid: number,
+    exited?: ExitInfo,
+  ) {
+    this.id = `docker://${container.id}`;
+    this.exited = exited;
+    this.done = exited ? Promise.resolve(exited) : this.watch();
+  }
+
+  private async watch(): Promise<ExitInfo> {
+    // A wait can break (the engine restarted): fall back to asking until the container is gone or stopped.
+    for (;;) {
+      try {
+        const r = (await this.container.wait()) as { StatusCode: number };
+        return (this.exited = exitOf(r.StatusCode));
+      } catch {
+        try {
+          const s = (await this.container.inspect()).State;
+          if (!s.Running) return (this.exited = exitOf(s.ExitCode));
+        } catch {
+          return (this.exited = { exitCode: 137, signal: 9 }); // removed behind our back
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  get exit(): ExitInfo | undefined {
+    return this.exited;
+  }
+
+  wait(): Promise<ExitInfo> {
+    return this.done;
+  }
+
+  async stop(graceMs: number): Promise<ExitInfo> {
+    if (this.exited) return this.exited;
+    // docker stop: SIGTERM (forwarded by docker-init), SIGKILL after t seconds.
+    await this.container.stop({ t: Math.ceil(graceMs / 1000) }).catch(() => undefined);
+    return this.done;
+  }
+
+  async execTarget(): Promise<{ argv: string[]; env: Record<string, string> } | undefined> {
+    if (this.exited) return undefined;
+    const ns = (kind: string): string => `${hostProc}/${this.pid}/ns/${kind}`;
+    const argv = ['nsenter', `--net=${ns('net')}`, `--uts=${ns('uts')}`, `--ipc=${ns('ipc')}`, `--pid=${ns('pid')}`, `--mount=${ns('mnt')}`, '--'];
+    return { argv, env: processEnv(`${hostProc}/${this.pid}/environ`) };
+  }
+
+  async logs(): Promise<LogReader> {
+    const first = (await this.container.logs({ stdout: true, stderr: true, timestamps: true, follow: false })) as unknown as Buffer;
+    const seen = logLines(dockerFrames(first));
+    const container = this.container;
+    const running = (): boolean => !this.exited;
+    return {
+      text: seen.text,
+      follow(onData, onEnd) {
+        if (!running()) {
+          onEnd();
+          return () => undefined;
+        }
+        let stream: NodeJS.ReadableStream | undefined;
+        let cancelled = false;
+        const since = seen.last / 1_000_000_000n;
+        void container
+          .logs({ stdout: true, stderr: true, timestamps: true, follow: true, since: Number(since) })
+          .then((s) => {
+            stream = s;
+            if (cancelled) return (s as unknown as { destroy(): void }).destroy();
+            let pending = Buffer.alloc(0);
+            s.on('data', (d: Buffer) => {
+              pending = Buffer.concat([pending, d]);
+              const frames = dockerFrames(pending);
+              pending = pending.subarray(frames.consumed);
+              const more = logLines(frames, seen.last);
+              seen.last = more.last;
+              if (more.text) onData(more.text);
+            });
+            s.on('end', onEnd);
+            s.on('error', onEnd);
+          }, onEnd);
+        return () => {
+          cancelled = true;
+          (stream as unknown as { destroy(): void } | undefined)?.destroy();
+        };
+      },
+    };
+  }
+}
+
+export class DockerPodRuntime implements PodRuntime {
+  readonly name = 'docker';
+
+  private constructor(
+    private readonly docker: Dockerode,
+    private readonly sandboxes: Sandboxes,
+    private readonly o: PodRuntimeOptions,
+  ) {}
+
+  static async connect(sandboxes: Sandboxes, o: PodRuntimeOptions): Promise<DockerPodRuntime> {
+    const docker = new Dockerode(); // DOCKER_HOST, else the mounted /var/run/docker.sock
+    await docker.ping();
+    return new DockerPodRuntime(docker, sandboxes, o);
+  }
+
+  podDir(uid: string): string {
+    return this.sandboxes.podDir(uid);
+  }
+
+  listSandboxes(): SandboxRecord[] {
+    return this.sandboxes.list();
+  }
+
+  getSandbox(uid: string): SandboxRecord | undefined {
+    return this.sandboxes.get(uid);
+  }
+
+  private labels(rec: SandboxRecord, container: string, restart: number): Record<string, string> {
+    return {
+      'svclab.lab': this.o.lab,
+      'svclab.node': this.o.nodeName,
+      'svclab.role': 'pod',
+      'svclab.restart': String(restart),
+      'io.kubernetes.pod.name': rec.name,
+      'io.kubernetes.pod.namespace': rec.namespace,
+      'io.kubernetes.pod.uid': rec.uid,
+      'io.kubernetes.container.name': container,
+    };
+  }
+
+  /** The pod's /etc files, bind-mounted into each of its containers (paths are the same on the host). */
+  private etcBinds(rec: SandboxRecord): string[] {
+    return etcFiles.map((f) => `${path.join(this.podDir(rec.uid), 'etc', f)}:/etc/${f}`);
+  }
+
+  private containerName(rec: SandboxRecord, container: string, restart: number): string {
+    return `k8s_${container}_${rec.name}_${rec.namespace}_${rec.uid}_${restart}`;
+  }
+
+  async createSandbox(pod: { uid: string; namespace: string; name: string; hostname: string }): Promise<SandboxRecord> {
+    const rec = this.sandboxes.reserve(pod.uid, pod.namespace, pod.name);
+    // Bind sources must be files before Docker sees them (it would make directories).
+    fs.mkdirSync(path.join(this.podDir(rec.uid), 'etc'), { recursive: true });
+    for (const f of etcFiles) fs.writeFileSync(path.join(this.podDir(rec.uid), 'etc', f), '');
+    const pause = await this.docker.createContainer({
+      name: this.containerName(rec, 'POD', 0),
+      Image: podImageRef('pause'),
+      Entrypoint: ['sleep', 'infinity'],
+      Hostname: pod.hostname,
+      Labels: this.labels(rec, 'POD', 0),
+      HostConfig: { NetworkMode: 'none', Init: true, Binds: this.etcBinds(rec) },
+    });
+    rec.pauseId = pause.id;
+    this.sandboxes.save(rec);
+    await pause.start();
+    const pid = (await pause.inspect()).State.Pid;
+    // `ip netns attach` by hand: our pid namespace cannot see the pause process, the host's /proc can.
+    fs.mkdirSync('/run/netns', { recursive: true });
+    fs.writeFileSync(`/run/netns/${rec.netns}`, '');
+    const r = await run('mount', ['--bind', `${hostProc}/${pid}/ns/net`, `/run/netns/${rec.netns}`]);
+    if (r.exitCode !== 0) throw new Error(`attaching the pod network namespace: ${r.stderr.trim()}`);
+    await this.sandboxes.wire(rec);
+    return rec;
+  }
+
+  writeEtc(rec: SandboxRecord, files: Record<string, string>): void {
+    // Rewritten in place: the bind mounts follow the inode.
+    for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(this.podDir(rec.uid), 'etc', file), content);
+  }
+
+  private async containersOf(uid: string, container?: string): Promise<Dockerode.ContainerInfo[]> {
+    const label = [`io.kubernetes.pod.uid=${uid}`, ...(container ? [`io.kubernetes.container.name=${container}`] : [])];
+    return this.docker.listContainers({ all: true, filters: { label } });
+  }
+
+  async destroySandbox(rec: SandboxRecord): Promise<void> {
+    for (const c of await this.containersOf(rec.uid)) await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    await run('umount', [`/run/netns/${rec.netns}`]);
+    fs.rmSync(`/run/netns/${rec.netns}`, { force: true });
+    await this.sandboxes.release(rec);
+  }
+
+  async startContainer(rec: SandboxRecord, req: ContainerRequest): Promise<ContainerHandle> {
+    const name = this.containerName(rec, req.name, req.restart);
+    // Older generations than the previous one are not kept (kubelet keeps one dead container for logs).
+    for (const c of await this.containersOf(rec.uid, req.name)) {
+      const restart = Number(c.Labels['svclab.restart']);
+      if (restart < req.restart - 1 || restart === req.restart) await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    }
+    const container = await this.docker.createContainer({
+      name,
+      Image: podImageRef(req.image),
+      Entrypoint: req.argv,
+      Cmd: [],
+      Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: '/',
+      Labels: this.labels(rec, req.name, req.restart),
+      HostConfig: { NetworkMode: `container:${rec.pauseId}`, IpcMode: `container:${rec.pauseId}`, Init: true, Binds: this.etcBinds(rec) },
+    });
+    await container.start();
+    const pid = (await container.inspect()).State.Pid;
+    return new DockerContainer(container, pid);
+  }
+
+  async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {
+    const gens = (await this.containersOf(rec.uid, name)).sort((a, b) => Number(b.Labels['svclab.restart']) - Number(a.Labels['svclab.restart']));
+    if (gens.length === 0) return undefined;
+    const handle = async (info: Dockerode.ContainerInfo): Promise<{ c: DockerContainer; startedAt: Date }> => {
+      const container = this.docker.getContainer(info.Id);
+      const s = (await container.inspect()).State;
+      return { c: new DockerContainer(container, s.Pid, s.Running ? undefined : exitOf(s.ExitCode)), startedAt: new Date(s.StartedAt) };
+    };
+    const newest = await handle(gens[0]!);
+    const previous = gens[1] ? (await handle(gens[1])).c : undefined;
+    return { handle: newest.c, restart: Number(gens[0]!.Labels['svclab.restart']), startedAt: newest.startedAt, previous };
+  }
+}
