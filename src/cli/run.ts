@@ -2,7 +2,7 @@
 // prints progress and a report, writes JUnit XML, exits non-zero on failure.
 import fs from 'node:fs';
 import path from 'node:path';
-import { proxyModes, validateLabName, type ProxyMode } from '../lab/plan.js';
+import { proxyModes, runtimes, validateLabName, type ProxyMode, type RuntimeName } from '../lab/plan.js';
 import { requireRoot } from '../lab/preflight.js';
 import { loadScenarios, ScenarioError } from '../scenario/parse.js';
 import { consoleProgress, runReport, summary } from '../scenario/report/console.js';
@@ -66,7 +66,7 @@ export async function runLibrary(targets: string[], o: RunLibraryOptions = {}): 
 
 export const runCommand: Command = {
   summary: 'run scenario files (a cluster, manifests, steps with expectations); JUnit XML for CI',
-  usage: 'FILE|DIR... [--junit out.xml] [--keep] [-j|--parallel N] [--proxy-mode MODE[,MODE]] [-v|--verbose] [--lab-prefix P]',
+  usage: 'FILE|DIR... [--junit out.xml] [--keep] [-j|--parallel N] [--proxy-mode MODE[,MODE]] [--runtime netns|docker] [-v|--verbose] [--lab-prefix P]',
   async run(argv) {
     const { values, positionals } = parse(
       'run',
@@ -76,6 +76,7 @@ export const runCommand: Command = {
         keep: { type: 'boolean', default: false },
         parallel: { type: 'string', short: 'j', default: '1' },
         'proxy-mode': { type: 'string' },
+        runtime: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         'lab-prefix': { type: 'string' },
       },
@@ -86,10 +87,12 @@ export const runCommand: Command = {
     const modes = values['proxy-mode']?.split(',');
     const wrong = modes?.find((m) => !(proxyModes as readonly string[]).includes(m));
     if (wrong) throw new UsageError(`lab run: --proxy-mode must be one of ${proxyModes.join(', ')} (got "${wrong}")`);
+    const runtime = values.runtime as RuntimeName | undefined;
+    if (runtime && !runtimes.includes(runtime)) throw new UsageError(`lab run: --runtime must be one of ${runtimes.join(', ')} (got "${runtime}")`);
     const prefix = values['lab-prefix'];
     const bad = prefix === undefined ? undefined : validateLabName(`${prefix}999`);
     if (bad) throw new UsageError(`lab run: --lab-prefix: ${bad}`);
-    const o = { junit: values.junit, keep: values.keep, parallel: Number(values.parallel), modes: modes as ProxyMode[] | undefined, verbose: values.verbose, labPrefix: prefix };
+    const o = { junit: values.junit, keep: values.keep, parallel: Number(values.parallel), modes: modes as ProxyMode[] | undefined, runtime, verbose: values.verbose, labPrefix: prefix };
     return (await runLibrary(positionals, o)).code;
   },
 };

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { ApiClient } from '../client/client.js';
 import { down, up } from '../lab/lifecycle.js';
-import { proxyModes, type ProxyMode } from '../lab/plan.js';
+import { proxyModes, type ProxyMode, type RuntimeName } from '../lab/plan.js';
 import { proxyModeProblems } from '../lab/preflight.js';
 import { serverUrl } from '../lab/state.js';
 import { Aborted, durationMs, type Ctx } from './context.js';
@@ -32,6 +32,8 @@ export interface RunOptions {
   parallel?: number;
   /** Run in these modes instead of the scenario's own (a matrix is narrowed to them). */
   modes?: ProxyMode[];
+  /** Run on this runtime instead of the scenario's own. */
+  runtime?: RuntimeName;
   /** Lab names are <prefix><n> (at most 20 characters in all). */
   labPrefix?: string;
   onProgress?: (p: Progress) => void;
@@ -102,12 +104,13 @@ export async function runJob(job: Job, opts: RunOptions = {}): Promise<RunResult
   const steps: StepResult[] = [];
   let outcome: RunResult;
   try {
-    emit({ kind: 'setup', job, what: `lab up (${c.nodes ?? 2} nodes, ${mode})` });
+    const runtime = opts.runtime ?? c.runtime ?? 'netns';
+    emit({ kind: 'setup', job, what: `lab up (${c.nodes ?? 2} nodes, ${mode}${runtime === 'netns' ? '' : `, ${runtime} runtime`})` });
     const state = await up({
       name: lab,
       nodes: c.nodes ?? 2,
       proxyMode: mode,
-      runtime: c.runtime,
+      runtime,
       lbPool: c.lbPool,
       nodeGracePeriodSeconds: c.nodeGracePeriod === undefined ? undefined : Math.max(1, Math.round(durationMs(c.nodeGracePeriod, 10_000) / 1000)),
       // How to reach the lab with kubectl matters only when it is kept.

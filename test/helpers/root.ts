@@ -12,3 +12,18 @@ export function e2e<T>(test: TestFn<T>): TestFn<T> {
   console.log('skipping end-to-end tests: they need root (network namespaces, kernel rules); run ./lab test as root');
   return test.skip as unknown as TestFn<T>;
 }
+
+/** Like e2e(), for tests that need a Docker engine too (DOCKER_HOST honoured). */
+export async function dockerE2e<T>(test: TestFn<T>): Promise<TestFn<T>> {
+  const it = e2e(test);
+  if (!isRoot) return it;
+  const { default: Dockerode } = await import('dockerode');
+  const why = await new Dockerode().ping().then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
+  if (!why) return it;
+  if (inCI) throw new Error(`the docker runtime's tests need a Docker engine and CI=true forbids skipping them: ${why}`);
+  console.log(`skipping docker runtime tests: no Docker engine answers (${why}); start one (apt-get install docker.io; dockerd &) or set DOCKER_HOST`);
+  return test.skip as unknown as TestFn<T>;
+}

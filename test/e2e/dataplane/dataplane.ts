@@ -3,18 +3,16 @@
 //
 //   node1: web1, echo1, client1      node2: web2, web3, client2      node3: zombie, echo2
 //
-// web1-3 are lab/hello (readiness: a marker file the tests remove), zombie is a
+// web1-3 are lab/hello (readiness: no "unready" file, which the tests create in the pod), zombie is a
 // lab/hello listening on the wrong port (listed, never answering), echo1-2 lab/echo.
 import type { ExecutionContext, TestFn } from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { EndpointSlice, Event, Node, Pod, Service } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, componentPid, lab, labName, waitFor } from '../../helpers/lab.js';
-import { e2e } from '../../helpers/root.js';
+import { dockerE2e, e2e } from '../../helpers/root.js';
 import { checkLayout, portRef, serviceLeftovers, type Fixture } from './layout.js';
 import { dnatTargets, iptablesNames, nftNames, type Mode, type PortRef } from './rules.js';
 import { byPod, failures, pods, requests, runOn, whoami, type Answer } from './traffic.js';
@@ -25,14 +23,18 @@ const outsideIP = '203.0.113.2';
 const webPods = ['web1', 'web2', 'web3'];
 const echoPods = ['echo1', 'echo2'];
 
-export function dataplaneTests(test: TestFn, mode: Mode, prefix: string): void {
-  const it = e2e(test);
+export async function dataplaneTests(test: TestFn, mode: Mode, prefix: string, runtime: 'netns' | 'docker' = 'netns'): Promise<void> {
+  const it = runtime === 'docker' ? await dockerE2e(test) : e2e(test);
   const name = labName(prefix);
   let client: ApiClient;
   let before: string[];
-  let markers = '';
   const f: Fixture = { lab: name, mode, nodes, nodeIP: new Map(), podIP: new Map(), services: new Map(), agentPid: (node) => componentPid(name, `agent-${node}`) };
-  const marker = (pod: string): string => path.join(markers, pod);
+  // In the pod's own /tmp on docker, the host's on netns: named per lab and pod either way.
+  const unready = (pod: string): string => `/tmp/svclab-${name}-unready-${pod}`;
+  const setReady = async (pod: string, ready: boolean): Promise<void> => {
+    const r = await runOn(name, { pod }, ready ? ['rm', '-f', unready(pod)] : ['touch', unready(pod)]);
+    if (r.exitCode !== 0) throw new Error(`marking ${pod} ${ready ? 'ready' : 'unready'}: ${r.stderr}`);
+  };
 
   const hello = (pod: string, node: string, labels: Record<string, string>): Pod =>
     ({
@@ -40,7 +42,7 @@ export function dataplaneTests(test: TestFn, mode: Mode, prefix: string): void {
       spec: {
         nodeName: node,
         terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'main', image: 'lab/hello', readinessProbe: { exec: { command: ['test', '-e', marker(pod)] }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 5 } }],
+        containers: [{ name: 'main', image: 'lab/hello', readinessProbe: { exec: { command: ['test', '!', '-e', unready(pod)] }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 5 } }],
       },
     }) as Pod;
   const plain = (pod: string, node: string, image: string, labels: Record<string, string> = {}, env: { name: string; value: string }[] = []): Pod =>
@@ -103,9 +105,7 @@ export function dataplaneTests(test: TestFn, mode: Mode, prefix: string): void {
 
   it.before(async (t) => {
     before = await hostSnapshot(name);
-    markers = fs.mkdtempSync(path.join(os.tmpdir(), `svclab-${name}-ready-`));
-    for (const p of [...webPods, 'web4']) fs.writeFileSync(marker(p), '');
-    const up = await lab(['up', '--name', name, '--nodes', '3', '--proxy-mode', mode]);
+    const up = await lab(['up', '--name', name, '--nodes', '3', '--proxy-mode', mode, '--runtime', runtime]);
     t.is(up.exitCode, 0, String(up.all));
     client = clientFor(name);
     const podList = [
@@ -148,7 +148,7 @@ export function dataplaneTests(test: TestFn, mode: Mode, prefix: string): void {
 
   it.after.always(async (t) => {
     client?.close();
-    if (markers) fs.rmSync(markers, { recursive: true, force: true });
+    for (const p of [...webPods, 'web4']) fs.rmSync(unready(p), { force: true });
     const down = await lab(['down', '--name', name]);
     t.is(down.exitCode, 0, String(down.all));
     t.deepEqual(await hostSnapshot(name), before, 'lab down leaves the host exactly as before');
@@ -237,14 +237,14 @@ export function dataplaneTests(test: TestFn, mode: Mode, prefix: string): void {
 
   it.serial("an unready pod leaves every node's rules and traffic continues on the others; ready again, it comes back", async (t) => {
     const web = portRef(svc('web'));
-    fs.rmSync(marker('web3'));
-    t.teardown(() => fs.writeFileSync(marker('web3'), ''));
+    await setReady('web3', false);
+    t.teardown(() => setReady('web3', true));
     await podReady('web3', false);
     await programmed(web, eps(['web1', 'web2']));
     const answers = await requests(name, { pod: 'client1' }, `${web.clusterIP}:80`, 100);
     t.deepEqual(failures(answers), []);
     t.deepEqual(pods(answers), ['web1', 'web2']);
-    fs.writeFileSync(marker('web3'), '');
+    await setReady('web3', true);
     await podReady('web3');
     await programmed(web, eps(webPods));
     t.true(pods(await requests(name, { pod: 'client1' }, `${web.clusterIP}:80`, 60)).includes('web3'));

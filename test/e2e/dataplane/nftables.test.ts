@@ -2,4 +2,4 @@
 import test from 'ava';
 import { dataplaneTests } from './dataplane.js';
 
-dataplaneTests(test, 'nftables', 'dpnft');
+await dataplaneTests(test, 'nftables', 'dpnft');

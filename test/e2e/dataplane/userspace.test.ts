@@ -2,4 +2,4 @@
 import test from 'ava';
 import { dataplaneTests } from './dataplane.js';
 
-dataplaneTests(test, 'userspace', 'dpus');
+await dataplaneTests(test, 'userspace', 'dpus');

@@ -179,7 +179,7 @@ export class DockerPodRuntime implements PodRuntime {
       Entrypoint: ['sleep', 'infinity'],
       Hostname: pod.hostname,
       Labels: this.labels(rec, 'POD', 0),
-      HostConfig: { NetworkMode: 'none', Init: true, Binds: this.etcBinds(rec) },
+      HostConfig: { NetworkMode: 'none', IpcMode: 'shareable', Init: true, Binds: this.etcBinds(rec) },
     });
     rec.pauseId = pause.id;
     this.sandboxes.save(rec);
