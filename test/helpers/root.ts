@@ -10,7 +10,15 @@ export function e2e<T>(test: TestFn<T>): TestFn<T> {
   if (isRoot) return test;
   if (inCI) throw new Error('end-to-end tests need root and CI=true forbids skipping them');
   console.log('skipping end-to-end tests: they need root (network namespaces, kernel rules); run ./lab test as root');
-  return test.skip as unknown as TestFn<T>;
+  return skipping(test);
+}
+
+/** ava's test with every test skipped and every hook a no-op (test.skip alone has no hooks). */
+function skipping<T>(test: TestFn<T>): TestFn<T> {
+  const noop = (): void => undefined;
+  const hook = Object.assign(noop, { always: noop, skip: noop });
+  const skip = Object.assign((...args: Parameters<TestFn<T>['skip']>) => test.skip(...args), { before: hook, after: hook, beforeEach: hook, afterEach: hook, skip: test.skip, todo: test.todo });
+  return Object.assign(skip, { serial: skip, only: skip, failing: skip }) as unknown as TestFn<T>;
 }
 
 /** Like e2e(), for tests that need a Docker engine too (DOCKER_HOST honoured). */
@@ -25,5 +33,5 @@ export async function dockerE2e<T>(test: TestFn<T>): Promise<TestFn<T>> {
   if (!why) return it;
   if (inCI) throw new Error(`the docker runtime's tests need a Docker engine and CI=true forbids skipping them: ${why}`);
   console.log(`skipping docker runtime tests: no Docker engine answers (${why}); start one (apt-get install docker.io; dockerd &) or set DOCKER_HOST`);
-  return test.skip as unknown as TestFn<T>;
+  return skipping(test);
 }
