@@ -16,6 +16,7 @@ import { kubectlCommand } from './kubectl.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
 import { vmCommand } from './vm.js';
+import { imagesCommand } from './images.js';
 import { rulesCommand } from './rules.js';
 import { parse, UsageError } from './args.js';
 
@@ -168,6 +169,7 @@ export const commands: Record<string, Command> = {
   kubectl: kubectlCommand,
   run: runCommand,
   vm: vmCommand,
+  images: imagesCommand,
   rules: rulesCommand,
   test: {
     summary: 'run every test (unit and end-to-end); `./lab test` also installs what is missing',

@@ -9,8 +9,7 @@ import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
-import { runtimeFor } from '../runtime/index.js';
-import { NetnsRuntime } from '../runtime/netns/index.js';
+import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
 import { distEntry } from './components.js';
 import { dnsReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -34,7 +33,7 @@ export interface UpOptions extends PlanOptions {
 export async function up(o: UpOptions): Promise<LabState> {
   requireRoot('up');
   const plan = makePlan(o);
-  const runtime = runtimeFor(plan.runtime);
+  const runtime = runtimeFor(plan.runtime, o.log);
   if (readState(plan.name)) throw new PreflightError(`a lab named "${plan.name}" is already running; take it down first with: lab down --name ${plan.name}`);
   if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
     throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
@@ -134,7 +133,7 @@ export class NoSuchLab extends Error {}
 export async function down(name: string): Promise<void> {
   requireRoot('down');
   const state = readState(name);
-  const runtime = state ? runtimeFor(state.plan.runtime) : new NetnsRuntime();
+  const runtime = state ? runtimeFor(state.plan.runtime) : leftoversRuntime();
   const hasLeftovers = (await runtime.leftovers()).includes(name) || labProcesses().has(name) || fs.existsSync(labDir(name));
   if (!state && !hasLeftovers) throw new NoSuchLab(`no lab named "${name}" (running labs: ${listLabs().join(', ') || 'none'})`);
   // The supervisor stops its children gracefully; whatever is left is killed.
@@ -174,9 +173,9 @@ function cleanupRoot(): void {
   }
 }
 
-/** Every lab this host knows of: state dirs, namespaces and processes. */
+/** Every lab this host knows of: state dirs, namespaces, containers (when a Docker engine answers) and processes. */
 export async function allLabNames(): Promise<string[]> {
-  const names = new Set<string>([...listLabs(), ...(await new NetnsRuntime().leftovers()), ...labProcesses().keys()]);
+  const names = new Set<string>([...listLabs(), ...(await leftoversRuntime().leftovers()), ...labProcesses().keys()]);
   return [...names].sort();
 }
 

@@ -7,7 +7,7 @@ import { labPrefix, netnsPrefix, type LabPlan, type NodePlan } from '../../lab/p
 import type { Runtime } from '../runtime.js';
 import { execa } from 'execa';
 
-const forwarding = {
+export const forwarding = {
   'net.ipv4.ip_forward': 1,
   'net.ipv4.conf.all.rp_filter': 0,
   'net.ipv4.conf.default.rp_filter': 0,
@@ -27,75 +27,7 @@ export class NetnsRuntime implements Runtime {
   }
 
   async create(plan: LabPlan): Promise<void> {
-    const sw = plan.switchNetns;
-    const ext = plan.external;
-    const hosts = [sw, plan.routerNetns, plan.outsideNetns, ext.netns, ...plan.nodes.map((n) => n.netns)];
-    // 1. namespaces and the veth pairs between them (created in place, never in the host namespace)
-    await ipBatch([
-      ...hosts.map((h) => `netns add ${h}`),
-      `link add eth0 netns ${plan.routerNetns} type veth peer name router netns ${sw}`,
-      `link add eth1 netns ${plan.routerNetns} type veth peer name router-out netns ${sw}`,
-      `link add eth0 netns ${plan.outsideNetns} type veth peer name outside netns ${sw}`,
-      `link add eth0 netns ${ext.netns} type veth peer name external netns ${sw}`,
-      ...plan.nodes.map((n) => `link add eth0 netns ${n.netns} type veth peer name ${n.port} netns ${sw}`),
-    ]);
-    const [nodeBits] = plan.nodeCIDR.split('/').slice(1);
-    const [outBits] = plan.outsideCIDR.split('/').slice(1);
-    // 2. the switch: one bridge for the node network, one for the outside network
-    const switchSetup = ipBatch(
-      [
-        'link set lo up',
-        'link add br-nodes type bridge',
-        'link add br-outside type bridge',
-        'link set br-nodes up',
-        'link set br-outside up',
-        'link set router master br-nodes',
-        'link set router up',
-        'link set router-out master br-outside',
-        'link set router-out up',
-        'link set outside master br-outside',
-        'link set outside up',
-        'link set external master br-outside',
-        'link set external up',
-        ...plan.nodes.flatMap((n) => [`link set ${n.port} master br-nodes`, `link set ${n.port} up`]),
-      ],
-      sw,
-    );
-    // 3. the router between the node network and the outside network; it knows every pod CIDR
-    const routerSetup = ipBatch(
-      [
-        'link set lo up',
-        `addr add ${plan.routerNodeIP}/${nodeBits} dev eth0`,
-        `addr add ${plan.routerOutsideIP}/${outBits} dev eth1`,
-        'link set eth0 up',
-        'link set eth1 up',
-        ...plan.nodes.map((n) => `route add ${n.podCIDR} via ${n.ip}`),
-        ...ext.aliases.map((a) => `route add ${a}/32 via ${ext.ip}`),
-      ],
-      plan.routerNetns,
-    ).then(() => sysctls(plan.routerNetns, forwarding));
-    const outsideSetup = ipBatch(
-      ['link set lo up', `addr add ${plan.outsideIP}/${outBits} dev eth0`, 'link set eth0 up', `route add default via ${plan.routerOutsideIP}`],
-      plan.outsideNetns,
-    );
-    const externalSetup = ipBatch(
-      [
-        'link set lo up',
-        `addr add ${ext.ip}/${outBits} dev eth0`,
-        `addr add ${ext.dnsIP}/${outBits} dev eth0`,
-        ...ext.aliases.map((a) => `addr add ${a}/32 dev eth0`),
-        'link set eth0 up',
-        `route add default via ${plan.routerOutsideIP}`,
-      ],
-      ext.netns,
-    );
-    // 4. nodes: address, default route via the router (proxy_arp for pods needs one)
-    const nodeSetups = plan.nodes.map((n) =>
-      ipBatch(['link set lo up', `addr add ${n.ip}/${nodeBits} dev eth0`, 'link set eth0 up', `route add default via ${plan.routerNodeIP}`], n.netns).then(() =>
-        sysctls(n.netns, forwarding),
-      ),
-    );
-    await Promise.all([switchSetup, routerSetup, outsideSetup, externalSetup, ...nodeSetups]);
+    await createTopology(plan, (n) => `netns add ${n.netns}`);
   }
 
   async destroy(labName: string): Promise<void> {
@@ -138,4 +70,82 @@ export class NetnsRuntime implements Runtime {
     }
     return [...names];
   }
+}
+
+/**
+ * Switch, router, outside and external hosts and the node network, for any runtime:
+ * `nodeNamespace` is the `ip -batch` line that makes a node's namespace exist under its
+ * plan name (a new one, or an existing one attached by pid).
+ */
+export async function createTopology(plan: LabPlan, nodeNamespace: (node: NodePlan) => string): Promise<void> {
+  const sw = plan.switchNetns;
+  const ext = plan.external;
+  const hosts = [sw, plan.routerNetns, plan.outsideNetns, ext.netns];
+  // 1. namespaces and the veth pairs between them (created in place, never in the host namespace)
+  await ipBatch([
+    ...hosts.map((h) => `netns add ${h}`),
+    ...plan.nodes.map(nodeNamespace),
+    `link add eth0 netns ${plan.routerNetns} type veth peer name router netns ${sw}`,
+    `link add eth1 netns ${plan.routerNetns} type veth peer name router-out netns ${sw}`,
+    `link add eth0 netns ${plan.outsideNetns} type veth peer name outside netns ${sw}`,
+    `link add eth0 netns ${ext.netns} type veth peer name external netns ${sw}`,
+    ...plan.nodes.map((n) => `link add eth0 netns ${n.netns} type veth peer name ${n.port} netns ${sw}`),
+  ]);
+  const [nodeBits] = plan.nodeCIDR.split('/').slice(1);
+  const [outBits] = plan.outsideCIDR.split('/').slice(1);
+  // 2. the switch: one bridge for the node network, one for the outside network
+  const switchSetup = ipBatch(
+    [
+      'link set lo up',
+      'link add br-nodes type bridge',
+      'link add br-outside type bridge',
+      'link set br-nodes up',
+      'link set br-outside up',
+      'link set router master br-nodes',
+      'link set router up',
+      'link set router-out master br-outside',
+      'link set router-out up',
+      'link set outside master br-outside',
+      'link set outside up',
+      'link set external master br-outside',
+      'link set external up',
+      ...plan.nodes.flatMap((n) => [`link set ${n.port} master br-nodes`, `link set ${n.port} up`]),
+    ],
+    sw,
+  );
+  // 3. the router between the node network and the outside network; it knows every pod CIDR
+  const routerSetup = ipBatch(
+    [
+      'link set lo up',
+      `addr add ${plan.routerNodeIP}/${nodeBits} dev eth0`,
+      `addr add ${plan.routerOutsideIP}/${outBits} dev eth1`,
+      'link set eth0 up',
+      'link set eth1 up',
+      ...plan.nodes.map((n) => `route add ${n.podCIDR} via ${n.ip}`),
+      ...ext.aliases.map((a) => `route add ${a}/32 via ${ext.ip}`),
+    ],
+    plan.routerNetns,
+  ).then(() => sysctls(plan.routerNetns, forwarding));
+  const outsideSetup = ipBatch(
+    ['link set lo up', `addr add ${plan.outsideIP}/${outBits} dev eth0`, 'link set eth0 up', `route add default via ${plan.routerOutsideIP}`],
+    plan.outsideNetns,
+  );
+  const externalSetup = ipBatch(
+    [
+      'link set lo up',
+      `addr add ${ext.ip}/${outBits} dev eth0`,
+      `addr add ${ext.dnsIP}/${outBits} dev eth0`,
+      ...ext.aliases.map((a) => `addr add ${a}/32 dev eth0`),
+      'link set eth0 up',
+      `route add default via ${plan.routerOutsideIP}`,
+    ],
+    ext.netns,
+  );
+  // 4. nodes: address, default route via the router (proxy_arp for pods needs one)
+  const nodeSetups = plan.nodes.map((n) =>
+    ipBatch(['link set lo up', `addr add ${n.ip}/${nodeBits} dev eth0`, 'link set eth0 up', `route add default via ${plan.routerNodeIP}`], n.netns).then(() =>
+      sysctls(n.netns, forwarding),
+    ),
+  );
+  await Promise.all([switchSetup, routerSetup, outsideSetup, externalSetup, ...nodeSetups]);
 }

@@ -74,7 +74,8 @@ class DockerContainer implements ContainerHandle {
   async execTarget(): Promise<{ argv: string[]; env: Record<string, string> } | undefined> {
     if (this.exited) return undefined;
     const ns = (kind: string): string => `${hostProc}/${this.pid}/ns/${kind}`;
-    const argv = ['nsenter', `--net=${ns('net')}`, `--uts=${ns('uts')}`, `--ipc=${ns('ipc')}`, `--pid=${ns('pid')}`, `--mount=${ns('mnt')}`, '--'];
+    // Not its pid namespace: the agent's own (the node container's) is not an ancestor of it, so setns refuses.
+    const argv = ['nsenter', `--net=${ns('net')}`, `--uts=${ns('uts')}`, `--ipc=${ns('ipc')}`, `--mount=${ns('mnt')}`, '--'];
     return { argv, env: processEnv(`${hostProc}/${this.pid}/environ`) };
   }
 
