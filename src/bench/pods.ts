@@ -82,6 +82,32 @@ export interface PodsResult {
 const ns = 'bench';
 const toolbox = { name: 'main', image: 'lab/toolbox' };
 
+/** Creates Deployment "scale" at 0 replicas, then scales it to N; returns when the scale request was sent. */
+export async function scaleFromZero(client: ApiClient, namespace: string, replicas: number): Promise<number> {
+  await client.create(types.deployments, {
+    metadata: { name: 'scale' },
+    spec: { replicas: 0, selector: { matchLabels: { app: 'scale' } }, template: { metadata: { labels: { app: 'scale' } }, spec: { terminationGracePeriodSeconds: 0, containers: [toolbox] } } },
+  } as Deployment, namespace);
+  for (let i = 0; i < 100 && (await client.list(types.replicasets, namespace)).items.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  const scaledAt = performance.now();
+  await client.patch(types.deployments, 'scale', { spec: { replicas } }, namespace, 'scale');
+  return scaledAt;
+}
+
+/** Seconds from scaling a fresh Deployment 0 -> N to N Ready pods. */
+export async function timeScaleUp(client: ApiClient, namespace: string, replicas: number): Promise<number> {
+  const pods = new Informer<Pod>(client, types.pods, { namespace });
+  pods.start();
+  try {
+    await pods.synced;
+    const scaledAt = await scaleFromZero(client, namespace, replicas);
+    await until([pods as Informer<never>], () => pods.list().filter(isPodReady).length >= replicas, `${replicas} Ready pods of the Deployment`, 300_000);
+    return (performance.now() - scaledAt) / 1000;
+  } finally {
+    pods.stop();
+  }
+}
+
 export async function runBenchPods(o: { replicas: number; out: string; name?: string }): Promise<PodsResult> {
   const name = o.name ?? 'benchpods';
   const nodes = 3;
@@ -125,13 +151,7 @@ export async function runBenchPods(o: { replicas: number; out: string; name?: st
     for (const m of [createdAt, boundAt, readyAt]) m.clear();
 
     // 2. A Deployment at 0 replicas, then scaled to N: scale request -> N Ready pods.
-    await client.create(types.deployments, {
-      metadata: { name: 'scale' },
-      spec: { replicas: 0, selector: { matchLabels: { app: 'scale' } }, template: { metadata: { labels: { app: 'scale' } }, spec: { terminationGracePeriodSeconds: 0, containers: [toolbox] } } },
-    } as Deployment, ns);
-    for (let i = 0; i < 100 && (await client.list(types.replicasets, ns)).items.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    const scaledAt = performance.now();
-    await client.patch(types.deployments, 'scale', { spec: { replicas: o.replicas } }, ns, 'scale');
+    const scaledAt = await scaleFromZero(client, ns, o.replicas);
     await until(all, () => pods.list().filter(isPodReady).length >= o.replicas, `${o.replicas} Ready pods of the Deployment`, 300_000);
     const since = (m: Map<string, number>, f: (...xs: number[]) => number): number => Math.round(f(...m.values()) - scaledAt);
     const scaleSeconds = since(readyAt, Math.max) / 1000;

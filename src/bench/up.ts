@@ -1,13 +1,18 @@
-// `lab bench up`: time from `lab up` to all nodes Ready, and each agent's RSS,
-// for several cluster sizes. Results go to a JSON file and a table on stdout.
+// `lab bench up`: time from `lab up` to all nodes Ready, each agent's RSS and
+// optionally a Deployment scaled 0 -> N, for several cluster sizes and runtimes
+// in one run. Results go to a JSON file and a table on stdout.
 import fs from 'node:fs';
 import path from 'node:path';
 import pidusage from 'pidusage';
 import { down, up } from '../lab/lifecycle.js';
-import { readComponents } from '../lab/state.js';
+import { ApiClient } from '../client/client.js';
+import type { RuntimeName } from '../lab/plan.js';
+import { readComponents, serverUrl } from '../lab/state.js';
+import { timeScaleUp } from './pods.js';
 import { table } from '../lab/status.js';
 
 export interface UpResult {
+  runtime: RuntimeName;
   nodes: number;
   runs: number;
   /** From starting `lab up` to every node Ready. */
@@ -16,6 +21,8 @@ export interface UpResult {
   upSeconds: { median: number; max: number };
   agentRssMB: { median: number; max: number };
   apiserverRssMB: number;
+  /** Scale request -> every pod Ready (when --pods was given). */
+  podsReady?: { pods: number; seconds: { median: number; max: number } };
 }
 
 function median(xs: number[]): number {
@@ -23,17 +30,19 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export async function runBenchUp(o: { sizes: number[]; runs: number; out: string }): Promise<UpResult[]> {
+export async function runBenchUp(o: { sizes: number[]; runs: number; out: string; runtimes: RuntimeName[]; pods: number }): Promise<UpResult[]> {
   const results: UpResult[] = [];
+  for (const runtime of o.runtimes)
   for (const nodes of o.sizes) {
     const times: number[] = [];
+    const podTimes: number[] = [];
     const upTimes: number[] = [];
     const agentRss: number[] = [];
     let apiRss = 0;
     for (let run = 0; run < o.runs; run++) {
       const name = `bench${nodes}`;
       const t0 = Date.now();
-      const state = await up({ name, nodes });
+      const state = await up({ name, nodes, runtime });
       upTimes.push((Date.now() - t0) / 1000);
       times.push((Date.parse(state.nodesReadyAt!) - t0) / 1000);
       try {
@@ -45,18 +54,29 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
           if (c.name.startsWith('agent-')) agentRss.push(mb);
           if (c.name === 'apiserver') apiRss = Math.max(apiRss, mb);
         }
+        if (o.pods > 0) {
+          const client = new ApiClient({ server: serverUrl(state), timeoutMs: 30_000 });
+          try {
+            podTimes.push(await timeScaleUp(client, 'default', o.pods));
+          } finally {
+            client.close();
+          }
+        }
       } finally {
         await down(name);
       }
-      console.log(`nodes=${nodes} run=${run + 1}: nodes Ready in ${times.at(-1)!.toFixed(2)} s, lab up returned in ${upTimes.at(-1)!.toFixed(2)} s`);
+      const podsNote = o.pods > 0 ? `, ${o.pods} pods Ready in ${podTimes.at(-1)!.toFixed(2)} s` : '';
+      console.log(`${runtime} nodes=${nodes} run=${run + 1}: nodes Ready in ${times.at(-1)!.toFixed(2)} s, lab up returned in ${upTimes.at(-1)!.toFixed(2)} s${podsNote}`);
     }
     results.push({
+      runtime,
       nodes,
       runs: o.runs,
       readySeconds: { min: Math.min(...times), median: median(times), max: Math.max(...times) },
       upSeconds: { median: median(upTimes), max: Math.max(...upTimes) },
       agentRssMB: { median: median(agentRss), max: Math.max(...agentRss) },
       apiserverRssMB: apiRss,
+      ...(o.pods > 0 ? { podsReady: { pods: o.pods, seconds: { median: median(podTimes), max: Math.max(...podTimes) } } } : {}),
     });
   }
   pidusage.clear();
@@ -65,8 +85,18 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
   console.log(
     '\n' +
       table([
-        ['NODES', 'NODES READY (median s)', 'NODES READY (max s)', 'UP RETURNED (median s)', 'AGENT RSS (median MB)', 'AGENT RSS (max MB)', 'APISERVER RSS (MB)'],
-        ...results.map((r) => [String(r.nodes), r.readySeconds.median.toFixed(2), r.readySeconds.max.toFixed(2), r.upSeconds.median.toFixed(2), r.agentRssMB.median.toFixed(1), r.agentRssMB.max.toFixed(1), r.apiserverRssMB.toFixed(1)]),
+        ['RUNTIME', 'NODES', 'NODES READY (median s)', 'NODES READY (max s)', 'UP RETURNED (median s)', 'PODS READY (median s)', 'AGENT RSS (median MB)', 'AGENT RSS (max MB)', 'APISERVER RSS (MB)'],
+        ...results.map((r) => [
+          r.runtime,
+          String(r.nodes),
+          r.readySeconds.median.toFixed(2),
+          r.readySeconds.max.toFixed(2),
+          r.upSeconds.median.toFixed(2),
+          r.podsReady ? `${r.podsReady.seconds.median.toFixed(2)} (${r.podsReady.pods})` : '-',
+          r.agentRssMB.median.toFixed(1),
+          r.agentRssMB.max.toFixed(1),
+          r.apiserverRssMB.toFixed(1),
+        ]),
       ]),
   );
   console.log(`\nwritten to ${o.out}`);

@@ -109,7 +109,7 @@ export const commands: Record<string, Command> = {
   demo: demoCommand,
   bench: {
     summary: 'benchmarks; `lab bench up` times lab up for 3 and 20 nodes and measures agent memory; also `bench pods`, `bench services`',
-    usage: `up [--nodes 3,20] [--runs 3] [--out bench-results/up.json] | pods ${benchPods.usage} | services ${benchServices.usage}`,
+    usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--pods N] [--out bench-results/up.json] | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
       const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy };
@@ -118,10 +118,14 @@ export const commands: Record<string, Command> = {
       const { values } = parse('bench up', rest, {
         nodes: { type: 'string', default: '3,20' },
         runs: { type: 'string', default: '3' },
+        runtime: { type: 'string', default: 'netns' },
+        pods: { type: 'string', default: '0' },
         out: { type: 'string', default: `${home}/bench-results/up.json` },
       });
       const sizes = values.nodes.split(',').map((n) => wholeNumber('bench up', 'nodes', n));
-      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out });
+      const runtimesWanted = values.runtime.split(',').map((r) => oneOf<RuntimeName>('bench up', 'runtime', r, runtimes));
+      const pods = /^\d+$/.test(values.pods) ? Number(values.pods) : wholeNumber('bench up', 'pods', values.pods);
+      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out, runtimes: runtimesWanted, pods });
     },
   },
   exec: {
