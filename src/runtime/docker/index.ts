@@ -1,7 +1,8 @@
 // Nodes as Docker containers. Containers get no Docker network at all ("none"):
 // the lab wires them like netns nodes, by attaching each container's network
-// namespace under the node's namespace name, so Docker never adds a link, bridge
-// or rule to the host. Switch, router, outside and external stay namespaces.
+// namespace under the node's namespace name for the time of the wiring, so Docker
+// never adds a link, bridge or rule to the host. Switch, router, outside and
+// external stay namespaces.
 import fs from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
@@ -9,6 +10,7 @@ import type { LabPlan, NodePlan } from '../../lab/plan.js';
 import { labDir } from '../../lab/state.js';
 import { createTopology, forwarding, NetnsRuntime } from '../netns/index.js';
 import type { Runtime } from '../runtime.js';
+import { ipBatch } from '../../net/ip.js';
 import { run } from '../../net/run.js';
 import { connect, engineAddress, engineSocket, EngineUnreachable, labels, labsWithContainers, reachable, removeLabContainers, requireEngine } from './engine.js';
 
@@ -73,6 +75,9 @@ export class DockerRuntime implements Runtime {
     fs.mkdirSync(containersDir(plan.name), { recursive: true });
     const pids = new Map(await Promise.all(plan.nodes.map(async (n) => [n.name, (await this.startNode(docker, plan, n, image)).pid] as const)));
     await createTopology(plan, (n) => `netns attach ${n.netns} ${pids.get(n.name)}`);
+    // The names were only for the wiring: a name would keep a killed node's namespace (and its pods'
+    // links, rules and routes) alive. Without it, `docker kill` of a node takes its network down, as a lost machine.
+    await ipBatch(plan.nodes.map((n) => `netns del ${n.netns}`));
   }
 
   private async startNode(docker: Dockerode, plan: LabPlan, node: NodePlan, image: string): Promise<NodeContainer> {
