@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { home } from '../lab/lifecycle.js';
 import { withoutNodeModulesBin } from '../net/tools.js';
 import { buildInitramfs } from './initramfs.js';
@@ -65,6 +66,20 @@ export function qemuArgv(o: { kernel: string; initrd: string; jobDir: string; me
   ];
 }
 
+/**
+ * Splits the serial console's bytes into lines (without the console's \r), decoding UTF-8 as a
+ * stream so that a character split across two reads (ava's ✔) stays whole.
+ */
+export function consoleLines(onLine: (line: string) => void): (chunk: Buffer) => void {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  return (chunk) => {
+    const lines = (pending + decoder.write(chunk)).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) onLine(line.replace(/\r$/, ''));
+  };
+}
+
 export async function runVm(o: VmRun): Promise<VmResult> {
   const kernel = findKernel();
   if (!kernel) throw new VmError('no installed kernel with IPVS modules (/boot/vmlinuz-* and /lib/modules/*/kernel/net/netfilter/ipvs); run scripts/kernel-vm/setup');
@@ -92,25 +107,17 @@ function boot(argv: string[], o: VmRun): Promise<VmResult> {
     let started = false;
     let result: VmResult | undefined;
     let bootSeconds: number | undefined;
-    let pending = '';
-    const onData = (chunk: Buffer): void => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const raw of lines) {
-        const line = raw.replace(/\r$/, '');
-        const exit = exitMarker.exec(line);
-        const ready = readyMarker.exec(line);
-        if (result) continue; // the kernel's power-off message
-        if (exit) result = { exitCode: Number(exit[1]), bootSeconds };
-        else if (ready) {
-          started = true;
-          bootSeconds = Number(ready[1]);
-        } else if (started) o.onLine?.(line);
-        else bootLog.push(line);
-      }
-    };
-    qemu.stdout.on('data', onData);
+    qemu.stdout.on('data', consoleLines((line) => {
+      const exit = exitMarker.exec(line);
+      const ready = readyMarker.exec(line);
+      if (result) return; // the kernel's power-off message
+      if (exit) result = { exitCode: Number(exit[1]), bootSeconds };
+      else if (ready) {
+        started = true;
+        bootSeconds = Number(ready[1]);
+      } else if (started) o.onLine?.(line);
+      else bootLog.push(line);
+    }));
     const stderr: string[] = [];
     qemu.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
     const stop = (): void => void qemu.kill('SIGKILL');
