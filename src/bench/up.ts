@@ -3,12 +3,11 @@
 // in one run. Results go to a JSON file and a table on stdout.
 import fs from 'node:fs';
 import path from 'node:path';
-import pidusage from 'pidusage';
 import { down, up } from '../lab/lifecycle.js';
 import { ApiClient } from '../client/client.js';
 import type { RuntimeName } from '../lab/plan.js';
-import { readComponents, serverUrl } from '../lab/state.js';
-import { timeScaleUp } from './pods.js';
+import { serverUrl } from '../lab/state.js';
+import { componentRss, timeScaleUp } from './pods.js';
 import { table } from '../lab/status.js';
 
 export interface UpResult {
@@ -47,12 +46,10 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
       times.push((Date.parse(state.nodesReadyAt!) - t0) / 1000);
       try {
         await new Promise((r) => setTimeout(r, 3000)); // let the agents settle after start-up
-        const comps = readComponents(name).filter((c) => c.pid);
-        const usage = await pidusage(comps.map((c) => c.pid!));
-        for (const c of comps) {
-          const mb = usage[c.pid!]!.memory / 1024 / 1024;
-          if (c.name.startsWith('agent-')) agentRss.push(mb);
-          if (c.name === 'apiserver') apiRss = Math.max(apiRss, mb);
+        const rss = await componentRss(name, (c) => c.startsWith('agent-') || c === 'apiserver');
+        for (const [component, mb] of Object.entries(rss)) {
+          if (component.startsWith('agent-')) agentRss.push(mb);
+          else apiRss = Math.max(apiRss, mb);
         }
         if (o.pods > 0) {
           const client = new ApiClient({ server: serverUrl(state), timeoutMs: 30_000 });
@@ -79,7 +76,6 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
       ...(o.pods > 0 ? { podsReady: { pods: o.pods, seconds: { median: median(podTimes), max: Math.max(...podTimes) } } } : {}),
     });
   }
-  pidusage.clear();
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   fs.writeFileSync(o.out, JSON.stringify({ benchmark: 'up', date: new Date().toISOString(), results }, null, 2) + '\n');
   console.log(

@@ -47,3 +47,14 @@ export function signal(pids: number[], sig: NodeJS.Signals): void {
     }
   }
 }
+
+/** pid and all its descendants (a docker node's agent runs under a guard shell and nsenter). */
+export function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+  } catch {
+    /* gone */
+  }
+  return [pid, ...children.flatMap(processTree)];
+}

@@ -9,6 +9,7 @@ import { expand } from './env.js';
 import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
 import type { ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
+import type { ExecOptions, ExecProcess } from './cri/exec.js';
 import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
 import type { SandboxRecord } from './cri/sandbox.js';
 import type { KubeletContext } from './context.js';
@@ -175,7 +176,7 @@ export class PodWorker {
 
   private startProbes(run: ContainerRun): void {
     const c = run.spec;
-    const exec = async (): Promise<{ argv: string[]; env: Record<string, string> } | undefined> => run.proc?.execTarget();
+    const exec = async (command: string[]): Promise<ExecProcess | undefined> => run.proc?.exec(command, { tty: false, stdin: false });
     const label = { readiness: 'Readiness', liveness: 'Liveness', startup: 'Startup' };
     const make = (kind: ProbeKind, onChange: (ok: boolean, message: string) => void): ProbeWorker | undefined => {
       const probe = kind === 'readiness' ? c.readinessProbe : kind === 'liveness' ? c.livenessProbe : c.startupProbe;
@@ -273,10 +274,10 @@ export class PodWorker {
     return this.terminating;
   }
 
-  /** Where kubectl exec runs: the container's namespaces and environment (undefined: not running). */
-  async execTarget(container: string | undefined): Promise<{ argv: string[]; env: Record<string, string> } | undefined> {
+  /** kubectl exec: a command in a running container (undefined: it is not running). */
+  async exec(container: string | undefined, command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     const run = container ? this.runs.get(container) : [...this.runs.values()][0];
-    return run?.proc && !run.proc.exit ? run.proc.execTarget() : undefined;
+    return run?.proc && !run.proc.exit ? run.proc.exec(command, o) : undefined;
   }
 
   containerNames(): string[] {

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Container, IntOrString, Probe } from '../../api/types.js';
-import { run } from '../../net/run.js';
+import { execToEnd, type ExecProcess } from './cri/exec.js';
 
 export type ProbeKind = 'readiness' | 'liveness' | 'startup';
 
@@ -58,20 +58,19 @@ function tcpProbe(probe: NonNullable<Probe['tcpSocket']>, podIP: string, contain
   });
 }
 
-/** Where an exec probe runs: the container's namespaces and environment. */
-export type ExecTarget = () => Promise<{ argv: string[]; env: Record<string, string> } | undefined>;
+/** Runs an exec probe's command in the container. */
+export type ExecInContainer = (command: string[]) => Promise<ExecProcess | undefined>;
 
-async function execProbe(command: string[], target: ExecTarget, timeoutMs: number): Promise<ProbeResult> {
-  const t = await target();
-  if (!t) return { ok: false, message: 'container is not running' };
-  const argv = [...t.argv, ...command];
-  const r = await run(argv[0]!, argv.slice(1), { timeoutMs, env: t.env });
+async function execProbe(command: string[], exec: ExecInContainer, timeoutMs: number): Promise<ProbeResult> {
+  const proc = await exec(command);
+  if (!proc) return { ok: false, message: 'container is not running' };
+  const r = await execToEnd(proc, timeoutMs);
+  if (r.timedOut) return { ok: false, message: `command "${command.join(' ')}" timed out` };
   if (r.exitCode === 0) return { ok: true, message: '' };
-  const output = (r.stdout + r.stderr).trim();
-  return { ok: false, message: output || `command "${command.join(' ')}" exited with ${r.exitCode}` };
+  return { ok: false, message: r.output.trim() || `command "${command.join(' ')}" exited with ${r.exitCode}` };
 }
 
-export function runProbe(probe: Probe, podIP: string, container: Container, exec: ExecTarget): Promise<ProbeResult> {
+export function runProbe(probe: Probe, podIP: string, container: Container, exec: ExecInContainer): Promise<ProbeResult> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   if (probe.httpGet) return httpProbe(probe.httpGet, podIP, container, timeoutMs);
   if (probe.tcpSocket) return tcpProbe(probe.tcpSocket, podIP, container, timeoutMs);

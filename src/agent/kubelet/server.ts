@@ -1,8 +1,8 @@
 // The kubelet's API on a unix socket: container logs and exec. The API server
 // proxies pods/log and pods/exec here, as the real one proxies to kubelet.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import { finished } from 'node:stream/promises';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Kubelet } from './kubelet.js';
@@ -61,6 +61,10 @@ async function serveLogs(kubelet: Kubelet, req: http.IncomingMessage, res: http.
   req.on('close', cancel);
 }
 
+function ended(stream: NodeJS.ReadableStream): Promise<void> {
+  return finished(stream).catch(() => undefined);
+}
+
 function exitStatus(code: number, command: string[]): string {
   if (code === 0) return JSON.stringify({ metadata: {}, status: 'Success' });
   return JSON.stringify({
@@ -72,58 +76,44 @@ function exitStatus(code: number, command: string[]): string {
   });
 }
 
-function shellQuote(argv: string[]): string {
-  return argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-}
-
 async function runExec(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessage): Promise<void> {
   const p = parse(req.url)!;
   const send = (ch: number, data: Buffer | string): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), Buffer.from(data)]));
   };
   const command = p.query.getAll('command');
-  // stdin may arrive while the runtime is asked where to exec: keep it for the process.
+  const flag = (name: string): boolean => p.query.get(name) === 'true' || p.query.get(name) === '1';
+  const tty = flag('tty');
+  const wantStdin = flag('stdin');
+  // stdin may arrive while the runtime starts the command: keep it for the process.
   const early: Buffer[] = [];
   const keep = (data: Buffer): number => early.push(data);
   ws.on('message', keep);
   const worker = kubelet.worker(p.namespace, p.pod);
-  const target = await worker?.execTarget(p.container);
+  const proc = worker && command.length > 0 ? await worker.exec(p.container, command, { tty, stdin: wantStdin }) : undefined;
   ws.off('message', keep);
-  if (!target || command.length === 0) {
+  if (!proc) {
     const why = !worker ? `pod ${p.pod} not found on this node` : command.length === 0 ? 'you must specify at least 1 command' : `container ${p.container ?? ''} is not running`;
     send(channel.error, JSON.stringify({ metadata: {}, status: 'Failure', message: why, reason: 'BadRequest', code: 400 }));
     ws.close(1000);
     return;
   }
-  const tty = p.query.get('tty') === 'true' || p.query.get('tty') === '1';
-  const env = { ...target.env };
-  if (tty) env.TERM ??= 'xterm';
-  // script(1) gives the command a pseudo-terminal when kubectl asks for -t.
-  const argv = tty ? [...target.argv, 'script', '-qfec', shellQuote(command), '/dev/null'] : [...target.argv, ...command];
-  const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  const wantStdin = p.query.get('stdin') === 'true' || p.query.get('stdin') === '1';
-  if (!wantStdin) child.stdin.end();
-  child.stdin.on('error', () => undefined);
-  child.stdout.on('data', (d: Buffer) => send(channel.stdout, d));
-  child.stderr.on('data', (d: Buffer) => send(tty ? channel.stdout : channel.stderr, d));
-  child.on('error', (e) => {
-    send(channel.error, exitStatus(126, command) + e.message);
-    ws.close(1000);
-  });
-  child.on('close', (code) => {
-    send(channel.error, exitStatus(code ?? 1, command));
+  proc.stdin.on('error', () => undefined);
+  proc.stdout.on('data', (d: Buffer) => send(channel.stdout, d));
+  proc.stderr.on('data', (d: Buffer) => send(channel.stderr, d));
+  // The status goes last, after every byte of output.
+  void Promise.all([proc.exited, ended(proc.stdout), ended(proc.stderr)]).then(([code]) => {
+    send(channel.error, exitStatus(code, command));
     ws.close(1000);
   });
   const onMessage = (data: Buffer): void => {
-    if (data.length === 0) return;
-    if (data[0] === channel.stdin && wantStdin) child.stdin.write(data.subarray(1));
-    else if (data[0] === channel.close && data[1] === channel.stdin) child.stdin.end();
+    if (data.length === 0 || !wantStdin) return;
+    if (data[0] === channel.stdin) proc.stdin.write(data.subarray(1));
+    else if (data[0] === channel.close && data[1] === channel.stdin) proc.stdin.end();
   };
   early.forEach(onMessage);
   ws.on('message', onMessage);
-  ws.on('close', () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  ws.on('close', () => proc.kill());
 }
 
 export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier?: Proxier): http.Server {

@@ -1,6 +1,7 @@
 // The kubelet's container runtime interface (CRI's idea, in-process): pod
 // sandboxes and container generations. The pod worker only talks to this, so
 // the netns and docker runtimes differ here alone.
+import type { ExecOptions, ExecProcess } from './exec.js';
 import type { SandboxRecord } from './sandbox.js';
 
 export interface ExitInfo {
@@ -17,8 +18,8 @@ export interface ContainerHandle {
   wait(): Promise<ExitInfo>;
   /** SIGTERM, SIGKILL after the grace period. */
   stop(graceMs: number): Promise<ExitInfo>;
-  /** argv prefix (and the container's environment) that runs a command inside the running container. */
-  execTarget(): Promise<{ argv: string[]; env: Record<string, string> } | undefined>;
+  /** Runs a command inside the running container (undefined: it is not running). */
+  exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined>;
   /** What the container printed so far; follow() streams the rest until it exits or cancel() is called. */
   logs(): Promise<LogReader>;
 }

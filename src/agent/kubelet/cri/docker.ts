@@ -6,12 +6,13 @@
 // socket and the pods' namespaces through the host's /proc mounted at /host/proc.
 import fs from 'node:fs';
 import path from 'node:path';
+import { PassThrough, type Duplex } from 'node:stream';
 import Dockerode from 'dockerode';
 import { run } from '../../../net/run.js';
 import { podImageRef } from '../../../runtime/docker/images.js';
 import type { Adopted, ContainerHandle, ContainerRequest, ExitInfo, LogReader, PodRuntime } from './cri.js';
 import { dockerFrames, logLines } from './docker-logs.js';
-import { processEnv } from './logs.js';
+import type { ExecOptions, ExecProcess } from './exec.js';
 import type { PodRuntimeOptions } from './index.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
@@ -30,7 +31,6 @@ class DockerContainer implements ContainerHandle {
 
   constructor(
     private readonly container: Dockerode.Container,
-    private readonly pid: number,
     exited?: ExitInfo,
   ) {
     this.id = `docker://${container.id}`;
@@ -71,12 +71,43 @@ class DockerContainer implements ContainerHandle {
     return this.done;
   }
 
-  async execTarget(): Promise<{ argv: string[]; env: Record<string, string> } | undefined> {
+  /** docker exec (dockershim's way): the command joins every namespace of the container, its pid namespace too. */
+  async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exited) return undefined;
-    const ns = (kind: string): string => `${hostProc}/${this.pid}/ns/${kind}`;
-    // Not its pid namespace: the agent's own (the node container's) is not an ancestor of it, so setns refuses.
-    const argv = ['nsenter', `--net=${ns('net')}`, `--uts=${ns('uts')}`, `--ipc=${ns('ipc')}`, `--mount=${ns('mnt')}`, '--'];
-    return { argv, env: processEnv(`${hostProc}/${this.pid}/environ`) };
+    const exec = await this.container.exec({ Cmd: command, AttachStdin: o.stdin, AttachStdout: true, AttachStderr: true, Tty: o.tty, ...(o.tty ? { Env: ['TERM=xterm'] } : {}) });
+    let stream: Duplex;
+    try {
+      stream = (await exec.start({ hijack: true, stdin: o.stdin, Tty: o.tty })) as Duplex;
+    } catch (e) {
+      const err = new PassThrough();
+      err.end((e as Error).message);
+      return { stdin: new PassThrough(), stdout: new PassThrough().end(), stderr: err, exited: Promise.resolve(126), kill: () => undefined };
+    }
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    if (o.tty) stream.pipe(stdout, { end: false });
+    else this.container.modem.demuxStream(stream, stdout, stderr);
+    const exited = new Promise<number>((resolve) => {
+      const done = async (): Promise<void> => {
+        stdout.end();
+        stderr.end();
+        // The stream ends with the command's output; its exit code follows a moment later.
+        for (let i = 0; i < 50; i++) {
+          const info = await exec.inspect().catch(() => undefined);
+          if (!info || !info.Running) return resolve(info?.ExitCode ?? 1);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        resolve(1);
+      };
+      stream.once('end', () => void done());
+      stream.once('error', () => void done());
+    });
+    const stdin = new PassThrough();
+    if (o.stdin) {
+      stdin.on('data', (d: Buffer) => stream.write(d));
+      stdin.on('end', () => stream.end()); // half-close: the command sees end of input
+    }
+    return { stdin, stdout, stderr, exited, kill: () => stream.destroy() };
   }
 
   async logs(): Promise<LogReader> {
@@ -230,8 +261,7 @@ export class DockerPodRuntime implements PodRuntime {
       HostConfig: { NetworkMode: `container:${rec.pauseId}`, IpcMode: `container:${rec.pauseId}`, Init: true, Binds: this.etcBinds(rec) },
     });
     await container.start();
-    const pid = (await container.inspect()).State.Pid;
-    return new DockerContainer(container, pid);
+    return new DockerContainer(container);
   }
 
   async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {
@@ -240,7 +270,7 @@ export class DockerPodRuntime implements PodRuntime {
     const handle = async (info: Dockerode.ContainerInfo): Promise<{ c: DockerContainer; startedAt: Date }> => {
       const container = this.docker.getContainer(info.Id);
       const s = (await container.inspect()).State;
-      return { c: new DockerContainer(container, s.Pid, s.Running ? undefined : exitOf(s.ExitCode)), startedAt: new Date(s.StartedAt) };
+      return { c: new DockerContainer(container, s.Running ? undefined : exitOf(s.ExitCode)), startedAt: new Date(s.StartedAt) };
     };
     const newest = await handle(gens[0]!);
     const previous = gens[1] ? (await handle(gens[1])).c : undefined;

@@ -33,13 +33,3 @@ export function fileLogs(file: string, running: () => boolean): LogReader {
     },
   };
 }
-
-/** The environment of a process, from /proc (exec inherits the container's variables). */
-export function processEnv(environFile: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const kv of fs.readFileSync(environFile, 'utf8').split('\0')) {
-    const i = kv.indexOf('=');
-    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  return env;
-}

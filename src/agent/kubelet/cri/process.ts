@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerHandle, ExitInfo, LogReader } from './cri.js';
-import { fileLogs, processEnv } from './logs.js';
+import { spawnExec, type ExecOptions, type ExecProcess } from './exec.js';
+import { fileLogs } from './logs.js';
 
 const shim = [
   'dir=$1; log=$2; shift 2',
@@ -18,6 +19,16 @@ const shim = [
   'echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"',
 ].join('\n');
 
+
+/** The environment of a process, from /proc (exec inherits the container's variables). */
+export function processEnv(environFile: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of fs.readFileSync(environFile, 'utf8').split('\0')) {
+    const i = kv.indexOf('=');
+    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return env;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -154,9 +165,9 @@ export class ContainerProcess implements ContainerHandle {
     return info;
   }
 
-  async execTarget(): Promise<{ argv: string[]; env: Record<string, string> } | undefined> {
+  async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exit || !this.pid) return undefined;
-    return { argv: ['nsenter', '-t', String(this.pid), '-n', '-u', '-m', '--'], env: processEnv(`/proc/${this.pid}/environ`) };
+    return spawnExec(['nsenter', '-t', String(this.pid), '-n', '-u', '-m', '--'], processEnv(`/proc/${this.pid}/environ`), command, o);
   }
 
   async logs(): Promise<LogReader> {
