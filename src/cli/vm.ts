@@ -7,7 +7,7 @@ import { home } from '../lab/lifecycle.js';
 import { guestOut, runVm } from '../vm/qemu.js';
 import { parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
-import { summarize } from './test.js';
+import { summarize, summaryLine } from './test.js';
 
 const minutes = 60_000;
 
@@ -45,7 +45,7 @@ async function testIpvs(patterns: string[]): Promise<number> {
     return 1;
   });
   const s = summarize(lines.join('\n'), exitCode);
-  console.log(`${s.passed} passed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}`);
+  console.log(summaryLine(s));
   return exitCode === 0 ? 0 : 1;
 }
 

@@ -17,7 +17,8 @@ export function lab(args: string[], opts: { uid?: number } = {}): Promise<Result
 export function clientFor(name: string): ApiClient {
   const state = readState(name);
   if (!state) throw new Error(`no lab ${name}`);
-  return new ApiClient({ server: serverUrl(state), timeoutMs: 3000 });
+  // Inside the kernel VM (qemu TCG, several times slower) an API call can take seconds.
+  return new ApiClient({ server: serverUrl(state), timeoutMs: process.env.SVCLAB_VM === '1' ? 30_000 : 3000 });
 }
 
 export function componentPid(name: string, component: string): number | undefined {

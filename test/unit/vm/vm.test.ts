@@ -1,7 +1,7 @@
 import test from 'ava';
 import { isStaticElf, moduleClosure, newcArchive } from '../../../src/vm/initramfs.js';
 import { compareVersions } from '../../../src/vm/kernel.js';
-import { jobScript, qemuArgv } from '../../../src/vm/qemu.js';
+import { consoleLines, jobScript, qemuArgv } from '../../../src/vm/qemu.js';
 
 const modulesDep = [
   'kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko kernel/fs/fscache/fscache.ko kernel/fs/netfs/netfs.ko',
@@ -88,4 +88,14 @@ test('qemu boots the kernel under TCG with the host root read-only and the job s
   t.deepEqual(after('-accel'), ['tcg']);
   t.deepEqual(after('-virtfs'), ['local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap', 'local,path=/tmp/j,mount_tag=job,security_model=none']);
   t.regex(after('-append')[0]!, /^console=ttyS0 .*svclab_guest=\S+\/scripts\/kernel-vm\/guest$/);
+});
+
+test("the console's lines keep a character split across two reads whole and lose the \r", (t) => {
+  const lines: string[] = [];
+  const feed = consoleLines((l) => lines.push(l));
+  const bytes = Buffer.from('  ✔ a › one\r\n  ✔ b\r\npartial');
+  const cut = bytes.indexOf(Buffer.from('✔')) + 1; // inside the first ✔'s three bytes
+  feed(bytes.subarray(0, cut));
+  feed(bytes.subarray(cut));
+  t.deepEqual(lines, ['  ✔ a › one', '  ✔ b']);
 });
