@@ -23,16 +23,18 @@ export async function execCommand(lab: string, namespace: string, target: string
     return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   }
   const pod = target.startsWith('pod/') ? target.slice(4) : target;
+  const stdin = process.stdin.isTTY ? undefined : process.stdin;
   const r = await exec({
     server: server(lab),
     namespace,
     pod,
     container,
     command,
-    stdin: process.stdin.isTTY ? undefined : process.stdin,
+    stdin,
     onStdout: (d) => process.stdout.write(d),
     onStderr: (d) => process.stderr.write(d),
   });
+  stdin?.destroy(); // the command is over: an input that is still open must not keep us waiting (as kubectl)
   if (r.error) {
     console.error(`error: ${r.error}`);
     return 1;

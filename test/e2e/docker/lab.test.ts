@@ -182,6 +182,9 @@ withEngine.serial('a pod is a pause container with network none plus its contain
   t.is(addr.stdout.split(/\s+/)[3], `${p.status!.podIP}/32`);
   const r = await onHost('node2', ['curl', '-s', '--max-time', '3', `http://${p.status!.podIP}:8080/json`]);
   t.like(JSON.parse(r.stdout), { pod: 'web1', ip: p.status!.podIP });
+  // exec is docker exec: the command is in the container's pid namespace, so /proc/$$ is itself.
+  const exec = await lab(['exec', '--name', name, 'web1', '--', 'sh', '-c', 'hostname; readlink /proc/$$/exe']);
+  t.is(String(exec.stdout), 'web1\n/usr/bin/dash');
 });
 
 withEngine.serial("docker kill of a pod's container restarts it per restartPolicy, counted, with the previous run's logs", async (t) => {

@@ -87,20 +87,36 @@ class DockerContainer implements ContainerHandle {
     const stderr = new PassThrough();
     if (o.tty) stream.pipe(stdout, { end: false });
     else this.container.modem.demuxStream(stream, stdout, stderr);
+    // The command's end: its output stream ends, or (stdin still open, which keeps Docker's attach
+    // open) docker reports the exec stopped; then what is in flight gets a moment to arrive.
     const exited = new Promise<number>((resolve) => {
-      const done = async (): Promise<void> => {
+      let over = false;
+      const finish = async (): Promise<void> => {
+        if (over) return;
+        over = true;
+        let info = await exec.inspect().catch(() => undefined);
+        for (let i = 0; i < 50 && info?.Running; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          info = await exec.inspect().catch(() => undefined);
+        }
         stdout.end();
         stderr.end();
-        // The stream ends with the command's output; its exit code follows a moment later.
-        for (let i = 0; i < 50; i++) {
-          const info = await exec.inspect().catch(() => undefined);
-          if (!info || !info.Running) return resolve(info?.ExitCode ?? 1);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        resolve(1);
+        stream.destroy();
+        resolve(info?.ExitCode ?? 1);
       };
-      stream.once('end', () => void done());
-      stream.once('error', () => void done());
+      stream.once('end', () => void finish());
+      stream.once('error', () => void finish());
+      const poll = setInterval(() => {
+        if (over) return clearInterval(poll);
+        void exec.inspect().then(
+          (info) => {
+            if (info.Running) return;
+            clearInterval(poll);
+            setTimeout(() => void finish(), 100);
+          },
+          () => undefined,
+        );
+      }, 200);
     });
     const stdin = new PassThrough();
     if (o.stdin) {

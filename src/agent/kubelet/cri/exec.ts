@@ -34,6 +34,8 @@ export function spawnExec(prefix: string[], env: Record<string, string>, command
   // With a tty, what the command writes to stderr is terminal output too.
   child.stdout.pipe(stdout, { end: false });
   child.stderr.pipe(o.tty ? stdout : stderr, { end: false });
+  // Not 'close': that waits for stdin too, which the client may keep open after the command is done.
+  const outputDone = Promise.all([new Promise((r) => child.stdout.once('close', r)), new Promise((r) => child.stderr.once('close', r))]);
   const exited = new Promise<number>((resolve) => {
     let ended = false;
     const end = (code: number, why?: string): void => {
@@ -42,10 +44,11 @@ export function spawnExec(prefix: string[], env: Record<string, string>, command
       if (why) stderr.write(why);
       stdout.end();
       stderr.end();
+      child.stdin.destroy();
       resolve(code);
     };
     child.once('error', (e) => end(126, e.message));
-    child.once('close', (code, signal) => end(code ?? (signal ? 137 : 1)));
+    child.once('exit', (code, signal) => void outputDone.then(() => end(code ?? (signal ? 137 : 1))));
   });
   return {
     stdin: child.stdin,
