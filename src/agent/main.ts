@@ -23,6 +23,7 @@ const { values } = parseArgs({
     'node-ip': { type: 'string' },
     'pod-cidr': { type: 'string' },
     'proxy-mode': { type: 'string', default: 'iptables' },
+    'ipvs-scheduler': { type: 'string', default: 'rr' },
     lab: { type: 'string' },
     runtime: { type: 'string', default: 'netns' },
     'state-dir': { type: 'string' },
@@ -76,7 +77,7 @@ await cleanupOtherModes(id.proxyMode);
 const proxier = new Proxier({
   client,
   node: { name: id.name, ips: [id.ip], podCIDR: id.podCIDR, clusterCIDR: values['cluster-cidr']! },
-  backend: createBackend(id.proxyMode),
+  backend: createBackend(id.proxyMode, { ipvsScheduler: values['ipvs-scheduler'] }),
   services,
 });
 await proxier.start();

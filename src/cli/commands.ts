@@ -9,6 +9,7 @@ import { proxyModes, runtimes, type ProxyMode, type RuntimeName } from '../lab/p
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
 import { validateLabName } from '../lab/plan.js';
+import { schedulers } from '../agent/proxy/ipvs/names.js';
 import { runTests } from './test.js';
 import { applyCommand } from './apply.js';
 import { execCommand, logsCommand } from './pods.js';
@@ -48,7 +49,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns] [--node-grace-period 10] [--lb-pool FIRST-LAST|none]',
+    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...]',
     async run(argv) {
       const { values } = parse('up', argv, {
         ...nameFlag,
@@ -57,6 +58,7 @@ export const commands: Record<string, Command> = {
         runtime: { type: 'string', default: 'netns' },
         'node-grace-period': { type: 'string', default: '10' },
         'lb-pool': { type: 'string' },
+        'ipvs-scheduler': { type: 'string', default: 'rr' },
       });
       const started = Date.now();
       const state = await up({
@@ -66,6 +68,7 @@ export const commands: Record<string, Command> = {
         runtime: oneOf<RuntimeName>('up', 'runtime', values.runtime, runtimes),
         nodeGracePeriodSeconds: wholeNumber('up', 'node-grace-period', values['node-grace-period']),
         lbPool: values['lb-pool'],
+        ipvsScheduler: oneOf('up', 'ipvs-scheduler', values['ipvs-scheduler'], schedulers),
       });
       const status = await labStatus(state.plan.name);
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);

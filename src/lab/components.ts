@@ -85,6 +85,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         plan.name,
         '--runtime',
         plan.runtime,
+        '--ipvs-scheduler',
+        plan.ipvsScheduler,
         '--state-dir',
         paths.store(plan.name),
         '--cluster-dns',

@@ -39,6 +39,8 @@ export interface LabPlan {
   nodeGracePeriodSeconds: number;
   /** LoadBalancer addresses on the outside network ("FIRST-LAST"), or "none": LoadBalancer services stay Pending. */
   lbPool: string;
+  /** The IPVS scheduler of services without the svclab.io/ipvs-scheduler annotation (ipvs mode). */
+  ipvsScheduler: string;
   /** Where pods reach the API server (a relay on the router). */
   apiAdvertise: { ip: string; port: number };
 }
@@ -52,6 +54,7 @@ export interface PlanOptions {
   podCIDR?: string;
   nodeGracePeriodSeconds?: number;
   lbPool?: string;
+  ipvsScheduler?: string;
 }
 
 export const netnsPrefix = 'svclab-';
@@ -116,6 +119,7 @@ export function makePlan(o: PlanOptions): LabPlan {
     nodes,
     nodeGracePeriodSeconds: o.nodeGracePeriodSeconds ?? 10,
     lbPool: o.lbPool ?? `${formatIp(hostAt(outside, 200))}-${formatIp(hostAt(outside, 250))}`,
+    ipvsScheduler: o.ipvsScheduler ?? 'rr',
     apiAdvertise: { ip: formatIp(hostAt(nodeCIDR, 1)), port: 6443 },
   };
 }

@@ -54,13 +54,13 @@ export function jobScript(o: Pick<VmRun, 'command' | 'cwd' | 'env'>): string {
   ].join('\n');
 }
 
-export function qemuArgv(o: { kernel: string; initrd: string; jobDir: string; memoryMb: number; cpus: number }): string[] {
+export function qemuArgv(o: { kernel: string; initrd: string; jobDir: string; memoryMb: number; cpus: number; cwd: string }): string[] {
   return [
     'qemu-system-x86_64',
     ...['-accel', 'tcg', '-m', String(o.memoryMb), '-smp', String(o.cpus)],
     ...['-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot'],
     ...['-kernel', o.kernel, '-initrd', o.initrd],
-    ...['-append', `console=ttyS0 quiet loglevel=3 panic=-1 svclab_guest=${path.join(scripts, 'guest')}`],
+    ...['-append', `console=ttyS0 quiet loglevel=3 panic=-1 svclab_guest=${path.join(scripts, 'guest')} svclab_cwd=${o.cwd}`],
     ...['-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap'],
     ...['-virtfs', `local,path=${o.jobDir},mount_tag=job,security_model=none`],
   ];
@@ -89,7 +89,7 @@ export async function runVm(o: VmRun): Promise<VmResult> {
     fs.writeFileSync(initrd, buildInitramfs({ modulesDir: kernel.modulesDir, busybox: '/bin/busybox', init: path.join(scripts, 'init') }));
     fs.writeFileSync(path.join(jobDir, 'job.sh'), jobScript(o));
     fs.mkdirSync(path.join(jobDir, 'out'));
-    const result = await boot(qemuArgv({ kernel: kernel.image, initrd, jobDir, memoryMb: o.memoryMb ?? 3072, cpus: o.cpus ?? 2 }), o);
+    const result = await boot(qemuArgv({ kernel: kernel.image, initrd, jobDir, memoryMb: o.memoryMb ?? 3072, cpus: o.cpus ?? 2, cwd: o.cwd }), o);
     if (o.outDir) {
       fs.mkdirSync(o.outDir, { recursive: true });
       for (const f of fs.readdirSync(path.join(jobDir, 'out'))) fs.copyFileSync(path.join(jobDir, 'out', f), path.join(o.outDir, f));

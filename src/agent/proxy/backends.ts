@@ -7,7 +7,7 @@ import { UserspaceBackend } from './userspace/index.js';
 
 export const modes = ['iptables', 'nftables', 'userspace', 'ipvs'] as const;
 
-export function createBackend(mode: string): ProxyBackend {
+export function createBackend(mode: string, o: { ipvsScheduler?: string } = {}): ProxyBackend {
   switch (mode) {
     case 'iptables':
       return new IptablesBackend();
@@ -16,8 +16,7 @@ export function createBackend(mode: string): ProxyBackend {
     case 'userspace':
       return new UserspaceBackend();
     case 'ipvs':
-      // The lab-wide default scheduler comes through the environment `lab up` passes down.
-      return new IpvsBackend({ scheduler: process.env.SVCLAB_IPVS_SCHEDULER });
+      return new IpvsBackend({ scheduler: o.ipvsScheduler });
     default:
       throw new Error(`proxy mode ${mode} is not available in this build`);
   }

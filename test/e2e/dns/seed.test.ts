@@ -8,144 +8,15 @@ import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Pod } from '../../../src/api/types.js';
 import { labDir } from '../../../src/lab/state.js';
+import { byeDeployment, byeHelloServices, extApiClusterIP, extApiExternalName, headless, helloDeployment, nodePort } from '../../fixtures/seed-manifests.js';
 import { lab, waitFor } from '../../helpers/lab.js';
 import { dashed, dnsLab } from './dns-lab.js';
 
 const [it, dns] = dnsLab(test, 'dnsseed');
 
-// The manifests as the seed prints them.
-const SEED_YAML = `
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  labels:
-    app: ms-bye-dep
-  name: ms-bye-dep
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: ms-bye-pods
-  template:
-    metadata:
-      labels:
-        app: ms-bye-pods
-    spec:
-      containers:
-      - image: pgolard/ms-bye:v4
-        name: ms-bye
-        ports:
-        - containerPort: 9999
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  labels:
-    app: ms-hello-dep
-  name: ms-hello-dep
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: ms-hello-pods
-  template:
-    metadata:
-      labels:
-        app: ms-hello-pods
-    spec:
-      containers:
-      - image: pgolard/ms-hello:v4
-        name: ms-hello
-        ports:
-        - containerPort: 7777
----
-apiVersion: v1
-kind: Service
-metadata:
-  labels:
-    app: ms-bye-dep
-  name: ms-bye-svc
-spec:
-  ports:
-  - port: 19
-    protocol: TCP
-    targetPort: 9999
-  selector:
-    app: ms-bye-pods
-  type: ClusterIP
----
-apiVersion: v1
-kind: Service
-metadata:
-  labels:
-    app: ms-hello-dep
-  name: ms-hello-svc
-spec:
-  ports:
-  - port: 17
-    protocol: TCP
-    targetPort: 7777
-  selector:
-    app: ms-hello-pods
-  type: ClusterIP
----
-apiVersion: v1
-kind: Service
-metadata:
-  labels:
-    app: ms-hello-dep
-  name: headless-hello-svc
-spec:
-  clusterIP: None
-  ports:
-  - port: 17
-    protocol: TCP
-    targetPort: 7777
-  selector:
-    app: ms-hello-pods
----
-apiVersion: v1
-kind: Service
-metadata:
-  labels:
-    app: ms-hello-dep
-  name: np-hello-svc
-spec:
-  ports:
-  - port: 17
-    protocol: TCP
-    targetPort: 7777
-    nodePort: 31000
-  selector:
-    app: ms-hello-pods
-  type: NodePort
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: ext-api-svc
-spec:
-  type: ExternalName
-  externalName: google.com
-  ports:
-  - port: 80
-`;
-
-// The seed's migration of ext-api-svc into the cluster.
-const MIGRATED_YAML = `
-apiVersion: v1
-kind: Service
-metadata:
-  name: ext-api-svc
-spec:
-  selector:
-    app: nginx
-  ports:
-    - name: "80"
-      port: 80
-      targetPort: 80
-  type: ClusterIP
-`;
+// The manifests as the seed prints them, and its migration of ext-api-svc into the cluster.
+const SEED_YAML = [byeDeployment, helloDeployment, byeHelloServices, headless, nodePort, extApiExternalName].join('---\n');
+const MIGRATED_YAML = extApiClusterIP;
 
 let byePod: string;
 let helloIPs: string[];

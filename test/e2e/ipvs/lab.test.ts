@@ -1,5 +1,5 @@
 // A whole lab in IPVS mode with a lab-wide scheduler (lc, through
-// SVCLAB_IPVS_SCHEDULER at `lab up`) and one Service picking sh: what a node
+// `lab up --ipvs-scheduler lc`) and one Service picking sh: what a node
 // holds reads like a kube-proxy IPVS node, and the agent repairs drift.
 import test from 'ava';
 import { types } from '../../../src/api/resources.js';
@@ -31,9 +31,7 @@ await whenIpvs(test, () => {
 
   it.before(async (t) => {
     before = await hostSnapshot(name);
-    process.env.SVCLAB_IPVS_SCHEDULER = 'lc';
-    const up = await lab(['up', '--name', name, '--nodes', '2', '--proxy-mode', 'ipvs']);
-    delete process.env.SVCLAB_IPVS_SCHEDULER;
+    const up = await lab(['up', '--name', name, '--nodes', '2', '--proxy-mode', 'ipvs', '--ipvs-scheduler', 'lc']);
     t.is(up.exitCode, 0, String(up.all));
     client = clientFor(name);
     const list = [pod('web1', 'node1', 'lab/hello', { app: 'web' }), pod('web2', 'node2', 'lab/hello', { app: 'web' }), pod('client1', 'node1', 'lab/toolbox')];

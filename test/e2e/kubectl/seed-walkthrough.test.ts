@@ -15,6 +15,7 @@ import { kubectlArgv } from '../../../src/cli/kubectl.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
 import { paths, readState, serverUrl } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
+import { byeDeployment, byeHelloServices, helloDeployment } from '../../fixtures/seed-manifests.js';
 import { clientFor, lab, labName, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
 import { podsMatching, readyPods, type LabSession } from '../workloads/lab-session.js';
@@ -28,81 +29,8 @@ let upOutput = '';
 let dir: string;
 
 // The manifests as the seed prints them (deployments from its table, services from its dry-run output).
-const DEPLOYMENTS = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  labels:
-    app: ms-bye-dep
-  name: ms-bye-dep
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: ms-bye-pods
-  template:
-    metadata:
-      labels:
-        app: ms-bye-pods
-    spec:
-      containers:
-      - image: pgolard/ms-bye:v4
-        name: ms-bye
-        ports:
-        - containerPort: 9999
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  labels:
-    app: ms-hello-dep
-  name: ms-hello-dep
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: ms-hello-pods
-  template:
-    metadata:
-      labels:
-        app: ms-hello-pods
-    spec:
-      containers:
-      - image: pgolard/ms-hello:v4
-        name: ms-hello
-        ports:
-        - containerPort: 7777
-`;
-
-const SERVICES = `apiVersion: v1
-kind: Service
-metadata:
-  labels:
-    app: ms-bye-dep
-  name: ms-bye-svc
-spec:
-  ports:
-  - port: 19
-    protocol: TCP
-    targetPort: 9999
-  selector:
-    app: ms-bye-pods
-  type: ClusterIP
----
-apiVersion: v1
-kind: Service
-metadata:
-  labels:
-    app: ms-hello-dep
-  name: ms-hello-svc
-spec:
-  ports:
-  - port: 17
-    protocol: TCP
-    targetPort: 7777
-  selector:
-    app: ms-hello-pods
-  type: ClusterIP
-`;
+const DEPLOYMENTS = [byeDeployment, helloDeployment].join('---\n');
+const SERVICES = byeHelloServices;
 
 // ms-hello-svc changed: port 17 removed, two named ports added.
 const HELLO_SVC_CHANGED = `apiVersion: v1

@@ -6,7 +6,7 @@ import { contains, parseCidr, parseIp } from '../../../src/net/cidr.js';
 import { waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
 import { applyYaml, curlFrom, exists, inPod, readyPod, readyPods, refusal, useLab } from '../workloads/lab-session.js';
-import * as seed from './seed-manifests.js';
+import * as seed from '../../fixtures/seed-manifests.js';
 
 const it = e2e(test);
 const s = useLab(it, 'seedsvc', ['--nodes', '2']);

@@ -2,7 +2,7 @@ import test from 'ava';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
 import { e2e } from '../../helpers/root.js';
-import { byeDeployment, byeHelloServices, helloDeployment } from '../services/seed-manifests.js';
+import { byeDeployment, byeHelloServices, helloDeployment } from '../../fixtures/seed-manifests.js';
 import { waitFor } from '../../helpers/lab.js';
 import { applyYaml, gone, inPod, podsMatching, readyPod, readyPods, useLab } from './lab-session.js';
 

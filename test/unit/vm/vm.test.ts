@@ -83,11 +83,11 @@ test("the job script enters the directory, exports the environment and execs the
 });
 
 test('qemu boots the kernel under TCG with the host root read-only and the job share writable', (t) => {
-  const argv = qemuArgv({ kernel: '/boot/vmlinuz-6.1.0-56-amd64', initrd: '/tmp/j/initrd.gz', jobDir: '/tmp/j', memoryMb: 3072, cpus: 2 });
+  const argv = qemuArgv({ kernel: '/boot/vmlinuz-6.1.0-56-amd64', initrd: '/tmp/j/initrd.gz', jobDir: '/tmp/j', memoryMb: 3072, cpus: 2, cwd: '/work/main' });
   const after = (flag: string): string[] => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]!] : []));
   t.deepEqual(after('-accel'), ['tcg']);
   t.deepEqual(after('-virtfs'), ['local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap', 'local,path=/tmp/j,mount_tag=job,security_model=none']);
-  t.regex(after('-append')[0]!, /^console=ttyS0 .*svclab_guest=\S+\/scripts\/kernel-vm\/guest$/);
+  t.regex(after('-append')[0]!, /^console=ttyS0 .*svclab_guest=\S+\/scripts\/kernel-vm\/guest svclab_cwd=\/work\/main$/);
 });
 
 test("the console's lines keep a character split across two reads whole and lose the \r", (t) => {
