@@ -187,5 +187,12 @@ export async function clean(log: (line: string) => void): Promise<string[]> {
     log(`removed lab ${name}`);
   }
   cleanupRoot();
+  // The docker runtime's images too (rebuilt in about 2 s on the next docker lab), when an engine answers.
+  const { connect, reachable } = await import('../runtime/docker/engine.js');
+  const docker = connect();
+  if (await reachable(docker)) {
+    const { removeImages } = await import('../runtime/docker/images.js');
+    for (const ref of await removeImages(docker)) log(`removed image ${ref}`);
+  }
   return names;
 }

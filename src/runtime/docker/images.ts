@@ -421,3 +421,14 @@ async function build(docker: Dockerode, r: Recipe, log: (line: string) => void, 
   await pruneOld(docker, r.ref, log);
   return r.ref;
 }
+
+/** Removes every image the lab built (node image and pod tags); returns their references. For `lab clean`. */
+export async function removeImages(docker: Dockerode): Promise<string[]> {
+  const images = await docker.listImages({ filters: JSON.stringify({ label: [`${IMAGE_LABEL}=node`] }) });
+  const removed: string[] = [];
+  for (const img of images) {
+    await docker.getImage(img.Id).remove({ force: true });
+    removed.push(...(img.RepoTags ?? []).filter((t) => t.startsWith(IMAGE_REPO)));
+  }
+  return removed;
+}

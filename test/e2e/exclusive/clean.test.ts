@@ -1,19 +1,27 @@
 // Runs alone (lab test's second phase): lab clean removes every lab on the host.
 import test from 'ava';
+import { execa } from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
+import { connect, labContainers } from '../../../src/runtime/docker/engine.js';
 import { labProcesses, signal } from '../../../src/lab/processes.js';
 import { readState } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { lab, labName, waitFor } from '../../helpers/lab.js';
-import { e2e } from '../../helpers/root.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { dockerE2e, e2e } from '../../helpers/root.js';
 
 const it = e2e(test);
+const withDocker = await dockerE2e(test);
 const name = labName('clean');
+const dockerLab = labName('cleand');
 
 it.after.always(async () => {
   await lab(['down', '--name', name]);
+  await lab(['down', '--name', dockerLab]);
 });
 
-it('lab clean removes a lab whose every process was killed with SIGKILL, and nothing else', async (t) => {
+it.serial('lab clean removes a lab whose every process was killed with SIGKILL, and nothing else', async (t) => {
   const before = await hostSnapshot(name);
   const up = await lab(['up', '--name', name, '--nodes', '2']);
   t.is(up.exitCode, 0, String(up.all));
@@ -26,4 +34,36 @@ it('lab clean removes a lab whose every process was killed with SIGKILL, and not
   t.is(clean.exitCode, 0, String(clean.all));
   t.true(String(clean.stdout).includes(`removed lab ${name}`));
   t.deepEqual(await hostSnapshot(name), before);
+});
+
+withDocker.serial("lab clean removes a docker lab's containers after kill -9 of everything, and the lab's images, and no other container or image", async (t) => {
+  const docker = connect();
+  const before = await hostSnapshot(dockerLab);
+  // Someone else's image and container, which lab clean must leave alone.
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'hello'), 'not svclab\n');
+  const tar = path.join(dir, 'rootfs.tar');
+  await execa('tar', ['-C', dir, '-cf', tar, 'hello']);
+  const other = `cleantest-other:${process.pid}`;
+  await execa('docker', ['import', tar, other]);
+  const otherContainer = await docker.createContainer({ Image: other, Cmd: ['/hello'], name: `cleantest-other-${process.pid}` });
+  t.teardown(async () => {
+    await otherContainer.remove({ force: true }).catch(() => undefined);
+    await docker.getImage(other).remove({ force: true }).catch(() => undefined);
+  });
+
+  const up = await lab(['up', '--name', dockerLab, '--nodes', '1', '--runtime', 'docker']);
+  t.is(up.exitCode, 0, String(up.all));
+  t.true((await labContainers(docker, dockerLab)).length >= 3, 'a node and the DNS pods run as containers');
+  signal([readState(dockerLab)!.supervisorPid!, ...(labProcesses().get(dockerLab) ?? [])], 'SIGKILL');
+  await waitFor('every lab process gone', () => !labProcesses().has(dockerLab));
+
+  const clean = await lab(['clean']);
+  t.is(clean.exitCode, 0, String(clean.all));
+  t.true(String(clean.stdout).includes(`removed lab ${dockerLab}`));
+  t.regex(String(clean.stdout), /^removed image svclab\/node:/m);
+  t.deepEqual(await labContainers(docker, dockerLab), []);
+  t.deepEqual(await docker.listImages({ filters: JSON.stringify({ label: ['svclab.image'] }) }), []);
+  t.is((await otherContainer.inspect()).Config.Image, other);
+  t.deepEqual(await hostSnapshot(dockerLab), before);
 });
