@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { IptablesBackend } from '../agent/proxy/iptables/backend.js';
 import { IpvsBackend } from '../agent/proxy/ipvs/backend.js';
-import { serviceKey, type NodeInfo, type ProxyBackend, type ServicePort } from '../agent/proxy/model.js';
+import { newServicePort, serviceKey, type NodeInfo, type ProxyBackend, type ServicePort } from '../agent/proxy/model.js';
 import { NftablesBackend } from '../agent/proxy/nftables/backend.js';
 import { run } from '../net/run.js';
 import { percentiles, writeResults, type Percentiles } from './pods.js';
@@ -35,23 +35,15 @@ const endpointIP = (n: number): string => `10.244.${Math.floor(n / 250)}.${(n % 
 const direct = endpointIP(0);
 
 export function benchServices(count: number): ServicePort[] {
-  return Array.from({ length: count }, (_, i) => ({
-    namespace: 'bench',
-    name: `svc${i}`,
-    portName: 'http',
-    protocol: 'TCP',
-    clusterIP: serviceIP(i + 1),
-    port: 80,
-    nodePort: 0,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    sessionAffinity: 'None',
-    stickyMaxAgeSeconds: 10800,
-    externalPolicyLocal: false,
-    internalPolicyLocal: false,
-    endpoints: [2 * i, 2 * i + 1].map((n) => ({ ip: endpointIP(n), port: 8080, ready: true, serving: true, terminating: false, local: true })),
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    newServicePort({
+      namespace: 'bench',
+      name: `svc${i}`,
+      portName: 'http',
+      clusterIP: serviceIP(i + 1),
+      endpoints: [2 * i, 2 * i + 1].map((n) => ({ ip: endpointIP(n), port: 8080, ready: true, serving: true, terminating: false, local: true })),
+    }),
+  );
 }
 
 const server = `require('net').createServer((c) => c.destroy()).listen(8080, '0.0.0.0', () => console.log('ready'));`;

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { run } from '../../net/run.js';
 import { IptablesBackend } from './iptables/backend.js';
 import { renderIptables } from './iptables/render.js';
-import { serviceKey, type NodeInfo, type ProxyBackend, type ServicePort } from './model.js';
+import { newServicePort, serviceKey, type NodeInfo, type ProxyBackend, type ServicePort } from './model.js';
 import { NftablesBackend } from './nftables/backend.js';
 import { NftablesRules } from './nftables/render.js';
 
@@ -15,23 +15,15 @@ const node: NodeInfo = { name: 'bench', ips: ['172.18.0.2'], podCIDR: '10.244.1.
 
 function services(count: number): ServicePort[] {
   const ip = (base: number, i: number): string => `10.${base + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
-  return Array.from({ length: count }, (_, i) => ({
-    namespace: 'bench',
-    name: `svc${i}`,
-    portName: 'http',
-    protocol: 'TCP',
-    clusterIP: ip(96, i + 1),
-    port: 80,
-    nodePort: 0,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    sessionAffinity: 'None',
-    stickyMaxAgeSeconds: 10800,
-    externalPolicyLocal: false,
-    internalPolicyLocal: false,
-    endpoints: [0, 1].map((j) => ({ ip: ip(244, 2 * i + j + 1), port: 8080, ready: true, serving: true, terminating: false, local: false })),
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    newServicePort({
+      namespace: 'bench',
+      name: `svc${i}`,
+      portName: 'http',
+      clusterIP: ip(96, i + 1),
+      endpoints: [0, 1].map((j) => ({ ip: ip(244, 2 * i + j + 1), port: 8080, ready: true, serving: true, terminating: false, local: false })),
+    }),
+  );
 }
 
 /** Generation alone, in-process, as a full sync does it. */

@@ -39,6 +39,25 @@ export interface ServicePort {
   endpoints: Endpoint[];
 }
 
+/** A ClusterIP service port with upstream's defaults (no nodePort, affinity None, policies Cluster), then `over`. */
+export function newServicePort(over: Pick<ServicePort, 'namespace' | 'name' | 'clusterIP'> & Partial<ServicePort>): ServicePort {
+  return {
+    portName: '',
+    protocol: 'TCP',
+    port: 80,
+    nodePort: 0,
+    externalIPs: [],
+    loadBalancerIPs: [],
+    loadBalancerSourceRanges: [],
+    sessionAffinity: 'None',
+    stickyMaxAgeSeconds: 10800,
+    externalPolicyLocal: false,
+    internalPolicyLocal: false,
+    endpoints: [],
+    ...over,
+  };
+}
+
 /** "ns/name:portName", kube-proxy's ServicePortName.String(). */
 export function servicePortName(sp: Pick<ServicePort, 'namespace' | 'name' | 'portName'>): string {
   return `${sp.namespace}/${sp.name}${sp.portName ? `:${sp.portName}` : ''}`;

@@ -1,5 +1,5 @@
 // Service ports and nodes for the proxy backend tests.
-import type { Endpoint, NodeInfo, ServicePort } from '../../../../src/agent/proxy/model.js';
+import { newServicePort, type Endpoint, type NodeInfo, type ServicePort } from '../../../../src/agent/proxy/model.js';
 
 export const node: NodeInfo = { name: 'node1', ips: ['172.18.0.2'], podCIDR: '10.244.1.0/24', clusterCIDR: '10.244.0.0/16' };
 
@@ -8,24 +8,7 @@ export function endpoint(ip: string, over: Partial<Endpoint> = {}): Endpoint {
 }
 
 export function servicePort(over: Partial<ServicePort> = {}): ServicePort {
-  return {
-    namespace: 'ns1',
-    name: 'svc1',
-    portName: 'p80',
-    protocol: 'TCP',
-    clusterIP: '10.96.0.41',
-    port: 80,
-    nodePort: 0,
-    externalIPs: [],
-    loadBalancerIPs: [],
-    loadBalancerSourceRanges: [],
-    sessionAffinity: 'None',
-    stickyMaxAgeSeconds: 10800,
-    externalPolicyLocal: false,
-    internalPolicyLocal: false,
-    endpoints: [],
-    ...over,
-  };
+  return newServicePort({ namespace: 'ns1', name: 'svc1', portName: 'p80', clusterIP: '10.96.0.41', ...over });
 }
 
 /** n services svc0..svc<n-1> with e ready endpoints each. */
