@@ -14,7 +14,7 @@ import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { down, home, up } from '../lab/lifecycle.js';
 import { readComponents, serverUrl } from '../lab/state.js';
-import { processTree } from '../lab/processes.js';
+import { programPid } from '../lab/processes.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
@@ -39,14 +39,13 @@ export function writeResults(out: string, benchmark: string, results: unknown): 
   fs.writeFileSync(out, JSON.stringify({ benchmark, date: new Date().toISOString(), cpus: os.cpus().length, loadAverage, results }, null, 2) + '\n');
 }
 
-/** RSS in MB of the lab's components whose name passes the filter, by component (each with its child processes). */
+/** RSS in MB of the lab's components whose name passes the filter, by component (its node process). */
 export async function componentRss(lab: string, which: (name: string) => boolean): Promise<Record<string, number>> {
   const comps = readComponents(lab).filter((c) => c.pid && which(c.name));
-  const trees = new Map(comps.map((c) => [c.name, processTree(c.pid!)]));
-  const usage = await pidusage([...trees.values()].flat());
+  const pids = new Map(comps.map((c) => [c.name, programPid(c.pid!, fs.realpathSync(process.execPath)) ?? c.pid!]));
+  const usage = await pidusage([...pids.values()]);
   pidusage.clear();
-  const mb = (pids: number[]): number => pids.reduce((sum, pid) => sum + (usage[pid]?.memory ?? 0), 0) / 1024 / 1024;
-  return Object.fromEntries([...trees].map(([name, pids]) => [name, Math.round(mb(pids) * 10) / 10]));
+  return Object.fromEntries([...pids].map(([name, pid]) => [name, Math.round((usage[pid]!.memory / 1024 / 1024) * 10) / 10]));
 }
 
 export function isPodReady(p: Pod): boolean {

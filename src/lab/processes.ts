@@ -48,13 +48,20 @@ export function signal(pids: number[], sig: NodeJS.Signals): void {
   }
 }
 
-/** pid and all its descendants (a docker node's agent runs under a guard shell and nsenter). */
-export function processTree(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
-  } catch {
-    /* gone */
+/**
+ * The process that runs `exe` at or below pid, breadth first: a component itself, or for a docker
+ * node's agent the node process under its guard shell and nsenter (not the pods it started).
+ */
+export function programPid(pid: number, exe: string): number | undefined {
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    try {
+      if (fs.readlinkSync(`/proc/${p}/exe`) === exe) return p;
+      queue.push(...fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number));
+    } catch {
+      /* gone */
+    }
   }
-  return [pid, ...children.flatMap(processTree)];
+  return undefined;
 }
