@@ -1,6 +1,6 @@
 // The dns process entry: flags, static-zone mode end to end, clean exit on SIGTERM.
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,10 +21,22 @@ async function freePort(): Promise<number> {
 test('static mode serves the zone file on --listen over UDP and TCP and exits on SIGTERM', async (t) => {
   const file = path.join(tempDir(t), 'outside.yaml');
   fs.writeFileSync(file, 'my.database.example.com: A 203.0.113.10\n');
-  const port = await freePort();
-  const child = spawn(process.execPath, [main, '--zone-file', file, '--listen', `127.0.0.1:${port}`, '--ttl', '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('serving') && resolve()));
+  // A port free for UDP may be taken for TCP by the time the server binds both (other tests run
+  // alongside): then the server exits, and another port is tried.
+  const start = async (): Promise<{ child: ChildProcess; port: number } | undefined> => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [main, '--zone-file', file, '--listen', `127.0.0.1:${port}`, '--ttl', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.teardown(() => child.kill('SIGKILL'));
+    const serving = await new Promise<boolean>((resolve) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('serving') && resolve(true));
+      child.once('exit', () => resolve(false));
+    });
+    return serving ? { child, port } : undefined;
+  };
+  let server: { child: ChildProcess; port: number } | undefined;
+  for (let i = 0; i < 5 && !server; i++) server = await start();
+  if (!server) return t.fail('the dns server did not start on any of 5 free ports');
+  const { child, port } = server;
   for (const transport of ['+notcp', '+tcp']) {
     const r = await dig(port, 'my.database.example.com', 'A', transport);
     t.deepEqual(r.answer, [{ name: 'my.database.example.com.', ttl: 60, type: 'A', data: '203.0.113.10' }]);

@@ -39,17 +39,20 @@ const accepts = (port: number): Promise<boolean> =>
 export async function start(t: ExecutionContext<unknown>, image: string, env: Record<string, string> = {}): Promise<Running> {
   const spec = resolveImage(image);
   if (!spec) throw new Error(`${image} is not in the catalogue`);
-  const port = await freePort();
-  const [file, ...args] = commandLine(spec, {});
-  const child = spawn(file, args, { env: { ...spec.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  t.teardown(() => void child.kill('SIGKILL'));
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  for (let i = 0; !(await accepts(port)); i++) {
-    if (child.exitCode !== null || i > 100) throw new Error(`${image} did not start listening on ${port}: ${out}`);
-    await sleep(50);
+  // The free port can be taken (by another test's connection) before the program binds it: it then
+  // exits with EADDRINUSE, and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const [file, ...args] = commandLine(spec, {});
+    const child = spawn(file, args, { env: { ...spec.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    t.teardown(() => void child.kill('SIGKILL'));
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    let i = 0;
+    while (child.exitCode === null && i++ <= 100 && !(await accepts(port))) await sleep(50);
+    if (child.exitCode === null && i <= 101) return { child, port, url: `http://127.0.0.1:${port}`, logs: () => out };
+    if (child.exitCode === null || attempt === 5) throw new Error(`${image} did not start listening on ${port}: ${out}`);
   }
-  return { child, port, url: `http://127.0.0.1:${port}`, logs: () => out };
 }
 
 /** Waits until the program's stdout has the text (log lines are written after the response). */
