@@ -95,7 +95,14 @@ it.serial('a backend that stops answering: the spread check fails on the timeout
     t,
     'endpoints-follow-pods.yaml',
     'http GET http://web/ ×30 from client',
-    (ctx) => faultStep(ctx, { pauseProcess: 'pod2' }).then(() => undefined),
+    async (ctx) => {
+      // Without a readiness probe pod2 is Ready once its program runs, maybe before it listens: paused
+      // then, it would refuse connections instead of leaving them hanging. Wait until it answers.
+      const ip = (await ctx.client.get<Pod>(types.pods, 'pod2', ctx.namespace)).status!.podIP!;
+      const serving = await ctx.check({ http: { from: 'client', url: `http://${ip}:8080/`, requests: 1 } } as Step, 30_000);
+      t.true(serving.passed, 'pod2 answers before it is paused');
+      await faultStep(ctx, { pauseProcess: 'pod2' });
+    },
     { adjust: (s) => (s.http!.timeout = '1s') }, // half the requests wait this long
   );
   const requests = failedCheck(b, /requests$/)!;
