@@ -75,7 +75,7 @@ export class Kubelet {
     const uid = pod.metadata.uid!;
     let w = this.workers.get(uid);
     if (!w) {
-      if (pod.metadata.deletionTimestamp && !this.ctx.runtime.getSandbox(uid)) {
+      if (pod.metadata.deletionTimestamp && !this.ctx.runtime.sandboxes.get(uid)) {
         void this.ctx.finalDelete(pod); // never started here: nothing to stop
         return;
       }
@@ -88,7 +88,7 @@ export class Kubelet {
   /** Sandboxes whose pod no longer exists (deleted while no agent ran): kill and remove. */
   private async sweep(): Promise<void> {
     const live = new Set(this.pods.list().map((p) => p.metadata.uid));
-    for (const rec of this.ctx.runtime.listSandboxes()) {
+    for (const rec of this.ctx.runtime.sandboxes.list()) {
       if (!live.has(rec.uid)) await this.ctx.runtime.destroySandbox(rec);
     }
   }

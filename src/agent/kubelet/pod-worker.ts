@@ -89,9 +89,9 @@ export class PodWorker {
 
   private async setup(): Promise<void> {
     const runtime = this.ctx.runtime;
-    const existing = runtime.getSandbox(this.uid);
+    const existing = runtime.sandboxes.get(this.uid);
     this.sandbox = existing ?? (await runtime.createSandbox({ uid: this.uid, namespace: this.pod.metadata.namespace!, name: this.pod.metadata.name!, hostname: podHostname(this.pod) }));
-    const startFile = path.join(runtime.podDir(this.uid), 'started');
+    const startFile = path.join(runtime.sandboxes.podDir(this.uid), 'started');
     if (existing && fs.existsSync(startFile)) this.startTime = fs.readFileSync(startFile, 'utf8');
     else fs.writeFileSync(startFile, this.startTime);
     runtime.writeEtc(this.sandbox, {

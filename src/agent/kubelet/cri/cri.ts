@@ -2,7 +2,7 @@
 // sandboxes and container generations. The pod worker only talks to this, so
 // the netns and docker runtimes differ here alone.
 import type { ExecOptions, ExecProcess } from './exec.js';
-import type { SandboxRecord } from './sandbox.js';
+import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
 export interface ExitInfo {
   exitCode: number;
@@ -47,9 +47,8 @@ export interface Adopted {
 
 export interface PodRuntime {
   readonly name: 'netns' | 'docker';
-  podDir(uid: string): string;
-  listSandboxes(): SandboxRecord[];
-  getSandbox(uid: string): SandboxRecord | undefined;
+  /** The pods' sandbox records and state directories, shared by every runtime. */
+  readonly sandboxes: Sandboxes;
   createSandbox(pod: { uid: string; namespace: string; name: string; hostname: string }): Promise<SandboxRecord>;
   /** The pod's resolv.conf, hosts and hostname files. */
   writeEtc(rec: SandboxRecord, files: Record<string, string>): void;

@@ -172,7 +172,7 @@ export class DockerPodRuntime implements PodRuntime {
 
   private constructor(
     private readonly docker: Dockerode,
-    private readonly sandboxes: Sandboxes,
+    readonly sandboxes: Sandboxes,
     private readonly o: PodRuntimeOptions,
   ) {}
 
@@ -180,18 +180,6 @@ export class DockerPodRuntime implements PodRuntime {
     const docker = new Dockerode(); // DOCKER_HOST, else the mounted /var/run/docker.sock
     await docker.ping();
     return new DockerPodRuntime(docker, sandboxes, o);
-  }
-
-  podDir(uid: string): string {
-    return this.sandboxes.podDir(uid);
-  }
-
-  listSandboxes(): SandboxRecord[] {
-    return this.sandboxes.list();
-  }
-
-  getSandbox(uid: string): SandboxRecord | undefined {
-    return this.sandboxes.get(uid);
   }
 
   private labels(rec: SandboxRecord, container: string, restart: number): Record<string, string> {
@@ -209,7 +197,7 @@ export class DockerPodRuntime implements PodRuntime {
 
   /** The pod's /etc files, bind-mounted into each of its containers (paths are the same on the host). */
   private etcBinds(rec: SandboxRecord): string[] {
-    return etcFiles.map((f) => `${path.join(this.podDir(rec.uid), 'etc', f)}:/etc/${f}`);
+    return etcFiles.map((f) => `${path.join(this.sandboxes.podDir(rec.uid), 'etc', f)}:/etc/${f}`);
   }
 
   private containerName(rec: SandboxRecord, container: string, restart: number): string {
@@ -219,8 +207,8 @@ export class DockerPodRuntime implements PodRuntime {
   async createSandbox(pod: { uid: string; namespace: string; name: string; hostname: string }): Promise<SandboxRecord> {
     const rec = this.sandboxes.reserve(pod.uid, pod.namespace, pod.name);
     // Bind sources must be files before Docker sees them (it would make directories).
-    fs.mkdirSync(path.join(this.podDir(rec.uid), 'etc'), { recursive: true });
-    for (const f of etcFiles) fs.writeFileSync(path.join(this.podDir(rec.uid), 'etc', f), '');
+    fs.mkdirSync(path.join(this.sandboxes.podDir(rec.uid), 'etc'), { recursive: true });
+    for (const f of etcFiles) fs.writeFileSync(path.join(this.sandboxes.podDir(rec.uid), 'etc', f), '');
     const pause = await this.docker.createContainer({
       name: this.containerName(rec, 'POD', 0),
       Image: podImageRef('pause'),
@@ -244,7 +232,7 @@ export class DockerPodRuntime implements PodRuntime {
 
   writeEtc(rec: SandboxRecord, files: Record<string, string>): void {
     // Rewritten in place: the bind mounts follow the inode.
-    for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(this.podDir(rec.uid), 'etc', file), content);
+    for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(this.sandboxes.podDir(rec.uid), 'etc', file), content);
   }
 
   private async containersOf(uid: string, container?: string): Promise<Dockerode.ContainerInfo[]> {

@@ -12,19 +12,7 @@ import type { SandboxRecord, Sandboxes } from './sandbox.js';
 export class NetnsPodRuntime implements PodRuntime {
   readonly name = 'netns';
 
-  constructor(private readonly sandboxes: Sandboxes) {}
-
-  podDir(uid: string): string {
-    return this.sandboxes.podDir(uid);
-  }
-
-  listSandboxes(): SandboxRecord[] {
-    return this.sandboxes.list();
-  }
-
-  getSandbox(uid: string): SandboxRecord | undefined {
-    return this.sandboxes.get(uid);
-  }
+  constructor(readonly sandboxes: Sandboxes) {}
 
   async createSandbox(pod: { uid: string; namespace: string; name: string }): Promise<SandboxRecord> {
     const rec = this.sandboxes.reserve(pod.uid, pod.namespace, pod.name);
@@ -53,7 +41,7 @@ export class NetnsPodRuntime implements PodRuntime {
   }
 
   private containerDir(uid: string, name: string): string {
-    return path.join(this.podDir(uid), 'containers', name);
+    return path.join(this.sandboxes.podDir(uid), 'containers', name);
   }
 
   private handle(rec: SandboxRecord, name: string, restart: number): { id: string; dir: string; log: string } {
