@@ -70,9 +70,12 @@ it.serial('a stopped agent turns its node NotReady within the grace period, and 
   try {
     // Bound: the grace period plus the controller's 1 s check and slack; not a performance assertion.
     await waitFor('node2 NotReady', async () => (await nodeReady('node2')) === 'Unknown', (grace + 5) * 1000, 200);
-    const node2 = await client.get<Node>(types.nodes, 'node2');
+    // The controller writes the condition, then the taint: wait for both.
+    const node2 = await waitFor('node2 tainted unreachable', async () => {
+      const n = await client.get<Node>(types.nodes, 'node2');
+      return n.spec?.taints?.some((x) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute') && n;
+    }, 5000, 200);
     t.like(node2.status?.conditions?.find((c) => c.type === 'Ready'), { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
-    t.true(node2.spec?.taints?.some((x) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute'));
     t.is(await nodeReady('node1'), 'True', 'the other node is unaffected');
   } finally {
     process.kill(pid, 'SIGCONT');
