@@ -3,6 +3,7 @@
 import { typeKey, type ResourceType } from '../../api/resources.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
+import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter, ingressClassPrinter, ingressPrinter } from './networking.js';
 import { podPrinter } from './pod.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './service.js';
 import { toTable, type Printer, type TableRequest } from './table.js';
@@ -21,6 +22,11 @@ const printers: Record<string, Printer> = {
   'core/namespaces': namespacePrinter,
   'core/events': eventPrinter,
   'coordination.k8s.io/leases': leasePrinter,
+  'networking.k8s.io/ingresses': ingressPrinter,
+  'networking.k8s.io/ingressclasses': ingressClassPrinter,
+  'gateway.networking.k8s.io/gatewayclasses': gatewayClassPrinter,
+  'gateway.networking.k8s.io/gateways': gatewayPrinter,
+  'gateway.networking.k8s.io/httproutes': httpRoutePrinter,
 };
 
 function printerFor(t: ResourceType): Printer {

@@ -1,9 +1,10 @@
 import type { Strategy } from '../registry.js';
 import { eventStrategy } from './event.js';
+import { gatewayClassStrategy, gatewayStrategy, httpRouteStrategy } from './gateway.js';
 import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
 import { deploymentStrategy, replicaSetStrategy } from './workload.js';
 
-export const strategies: Strategy[] = [namespaceStrategy, nodeStrategy, eventStrategy, leaseStrategy, podStrategy, replicaSetStrategy, deploymentStrategy];
+export const strategies: Strategy[] = [namespaceStrategy, nodeStrategy, eventStrategy, leaseStrategy, podStrategy, replicaSetStrategy, deploymentStrategy, gatewayClassStrategy, gatewayStrategy, httpRouteStrategy];
