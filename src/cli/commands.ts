@@ -49,7 +49,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...]',
+    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ingress]',
     async run(argv) {
       const { values } = parse('up', argv, {
         ...nameFlag,
@@ -59,6 +59,7 @@ export const commands: Record<string, Command> = {
         'node-grace-period': { type: 'string', default: '10' },
         'lb-pool': { type: 'string' },
         'ipvs-scheduler': { type: 'string', default: 'rr' },
+        ingress: { type: 'boolean', default: false },
       });
       const started = Date.now();
       const state = await up({
@@ -69,6 +70,7 @@ export const commands: Record<string, Command> = {
         nodeGracePeriodSeconds: wholeNumber('up', 'node-grace-period', values['node-grace-period']),
         lbPool: values['lb-pool'],
         ipvsScheduler: oneOf('up', 'ipvs-scheduler', values['ipvs-scheduler'], schedulers),
+        ingress: values.ingress,
       });
       const status = await labStatus(state.plan.name);
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);

@@ -1,0 +1,81 @@
+// The ingress controller process: runs in the pods of ingress-nginx/ingress-nginx-controller
+// beside the real nginx it starts. List+watch of Ingresses, IngressClasses, Services,
+// EndpointSlices, Secrets and the Gateway API kinds; every change renders the whole
+// configuration, which replaces the running one (after `nginx -t`) only when it differs.
+import { parseArgs } from 'node:util';
+import { findType, type ResourceType, types } from '../api/resources.js';
+import type { Service } from '../api/types.js';
+import { ApiClient } from '../client/client.js';
+import { Informer } from '../client/informer.js';
+import type { Cluster } from './model.js';
+import { NginxProcess } from './nginx.js';
+import { Reconciler } from './reconciler.js';
+
+const { values } = parseArgs({
+  options: {
+    server: { type: 'string' },
+    'ingress-class': { type: 'string', default: 'nginx' },
+    'publish-service': { type: 'string', default: 'ingress-nginx/ingress-nginx-controller' },
+    'work-dir': { type: 'string' },
+    'http-port': { type: 'string', default: '80' },
+    'https-port': { type: 'string', default: '443' },
+    'health-port': { type: 'string', default: '10254' },
+    workers: { type: 'string', default: '1' },
+  },
+});
+if (!values.server) {
+  console.error('ingress-controller: --server is required');
+  process.exit(2);
+}
+
+const client = new ApiClient({ server: values.server, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
+// Secrets are watched once the API serves them.
+const secrets = findType('', 'v1', 'secrets');
+const watched: Record<keyof Cluster, ResourceType | undefined> = {
+  ingresses: types.ingresses,
+  ingressClasses: types.ingressclasses,
+  services: types.services,
+  endpointSlices: types.endpointslices,
+  secrets,
+  gatewayClasses: types.gatewayclasses,
+  gateways: types.gateways,
+  httpRoutes: types.httproutes,
+};
+const informers = Object.fromEntries(Object.entries(watched).filter(([, t]) => t).map(([k, t]) => [k, new Informer(client, t!)])) as Partial<Record<keyof Cluster, Informer>>;
+
+const snapshot = (): Cluster => Object.fromEntries(Object.keys(watched).map((k) => [k, informers[k as keyof Cluster]?.list() ?? []])) as unknown as Cluster;
+const [publishNs, publishName] = values['publish-service'].split('/') as [string, string];
+const publishAddress = (): string | undefined => {
+  const svc = informers.services!.get(`${publishNs}/${publishName}`) as Service | undefined;
+  return svc?.status?.loadBalancer?.ingress?.[0]?.ip;
+};
+
+const nginx = new NginxProcess(values['work-dir']);
+const reconciler = new Reconciler({
+  client,
+  nginx,
+  className: values['ingress-class'],
+  snapshot,
+  publishAddress,
+  render: { httpPort: Number(values['http-port']), httpsPort: Number(values['https-port']), healthPort: Number(values['health-port']), workers: Number(values.workers) },
+});
+
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  for (const i of Object.values(informers)) i.stop();
+  void nginx.stop().finally(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+nginx.onExit = (code) => {
+  if (stopping) return;
+  console.error(`ingress-controller: nginx exited (${code}); exiting so the kubelet restarts the container`);
+  process.exit(1);
+};
+
+for (const i of Object.values(informers)) i.on({ add: () => reconciler.trigger(), update: () => reconciler.trigger(), delete: () => reconciler.trigger() }).start();
+await Promise.all(Object.values(informers).map((i) => i.synced));
+console.log(`ingress-controller: synced (class ${values['ingress-class']}, publish service ${values['publish-service']}${secrets ? '' : ', no Secrets API: TLS off'})`);
+reconciler.trigger();
