@@ -2,6 +2,7 @@
 // request gets instead of objects when it asks for one.
 import { typeKey, type ResourceType } from '../../api/resources.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
+import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
 import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter, ingressClassPrinter, ingressPrinter } from './networking.js';
 import { podPrinter } from './pod.js';
@@ -27,6 +28,9 @@ const printers: Record<string, Printer> = {
   'gateway.networking.k8s.io/gatewayclasses': gatewayClassPrinter,
   'gateway.networking.k8s.io/gateways': gatewayPrinter,
   'gateway.networking.k8s.io/httproutes': httpRoutePrinter,
+  'core/configmaps': configMapPrinter,
+  'core/secrets': secretPrinter,
+  'core/serviceaccounts': serviceAccountPrinter,
 };
 
 function printerFor(t: ResourceType): Printer {
