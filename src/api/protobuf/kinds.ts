@@ -6,9 +6,10 @@ import { coordination, discovery } from './cluster.js';
 import { core } from './core.js';
 import type { Package } from './describe.js';
 import { meta } from './meta.js';
+import { networking } from './networking.js';
 import { rbac } from './rbac.js';
 
-export const packages: Package[] = [meta, core, apps, discovery, coordination, rbac];
+export const packages: Package[] = [meta, core, apps, discovery, coordination, rbac, networking];
 
 export const kindMessages: Record<string, string> = {
   'v1 Namespace': 'core.Namespace',
@@ -24,6 +25,8 @@ export const kindMessages: Record<string, string> = {
   'apps/v1 ReplicaSet': 'apps.ReplicaSet',
   'discovery.k8s.io/v1 EndpointSlice': 'discovery.EndpointSlice',
   'coordination.k8s.io/v1 Lease': 'coordination.Lease',
+  'networking.k8s.io/v1 Ingress': 'networking.Ingress',
+  'networking.k8s.io/v1 IngressClass': 'networking.IngressClass',
   'rbac.authorization.k8s.io/v1 Role': 'rbac.Role',
   'rbac.authorization.k8s.io/v1 ClusterRole': 'rbac.ClusterRole',
   'rbac.authorization.k8s.io/v1 RoleBinding': 'rbac.RoleBinding',
