@@ -1,0 +1,166 @@
+import test from 'ava';
+import { execa } from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildModel, hostMatches } from '../../../src/ingress/model.js';
+import { defaultRenderOptions, quote, renderNginx } from '../../../src/ingress/nginx-config.js';
+import { NGINX } from '../../../src/ingress/nginx.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { backend, cluster, gatewayObjects, httpRoute, ingress, service, tlsSecret } from './fixtures.js';
+
+const opts = { ...defaultRenderOptions, dir: '/run/ingress' };
+
+/** The lines of one server block, indentation removed. */
+function server(conf: string, name: string): string[] {
+  const lines = conf.split('\n');
+  const start = lines.findIndex((l, i) => l.trim() === `server_name ${name};` && lines[i - 1] !== undefined);
+  t_assert(start >= 0, `no server ${name} in\n${conf}`);
+  let open = lines.slice(0, start).lastIndexOf('  server {');
+  const out: string[] = [];
+  let depth = 0;
+  for (; open < lines.length; open++) {
+    const l = lines[open]!.trim();
+    out.push(l);
+    depth += (l.endsWith('{') ? 1 : 0) - (l === '}' ? 1 : 0);
+    if (depth === 0) break;
+  }
+  return out;
+}
+function t_assert(ok: boolean, msg: string): asserts ok {
+  if (!ok) throw new Error(msg);
+}
+
+const web = service('web', 80, ['10.244.1.5', '10.244.2.6'], { targetPort: 8080, notReady: ['10.244.3.7'] });
+const api = service('api', 8080, ['10.244.1.9'], { portName: 'http' });
+const empty = service('empty', 80, []);
+
+test('one server per host, upstreams of ready endpoint IPs (target ports), element-wise Prefix, Exact winning the tie', (t) => {
+  const c = cluster({
+    serviceParts: [web, api, empty],
+    ingresses: [
+      ingress('fan', {
+        rules: [
+          {
+            host: 'web.example.com',
+            http: {
+              paths: [
+                { path: '/foo/', pathType: 'Prefix', backend: backend('web', 80) },
+                { path: '/foo', pathType: 'Exact', backend: { service: { name: 'api', port: { name: 'http' } } } },
+                { path: '/empty', pathType: 'Prefix', backend: backend('empty', 80) },
+                { path: '/missing', pathType: 'Prefix', backend: backend('nope', 80) },
+              ],
+            },
+          },
+        ],
+      }),
+    ],
+  });
+  const conf = renderNginx(buildModel(c, 'nginx'), opts);
+  t.deepEqual(server(conf, 'web.example.com'), [
+    'server {',
+    'listen 80;',
+    'server_name web.example.com;',
+    'location = "/foo" {',
+    'proxy_pass http://default-api-8080;',
+    '}',
+    'location = "/empty" {',
+    'return 503;',
+    '}',
+    'location ^~ "/empty/" {',
+    'return 503;',
+    '}',
+    'location ^~ "/foo/" {',
+    'proxy_pass http://default-web-80;',
+    '}',
+    'location = "/missing" {',
+    'return 503;',
+    '}',
+    'location ^~ "/missing/" {',
+    'return 503;',
+    '}',
+    'location / {',
+    'return 404;',
+    '}',
+    '}',
+  ]);
+  t.true(conf.includes('  upstream default-web-80 {\n    server 10.244.1.5:8080 max_fails=0;\n    server 10.244.2.6:8080 max_fails=0;\n    keepalive 32;\n  }'), conf);
+  t.false(conf.includes('10.244.3.7'), 'not-ready endpoints are left out');
+  t.false(conf.includes('upstream default-empty-80'), 'no upstream without endpoints');
+  // The default server answers everything else with 404 and refuses TLS handshakes it has no certificate for.
+  t.deepEqual(server(conf, '_'), ['server {', 'listen 80 default_server;', 'listen 443 ssl default_server;', 'server_name _;', 'ssl_reject_handshake on;', 'location / {', 'return 404;', '}', '}']);
+});
+
+test('wildcard hosts match exactly one label; defaultBackend serves the Ingress\'s hosts and the default server', (t) => {
+  const c = cluster({ serviceParts: [web, api], ingresses: [ingress('w', { defaultBackend: backend('api', 8080), rules: [{ host: '*.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } }] })] });
+  const conf = renderNginx(buildModel(c, 'nginx'), opts);
+  t.true(conf.includes('server_name "~^[^.]+\\\\.example\\\\.com$";'), conf);
+  t.deepEqual(server(conf, '_').slice(-4), ['location / {', 'proxy_pass http://default-api-8080;', '}', '}']);
+  t.true(hostMatches('*.example.com', 'a.example.com'));
+  t.false(hostMatches('*.example.com', 'a.b.example.com'));
+  t.false(hostMatches('*.example.com', 'example.com'));
+});
+
+test('TLS: the Secret becomes a PEM (certificate, then key) and the host listens on 443', (t) => {
+  const c = cluster({
+    serviceParts: [web],
+    secrets: [tlsSecret('web-tls', '-----BEGIN CERTIFICATE-----\nC\n-----END CERTIFICATE-----', '-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----'), { metadata: { name: 'opaque', namespace: 'default' }, type: 'Opaque', data: { 'tls.crt': 'QQ==', 'tls.key': 'QQ==' } }],
+    ingresses: [ingress('tls', { tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }, { hosts: ['other.example.com'], secretName: 'opaque' }], rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } }, { host: 'other.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } }] })],
+  });
+  const m = buildModel(c, 'nginx');
+  t.deepEqual([...m.certificates.keys()], ['default-web-tls']);
+  t.is(m.certificates.get('default-web-tls'), '-----BEGIN CERTIFICATE-----\nC\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n');
+  const conf = renderNginx(m, opts);
+  t.deepEqual(server(conf, 'web.example.com').slice(0, 6), ['server {', 'listen 80;', 'listen 443 ssl;', 'server_name web.example.com;', 'ssl_certificate certs/default-web-tls.pem;', 'ssl_certificate_key certs/default-web-tls.pem;']);
+  t.false(server(conf, 'other.example.com').includes('listen 443 ssl;'), 'an Opaque Secret is no certificate');
+});
+
+test('only Ingresses of our class (or class-less ones when it is the default); the older Ingress keeps a contested path', (t) => {
+  const parts = { serviceParts: [web, api] };
+  const mine = ingress('mine', { rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } }] });
+  const later = ingress('later', { rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('api', 8080) }] } }] });
+  const theirs = ingress('theirs', { ingressClassName: 'traefik', rules: [{ host: 'b.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } }] });
+  const classless = ingress('classless', { ingressClassName: undefined, rules: [{ host: 'c.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } }] });
+  const hosts = (isDefault: boolean): string[] => buildModel(cluster({ ...parts, ingresses: [later, mine, theirs, classless], ingressClasses: [{ metadata: { name: 'nginx', annotations: isDefault ? { 'ingressclass.kubernetes.io/is-default-class': 'true' } : {} }, spec: { controller: 'k8s.io/ingress-nginx' } }] }), 'nginx').hosts.map((h) => h.host);
+  t.deepEqual(hosts(false), ['', 'a.example.com']);
+  t.deepEqual(hosts(true), ['', 'a.example.com', 'c.example.com']);
+  const conf = renderNginx(buildModel(cluster({ ...parts, ingresses: [later, mine] }), 'nginx'), opts);
+  t.deepEqual(server(conf, 'a.example.com').slice(3, 6), ['location / {', 'proxy_pass http://default-web-80;', '}']);
+});
+
+test('HTTPRoute: weighted backends become split_clients, header matches maps checked most specific last', (t) => {
+  const { gatewayClass, gateway } = gatewayObjects();
+  const canary = service('canary', 80, ['10.244.2.9']);
+  const route = httpRoute('shop', {
+    hostnames: ['shop.example.com'],
+    rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'web', port: 80, weight: 90 }, { name: 'canary', port: 80, weight: 10 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ name: 'X-Canary', value: 'yes' }] }], backendRefs: [{ name: 'canary', port: 80 }] },
+    ],
+  });
+  const conf = renderNginx(buildModel(cluster({ serviceParts: [web, canary], gatewayClasses: [gatewayClass], gateways: [gateway], httpRoutes: [route] }), 'nginx'), opts);
+  t.deepEqual(server(conf, 'shop.example.com').slice(3), ['location / {', 'set $svclab_target $svclab_split_0;', 'if ($svclab_h_1) {', 'set $svclab_target default-canary-80;', '}', 'proxy_pass http://$svclab_target;', '}', '}']);
+  t.true(conf.includes('  split_clients "${request_id}" $svclab_split_0 {\n    90.00% default-web-80;\n    * default-canary-80;\n  }'), conf);
+  t.true(conf.includes('  map $http_x_canary $svclab_h_1 {\n    "~^yes$" 1;\n    default 0;\n  }'), conf);
+});
+
+test('values are quoted so they can never end a directive', (t) => {
+  t.is(quote('/a"b\\c'), '"/a\\"b\\\\c"');
+});
+
+test('nginx -t accepts the rendered configuration', async (t) => {
+  const dir = tempDir(t);
+  fs.mkdirSync(path.join(dir, 'tmp'));
+  fs.mkdirSync(path.join(dir, 'certs'));
+  const { gatewayClass, gateway } = gatewayObjects();
+  const c = cluster({
+    serviceParts: [web, api, empty],
+    gatewayClasses: [gatewayClass],
+    gateways: [gateway],
+    httpRoutes: [httpRoute('r', { hostnames: ['r.example.com'], rules: [{ matches: [{ headers: [{ name: 'a', value: '1' }, { name: 'b', value: 'x"y', type: 'RegularExpression' }] }], backendRefs: [{ name: 'web', port: 80, weight: 1 }, { name: 'api', port: 8080, weight: 3 }] }] })],
+    ingresses: [ingress('all', { defaultBackend: backend('web', 80), rules: [{ host: '*.example.org', http: { paths: [{ path: '/x y', pathType: 'ImplementationSpecific', backend: backend('empty', 80) }, { path: '/a', pathType: 'Exact', backend: backend('web', 80) }, { path: '/a', pathType: 'Prefix', backend: backend('web', 80) }] } }] })],
+  });
+  const conf = renderNginx(buildModel(c, 'nginx'), { ...defaultRenderOptions, dir });
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const r = await execa(NGINX, ['-t', '-e', 'stderr', '-p', `${dir}/`, '-c', path.join(dir, 'nginx.conf')], { reject: false });
+  t.is(r.exitCode, 0, `${r.stderr}\n${conf}`);
+});
