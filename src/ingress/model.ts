@@ -7,6 +7,8 @@ import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 
 export const CONTROLLER = 'k8s.io/ingress-nginx';
 export const GATEWAY_CONTROLLER = 'svclab.io/nginx-gateway';
+/** The ports the controller's nginx serves (its Service's ports): Gateway listeners on others are not accepted. */
+export const LISTENER_PORTS: Record<string, number> = { HTTP: 80, HTTPS: 443 };
 
 export interface Secret extends KubeObject {
   type?: string;
@@ -229,7 +231,7 @@ export function attachments(c: Cluster): AttachedRoute[] {
       if (!gw) continue;
       const listeners = gw.spec.listeners
         .filter((l) => (!ref.sectionName || l.name === ref.sectionName) && (!ref.port || l.port === ref.port))
-        .filter((l) => (l.protocol === 'HTTP' || l.protocol === 'HTTPS') && ((l.allowedRoutes?.namespaces?.from ?? 'Same') === 'All' || gw.metadata.namespace === route.metadata.namespace))
+        .filter((l) => LISTENER_PORTS[l.protocol] === l.port && ((l.allowedRoutes?.namespaces?.from ?? 'Same') === 'All' || gw.metadata.namespace === route.metadata.namespace))
         .filter((l) => routeHostnames(route, l.hostname).length > 0)
         .map((l) => l.name);
       if (listeners.length > 0) out.push({ route, gateway: gw, listeners });

@@ -1,10 +1,8 @@
 // The status the controller writes (pure): the Ingress's load-balancer address, and the Gateway
 // API conditions (Accepted, Programmed, ResolvedRefs) as the spec defines their reasons.
 import type { Condition, Gateway, GatewayClass, HTTPRoute, LoadBalancerIngress } from '../api/networking.js';
-import { attachments, GATEWAY_CONTROLLER, hostMatches, ourGateways, type Cluster } from './model.js';
+import { attachments, GATEWAY_CONTROLLER, hostMatches, LISTENER_PORTS, ourGateways, type Cluster } from './model.js';
 
-const HTTP_PORT = 80;
-const HTTPS_PORT = 443;
 const gatewayGroup = 'gateway.networking.k8s.io';
 
 export function ingressStatus(address: string | undefined): { loadBalancer: { ingress?: LoadBalancerIngress[] } } {
@@ -42,8 +40,8 @@ export function gatewayStatus(c: Cluster, gw: Gateway, address: string | undefin
   const attached = attachments(c).filter((a) => a.gateway === gw);
   const listeners = gw.spec.listeners.map((l) => {
     const conds: Cond[] = [];
-    const supported = l.protocol === 'HTTP' || l.protocol === 'HTTPS';
-    const port = l.protocol === 'HTTPS' ? HTTPS_PORT : HTTP_PORT;
+    const port = LISTENER_PORTS[l.protocol];
+    const supported = port !== undefined;
     let refsOk = true;
     if (l.protocol === 'HTTPS') {
       const ref = l.tls?.certificateRefs?.[0];

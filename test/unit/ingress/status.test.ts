@@ -21,7 +21,7 @@ test('Gateway status: Accepted, Programmed once there is an address, listeners w
   t.deepEqual(s.listeners.map((l) => [l.name, l.attachedRoutes, ...brief(l.conditions)]), [
     ['http', 1, 'Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs', 'Programmed=True/Programmed', 'Conflicted=False/NoConflicts'],
     ['tcp', 0, 'Accepted=False/UnsupportedProtocol', 'ResolvedRefs=True/ResolvedRefs', 'Programmed=False/Invalid', 'Conflicted=False/NoConflicts'],
-    ['odd', 1, 'Accepted=False/PortUnavailable', 'ResolvedRefs=True/ResolvedRefs', 'Programmed=False/Invalid', 'Conflicted=False/NoConflicts'],
+    ['odd', 0, 'Accepted=False/PortUnavailable', 'ResolvedRefs=True/ResolvedRefs', 'Programmed=False/Invalid', 'Conflicted=False/NoConflicts'],
   ]);
   t.deepEqual(brief(gatewayStatus(c, gateway, undefined).conditions), ['Accepted=True/Accepted', 'Programmed=False/AddressNotAssigned']);
 });
