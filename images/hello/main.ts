@@ -1,4 +1,4 @@
-// lab/hello: answers with the pod's name, IP and port; /json also with the request's path and
+// lab/hello: answers with the pod's name, IP and port; .../json also with the request's path and
 // headers (what a proxy in front passed on); /call reaches another service.
 import http from 'node:http';
 import { request } from '../lib/client.js';
@@ -13,7 +13,8 @@ type Answer = { status: number; type: string; body: string };
 async function answer(req: http.IncomingMessage, client: string): Promise<Answer> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const text = (status: number, body: string): Answer => ({ status, type: 'text/plain; charset=utf-8', body });
-  switch (url.pathname) {
+  // Any path ending in /json answers JSON, so it can be asked for behind a proxy's path prefix.
+  switch (url.pathname.endsWith('/json') ? '/json' : url.pathname) {
     case '/healthz':
       return text(200, 'ok\n');
     case '/json':
