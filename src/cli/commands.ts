@@ -4,6 +4,7 @@ import { benchPods } from '../bench/pods.js';
 import { benchServices } from '../bench/services.js';
 import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
+import { benchIngress } from '../bench/ingress.js';
 import { clean, down, home, up } from '../lab/lifecycle.js';
 import { proxyModes, runtimes, type ProxyMode, type RuntimeName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
@@ -117,7 +118,7 @@ export const commands: Record<string, Command> = {
     usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--pods N] [--out bench-results/up.json] | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
-      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy };
+      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress };
       if (what && other[what]) return other[what].run(rest);
       if (what !== 'up') throw new UsageError(`lab bench: unknown benchmark "${what ?? ''}" (available: up, ${Object.keys(other).join(', ')})`);
       const { values } = parse('bench up', rest, {
