@@ -2,7 +2,7 @@
 // route a list of candidates (header conditions, weighted backends), upstreams of ready endpoint
 // IPs, and the TLS certificates. Ingresses follow the networking.k8s.io/v1 spec as ingress-nginx
 // serves them; HTTPRoutes attached to our Gateways are merged into the same hosts.
-import { ingressClassAnnotation, type Gateway, type GatewayClass, type HTTPRoute, type HTTPRouteMatch, type Ingress, type IngressBackend, type IngressClass } from '../api/networking.js';
+import { ingressClassAnnotation, type Gateway, type GatewayClass, type HTTPBackendRef, type HTTPRoute, type HTTPRouteMatch, type Ingress, type IngressBackend, type IngressClass } from '../api/networking.js';
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 
 export const CONTROLLER = 'k8s.io/ingress-nginx';
@@ -29,9 +29,11 @@ export interface Cluster {
 export type PathKind = 'Exact' | 'Prefix' | 'ImplementationSpecific' | 'RegularExpression';
 
 export interface WeightedBackend {
-  /** An upstream name, or undefined: the backend resolves to nothing (503). */
+  /** An upstream name, or undefined: no ready endpoint (503). */
   upstream?: string;
   weight: number;
+  /** A Gateway API reference that does not resolve: its share of requests gets 500, as the spec asks. */
+  invalid?: boolean;
 }
 
 export interface Candidate {
@@ -240,6 +242,15 @@ export function attachments(c: Cluster): AttachedRoute[] {
   return out;
 }
 
+/** Why an HTTPRoute backendRef does not resolve (status reason), or undefined when it does. */
+export function backendRefProblem(c: Cluster, route: HTTPRoute, r: HTTPBackendRef): 'InvalidKind' | 'RefNotPermitted' | 'BackendNotFound' | undefined {
+  if ((r.group ?? '') !== '' || (r.kind ?? 'Service') !== 'Service' || !r.port) return 'InvalidKind';
+  // Another namespace needs a ReferenceGrant there; the lab does not serve that kind.
+  const ns = r.namespace ?? route.metadata.namespace;
+  if (ns !== route.metadata.namespace) return 'RefNotPermitted';
+  return c.services.some((s) => s.metadata.name === r.name && s.metadata.namespace === ns) ? undefined : 'BackendNotFound';
+}
+
 function gatewayPath(m: HTTPRouteMatch): { path: string; kind: PathKind } {
   const type = m.path?.type ?? 'PathPrefix';
   const value = m.path?.value ?? '/';
@@ -261,7 +272,7 @@ function addRoutes(b: Builder, c: Cluster): void {
         for (const rule of route.spec.rules ?? []) {
           const backends = (rule.backendRefs ?? [])
             .filter((r) => (r.weight ?? 1) > 0)
-            .map((r) => ({ upstream: (r.group ?? '') === '' && (r.kind ?? 'Service') === 'Service' && r.port ? b.upstream(r.namespace ?? ns, r.name, { number: r.port }) : undefined, weight: r.weight ?? 1 }));
+            .map((r) => (backendRefProblem(c, route, r) ? { weight: r.weight ?? 1, invalid: true } : { upstream: b.upstream(r.namespace ?? ns, r.name, { number: r.port }), weight: r.weight ?? 1 }));
           for (const m of rule.matches ?? [{ path: { type: 'PathPrefix' as const, value: '/' } }]) {
             const headers = (m.headers ?? []).map((h) => ({ name: h.name.toLowerCase(), value: h.value, regex: h.type === 'RegularExpression' }));
             b.addRoute(host, { ...gatewayPath(m), candidates: [{ headers, backends }] });

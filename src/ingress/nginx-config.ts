@@ -41,6 +41,7 @@ function serverName(host: string): string {
 }
 
 function target(b: WeightedBackend | undefined): string {
+  if (b?.invalid) return statusUpstream(500);
   return b?.upstream ?? statusUpstream(503);
 }
 

@@ -1,7 +1,7 @@
 // The status the controller writes (pure): the Ingress's load-balancer address, and the Gateway
 // API conditions (Accepted, Programmed, ResolvedRefs) as the spec defines their reasons.
 import type { Condition, Gateway, GatewayClass, HTTPRoute, LoadBalancerIngress } from '../api/networking.js';
-import { attachments, GATEWAY_CONTROLLER, hostMatches, LISTENER_PORTS, ourGateways, type Cluster } from './model.js';
+import { attachments, backendRefProblem, GATEWAY_CONTROLLER, hostMatches, LISTENER_PORTS, ourGateways, type Cluster } from './model.js';
 
 const gatewayGroup = 'gateway.networking.k8s.io';
 
@@ -86,15 +86,10 @@ export function httpRouteParents(c: Cluster, route: HTTPRoute): { parentRef: Non
     const ok = attached.some((a) => a.gateway === gw);
     const hostsMatch = gw.spec.listeners.some((l) => !l.hostname || (route.spec.hostnames ?? []).length === 0 || (route.spec.hostnames ?? []).some((h) => hostMatches(l.hostname!, h) || hostMatches(h, l.hostname!) || h === l.hostname));
     const accepted = ok ? cond('Accepted', true, 'Accepted', 'Route is accepted', gen) : hostsMatch ? cond('Accepted', false, 'NotAllowedByListeners', 'no listener of the Gateway allows this route', gen) : cond('Accepted', false, 'NoMatchingListenerHostname', 'no listener hostname matches the route', gen);
-    const missing = (route.spec.rules ?? []).flatMap((r) => r.backendRefs ?? []).find((b) => {
-      if ((b.group ?? '') !== '' || (b.kind ?? 'Service') !== 'Service') return true;
-      return !c.services.some((s) => s.metadata.name === b.name && s.metadata.namespace === (b.namespace ?? route.metadata.namespace));
-    });
-    const resolved = !missing
-      ? cond('ResolvedRefs', true, 'ResolvedRefs', 'All references resolved', gen)
-      : (missing.group ?? '') !== '' || (missing.kind ?? 'Service') !== 'Service'
-        ? cond('ResolvedRefs', false, 'InvalidKind', `backendRef ${missing.kind}/${missing.name} is not a Service`, gen)
-        : cond('ResolvedRefs', false, 'BackendNotFound', `Service ${missing.namespace ?? route.metadata.namespace}/${missing.name} not found`, gen);
+    const problems = (route.spec.rules ?? []).flatMap((r) => r.backendRefs ?? []).map((b) => [b, backendRefProblem(c, route, b)] as const);
+    const [ref0, problem] = problems.find(([, p]) => p) ?? [];
+    const messages = { InvalidKind: 'is not a Service with a port', RefNotPermitted: 'is in another namespace and no ReferenceGrant allows it', BackendNotFound: 'is not found' };
+    const resolved = problem ? cond('ResolvedRefs', false, problem, `backendRef ${ref0!.namespace ?? route.metadata.namespace}/${ref0!.name} ${messages[problem]}`, gen) : cond('ResolvedRefs', true, 'ResolvedRefs', 'All references resolved', gen);
     out.push({ parentRef: ref, controllerName: GATEWAY_CONTROLLER, conditions: [accepted, resolved] });
   }
   return out;

@@ -143,6 +143,20 @@ test('HTTPRoute: weighted backends become split_clients, header matches maps che
   t.true(conf.includes('  map $http_x_canary $svclab_h_1 {\n    "~^yes$" 1;\n    default 0;\n  }'), conf);
 });
 
+test('HTTPRoute: a backendRef that does not resolve gets its share answered with 500; a rule without backends too', (t) => {
+  const { gatewayClass, gateway } = gatewayObjects();
+  const route = httpRoute('r', {
+    hostnames: ['r.example.com'],
+    rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/split' } }], backendRefs: [{ name: 'web', port: 80, weight: 1 }, { name: 'gone', port: 80, weight: 1 }] },
+      { matches: [{ path: { type: 'Exact', value: '/none' } }] },
+    ],
+  });
+  const conf = renderNginx(buildModel(cluster({ serviceParts: [web], gatewayClasses: [gatewayClass], gateways: [gateway], httpRoutes: [route] }), 'nginx'), opts);
+  t.true(conf.includes('  split_clients "${request_id}" $svclab_split_0 {\n    50.00% default-web-80;\n    * svclab-status-500;\n  }'), conf);
+  t.deepEqual(server(conf, 'r.example.com').slice(3, 6), ['location = "/none" {', 'return 500;', '}']);
+});
+
 test('values are quoted so they can never end a directive', (t) => {
   t.is(quote('/a"b\\c'), '"/a\\"b\\\\c"');
 });

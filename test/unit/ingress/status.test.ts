@@ -37,6 +37,8 @@ test('HTTPRoute status: Accepted and ResolvedRefs per parent, BackendNotFound fo
   t.deepEqual(httpRouteParents(c, elsewhere), [], 'a parentRef without namespace names a Gateway in the route\'s own namespace');
   elsewhere.spec.parentRefs = [{ name: 'gw', namespace: 'default' }];
   t.deepEqual(brief(httpRouteParents(c, elsewhere)[0]!.conditions), ['Accepted=False/NotAllowedByListeners', 'ResolvedRefs=False/BackendNotFound']);
+  const crossNamespace = httpRoute('cross', { rules: [{ backendRefs: [{ name: 'web', namespace: 'other', port: 80 }] }] });
+  t.deepEqual(brief(httpRouteParents(cluster({ ...c, httpRoutes: [crossNamespace] }), crossNamespace)[0]!.conditions), ['Accepted=True/Accepted', 'ResolvedRefs=False/RefNotPermitted']);
 });
 
 test('lastTransitionTime changes only with the status', (t) => {
