@@ -3,7 +3,7 @@
 // EndpointSlices, Secrets and the Gateway API kinds; every change renders the whole
 // configuration, which replaces the running one (after `nginx -t`) only when it differs.
 import { parseArgs } from 'node:util';
-import { findType, type ResourceType, types } from '../api/resources.js';
+import { type ResourceType, types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
@@ -29,24 +29,22 @@ if (!values.server) {
 }
 
 const client = new ApiClient({ server: values.server, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
-// Secrets are watched once the API serves them.
-const secrets = findType('', 'v1', 'secrets');
-const watched: Record<keyof Cluster, ResourceType | undefined> = {
+const watched: Record<keyof Cluster, ResourceType> = {
   ingresses: types.ingresses,
   ingressClasses: types.ingressclasses,
   services: types.services,
   endpointSlices: types.endpointslices,
-  secrets,
+  secrets: types.secrets,
   gatewayClasses: types.gatewayclasses,
   gateways: types.gateways,
   httpRoutes: types.httproutes,
 };
-const informers = Object.fromEntries(Object.entries(watched).filter(([, t]) => t).map(([k, t]) => [k, new Informer(client, t!)])) as Partial<Record<keyof Cluster, Informer>>;
+const informers = Object.fromEntries(Object.entries(watched).map(([k, t]) => [k, new Informer(client, t)])) as Record<keyof Cluster, Informer>;
 
-const snapshot = (): Cluster => Object.fromEntries(Object.keys(watched).map((k) => [k, informers[k as keyof Cluster]?.list() ?? []])) as unknown as Cluster;
+const snapshot = (): Cluster => Object.fromEntries(Object.entries(informers).map(([k, i]) => [k, i.list()])) as unknown as Cluster;
 const [publishNs, publishName] = values['publish-service'].split('/') as [string, string];
 const publishAddress = (): string | undefined => {
-  const svc = informers.services!.get(`${publishNs}/${publishName}`) as Service | undefined;
+  const svc = informers.services.get(`${publishNs}/${publishName}`) as Service | undefined;
   return svc?.status?.loadBalancer?.ingress?.[0]?.ip;
 };
 
@@ -77,5 +75,5 @@ nginx.onExit = (code) => {
 
 for (const i of Object.values(informers)) i.on({ add: () => reconciler.trigger(), update: () => reconciler.trigger(), delete: () => reconciler.trigger() }).start();
 await Promise.all(Object.values(informers).map((i) => i.synced));
-console.log(`ingress-controller: synced (class ${values['ingress-class']}, publish service ${values['publish-service']}${secrets ? '' : ', no Secrets API: TLS off'})`);
+console.log(`ingress-controller: synced (class ${values['ingress-class']}, publish service ${values['publish-service']})`);
 reconciler.trigger();
