@@ -147,7 +147,8 @@ class Renderer {
       '# Rendered by the svclab ingress controller; replaced as a whole on every change.',
       `worker_processes ${this.o.workers};`,
       `pid ${this.o.dir}/nginx.pid;`,
-      'error_log stderr notice;',
+      // The controller logs its reloads; nginx only what needs attention.
+      'error_log stderr warn;',
       'events {',
       '  worker_connections 4096;',
       '}',

@@ -35,5 +35,10 @@ export function ingressStrategy(store: Store): Strategy {
 export const ingressClassStrategy: Strategy = {
   type: types.ingressclasses,
   validateName: validateIngressClassName,
+  // SetDefaults_IngressClass: parameters without a scope are cluster-scoped.
+  defaults(obj) {
+    const params = (obj as IngressClass).spec?.parameters;
+    if (params && !params.scope) params.scope = 'Cluster';
+  },
   validate: (obj, old) => validateIngressClass(obj as IngressClass, old as IngressClass | undefined),
 };

@@ -5,6 +5,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import type { Gateway, HTTPRoute, Ingress } from '../../../src/api/networking.js';
 import { types } from '../../../src/api/resources.js';
 import type { KubeObject, Service } from '../../../src/api/types.js';
@@ -193,7 +194,9 @@ it.serial('invalid Ingresses are refused with upstream\'s wording and nothing is
 });
 
 it.serial('Gateway API: an HTTPRoute splits traffic by weight (canary), a header match pins the canary, status as upstream writes it', async (t) => {
-  await create(
+  // As a user would: kubectl apply -f of a manifest (the Gateway API docs' canary shape).
+  const manifest = path.join(s.scratch, 'canary.yaml');
+  fs.writeFileSync(manifest, [
     { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw' }, spec: { gatewayClassName: 'nginx', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] } },
     {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -208,7 +211,10 @@ it.serial('Gateway API: an HTTPRoute splits traffic by weight (canary), a header
         ],
       },
     },
-  );
+  ].map((o) => YAML.stringify(o)).join('---\n'));
+  const applied = await kubectl('apply', '-f', manifest);
+  t.is(applied.code, 0, applied.err);
+  t.regex(applied.out, /gateway\.gateway\.networking\.k8s\.io\/gw created\nhttproute\.gateway\.networking\.k8s\.io\/canary created/);
   await served('the route', '/', 'shop.example.com', 'api', { 'X-Canary': 'always' });
   const counts: Record<string, number> = {};
   for (let i = 0; i < 100; i++) {

@@ -93,4 +93,6 @@ test('the API server fills in the default class, refuses a class-less Ingress wh
   // Naming a class (or the annotation) needs no default.
   const named = await api.client.create<Ingress>(types.ingresses, { ...ingress({ defaultBackend: backend, ingressClassName: 'second' }), metadata: { name: 'named' } }, 'default');
   t.is(named.spec.ingressClassName, 'second');
+  const withParams = await api.client.create<IngressClass>(types.ingressclasses, { metadata: { name: 'p' }, spec: { controller: 'example.com/lb', parameters: { kind: 'Params', name: 'x' } } });
+  t.is(withParams.spec.parameters?.scope, 'Cluster', 'parameters default to cluster scope');
 });
