@@ -49,6 +49,7 @@ const publishAddress = (): string | undefined => {
 };
 
 const nginx = new NginxProcess(values['work-dir']);
+nginx.killStale();
 const reconciler = new Reconciler({
   client,
   nginx,

@@ -2,6 +2,7 @@
 // route a list of candidates (header conditions, weighted backends), upstreams of ready endpoint
 // IPs, and the TLS certificates. Ingresses follow the networking.k8s.io/v1 spec as ingress-nginx
 // serves them; HTTPRoutes attached to our Gateways are merged into the same hosts.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { ingressClassAnnotation, type Gateway, type GatewayClass, type HTTPBackendRef, type HTTPRoute, type HTTPRouteMatch, type Ingress, type IngressBackend, type IngressClass } from '../api/networking.js';
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 
@@ -126,7 +127,10 @@ class Builder {
     if (!s || s.type !== 'kubernetes.io/tls' || !crt || !key) return undefined;
     const file = `${namespace}-${name}`;
     const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8').trim();
-    this.certificates.set(file, `${decode(crt)}\n${decode(key)}\n`);
+    const [pemCrt, pemKey] = [decode(crt), decode(key)];
+    // A certificate nginx would refuse must not block every later configuration: such a host gets no TLS.
+    if (!usableCertificate(pemCrt, pemKey)) return undefined;
+    this.certificates.set(file, `${pemCrt}\n${pemKey}\n`);
     return file;
   }
 
@@ -145,6 +149,15 @@ class Builder {
       for (const r of h.routes) r.candidates.sort((a, b) => b.headers.length - a.headers.length);
     }
     return { hosts, upstreams: new Map([...this.upstreams].filter(([, s]) => s.length > 0).sort(([a], [b]) => a.localeCompare(b))), certificates: this.certificates };
+  }
+}
+
+/** A PEM certificate and the private key that goes with it. */
+export function usableCertificate(crt: string, key: string): boolean {
+  try {
+    return new X509Certificate(crt).checkPrivateKey(createPrivateKey(key));
+  } catch {
+    return false;
   }
 }
 

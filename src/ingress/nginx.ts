@@ -32,15 +32,19 @@ export class NginxProcess {
   onExit?: (code: number | null) => void;
 
   /** `base`: where the prefix directory goes (the lab's state dir on the netns runtime); else the temp dir. */
-  constructor(base?: string) {
+  constructor(base?: string, name = os.hostname()) {
     const parent = base && fs.existsSync(path.dirname(base)) ? base : path.join(os.tmpdir(), 'svclab-ingress-nginx');
     // One directory per pod (the hostname), reused by a restarted container.
-    this.dir = path.join(parent, os.hostname());
+    this.dir = path.join(parent, name);
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.mkdirSync(path.join(this.dir, 'certs'), { recursive: true, mode: 0o700 });
     // Workers run as nobody and buffer large bodies here.
     fs.mkdirSync(path.join(this.dir, 'tmp'), { recursive: true });
     fs.chmodSync(path.join(this.dir, 'tmp'), 0o1777);
+  }
+
+  /** Kills the nginx processes an earlier run of this container left in its network namespace (only ever called inside the pod). */
+  killStale(): void {
     for (const pid of staleNginx()) {
       try {
         process.kill(pid, 'SIGKILL');

@@ -1,10 +1,11 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildModel, hostMatches } from '../../../src/ingress/model.js';
 import { defaultRenderOptions, quote, renderNginx } from '../../../src/ingress/nginx-config.js';
-import { NGINX } from '../../../src/ingress/nginx.js';
+import { NGINX, NginxProcess } from '../../../src/ingress/nginx.js';
+import type { Ingress } from '../../../src/api/networking.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { backend, cluster, gatewayObjects, httpRoute, ingress, service, tlsSecret } from './fixtures.js';
 
@@ -100,18 +101,48 @@ test('wildcard hosts match exactly one label; defaultBackend serves the Ingress\
   t.false(hostMatches('*.example.com', 'example.com'));
 });
 
-test('TLS: the Secret becomes a PEM (certificate, then key) and the host listens on 443', (t) => {
+/** A self-signed certificate and its key, made by openssl. */
+async function selfSigned(t: ExecutionContext, cn: string): Promise<{ crt: string; key: string }> {
+  const dir = tempDir(t);
+  await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, '-keyout', 'k.pem', '-out', 'c.pem'], { cwd: dir });
+  return { crt: fs.readFileSync(path.join(dir, 'c.pem'), 'utf8').trim(), key: fs.readFileSync(path.join(dir, 'k.pem'), 'utf8').trim() };
+}
+
+test('TLS: a kubernetes.io/tls Secret becomes a PEM (certificate, then key) and the host listens on 443; unusable ones give no TLS', async (t) => {
+  const [a, b] = await Promise.all([selfSigned(t, 'web.example.com'), selfSigned(t, 'other')]);
+  const rule = (host: string): NonNullable<Ingress['spec']['rules']>[number] => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } });
   const c = cluster({
     serviceParts: [web],
-    secrets: [tlsSecret('web-tls', '-----BEGIN CERTIFICATE-----\nC\n-----END CERTIFICATE-----', '-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----'), { metadata: { name: 'opaque', namespace: 'default' }, type: 'Opaque', data: { 'tls.crt': 'QQ==', 'tls.key': 'QQ==' } }],
-    ingresses: [ingress('tls', { tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }, { hosts: ['other.example.com'], secretName: 'opaque' }], rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } }, { host: 'other.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } }] })],
+    secrets: [
+      tlsSecret('web-tls', a.crt, a.key),
+      tlsSecret('mismatched', a.crt, b.key),
+      tlsSecret('garbage', '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----', b.key),
+      { metadata: { name: 'opaque', namespace: 'default' }, type: 'Opaque', data: { 'tls.crt': Buffer.from(a.crt).toString('base64'), 'tls.key': Buffer.from(a.key).toString('base64') } },
+    ],
+    ingresses: [
+      ingress('tls', {
+        tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }, { hosts: ['m.example.com'], secretName: 'mismatched' }, { hosts: ['g.example.com'], secretName: 'garbage' }, { hosts: ['o.example.com'], secretName: 'opaque' }],
+        rules: ['web.example.com', 'm.example.com', 'g.example.com', 'o.example.com'].map(rule),
+      }),
+    ],
   });
   const m = buildModel(c, 'nginx');
   t.deepEqual([...m.certificates.keys()], ['default-web-tls']);
-  t.is(m.certificates.get('default-web-tls'), '-----BEGIN CERTIFICATE-----\nC\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n');
+  t.is(m.certificates.get('default-web-tls'), `${a.crt}\n${a.key}\n`);
   const conf = renderNginx(m, opts);
   t.deepEqual(server(conf, 'web.example.com').slice(0, 6), ['server {', 'listen 80;', 'listen 443 ssl;', 'server_name web.example.com;', 'ssl_certificate certs/default-web-tls.pem;', 'ssl_certificate_key certs/default-web-tls.pem;']);
-  t.false(server(conf, 'other.example.com').includes('listen 443 ssl;'), 'an Opaque Secret is no certificate');
+  for (const host of ['m.example.com', 'g.example.com', 'o.example.com']) t.false(server(conf, host).includes('listen 443 ssl;'), host);
+});
+
+test('a configuration nginx -t refuses is not swapped in, and nothing is started', async (t) => {
+  const nginx = new NginxProcess(path.join(tempDir(t), 'ingress-nginx'), 'unit');
+  const r = await nginx.apply('events {}\nhttp { server { listen 18081; nonsense_directive on; } }\n', new Map());
+  t.false(r.changed);
+  t.regex(r.error ?? '', /unknown directive "nonsense_directive"/);
+  t.false(fs.existsSync(path.join(nginx.dir, 'nginx.conf')));
+  t.false(nginx.running);
+  await nginx.stop();
+  t.false(fs.existsSync(nginx.dir), 'stop removes its directory');
 });
 
 test('only Ingresses of our class (or class-less ones when it is the default); the older Ingress keeps a contested path', (t) => {
