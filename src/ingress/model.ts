@@ -7,6 +7,8 @@ import { ingressClassAnnotation, type Gateway, type GatewayClass, type HTTPBacke
 import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 
 export const CONTROLLER = 'k8s.io/ingress-nginx';
+/** ingress-nginx's annotation that keeps plain HTTP on a TLS host. */
+export const sslRedirectAnnotation = 'nginx.ingress.kubernetes.io/ssl-redirect';
 export const GATEWAY_CONTROLLER = 'svclab.io/nginx-gateway';
 /** The ports the controller's nginx serves (its Service's ports): Gateway listeners on others are not accepted. */
 export const LISTENER_PORTS: Record<string, number> = { HTTP: 80, HTTPS: 443 };
@@ -54,6 +56,8 @@ export interface VirtualHost {
   host: string;
   /** Key into `certificates`. */
   certificate?: string;
+  /** Plain HTTP is redirected to HTTPS (308), as ingress-nginx does for hosts of an Ingress's TLS section. */
+  sslRedirect?: boolean;
   routes: Route[];
   /** Requests matching no route: a backend, or 404. */
   fallback?: WeightedBackend;
@@ -191,6 +195,7 @@ function addIngresses(b: Builder, ingresses: Ingress[]): void {
       hostsOfIngress.add(host.host);
       const secret = tlsSecretFor(ing, host.host);
       if (secret && !host.certificate) host.certificate = b.certificate(ns, secret);
+      if (host.certificate && ing.metadata.annotations?.[sslRedirectAnnotation] !== 'false') host.sslRedirect = true;
       for (const p of rule.http?.paths ?? []) {
         const kind = p.pathType ?? 'Prefix';
         const path = kind === 'Prefix' ? normalizePrefix(p.path ?? '/') : p.path || '/';

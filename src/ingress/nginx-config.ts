@@ -118,6 +118,7 @@ class Renderer {
     if (h.certificate || isDefault) lines.push(`  listen ${this.o.httpsPort} ssl${flag};`);
     lines.push(`  server_name ${serverName(h.host)};`);
     if (h.certificate) lines.push(`  ssl_certificate certs/${h.certificate}.pem;`, `  ssl_certificate_key certs/${h.certificate}.pem;`);
+    if (h.certificate && h.sslRedirect) lines.push('  if ($scheme = http) {', '    return 308 https://$host$request_uri;', '  }');
     else if (isDefault) lines.push('  ssl_reject_handshake on;');
     const fallback = h.fallback ? target(h.fallback) : statusUpstream(404);
     // Exact and Prefix of one path both want `= path`: Exact routes come first and keep it.

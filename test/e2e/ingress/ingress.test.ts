@@ -179,6 +179,9 @@ it.serial('TLS by SNI from a kubernetes.io/tls Secret: curl verifies the lab-iss
   t.regex(seen.pod, /^api-/);
   t.is(seen.headers['x-forwarded-proto'], 'https');
   t.is(await https('web.example.com'), undefined, 'no certificate for a host without TLS: the handshake fails');
+  const plain = await request(`http://${address}/x?y=1`, { host: 'secure.example.com', curl: ['-D', '-'] });
+  t.is(plain?.status, 308, 'plain HTTP to a TLS host is redirected, as ingress-nginx does');
+  t.regex(plain!.body, /^Location: https:\/\/secure\.example\.com\/x\?y=1\r?$/im);
   t.regex((await kubectl('get', 'ingress', 'secure')).out, /\s80, 443\s/);
 });
 

@@ -130,7 +130,20 @@ test('TLS: a kubernetes.io/tls Secret becomes a PEM (certificate, then key) and 
   t.deepEqual([...m.certificates.keys()], ['default-web-tls']);
   t.is(m.certificates.get('default-web-tls'), `${a.crt}\n${a.key}\n`);
   const conf = renderNginx(m, opts);
-  t.deepEqual(server(conf, 'web.example.com').slice(0, 6), ['server {', 'listen 80;', 'listen 443 ssl;', 'server_name web.example.com;', 'ssl_certificate certs/default-web-tls.pem;', 'ssl_certificate_key certs/default-web-tls.pem;']);
+  t.deepEqual(server(conf, 'web.example.com').slice(0, 9), [
+    'server {',
+    'listen 80;',
+    'listen 443 ssl;',
+    'server_name web.example.com;',
+    'ssl_certificate certs/default-web-tls.pem;',
+    'ssl_certificate_key certs/default-web-tls.pem;',
+    'if ($scheme = http) {',
+    'return 308 https://$host$request_uri;',
+    '}',
+  ]);
+  const kept = structuredClone(c);
+  kept.ingresses[0]!.metadata.annotations = { 'nginx.ingress.kubernetes.io/ssl-redirect': 'false' };
+  t.false(renderNginx(buildModel(kept, 'nginx'), opts).includes('return 308'), 'ssl-redirect: "false" keeps plain HTTP');
   for (const host of ['m.example.com', 'g.example.com', 'o.example.com']) t.false(server(conf, host).includes('listen 443 ssl;'), host);
 });
 
