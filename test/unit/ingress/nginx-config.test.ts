@@ -147,6 +147,15 @@ test('TLS: a kubernetes.io/tls Secret becomes a PEM (certificate, then key) and 
   for (const host of ['m.example.com', 'g.example.com', 'o.example.com']) t.false(server(conf, host).includes('listen 443 ssl;'), host);
 });
 
+test('Gateway HTTPS listener: its certificateRefs Secret serves the route\'s hostnames; a listener hostname narrows the route\'s', async (t) => {
+  const a = await selfSigned(t, 'gw.example.com');
+  const { gatewayClass, gateway } = gatewayObjects();
+  gateway.spec.listeners = [{ name: 'https', port: 443, protocol: 'HTTPS', hostname: 'gw.example.com', tls: { certificateRefs: [{ name: 'gw-tls' }] } }];
+  const route = httpRoute('r', { hostnames: ['gw.example.com', 'other.example.com'], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] });
+  const m = buildModel(cluster({ serviceParts: [web], secrets: [tlsSecret('gw-tls', a.crt, a.key)], gatewayClasses: [gatewayClass], gateways: [gateway], httpRoutes: [route] }), 'nginx');
+  t.deepEqual(m.hosts.map((h) => [h.host, h.certificate ?? '', !!h.sslRedirect]), [['', '', false], ['gw.example.com', 'default-gw-tls', false]]);
+});
+
 test('a configuration nginx -t refuses is not swapped in, and nothing is started', async (t) => {
   const nginx = new NginxProcess(path.join(tempDir(t), 'ingress-nginx'), 'unit');
   const r = await nginx.apply('events {}\nhttp { server { listen 18081; nonsense_directive on; } }\n', new Map());
