@@ -99,6 +99,16 @@ it.serial('kubectl create ingress: the default class is filled in, ADDRESS is th
   for (let i = 0; i < 10; i++) pods.add(JSON.parse((await request(`http://${address}/json`, { host: 'web.example.com' }))!.body).pod);
   t.is(pods.size, 2, [...pods].join(' '));
   t.is(await who('/', 'unknown.example.com'), '404', 'a host no rule names gets the 404 default backend');
+  // A change that renders the same configuration (a label) does not reload nginx.
+  const reloads = async (): Promise<number> => {
+    const [pod] = await readyPods(s, 'app.kubernetes.io/name=ingress-nginx', 1, 10_000, 'ingress-nginx');
+    const log = await s.client.request<string>('GET', `/api/v1/namespaces/ingress-nginx/pods/${pod!.metadata.name}/log`);
+    return log.split('\n').filter((l) => /configuration (loaded|reloaded)/.test(l)).length;
+  };
+  const before = await reloads();
+  await s.client.patch(types.ingresses, 'web', { metadata: { labels: { team: 'a' } } }, 'default');
+  await new Promise((r) => setTimeout(r, 1000));
+  t.is(await reloads(), before);
 });
 
 it.serial('fan-out by path: longest path wins, Exact beats Prefix on a tie, Prefix matches whole path elements', async (t) => {
