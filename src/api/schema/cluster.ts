@@ -29,7 +29,7 @@ export const discovery: Package = {
       serving: '2 bool? -- Whether it passes its readiness checks, even while terminating.',
       terminating: '3 bool? -- Whether it is being deleted.',
     },
-    EndpointHints: { '': 'Where an endpoint should be used.', forZones: '1 []ForZone -- The zones whose clients should use it.' },
+    EndpointHints: { '': 'Where an endpoint should be used.', '+': 'forNodes', forZones: '1 []ForZone -- The zones whose clients should use it.' },
     ForZone: { '': 'A zone.', name: '1 string required -- The zone name.' },
     EndpointPort: {
       '': 'A port of the endpoints of a slice.',
@@ -52,6 +52,7 @@ export const coordination: Package = {
     },
     LeaseSpec: {
       '': 'The state of a lease.',
+      '+': 'strategy preferredHolder',
       holderIdentity: '1 string? -- Who holds it.',
       leaseDurationSeconds: '2 int32? -- How long after renewTime others may take it.',
       acquireTime: '3 meta.MicroTime -- When the current holder acquired it.',

@@ -15,7 +15,7 @@ export const core: Package = {
       status: '3 NamespaceStatus -- The current state of the namespace, set by the server.',
     },
     NamespaceSpec: { '': 'The desired state of a namespace.', finalizers: '1 []string -- Steps that must finish (emptying the namespace) before it is removed.' },
-    NamespaceStatus: { '': 'The current state of a namespace.', phase: '1 string enum:Active|Terminating -- Active, or Terminating while its objects are being deleted.' },
+    NamespaceStatus: { '': 'The current state of a namespace.', '+': 'conditions', phase: '1 string enum:Active|Terminating -- Active, or Terminating while its objects are being deleted.' },
 
     ConfigMap: {
       '': 'Configuration data as key/value pairs, for pods to read as environment variables or files.',
@@ -99,6 +99,7 @@ export const core: Package = {
     LoadBalancerStatus: { '': 'The addresses of a load balancer.', ingress: '1 []LoadBalancerIngress -- The addresses traffic for the service reaches the load balancer at.' },
     LoadBalancerIngress: {
       '': 'One address of a load balancer.',
+      '+': 'ports',
       ip: '1 string -- An IP address.',
       hostname: '2 string -- A DNS name.',
       ipMode: '3 string enum:VIP|Proxy -- VIP when traffic arrives with the load balancer IP as destination, Proxy when the load balancer rewrites it.',
@@ -143,6 +144,7 @@ export const core: Package = {
     },
     PodSpec: {
       '': 'The desired state of a pod.',
+      '+': 'ephemeralContainers resourceClaims hostnameOverride schedulingGroup evictionResponders',
       volumes: '1 []Volume merge:name -- Volumes the containers can mount.',
       initContainers: '20 []Container merge:name -- Containers run one after the other to completion before the main containers start.',
       containers: '2 []Container required merge:name -- The containers of the pod; at least one.',
@@ -184,6 +186,7 @@ export const core: Package = {
     },
     PodStatus: {
       '': 'The current state of a pod.',
+      '+': 'ephemeralContainerStatuses resize resourceClaimStatuses extendedResourceClaimStatus allocatedResources resources nodeAllocatableResourceClaimStatuses volumeHealth',
       observedGeneration: '17 int64 -- The pod generation the status was computed for.',
       phase: '1 string enum:Pending|Running|Succeeded|Failed|Unknown -- Where the pod is in its life: Pending (accepted, containers not all started), Running, Succeeded or Failed (all containers ended), Unknown.',
       conditions: '2 []PodCondition merge:type -- PodScheduled, Initialized, ContainersReady, Ready and others.',
@@ -213,6 +216,7 @@ export const core: Package = {
     PodIP: { '': 'An IP of a pod.', ip: '1 string required -- The IP address.' },
     ContainerStatus: {
       '': 'The state of one container.',
+      '+': 'allocatedResources resources volumeMounts user allocatedResourcesStatus stopSignal',
       name: '1 string required -- The name of the container.',
       state: '2 ContainerState -- What the container is doing now.',
       lastState: '3 ContainerState -- How its previous run ended.',
@@ -247,6 +251,7 @@ export const core: Package = {
     },
     Container: {
       '': 'A process (an image and its command) that runs in a pod.',
+      '+': 'resizePolicy restartPolicyRules',
       name: '1 string required -- The name of the container, unique in the pod (a DNS label).',
       image: '2 string -- The image to run, such as nginx or busybox:1.36.',
       command: '3 []string -- The program to run, replacing the ENTRYPOINT of the image. $(VAR) refers to environment variables.',
@@ -287,6 +292,7 @@ export const core: Package = {
     },
     EnvVarSource: {
       '': 'The source of the value of an environment variable; exactly one is set.',
+      '+': 'fileKeyRef',
       fieldRef: '1 ObjectFieldSelector -- A field of the pod: metadata.name, metadata.namespace, metadata.uid, metadata.labels[KEY], metadata.annotations[KEY], spec.nodeName, spec.serviceAccountName, status.hostIP, status.podIP...',
       resourceFieldRef: '2 ResourceFieldSelector -- A resource limit or request of a container.',
       configMapKeyRef: '3 ConfigMapKeySelector -- A key of a ConfigMap in the namespace of the pod.',
@@ -333,11 +339,13 @@ export const core: Package = {
     },
     ResourceRequirements: {
       '': 'Compute resources of a container.',
+      '+': 'claims',
       limits: '1 map<string,meta.Quantity> -- The most the container may use (cpu, memory).',
       requests: '2 map<string,meta.Quantity> -- What the container is guaranteed and scheduled by (cpu, memory); defaults to the limits.',
     },
     VolumeMount: {
       '': 'A volume mounted into a container.',
+      '+': 'recursiveReadOnly bindMountOptions',
       name: '1 string required -- The name of the volume of the pod.',
       readOnly: '2 bool -- Mount read-only.',
       mountPath: '3 string required -- Where in the container the volume appears.',
@@ -366,6 +374,7 @@ export const core: Package = {
     ExecAction: { '': 'A command run in the container.', command: '1 []string -- The command and its arguments, run without a shell.' },
     HTTPGetAction: {
       '': 'An HTTP GET request.',
+      '+': 'protocol',
       path: '1 string -- The path to request.',
       port: '2 meta.IntOrString required -- The port number or the name of a container port.',
       host: '3 string -- The host to connect to; the pod IP by default.',
@@ -378,9 +387,10 @@ export const core: Package = {
       port: '1 meta.IntOrString required -- The port number or the name of a container port.',
       host: '2 string -- The host to connect to; the pod IP by default.',
     },
-    GRPCAction: { '': 'A gRPC health check.', port: '1 int32 required -- The port.', service: '2 string? -- The service name sent in the health check request.' },
+    GRPCAction: { '': 'A gRPC health check.', '+': 'mode', port: '1 int32 required -- The port.', service: '2 string? -- The service name sent in the health check request.' },
     Lifecycle: {
       '': 'Actions around the life of a container.',
+      '+': 'stopSignal',
       postStart: '1 LifecycleHandler -- Run right after the container is created.',
       preStop: '2 LifecycleHandler -- Run before the container is stopped, within its grace period.',
     },
@@ -394,6 +404,7 @@ export const core: Package = {
     SleepAction: { '': 'A pause.', seconds: '1 int64 required -- Seconds to wait.' },
     SecurityContext: {
       '': 'Security settings of a container; they win over those of the pod.',
+      '+': 'windowsOptions appArmorProfile',
       capabilities: '1 Capabilities -- Linux capabilities to add or drop.',
       privileged: '2 bool? -- Run as privileged (like root on the node).',
       seLinuxOptions: '3 SELinuxOptions -- The SELinux context.',
@@ -407,6 +418,7 @@ export const core: Package = {
     },
     PodSecurityContext: {
       '': 'Security settings for every container of a pod.',
+      '+': 'windowsOptions supplementalGroupsPolicy appArmorProfile seLinuxChangePolicy',
       seLinuxOptions: '1 SELinuxOptions -- The SELinux context.',
       runAsUser: '2 int64? -- The user ID the processes run as.',
       runAsGroup: '6 int64? -- The group ID the processes run as.',
@@ -428,6 +440,7 @@ export const core: Package = {
     Volume: { '': 'A named volume the containers of a pod can mount; exactly one source is set.', name: '1 string required -- The name, referred to by volumeMounts.', volumeSource: '2 ...VolumeSource' },
     VolumeSource: {
       '': 'Where the data of a volume comes from.',
+      '+': 'gcePersistentDisk awsElasticBlockStore gitRepo iscsi glusterfs rbd flexVolume cinder cephfs flocker fc azureFile vsphereVolume quobyte azureDisk photonPersistentDisk portworxVolume scaleIO storageos csi ephemeral image',
       hostPath: '1 HostPathVolumeSource -- A file or directory of the node.',
       emptyDir: '2 EmptyDirVolumeSource -- An empty directory that lives as long as the pod.',
       secret: '6 SecretVolumeSource -- The keys of a Secret, as files.',
@@ -438,9 +451,10 @@ export const core: Package = {
       projected: '26 ProjectedVolumeSource -- Several sources in one directory.',
     },
     HostPathVolumeSource: { '': 'A path of the node.', path: '1 string required -- The path.', type: '2 string? -- What must be there: Directory, File, DirectoryOrCreate...' },
-    EmptyDirVolumeSource: { '': 'An empty directory.', medium: '1 string -- Memory for a tmpfs; the node disk by default.', sizeLimit: '2 meta.Quantity -- The most it may hold.' },
+    EmptyDirVolumeSource: { '': 'An empty directory.', '+': 'mode', medium: '1 string -- Memory for a tmpfs; the node disk by default.', sizeLimit: '2 meta.Quantity -- The most it may hold.' },
     SecretVolumeSource: {
       '': 'A Secret as files.',
+      '+': 'defaultUser',
       secretName: '1 string -- The Secret in the namespace of the pod.',
       items: '2 []KeyToPath -- Which keys to use and their file names; all keys by default.',
       defaultMode: '3 int32? -- The mode bits of the files; 0644 by default.',
@@ -448,6 +462,7 @@ export const core: Package = {
     },
     ConfigMapVolumeSource: {
       '': 'A ConfigMap as files.',
+      '+': 'defaultUser',
       localObjectReference: '1 ...LocalObjectReference',
       items: '2 []KeyToPath -- Which keys to use and their file names; all keys by default.',
       defaultMode: '3 int32? -- The mode bits of the files; 0644 by default.',
@@ -455,17 +470,19 @@ export const core: Package = {
     },
     NFSVolumeSource: { '': 'An NFS export.', server: '1 string required -- The NFS server.', path: '2 string required -- The exported path.', readOnly: '3 bool -- Mount read-only.' },
     PersistentVolumeClaimVolumeSource: { '': 'A persistent volume claim.', claimName: '1 string required -- The claim in the namespace of the pod.', readOnly: '2 bool -- Mount read-only.' },
-    DownwardAPIVolumeSource: { '': 'Fields of the pod as files.', items: '1 []DownwardAPIVolumeFile -- The files.', defaultMode: '2 int32? -- The mode bits of the files.' },
+    DownwardAPIVolumeSource: { '': 'Fields of the pod as files.', '+': 'defaultUser', items: '1 []DownwardAPIVolumeFile -- The files.', defaultMode: '2 int32? -- The mode bits of the files.' },
     DownwardAPIVolumeFile: {
       '': 'A file holding a field of the pod.',
+      '+': 'user',
       path: '1 string required -- The file name.',
       fieldRef: '2 ObjectFieldSelector -- A field of the pod.',
       resourceFieldRef: '3 ResourceFieldSelector -- A resource of a container.',
       mode: '4 int32? -- The mode bits of the file.',
     },
-    ProjectedVolumeSource: { '': 'Several sources in one volume.', sources: '1 []VolumeProjection -- The sources.', defaultMode: '2 int32? -- The mode bits of the files.' },
+    ProjectedVolumeSource: { '': 'Several sources in one volume.', '+': 'defaultUser', sources: '1 []VolumeProjection -- The sources.', defaultMode: '2 int32? -- The mode bits of the files.' },
     VolumeProjection: {
       '': 'One source of a projected volume.',
+      '+': 'clusterTrustBundle podCertificate',
       secret: '1 SecretProjection -- Keys of a Secret.',
       downwardAPI: '2 DownwardAPIProjection -- Fields of the pod.',
       configMap: '3 ConfigMapProjection -- Keys of a ConfigMap.',
@@ -476,11 +493,12 @@ export const core: Package = {
     DownwardAPIProjection: { '': 'Fields of the pod.', items: '1 []DownwardAPIVolumeFile -- The files.' },
     ServiceAccountTokenProjection: {
       '': 'A token of the service account of the pod.',
+      '+': 'user',
       audience: '1 string -- Who the token is for.',
       expirationSeconds: '2 int64? -- How long the token is valid; one hour by default.',
       path: '3 string required -- The file name.',
     },
-    KeyToPath: { '': 'A key and the file it becomes.', key: '1 string required -- The key.', path: '2 string required -- The relative file path.', mode: '3 int32? -- The mode bits of the file.' },
+    KeyToPath: { '': 'A key and the file it becomes.', '+': 'user', key: '1 string required -- The key.', path: '2 string required -- The relative file path.', mode: '3 int32? -- The mode bits of the file.' },
     Toleration: {
       '': 'Lets a pod run on nodes with a matching taint.',
       key: '1 string -- The taint key; empty with Exists matches every taint.',
@@ -564,6 +582,7 @@ export const core: Package = {
     },
     NodeSpec: {
       '': 'The configuration of a node.',
+      '+': 'configSource externalID podPreemptionPolicy',
       podCIDR: '1 string -- The IP range the pods of the node get their IPs from.',
       podCIDRs: '7 []string merge -- The pod IP ranges, one per family; the first is podCIDR.',
       providerID: '3 string -- The identity of the node at its cloud provider.',
@@ -572,6 +591,7 @@ export const core: Package = {
     },
     NodeStatus: {
       '': 'The current state of a node.',
+      '+': 'phase images volumesInUse volumesAttached config runtimeHandlers features declaredFeatures',
       capacity: '1 map<string,meta.Quantity> -- The resources of the node.',
       allocatable: '2 map<string,meta.Quantity> -- The resources available to pods.',
       conditions: '4 []NodeCondition merge:type -- Ready and the pressure conditions.',
@@ -593,6 +613,7 @@ export const core: Package = {
     DaemonEndpoint: { '': 'A daemon port.', Port: '1 int32 required -- The port number.' },
     NodeSystemInfo: {
       '': 'Versions and identities of a node.',
+      '+': 'swap',
       machineID: '1 string -- The machine ID.',
       systemUUID: '2 string -- The system UUID.',
       bootID: '3 string -- The boot ID.',

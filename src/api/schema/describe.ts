@@ -4,7 +4,9 @@
 // `kubectl explain` shows. Compiled into one protobufjs Root, from which the
 // protobuf decoder and the OpenAPI documents are both derived.
 //
-// A message is { '': 'what it is', field: 'NUMBER TYPE[?] [FLAGS...] -- what it means', ... }:
+// A message is { '': 'what it is', field: 'NUMBER TYPE[?] [FLAGS...] -- what it means', ... }, and
+// '+': 'a b c' lists upstream fields the lab does not describe: accepted and kept as sent
+// (not unknown fields), but neither decoded from protobuf nor shown by `kubectl explain`.
 //   TYPE   string | bool | int32 | int64 | bytes | double | Message | pkg.Message | []TYPE | map<string,TYPE>
 //   '?'    after the type: a Go pointer (*int32, *bool...): kept when sent, even when zero.
 //          Other scalars are Go values that gogo-protobuf always sends, so their zero
@@ -80,15 +82,20 @@ export function compile(packages: Package[]): protobuf.Root {
     const messages: Record<string, unknown> = {};
     for (const [name, fields] of Object.entries(p.messages)) {
       const json: Record<string, FieldJson> = {};
-      for (const [f, spec] of Object.entries(fields)) if (f !== '') json[f] = fieldJson(spec, `${p.name}.${name}.${f}`);
+      for (const [f, spec] of Object.entries(fields)) if (f !== '' && f !== '+') json[f] = fieldJson(spec, `${p.name}.${name}.${f}`);
       // proto2, as upstream's files: scalars have explicit presence, repeated scalars are unpacked.
-      messages[name] = { edition: 'proto2', fields: json, ...(fields[''] ? { comment: fields[''] } : {}) };
+      messages[name] = { edition: 'proto2', fields: json, ...(fields[''] ? { comment: fields[''] } : {}), ...(fields['+'] ? { options: { otherFields: fields['+'] } } : {}) };
     }
     nested[p.name] = { nested: messages, options: { openapiPrefix: p.openapiPrefix } };
   }
   const root = protobuf.Root.fromJSON({ nested } as protobuf.INamespace);
   root.resolveAll();
   return root;
+}
+
+/** Upstream fields of a type the lab keeps as sent without describing them. */
+export function otherFields(type: protobuf.Type): string[] {
+  return ((type.options as { otherFields?: string } | undefined)?.otherFields ?? '').split(' ').filter(Boolean);
 }
 
 export function fieldOptions(field: protobuf.Field): FieldOptions {

@@ -4,7 +4,7 @@ import type protobuf from 'protobufjs';
 import { compile } from './describe.js';
 import { kindMessages, packages } from './kinds.js';
 
-export { fieldOptions, type FieldOptions } from './describe.js';
+export { fieldOptions, otherFields, type FieldOptions } from './describe.js';
 export { kindMessages } from './kinds.js';
 
 export const root = compile(packages);
@@ -14,3 +14,4 @@ export function messageFor(apiVersion: string, kind: string): protobuf.Type | un
   const name = kindMessages[`${apiVersion} ${kind}`];
   return name ? root.lookupType(name) : undefined;
 }
+export { unknownFields } from './unknown-fields.js';
