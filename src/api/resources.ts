@@ -29,6 +29,10 @@ export const resourceTypes: ResourceType[] = [
   { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', singular: 'secret', namespaced: true },
   { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, shortNames: ['sa'] },
   { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', singular: 'clusterrole', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', singular: 'clusterrolebinding', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', singular: 'role', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', singular: 'rolebinding', namespaced: true },
   { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', singular: 'ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'] },
   { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', plural: 'ingressclasses', singular: 'ingressclass', namespaced: false },
   // Gateway API: CRDs upstream (categories and short names as its CRDs declare them).
@@ -84,4 +88,8 @@ export const types = {
   configmaps: mustFind('', 'configmaps'),
   secrets: mustFind('', 'secrets'),
   serviceaccounts: mustFind('', 'serviceaccounts'),
+  roles: mustFind('rbac.authorization.k8s.io', 'roles'),
+  clusterroles: mustFind('rbac.authorization.k8s.io', 'clusterroles'),
+  rolebindings: mustFind('rbac.authorization.k8s.io', 'rolebindings'),
+  clusterrolebindings: mustFind('rbac.authorization.k8s.io', 'clusterrolebindings'),
 };

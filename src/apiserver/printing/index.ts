@@ -6,6 +6,7 @@ import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
 import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter, ingressClassPrinter, ingressPrinter } from './networking.js';
 import { podPrinter } from './pod.js';
+import { bindingPrinter, rolePrinter } from './rbac.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './service.js';
 import { toTable, type Printer, type TableRequest } from './table.js';
 import { deploymentPrinter, replicaSetPrinter } from './workload.js';
@@ -31,6 +32,10 @@ const printers: Record<string, Printer> = {
   'core/configmaps': configMapPrinter,
   'core/secrets': secretPrinter,
   'core/serviceaccounts': serviceAccountPrinter,
+  'rbac.authorization.k8s.io/roles': rolePrinter,
+  'rbac.authorization.k8s.io/clusterroles': rolePrinter,
+  'rbac.authorization.k8s.io/rolebindings': bindingPrinter,
+  'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter,
 };
 
 function printerFor(t: ResourceType): Printer {
