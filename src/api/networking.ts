@@ -112,6 +112,7 @@ export interface HTTPHeaderMatch {
 export interface HTTPRouteMatch {
   path?: HTTPPathMatch;
   headers?: HTTPHeaderMatch[];
+  queryParams?: HTTPHeaderMatch[];
   method?: string;
 }
 

@@ -40,14 +40,17 @@ export interface WeightedBackend {
 }
 
 export interface Candidate {
-  headers: { name: string; value: string; regex: boolean }[];
+  /** Request conditions that must all hold: an nginx variable (http_x_env, arg_v, request_method) and its value. */
+  conditions: { variable: string; value: string; regex: boolean }[];
+  /** Gateway API precedence among matches of one path: a method match, then more headers, then more query parameters. */
+  rank: [number, number, number];
   backends: WeightedBackend[];
 }
 
 export interface Route {
   path: string;
   kind: PathKind;
-  /** Most specific first: the first whose headers all match serves the request. */
+  /** Most specific first: the first whose conditions all hold serves the request. */
   candidates: Candidate[];
 }
 
@@ -150,7 +153,7 @@ class Builder {
     for (const h of hosts) {
       h.routes.sort((a, b) => a.path.localeCompare(b.path) || a.kind.localeCompare(b.kind));
       // Gateway API precedence among matches on one path: more header matches first; stable otherwise.
-      for (const r of h.routes) r.candidates.sort((a, b) => b.headers.length - a.headers.length);
+      for (const r of h.routes) r.candidates.sort((a, b) => b.rank[0] - a.rank[0] || b.rank[1] - a.rank[1] || b.rank[2] - a.rank[2]);
     }
     return { hosts, upstreams: new Map([...this.upstreams].filter(([, s]) => s.length > 0).sort(([a], [b]) => a.localeCompare(b))), certificates: this.certificates };
   }
@@ -199,7 +202,7 @@ function addIngresses(b: Builder, ingresses: Ingress[]): void {
       for (const p of rule.http?.paths ?? []) {
         const kind = p.pathType ?? 'Prefix';
         const path = kind === 'Prefix' ? normalizePrefix(p.path ?? '/') : p.path || '/';
-        b.addRoute(host, { path, kind, candidates: [{ headers: [], backends: [b.ingressBackend(ns, p.backend)] }] });
+        b.addRoute(host, { path, kind, candidates: [{ conditions: [], rank: [0, 0, 0], backends: [b.ingressBackend(ns, p.backend)] }] });
       }
     }
     if (ing.spec.defaultBackend) {
@@ -269,6 +272,16 @@ export function backendRefProblem(c: Cluster, route: HTTPRoute, r: HTTPBackendRe
   return c.services.some((s) => s.metadata.name === r.name && s.metadata.namespace === ns) ? undefined : 'BackendNotFound';
 }
 
+/** A match's method, header and query conditions as nginx variables; undefined when nginx cannot name one. */
+function matchCandidate(m: HTTPRouteMatch, backends: WeightedBackend[]): Candidate | undefined {
+  const cond = (variable: string, value: string, type?: string): Candidate['conditions'][number] => ({ variable, value, regex: type === 'RegularExpression' });
+  const headers = (m.headers ?? []).map((h) => cond(`http_${h.name.toLowerCase().replace(/-/g, '_')}`, h.value, h.type));
+  const query = (m.queryParams ?? []).map((q) => cond(`arg_${q.name}`, q.value, q.type));
+  const conditions = [...(m.method ? [cond('request_method', m.method)] : []), ...headers, ...query];
+  if (conditions.some((c) => !/^[A-Za-z0-9_]+$/.test(c.variable))) return undefined;
+  return { conditions, rank: [m.method ? 1 : 0, headers.length, query.length], backends };
+}
+
 function gatewayPath(m: HTTPRouteMatch): { path: string; kind: PathKind } {
   const type = m.path?.type ?? 'PathPrefix';
   const value = m.path?.value ?? '/';
@@ -292,8 +305,8 @@ function addRoutes(b: Builder, c: Cluster): void {
             .filter((r) => (r.weight ?? 1) > 0)
             .map((r) => (backendRefProblem(c, route, r) ? { weight: r.weight ?? 1, invalid: true } : { upstream: b.upstream(r.namespace ?? ns, r.name, { number: r.port }), weight: r.weight ?? 1 }));
           for (const m of rule.matches ?? [{ path: { type: 'PathPrefix' as const, value: '/' } }]) {
-            const headers = (m.headers ?? []).map((h) => ({ name: h.name.toLowerCase(), value: h.value, regex: h.type === 'RegularExpression' }));
-            b.addRoute(host, { ...gatewayPath(m), candidates: [{ headers, backends }] });
+            const candidate = matchCandidate(m, backends);
+            if (candidate) b.addRoute(host, { ...gatewayPath(m), candidates: [candidate] });
           }
         }
       }

@@ -1,6 +1,6 @@
 // The model as nginx configuration (pure): one server per host, upstreams of endpoint IPs,
 // locations that give the spec's matching with nginx's own rules (exact `=` locations win,
-// then the longest `^~` prefix), maps for header matches and split_clients for weights.
+// then the longest `^~` prefix), maps for method, header and query matches, split_clients for weights.
 import type { Candidate, Model, Route, VirtualHost, WeightedBackend } from './model.js';
 
 export interface RenderOptions {
@@ -64,12 +64,12 @@ class Renderer {
     return v;
   }
 
-  /** A variable that is "1" when every header condition of the candidate holds. */
+  /** A variable that is "1" when every condition of the candidate holds. */
   private condition(c: Candidate): string {
-    const parts = c.headers.map((h) => {
-      const v = `$svclab_h_${this.n++}`;
-      const re = h.regex ? `~${h.value}` : `~^${regexEscape(h.value)}$`;
-      this.maps.push(`  map $http_${h.name.replace(/-/g, '_')} ${v} {\n    ${quote(re)} 1;\n    default 0;\n  }`);
+    const parts = c.conditions.map((x) => {
+      const v = `$svclab_c_${this.n++}`;
+      const re = x.regex ? `~${x.value}` : `~^${regexEscape(x.value)}$`;
+      this.maps.push(`  map $${x.variable} ${v} {\n    ${quote(re)} 1;\n    default 0;\n  }`);
       return v;
     });
     if (parts.length === 1) return parts[0]!;
@@ -79,8 +79,8 @@ class Renderer {
   }
 
   private proxy(candidates: Candidate[], fallback: string): string[] {
-    const plain = candidates.find((c) => c.headers.length === 0);
-    const conditional = candidates.filter((c) => c.headers.length > 0);
+    const plain = candidates.find((c) => c.conditions.length === 0);
+    const conditional = candidates.filter((c) => c.conditions.length > 0);
     const base = plain ? this.candidateTarget(plain) : fallback;
     if (conditional.length === 0) {
       if (base === statusUpstream(503)) return ['return 503;'];
@@ -125,7 +125,7 @@ class Renderer {
     const routes = [...h.routes].sort((a, b) => Number(b.kind === 'Exact') - Number(a.kind === 'Exact'));
     const locations = new Map<string, string[]>();
     for (const r of routes) for (const l of this.locations(r, fallback)) if (!locations.has(l.head)) locations.set(l.head, l.body);
-    if (!locations.has('/')) locations.set('/', this.proxy(h.fallback ? [{ headers: [], backends: [h.fallback] }] : [], fallback));
+    if (!locations.has('/')) locations.set('/', this.proxy(h.fallback ? [{ conditions: [], rank: [0, 0, 0], backends: [h.fallback] }] : [], fallback));
     for (const [head, body] of locations) lines.push(`  location ${head} {`, ...body.map((l) => `    ${l}`), '  }');
     lines.push('}');
     return lines;

@@ -111,9 +111,9 @@ export const gateway: Package = {
     },
     HTTPRouteMatch: {
       '': 'Conditions a request must all meet.',
-      '+': 'queryParams',
       path: '1 HTTPPathMatch -- The path.',
       headers: '2 []HTTPHeaderMatch -- Headers that must all match.',
+      queryParams: '4 []HTTPQueryParamMatch -- Query parameters that must all match.',
       method: '3 string? enum:CONNECT|DELETE|GET|HEAD|OPTIONS|PATCH|POST|PUT|TRACE -- The method.',
     },
     HTTPPathMatch: {
@@ -125,6 +125,12 @@ export const gateway: Package = {
       '': 'A header condition.',
       type: '1 string? enum:Exact|RegularExpression -- Exact by default.',
       name: '2 string required -- The header name (case-insensitive).',
+      value: '3 string required -- The value.',
+    },
+    HTTPQueryParamMatch: {
+      '': 'A query parameter condition.',
+      type: '1 string? enum:Exact|RegularExpression -- Exact by default.',
+      name: '2 string required -- The parameter name.',
       value: '3 string required -- The value.',
     },
     HTTPBackendRef: {

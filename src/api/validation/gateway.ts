@@ -13,6 +13,7 @@ const controllerNameFmt = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*
 const controllerNameRe = new RegExp(controllerNameFmt);
 const pathTypes = ['Exact', 'PathPrefix', 'RegularExpression'];
 const headerMatchTypes = ['Exact', 'RegularExpression'];
+const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 const protocolFmt = '^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$';
 const protocolRe = new RegExp(protocolFmt);
 const when = " when type one of ['Exact', 'PathPrefix']";
@@ -36,7 +37,7 @@ export function defaultHTTPRoute(route: HTTPRoute): void {
         m.path.type ??= 'PathPrefix';
         m.path.value ??= '/';
       }
-      for (const h of m.headers ?? []) h.type ??= 'Exact';
+      for (const h of [...(m.headers ?? []), ...(m.queryParams ?? [])]) h.type ??= 'Exact';
     }
     for (const b of rule.backendRefs ?? []) {
       b.group ??= '';
@@ -83,6 +84,15 @@ function validateMatch(m: HTTPRouteMatch, p: FieldPath): FieldError[] {
     if (h.value === undefined || h.value === '') errs.push(fieldErrors.required(hp.child('value').text));
     if (h.type && !headerMatchTypes.includes(h.type)) errs.push(fieldErrors.notSupported(hp.child('type').text, h.type, headerMatchTypes));
   });
+  const query = m.queryParams ?? [];
+  if (query.length > 16) errs.push(maxItems(p.child('queryParams'), query.length, 16));
+  query.forEach((q, i) => {
+    const qp = p.child('queryParams').index(i);
+    if (!q.name) errs.push(fieldErrors.required(qp.child('name').text));
+    if (q.value === undefined || q.value === '') errs.push(fieldErrors.required(qp.child('value').text));
+    if (q.type && !headerMatchTypes.includes(q.type)) errs.push(fieldErrors.notSupported(qp.child('type').text, q.type, headerMatchTypes));
+  });
+  if (m.method !== undefined && !methods.includes(m.method)) errs.push(fieldErrors.notSupported(p.child('method').text, m.method, methods));
   return errs;
 }
 

@@ -191,9 +191,9 @@ test('HTTPRoute: weighted backends become split_clients, header matches maps che
     ],
   });
   const conf = renderNginx(buildModel(cluster({ serviceParts: [web, canary], gatewayClasses: [gatewayClass], gateways: [gateway], httpRoutes: [route] }), 'nginx'), opts);
-  t.deepEqual(server(conf, 'shop.example.com').slice(3), ['location / {', 'set $svclab_target $svclab_split_0;', 'if ($svclab_h_1) {', 'set $svclab_target default-canary-80;', '}', 'proxy_pass http://$svclab_target;', '}', '}']);
+  t.deepEqual(server(conf, 'shop.example.com').slice(3), ['location / {', 'set $svclab_target $svclab_split_0;', 'if ($svclab_c_1) {', 'set $svclab_target default-canary-80;', '}', 'proxy_pass http://$svclab_target;', '}', '}']);
   t.true(conf.includes('  split_clients "${request_id}" $svclab_split_0 {\n    90.00% default-web-80;\n    * default-canary-80;\n  }'), conf);
-  t.true(conf.includes('  map $http_x_canary $svclab_h_1 {\n    "~^yes$" 1;\n    default 0;\n  }'), conf);
+  t.true(conf.includes('  map $http_x_canary $svclab_c_1 {\n    "~^yes$" 1;\n    default 0;\n  }'), conf);
 });
 
 test('HTTPRoute: a backendRef that does not resolve gets its share answered with 500; a rule without backends too', (t) => {
@@ -208,6 +208,28 @@ test('HTTPRoute: a backendRef that does not resolve gets its share answered with
   const conf = renderNginx(buildModel(cluster({ serviceParts: [web], gatewayClasses: [gatewayClass], gateways: [gateway], httpRoutes: [route] }), 'nginx'), opts);
   t.true(conf.includes('  split_clients "${request_id}" $svclab_split_0 {\n    50.00% default-web-80;\n    * svclab-status-500;\n  }'), conf);
   t.deepEqual(server(conf, 'r.example.com').slice(3, 6), ['location = "/none" {', 'return 500;', '}']);
+});
+
+test('HTTPRoute: a method match outranks header matches, which outrank query matches, on the same path', (t) => {
+  const { gatewayClass, gateway } = gatewayObjects();
+  const canary = service('canary', 80, ['10.244.2.9']);
+  const to = (name: string): { backendRefs: { name: string; port: number }[] } => ({ backendRefs: [{ name, port: 80 }] });
+  const route = httpRoute('r', {
+    hostnames: ['m.example.com'],
+    rules: [
+      { matches: [{ queryParams: [{ name: 'v', value: '2' }] }], ...to('canary') },
+      { matches: [{ headers: [{ name: 'X-Env', value: 'beta' }] }], ...to('web') },
+      { matches: [{ method: 'POST' }], ...to('canary') },
+    ],
+  });
+  const conf = renderNginx(buildModel(cluster({ serviceParts: [web, canary], gatewayClasses: [gatewayClass], gateways: [gateway], httpRoutes: [route] }), 'nginx'), opts);
+  const body = server(conf, 'm.example.com').join('\n');
+  const varOf = (source: string): string => new RegExp(`map \\$${source} (\\$svclab_c_\\d+) \\{`).exec(conf)?.[1] ?? `no map of $${source}`;
+  const at = (source: string): number => body.indexOf(`if (${varOf(source)}) {`);
+  t.true(conf.includes(`map $request_method ${varOf('request_method')} {\n    "~^POST$" 1;`), conf);
+  // The ifs run in order and the last one that holds wins: least specific first.
+  t.true(at('arg_v') > 0 && at('arg_v') < at('http_x_env') && at('http_x_env') < at('request_method'), body);
+  t.true(body.includes('set $svclab_target svclab-status-404;'), 'no unconditional rule: requests matching none get 404');
 });
 
 test('values are quoted so they can never end a directive', (t) => {

@@ -32,6 +32,10 @@ test('HTTPRoute validation: paths, hostnames, headers, weights, Service port', (
     'spec.rules[0].backendRefs[1]: Invalid value: "object": Must have port for Service reference',
   ]);
   t.deepEqual(messages(route({ rules: [{ backendRefs: [{ name: 'b', group: 'example.com', kind: 'Bucket' }] }] })), [], 'other kinds need no port');
+  t.deepEqual(messages(route({ rules: [{ matches: [{ method: 'FETCH', queryParams: [{ name: 'v', value: '' }] }] }] })), [
+    'spec.rules[0].matches[0].queryParams[0].value: Required value',
+    'spec.rules[0].matches[0].method: Unsupported value: "FETCH": supported values: "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"',
+  ]);
 });
 
 test('Gateway and GatewayClass validation', (t) => {
