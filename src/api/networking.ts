@@ -1,6 +1,6 @@
 // networking.k8s.io/v1 (Ingress, IngressClass) and gateway.networking.k8s.io/v1 (GatewayClass,
 // Gateway, HTTPRoute) shapes. Only the fields the lab reads are typed.
-import type { KubeObject } from './types.js';
+import type { KubeObject, LabelSelectorObject } from './types.js';
 
 export const ingressClassAnnotation = 'kubernetes.io/ingress.class';
 export const defaultIngressClassAnnotation = 'ingressclass.kubernetes.io/is-default-class';
@@ -77,7 +77,7 @@ export interface GatewayListener {
   port: number;
   protocol: string;
   tls?: { mode?: 'Terminate' | 'Passthrough'; certificateRefs?: { group?: string; kind?: string; name: string; namespace?: string }[] };
-  allowedRoutes?: { namespaces?: { from?: 'All' | 'Same' | 'Selector' } };
+  allowedRoutes?: { namespaces?: { from?: 'All' | 'Same' | 'Selector'; selector?: LabelSelectorObject } };
 }
 
 export interface Gateway extends KubeObject {

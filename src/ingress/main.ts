@@ -1,6 +1,6 @@
 // The ingress controller process: runs in the pods of ingress-nginx/ingress-nginx-controller
 // beside the real nginx it starts. List+watch of Ingresses, IngressClasses, Services,
-// EndpointSlices, Secrets and the Gateway API kinds; every change renders the whole
+// EndpointSlices, Secrets, Namespaces (route attachment by selector) and the Gateway API kinds; every change renders the whole
 // configuration, which replaces the running one (after `nginx -t`) only when it differs.
 import { parseArgs } from 'node:util';
 import { type ResourceType, types } from '../api/resources.js';
@@ -30,6 +30,7 @@ if (!values.server) {
 
 const client = new ApiClient({ server: values.server, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
 const watched: Record<keyof Cluster, ResourceType> = {
+  namespaces: types.namespaces,
   ingresses: types.ingresses,
   ingressClasses: types.ingressclasses,
   services: types.services,

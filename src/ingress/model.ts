@@ -3,8 +3,9 @@
 // IPs, and the TLS certificates. Ingresses follow the networking.k8s.io/v1 spec as ingress-nginx
 // serves them; HTTPRoutes attached to our Gateways are merged into the same hosts.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { ingressClassAnnotation, type Gateway, type GatewayClass, type HTTPBackendRef, type HTTPRoute, type HTTPRouteMatch, type Ingress, type IngressBackend, type IngressClass } from '../api/networking.js';
-import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
+import { ingressClassAnnotation, type Gateway, type GatewayClass, type GatewayListener, type HTTPBackendRef, type HTTPRoute, type HTTPRouteMatch, type Ingress, type IngressBackend, type IngressClass } from '../api/networking.js';
+import { matches, selectorFromObject } from '../api/labels.js';
+import type { EndpointSlice, KubeObject, Namespace, Service } from '../api/types.js';
 
 export const CONTROLLER = 'k8s.io/ingress-nginx';
 /** ingress-nginx's annotation that keeps plain HTTP on a TLS host. */
@@ -19,6 +20,7 @@ export interface Secret extends KubeObject {
 }
 
 export interface Cluster {
+  namespaces: Namespace[];
   ingresses: Ingress[];
   ingressClasses: IngressClass[];
   services: Service[];
@@ -236,6 +238,17 @@ export interface AttachedRoute {
   listeners: string[];
 }
 
+/** A listener's allowedRoutes.namespaces: Same (the default), All, or the namespaces its selector picks. */
+function namespaceAllowed(c: Cluster, l: GatewayListener, gw: Gateway, route: HTTPRoute): boolean {
+  const from = l.allowedRoutes?.namespaces?.from ?? 'Same';
+  if (from === 'All') return true;
+  if (from === 'Selector') {
+    const ns = c.namespaces.find((n) => n.metadata.name === route.metadata.namespace);
+    return !!ns && matches(selectorFromObject(l.allowedRoutes?.namespaces?.selector), ns.metadata.labels);
+  }
+  return gw.metadata.namespace === route.metadata.namespace;
+}
+
 /** The Gateways of GatewayClasses this controller owns. */
 export function ourGateways(c: Cluster): Gateway[] {
   const classes = new Set(c.gatewayClasses.filter((g) => g.spec.controllerName === GATEWAY_CONTROLLER).map((g) => g.metadata.name));
@@ -254,7 +267,7 @@ export function attachments(c: Cluster): AttachedRoute[] {
       if (!gw) continue;
       const listeners = gw.spec.listeners
         .filter((l) => (!ref.sectionName || l.name === ref.sectionName) && (!ref.port || l.port === ref.port))
-        .filter((l) => LISTENER_PORTS[l.protocol] === l.port && ((l.allowedRoutes?.namespaces?.from ?? 'Same') === 'All' || gw.metadata.namespace === route.metadata.namespace))
+        .filter((l) => LISTENER_PORTS[l.protocol] === l.port && namespaceAllowed(c, l, gw, route))
         .filter((l) => routeHostnames(route, l.hostname).length > 0)
         .map((l) => l.name);
       if (listeners.length > 0) out.push({ route, gateway: gw, listeners });

@@ -46,6 +46,7 @@ export function httpRoute(name: string, spec: HTTPRoute['spec'], namespace = 'de
 export function cluster(parts: Partial<Cluster> & { serviceParts?: [Service, EndpointSlice][] }): Cluster {
   const { serviceParts = [], ...rest } = parts;
   return {
+    namespaces: [{ metadata: { name: 'default' } }, { metadata: { name: 'team-b', labels: { shared: 'yes' } } }],
     ingresses: [],
     ingressClasses: [ingressClass()],
     services: serviceParts.map((p) => p[0]),

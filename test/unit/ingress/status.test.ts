@@ -37,6 +37,10 @@ test('HTTPRoute status: Accepted and ResolvedRefs per parent, BackendNotFound fo
   t.deepEqual(httpRouteParents(c, elsewhere), [], 'a parentRef without namespace names a Gateway in the route\'s own namespace');
   elsewhere.spec.parentRefs = [{ name: 'gw', namespace: 'default' }];
   t.deepEqual(brief(httpRouteParents(c, elsewhere)[0]!.conditions), ['Accepted=False/NotAllowedByListeners', 'ResolvedRefs=False/BackendNotFound']);
+  gateway.spec.listeners[0]!.allowedRoutes = { namespaces: { from: 'Selector', selector: { matchLabels: { shared: 'yes' } } } };
+  t.deepEqual(brief(httpRouteParents(c, elsewhere)[0]!.conditions), ['Accepted=True/Accepted', 'ResolvedRefs=False/BackendNotFound'], 'team-b is labelled shared=yes');
+  t.deepEqual(brief(httpRouteParents(c, ok)[0]!.conditions).slice(0, 1), ['Accepted=False/NotAllowedByListeners'], 'default is not');
+  gateway.spec.listeners[0]!.allowedRoutes = undefined;
   const crossNamespace = httpRoute('cross', { rules: [{ backendRefs: [{ name: 'web', namespace: 'other', port: 80 }] }] });
   t.deepEqual(brief(httpRouteParents(cluster({ ...c, httpRoutes: [crossNamespace] }), crossNamespace)[0]!.conditions), ['Accepted=True/Accepted', 'ResolvedRefs=False/RefNotPermitted']);
 });
