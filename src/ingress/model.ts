@@ -61,6 +61,8 @@ export interface VirtualHost {
   host: string;
   /** Key into `certificates`. */
   certificate?: string;
+  /** `*.` stands for any number of labels (Gateway API hostnames), not exactly one (Ingress hosts). */
+  wildcardSuffix?: boolean;
   /** Plain HTTP is redirected to HTTPS (308), as ingress-nginx does for hosts of an Ingress's TLS section. */
   sslRedirect?: boolean;
   routes: Route[];
@@ -98,9 +100,12 @@ class Builder {
 
   constructor(private readonly c: Cluster) {}
 
-  host(name: string): VirtualHost {
-    let h = this.hosts.get(name);
-    if (!h) this.hosts.set(name, (h = { host: name, routes: [] }));
+  /** A server; `suffix`: a Gateway API wildcard, matching any number of labels (an Ingress's matches one). */
+  host(name: string, suffix = false): VirtualHost {
+    const wildcardSuffix = suffix && name.startsWith('*.');
+    const key = wildcardSuffix ? `${name} suffix` : name;
+    let h = this.hosts.get(key);
+    if (!h) this.hosts.set(key, (h = { host: name, routes: [], ...(wildcardSuffix ? { wildcardSuffix } : {}) }));
     return h;
   }
 
@@ -184,7 +189,13 @@ function tlsSecretFor(ing: Ingress, host: string): string | undefined {
   return undefined;
 }
 
-/** A wildcard host matches exactly one label in its place. */
+/** Gateway API hostnames: a wildcard is a suffix match (any number of labels in its place). */
+export function suffixMatches(pattern: string, host: string): boolean {
+  if (!pattern.startsWith('*.')) return pattern === host;
+  return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
+}
+
+/** Ingress hosts: a wildcard matches exactly one label in its place. */
 export function hostMatches(pattern: string, host: string): boolean {
   if (!pattern.startsWith('*.')) return pattern === host;
   const dot = host.indexOf('.');
@@ -229,7 +240,7 @@ function routeHostnames(route: HTTPRoute, listenerHost: string | undefined): str
   if (!listenerHost) return names.length > 0 ? names : [''];
   if (names.length === 0) return [listenerHost];
   // The intersection of the route's hostnames and the listener's.
-  return names.filter((n) => hostMatches(listenerHost, n) || hostMatches(n, listenerHost) || n === listenerHost).map((n) => (n.startsWith('*.') && !listenerHost.startsWith('*.') ? listenerHost : n));
+  return names.filter((n) => suffixMatches(listenerHost, n) || suffixMatches(n, listenerHost)).map((n) => (suffixMatches(n, listenerHost) ? listenerHost : n));
 }
 
 export interface AttachedRoute {
@@ -308,7 +319,7 @@ function addRoutes(b: Builder, c: Cluster): void {
     const ns = route.metadata.namespace!;
     for (const l of gateway.spec.listeners.filter((x) => listeners.includes(x.name))) {
       for (const hostname of routeHostnames(route, l.hostname)) {
-        const host = b.host(hostname);
+        const host = b.host(hostname, true);
         if (l.protocol === 'HTTPS') {
           const ref = l.tls?.certificateRefs?.[0];
           if (ref && !host.certificate) host.certificate = b.certificate(ref.namespace ?? gateway.metadata.namespace!, ref.name);

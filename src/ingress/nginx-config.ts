@@ -33,11 +33,11 @@ function regexEscape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-function serverName(host: string): string {
-  if (host === '') return '_';
-  // nginx's own "*.example.com" matches any depth; the spec's wildcard matches exactly one label.
-  if (host.startsWith('*.')) return quote(`~^[^.]+\\.${regexEscape(host.slice(2))}$`);
-  return host;
+function serverName(h: VirtualHost): string {
+  if (h.host === '') return '_';
+  // nginx's own "*.example.com" matches any depth, as Gateway API hostnames do; an Ingress's wildcard matches exactly one label.
+  if (h.host.startsWith('*.') && !h.wildcardSuffix) return quote(`~^[^.]+\\.${regexEscape(h.host.slice(2))}$`);
+  return h.host;
 }
 
 function target(b: WeightedBackend | undefined): string {
@@ -116,7 +116,7 @@ class Renderer {
     const flag = isDefault ? ' default_server' : '';
     const lines = [`server {`, `  listen ${this.o.httpPort}${flag};`];
     if (h.certificate || isDefault) lines.push(`  listen ${this.o.httpsPort} ssl${flag};`);
-    lines.push(`  server_name ${serverName(h.host)};`);
+    lines.push(`  server_name ${serverName(h)};`);
     if (h.certificate) lines.push(`  ssl_certificate certs/${h.certificate}.pem;`, `  ssl_certificate_key certs/${h.certificate}.pem;`);
     if (h.certificate && h.sslRedirect) lines.push('  if ($scheme = http) {', '    return 308 https://$host$request_uri;', '  }');
     else if (isDefault) lines.push('  ssl_reject_handshake on;');

@@ -1,7 +1,7 @@
 // The status the controller writes (pure): the Ingress's load-balancer address, and the Gateway
 // API conditions (Accepted, Programmed, ResolvedRefs) as the spec defines their reasons.
 import type { Condition, Gateway, GatewayClass, HTTPRoute, LoadBalancerIngress } from '../api/networking.js';
-import { attachments, backendRefProblem, GATEWAY_CONTROLLER, hostMatches, LISTENER_PORTS, ourGateways, type Cluster } from './model.js';
+import { attachments, backendRefProblem, GATEWAY_CONTROLLER, LISTENER_PORTS, ourGateways, suffixMatches, type Cluster } from './model.js';
 
 const gatewayGroup = 'gateway.networking.k8s.io';
 
@@ -84,7 +84,7 @@ export function httpRouteParents(c: Cluster, route: HTTPRoute): { parentRef: Non
     const gw = gateways.find((g) => g.metadata.name === ref.name && g.metadata.namespace === ns);
     if (!gw) continue;
     const ok = attached.some((a) => a.gateway === gw);
-    const hostsMatch = gw.spec.listeners.some((l) => !l.hostname || (route.spec.hostnames ?? []).length === 0 || (route.spec.hostnames ?? []).some((h) => hostMatches(l.hostname!, h) || hostMatches(h, l.hostname!) || h === l.hostname));
+    const hostsMatch = gw.spec.listeners.some((l) => !l.hostname || (route.spec.hostnames ?? []).length === 0 || (route.spec.hostnames ?? []).some((h) => suffixMatches(l.hostname!, h) || suffixMatches(h, l.hostname!)));
     const accepted = ok ? cond('Accepted', true, 'Accepted', 'Route is accepted', gen) : hostsMatch ? cond('Accepted', false, 'NotAllowedByListeners', 'no listener of the Gateway allows this route', gen) : cond('Accepted', false, 'NoMatchingListenerHostname', 'no listener hostname matches the route', gen);
     const problems = (route.spec.rules ?? []).flatMap((r) => r.backendRefs ?? []).map((b) => [b, backendRefProblem(c, route, b)] as const);
     const [ref0, problem] = problems.find(([, p]) => p) ?? [];

@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildModel, hostMatches } from '../../../src/ingress/model.js';
+import { buildModel, hostMatches, suffixMatches } from '../../../src/ingress/model.js';
 import { defaultRenderOptions, quote, renderNginx } from '../../../src/ingress/nginx-config.js';
 import { NGINX, NginxProcess } from '../../../src/ingress/nginx.js';
 import type { Ingress } from '../../../src/api/networking.js';
@@ -230,6 +230,21 @@ test('HTTPRoute: a method match outranks header matches, which outrank query mat
   // The ifs run in order and the last one that holds wins: least specific first.
   t.true(at('arg_v') > 0 && at('arg_v') < at('http_x_env') && at('http_x_env') < at('request_method'), body);
   t.true(body.includes('set $svclab_target svclab-status-404;'), 'no unconditional rule: requests matching none get 404');
+});
+
+test('wildcards: an Ingress\'s matches one label (a regex server_name), a Gateway API hostname\'s any number (nginx\'s own *.)', (t) => {
+  const { gatewayClass, gateway } = gatewayObjects();
+  const c = cluster({
+    serviceParts: [web],
+    ingresses: [ingress('w', { rules: [{ host: '*.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend('web', 80) }] } }] })],
+    gatewayClasses: [gatewayClass],
+    gateways: [gateway],
+    httpRoutes: [httpRoute('r', { hostnames: ['*.example.com'], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] })],
+  });
+  const names = renderNginx(buildModel(c, 'nginx'), opts).split('\n').map((l) => l.trim()).filter((l) => l.startsWith('server_name '));
+  t.deepEqual(names, ['server_name _;', 'server_name "~^[^.]+\\\\.example\\\\.com$";', 'server_name *.example.com;']);
+  t.true(suffixMatches('*.example.com', 'a.b.example.com'));
+  t.false(suffixMatches('*.example.com', 'example.com'));
 });
 
 test('values are quoted so they can never end a directive', (t) => {
