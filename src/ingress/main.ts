@@ -1,7 +1,8 @@
 // The ingress controller process: runs in the pods of ingress-nginx/ingress-nginx-controller
 // beside the real nginx it starts. List+watch of Ingresses, IngressClasses, Services,
-// EndpointSlices, Secrets, Namespaces (route attachment by selector) and the Gateway API kinds; every change renders the whole
-// configuration, which replaces the running one (after `nginx -t`) only when it differs.
+// EndpointSlices, Secrets, Namespaces (route attachment by selector) and the Gateway API
+// kinds; every change renders the whole configuration, which replaces the running one
+// (after `nginx -t`) only when it differs.
 import { parseArgs } from 'node:util';
 import { type ResourceType, types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
