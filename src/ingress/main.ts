@@ -24,12 +24,19 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
   },
 });
-if (!values.server) {
-  console.error('ingress-controller: --server is required');
+function usage(message: string): never {
+  console.error(`ingress-controller: ${message}`);
   process.exit(2);
 }
+if (!values.server) usage('--server is required');
+const whole = (flag: 'http-port' | 'https-port' | 'health-port' | 'workers', max: number): number => {
+  const n = Number(values[flag]);
+  return Number.isInteger(n) && n >= 1 && n <= max ? n : usage(`--${flag} must be a whole number from 1 to ${max} (got "${values[flag]}")`);
+};
+const render = { httpPort: whole('http-port', 65535), httpsPort: whole('https-port', 65535), healthPort: whole('health-port', 65535), workers: whole('workers', 64) };
+if (!/^[^/]+\/[^/]+$/.test(values['publish-service'])) usage(`--publish-service must be NAMESPACE/NAME (got "${values['publish-service']}")`);
 
-const client = new ApiClient({ server: values.server, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
+const client = new ApiClient({ server: values.server!, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
 const watched: Record<keyof Cluster, ResourceType> = {
   namespaces: types.namespaces,
   ingresses: types.ingresses,
@@ -58,7 +65,7 @@ const reconciler = new Reconciler({
   className: values['ingress-class'],
   snapshot,
   publishAddress,
-  render: { httpPort: Number(values['http-port']), httpsPort: Number(values['https-port']), healthPort: Number(values['health-port']), workers: Number(values.workers) },
+  render,
 });
 
 let stopping = false;
