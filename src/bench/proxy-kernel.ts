@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { IptablesBackend } from '../agent/proxy/iptables/backend.js';
 import { IpvsBackend } from '../agent/proxy/ipvs/backend.js';
 import { newServicePort, serviceKey, type NodeInfo, type ProxyBackend, type ServicePort } from '../agent/proxy/model.js';
+import { NftablesMapsBackend } from '../agent/proxy/nftables-maps/backend.js';
 import { NftablesBackend } from '../agent/proxy/nftables/backend.js';
 import { run } from '../net/run.js';
 import { percentiles, writeResults, type Percentiles } from './pods.js';
@@ -92,6 +93,7 @@ async function rig(prefix: string): Promise<() => Promise<void>> {
 function backendFor(mode: string, exec: string[]): ProxyBackend {
   if (mode === 'ipvs') return new IpvsBackend({ exec });
   if (mode === 'nftables') return new NftablesBackend({ exec });
+  if (mode === 'nftables-maps') return new NftablesMapsBackend({ exec });
   return new IptablesBackend({ exec });
 }
 

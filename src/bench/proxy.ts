@@ -18,7 +18,7 @@ import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
 import { Informer } from '../client/informer.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import type { ProxyMode } from '../lab/plan.js';
+import type { ProxyMode } from '../agent/proxy/modes.js';
 import { kubeletSocket, labDir, readComponents, serverUrl } from '../lab/state.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from '../cli/args.js';

@@ -3,7 +3,7 @@
 // expected and seen, then take everything down.
 import path from 'node:path';
 import { home } from '../lab/lifecycle.js';
-import { proxyModes, type ProxyMode } from '../lab/plan.js';
+import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { runLibrary } from './run.js';

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { types } from '../../api/resources.js';
 import type { Service } from '../../api/types.js';
 import { hostArgv } from '../../lab/hosts.js';
-import type { ProxyMode } from '../../lab/plan.js';
+import type { ProxyMode } from '../../agent/proxy/modes.js';
 import { systemTool } from '../../net/tools.js';
 import { check, type Ctx, type Outcome } from '../context.js';
 import { describe, matches } from '../match.js';

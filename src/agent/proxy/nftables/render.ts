@@ -12,6 +12,7 @@ import { endpointNames, serviceChainNames, type EndpointNames } from './names.js
 import { Transaction } from './transaction.js';
 
 export const masqueradeMark = '0x4000';
+export const canarySet = 'nodeport-ips';
 // Numeric priorities: nft before 1.0.7 accepts "dstnat" only on the prerouting hook.
 const dstnat = -100;
 const srcnat = 100;
@@ -167,13 +168,10 @@ export class NftablesRules {
     // NodePorts answer on the node's own addresses; with none known, on every local address but 127/8.
     const nodeIPs = node.ips.filter((ip) => !ip.startsWith('127.'));
     const nodePortDst = nodeIPs.length ? 'ip daddr @nodeport-ips' : 'fib daddr type local ip daddr != 127.0.0.0/8';
-    tx.addSet('set', 'nodeport-ips', 'ipv4_addr', { comment: 'IPs that accept NodePort traffic' });
-    if (nodeIPs.length) {
-      tx.flushSet('set', 'nodeport-ips');
-      for (const ip of nodeIPs) tx.addElement('nodeport-ips', { key: [ip] });
-    } else {
-      tx.deleteSet('set', 'nodeport-ips');
-    }
+    // Kept even when empty: it is also the canary (tampered()), one small set nft can list on its own.
+    tx.addSet('set', canarySet, 'ipv4_addr', { comment: 'IPs that accept NodePort traffic' });
+    tx.flushSet('set', canarySet);
+    for (const ip of nodeIPs) tx.addElement(canarySet, { key: [ip] });
 
     tx.addSet('map', 'no-endpoint-services', addrServiceType, { comment: 'vmap to drop or reject packets to services with no endpoints' });
     tx.addSet('map', 'no-endpoint-nodeports', portServiceType, { comment: 'vmap to drop or reject packets to service nodeports with no endpoints' });
