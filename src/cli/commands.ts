@@ -50,7 +50,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...]',
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         ...nameFlag,

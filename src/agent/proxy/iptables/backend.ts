@@ -13,6 +13,8 @@ import { parseIptablesSave, type SavedTable } from './save.js';
 export interface IptablesBackendOptions {
   /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
   exec?: string[];
+  /** Runs the commands instead (tests record what would reach the kernel). */
+  run?: Exec;
   /** MASQUERADE --random-fully (default true; needs iptables >= 1.6.2). */
   randomFully?: boolean;
   /** iptables-{nft,legacy}-restore etc. instead of the system's default iptables (iptables-nft 1.8.9's restore --noflush is superlinear in chains). */
@@ -38,7 +40,7 @@ export class IptablesBackend implements ProxyBackend {
   private endpointChains = new Map<string, EndpointChainInfo>();
 
   constructor(opts: IptablesBackendOptions = {}) {
-    this.exec = commandRunner(opts.exec);
+    this.exec = opts.run ?? commandRunner(opts.exec);
     this.randomFully = opts.randomFully ?? true;
     this.tool = (name) => (opts.variant ? name.replace('iptables', `iptables-${opts.variant}`) : name);
   }

@@ -179,9 +179,10 @@ export class MapsRules {
       this.chains.add(chain);
     }
     const nowUnused = new Set([...this.chains].filter((c) => !used.has(c)));
-    for (const chain of nowUnused) {
-      if (!this.unused.has(chain)) continue;
-      tail.flushChain(chain);
+    const gone = [...nowUnused].filter((c) => this.unused.has(c));
+    // All flushed before any is deleted: one may still jump to another (external-3 -> endpoints-3).
+    for (const chain of gone) tail.flushChain(chain);
+    for (const chain of gone) {
       tail.deleteChain(chain);
       this.chains.delete(chain);
       nowUnused.delete(chain);

@@ -10,6 +10,8 @@ import { family, table } from './transaction.js';
 export interface NftablesBackendOptions {
   /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
   exec?: string[];
+  /** Runs the commands instead (tests record what would reach the kernel). */
+  run?: Exec;
   /** How long flushed chains wait before deletion (default 1000 ms like upstream; 0 deletes at once, fine on kernels >= 6.2). */
   staleChainDelayMs?: number;
   /** Clock for the stale-chain delay (tests). */
@@ -30,7 +32,7 @@ export class NftablesBackend implements ProxyBackend {
   private lastNode = '';
 
   constructor(opts: NftablesBackendOptions = {}) {
-    this.exec = commandRunner(opts.exec);
+    this.exec = opts.run ?? commandRunner(opts.exec);
     this.staleChainDelayMs = opts.staleChainDelayMs ?? 1000;
     this.now = opts.now ?? Date.now;
   }
