@@ -4,6 +4,7 @@
 // number of services, per mode, with the tools' floor of the same run.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { ProxyPoint } from './proxy.js';
 
 const colors: Record<string, string> = { iptables: '#d62728', nftables: '#1f77b4', 'nftables-maps': '#2ca02c', userspace: '#9467bd', ipvs: '#ff7f0e' };
@@ -55,7 +56,8 @@ const escape = (s: string): string => s.replace(/[<>&"]/g, (c) => `&#${c.charCod
 
 /** Writes the report next to the JSON (same name, .html) and returns its path. */
 export function writeProxyReport(jsonPath: string, points: ProxyPoint[]): string {
-  const chartJs = fs.readFileSync(createRequire(import.meta.url).resolve('chart.js/dist/chart.umd.js'), 'utf8');
+  // chart.js exports no subpath for its UMD build: find it beside the CommonJS entry.
+  const chartJs = fs.readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.js'), 'utf8');
   const charts = chartsOf(points);
   const rows = points
     .map(

@@ -7,11 +7,13 @@ import type { Element, Transaction } from '../nftables/transaction.js';
 interface Held {
   value: string;
   element: Element;
-  owners: Set<string>;
+  /** One owner (the common case, no Set allocated) or several. */
+  owners: string | Set<string>;
 }
 
 const keyOf = (e: Element): string => e.key.join(' . ');
 const valueOf = (e: Element): string => (e.comment ? `${e.value ?? ''} # ${e.comment}` : (e.value ?? ''));
+const hasOther = (h: Held, owner: string): boolean => (typeof h.owners === 'string' ? h.owners !== owner : [...h.owners].some((o) => o !== owner));
 
 export class OwnedElements {
   private readonly held = new Map<string, Held>();
@@ -47,8 +49,8 @@ export class OwnedElements {
       if (kept.has(key)) continue;
       mine.delete(key);
       const h = this.held.get(key)!;
-      h.owners.delete(owner);
-      if (h.owners.size === 0) this.drop(tx, key, h);
+      if (typeof h.owners === 'string' || (h.owners.delete(owner) && h.owners.size === 0)) this.drop(tx, key, h);
+      else if (h.owners.size === 1) h.owners = [...h.owners][0]!;
     }
     if (mine.size === 0) this.byOwner.delete(owner);
   }
@@ -59,15 +61,17 @@ export class OwnedElements {
     for (const e of wanted) {
       const key = keyOf(e);
       const value = valueOf(e);
-      const h = this.held.get(key);
+      let h = this.held.get(key);
       if (h && h.value !== value) {
         // Another owner's element with another value (two services claiming one nodePort): the first one keeps it.
-        if ([...h.owners].some((o) => o !== owner)) continue;
+        if (hasOther(h, owner)) continue;
         this.drop(tx, key, h);
+        h = undefined;
       }
-      const now = this.held.get(key);
-      if (now) now.owners.add(owner);
-      else this.add(tx, key, { value, element: e, owners: new Set([owner]) });
+      if (!h) this.add(tx, key, { value, element: e, owners: owner });
+      else if (typeof h.owners === 'string') {
+        if (h.owners !== owner) h.owners = new Set([h.owners, owner]);
+      } else h.owners.add(owner);
       (mine ??= new Set()).add(key);
     }
     if (mine?.size) this.byOwner.set(owner, mine);
@@ -75,7 +79,8 @@ export class OwnedElements {
 
   private add(tx: Transaction, key: string, h: Held): void {
     this.held.set(key, h);
-    this.values.set(h.element.value ?? '', (this.values.get(h.element.value ?? '') ?? 0) + 1);
+    const v = h.element.value ?? '';
+    this.values.set(v, (this.values.get(v) ?? 0) + 1);
     tx.addElement(this.name, h.element);
   }
 

@@ -359,7 +359,11 @@ export function serviceElements(sp: ServicePort, node: NodeInfo): ServiceElement
   const proto = plan.protocol;
   const port = String(sp.port);
   const out = new Map<string, Element[]>();
-  const put = (store: string, ...e: Element[]): void => void out.set(store, [...(out.get(store) ?? []), ...e]);
+  const put = (store: string, ...e: Element[]): void => {
+    const list = out.get(store);
+    if (list) list.push(...e);
+    else out.set(store, e);
+  };
   const at = (ip: string): string[] => [ip, proto, port];
   const unusable = plan.hasEndpoints ? 'drop' : 'goto reject-chain';
   const clusterN = plan.clusterEndpoints.length;
