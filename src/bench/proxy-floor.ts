@@ -1,8 +1,11 @@
 // The tools' floor for `lab bench proxy`: the same backend code and the same
 // rule set as the lab's agent (S services x the same 2 endpoints), alone in a
 // throwaway network namespace: a full sync from empty, then one-endpoint
-// partial syncs. What the agent adds on top of this is svclab's own cost.
+// partial syncs, timing only the kernel tools (nft, iptables-restore, ...)
+// with exactly the input the backend gives them. What the agent adds on top
+// of this is svclab's own cost.
 import { performance } from 'node:perf_hooks';
+import { commandRunner, type Exec } from '../agent/proxy/exec.js';
 import { IptablesBackend } from '../agent/proxy/iptables/backend.js';
 import { newServicePort, serviceKey, type NodeInfo, type ProxyBackend, type ServicePort } from '../agent/proxy/model.js';
 import { NftablesMapsBackend } from '../agent/proxy/nftables-maps/backend.js';
@@ -38,23 +41,36 @@ export function floorServices(count: number): ServicePort[] {
   );
 }
 
-function backend(mode: FloorMode, exec: string[]): ProxyBackend {
+function backend(mode: FloorMode, run: Exec): ProxyBackend {
   switch (mode) {
     case 'iptables':
-      return new IptablesBackend({ exec });
+      return new IptablesBackend({ run });
     case 'iptables-legacy':
-      return new IptablesBackend({ exec, variant: 'legacy' });
+      return new IptablesBackend({ run, variant: 'legacy' });
     case 'nftables':
-      return new NftablesBackend({ exec });
+      return new NftablesBackend({ run });
     case 'nftables-maps':
-      return new NftablesMapsBackend({ exec });
+      return new NftablesMapsBackend({ run });
   }
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
+/** A command runner into the namespace that adds up how long the commands themselves took. */
+function timedRunner(ns: string): { run: Exec; take(): number } {
+  const inner = commandRunner(['ip', 'netns', 'exec', ns]);
+  let spent = 0;
+  return {
+    run: async (cmd, args, input) => {
+      const start = performance.now();
+      const r = await inner(cmd, args, input);
+      spent += performance.now() - start;
+      return r;
+    },
+    take: () => {
+      const t = spent;
+      spent = 0;
+      return t;
+    },
+  };
 }
 
 export async function measureFloor(mode: FloorMode, size: number, changes = 10): Promise<Floor> {
@@ -64,17 +80,19 @@ export async function measureFloor(mode: FloorMode, size: number, changes = 10):
   const add = await run('ip', ['netns', 'add', ns]);
   if (add.exitCode !== 0) throw new Error(`ip netns add ${ns}: ${add.stderr.trim()}`);
   try {
-    const b = backend(mode, ['ip', 'netns', 'exec', ns]);
+    const tools = timedRunner(ns);
+    const b = backend(mode, tools.run);
     const services = floorServices(size);
     const byKey = new Map(services.map((sp) => [serviceKey(sp), sp]));
-    let rules = 0;
-    const fullSyncMs = await timed(async () => (rules = (await b.sync({ node, services, byKey })).rulesTotal));
+    const { rulesTotal: rules } = await b.sync({ node, services, byKey });
+    const fullSyncMs = tools.take();
     const samples: number[] = [];
     for (let k = 0; k < changes; k++) {
       const key = serviceKey(services[k % size]!);
       const sp = byKey.get(key)!;
       byKey.set(key, { ...sp, endpoints: [sp.endpoints[0]!, { ...sp.endpoints[1]!, ip: `10.250.${k >> 8}.${(k & 255) + 1}` }] });
-      samples.push(await timed(() => b.sync({ node, services: [...byKey.values()], byKey, changed: new Set([key]) })));
+      await b.sync({ node, services: [...byKey.values()], byKey, changed: new Set([key]) });
+      samples.push(tools.take());
     }
     const round = (x: number): number => Math.round(x * 10) / 10;
     return { mode, services: size, rules, fullSyncMs: round(fullSyncMs), partialSyncMs: { ...percentiles(samples), samples: samples.length } };

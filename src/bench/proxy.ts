@@ -276,7 +276,7 @@ export async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; ou
     connectSamples,
     connectTargets: 'the first, middle and last service in dispatch order (KUBE-SERVICES order), from a pod on the same node as both endpoints',
     fullSync: 'the full sync of a restarted agent (kube-proxy syncs fully at start)',
-    floor: 'the same backend code and rule set alone in an empty namespace, same run',
+    floor: 'the kernel tools alone (nft -f, iptables-restore, their listings) with the input the same backend code gives them for the same rule set, in an empty namespace, same run (timed through ip netns exec)',
     pointTimeoutSeconds: o.pointTimeoutMs / 1000,
   };
   writeResults(o.out, 'proxy', { setup, points });

@@ -57,24 +57,26 @@ export class OwnedElements {
 
   /** Claims the elements for the owner, adding or replacing what the kernel lacks. Call release() for every changed owner first. */
   claim(tx: Transaction, owner: string, wanted: Element[]): void {
-    let mine = this.byOwner.get(owner);
-    for (const e of wanted) {
-      const key = keyOf(e);
-      const value = valueOf(e);
-      let h = this.held.get(key);
-      if (h && h.value !== value) {
-        // Another owner's element with another value (two services claiming one nodePort): the first one keeps it.
-        if (hasOther(h, owner)) continue;
-        this.drop(tx, key, h);
-        h = undefined;
-      }
-      if (!h) this.add(tx, key, { value, element: e, owners: owner });
-      else if (typeof h.owners === 'string') {
-        if (h.owners !== owner) h.owners = new Set([h.owners, owner]);
-      } else h.owners.add(owner);
-      (mine ??= new Set()).add(key);
+    for (const e of wanted) this.claimOne(tx, owner, e);
+  }
+
+  claimOne(tx: Transaction, owner: string, e: Element): void {
+    const key = keyOf(e);
+    const value = valueOf(e);
+    let h = this.held.get(key);
+    if (h && h.value !== value) {
+      // Another owner's element with another value (two services claiming one nodePort): the first one keeps it.
+      if (hasOther(h, owner)) return;
+      this.drop(tx, key, h);
+      h = undefined;
     }
-    if (mine?.size) this.byOwner.set(owner, mine);
+    if (!h) this.add(tx, key, { value, element: e, owners: owner });
+    else if (typeof h.owners === 'string') {
+      if (h.owners !== owner) h.owners = new Set([h.owners, owner]);
+    } else h.owners.add(owner);
+    const mine = this.byOwner.get(owner);
+    if (mine) mine.add(key);
+    else this.byOwner.set(owner, new Set([key]));
   }
 
   private add(tx: Transaction, key: string, h: Held): void {

@@ -127,6 +127,7 @@ export class MapsRules {
   private readonly endpoints = new Map(Object.values(endpointMaps).map((m) => [m.name, new OwnedElements('map', m.name)]));
   /** Entry points of ClientIP-affinity services, one set per timeout (affinity-<seconds>). */
   private readonly affinitySets = new Map<number, OwnedElements>();
+  private readonly storeByName = new Map<string, OwnedElements>();
   private readonly stores = [this.clusterIPs, this.serviceIPs, this.serviceNodePorts, this.noEndpointServices, this.noEndpointNodePorts, this.firewallIPs, this.firewallAllow, this.hairpin, ...this.endpoints.values()];
   /** Shared chains in the kernel, and those unused since the previous sync (deleted one sync later, as upstream defers). */
   private chains = new Set<string>();
@@ -152,20 +153,28 @@ export class MapsRules {
       this.recorded = '';
     }
     const byKey = req.byKey ?? new Map(req.services.map((sp) => [serviceKey(sp), sp]));
-    const keys = opts.full || !req.changed ? [...byKey.keys()] : [...req.changed];
     const wanted = new Map<string, ServiceElements>();
-    for (const key of keys) {
-      const sp = byKey.get(key);
-      wanted.set(key, sp && isProxied(sp) ? serviceElements(sp, req.node) : emptyElements());
-    }
-    // Release first, so an element moving from one service to another (a reused cluster IP) is re-added, not lost.
-    // Store by store, so each map's changes go out as one statement.
-    if (!opts.full) {
-      for (const store of this.stores) for (const [key, want] of wanted) store.release(body, key, want.get(store.name));
+    if (opts.full) {
+      // Everything was reset: claim service by service, nothing to release.
+      for (const [key, sp] of byKey) {
+        if (!isProxied(sp)) continue;
+        const affinity = serviceElements(sp, req.node, (store, e) => this.store(store).claimOne(body, key, e));
+        if (affinity) this.affinitySet(head, affinity.timeout).claim(body, key, affinity.entries);
+        wanted.set(key, { affinity });
+      }
+    } else {
+      for (const key of req.changed ?? []) {
+        const sp = byKey.get(key);
+        const elements = new Map<string, Element[]>();
+        const affinity = sp && isProxied(sp) ? serviceElements(sp, req.node, (store, e) => void (elements.get(store)?.push(e) ?? elements.set(store, [e]))) : undefined;
+        wanted.set(key, { affinity, elements });
+      }
+      // Release first, store by store, so an element moving from one service to another (a reused cluster IP) is re-added, not lost.
+      for (const store of this.stores) for (const [key, want] of wanted) store.release(body, key, want.elements?.get(store.name));
       for (const [timeout, set] of this.affinitySets) for (const [key, want] of wanted) set.release(body, key, want.affinity?.timeout === timeout ? want.affinity.entries : []);
+      for (const store of this.stores) for (const [key, want] of wanted) store.claim(body, key, want.elements?.get(store.name) ?? []);
+      for (const [key, want] of wanted) if (want.affinity) this.affinitySet(head, want.affinity.timeout).claim(body, key, want.affinity.entries);
     }
-    for (const store of this.stores) for (const [key, want] of wanted) store.claim(body, key, want.get(store.name) ?? []);
-    for (const [key, want] of wanted) if (want.affinity) this.affinitySet(head, want.affinity.timeout).claim(body, key, want.affinity.entries);
 
     const affinityCheck = this.affinityChanges(wanted, opts.full);
 
@@ -204,6 +213,11 @@ export class MapsRules {
     for (const chain of this.chains) total += sharedChainRules(chain, req.node.clusterCIDR)?.rules.length ?? 0;
     const text = head.text() + body.text() + tail.text();
     return { text, written: head.written + body.written + tail.written, total, ...(affinityCheck ? { affinityCheck } : {}) };
+  }
+
+  private store(name: string): OwnedElements {
+    if (this.storeByName.size === 0) for (const s of this.stores) this.storeByName.set(s.name, s);
+    return this.storeByName.get(name)!;
   }
 
   /** Forget everything: the next build must be a full one. */
@@ -346,30 +360,30 @@ export class MapsRules {
   }
 }
 
-interface ServiceElements {
-  get(store: string): Element[] | undefined;
-  affinity?: { timeout: number; entries: Element[]; endpoints: Set<string> };
+interface AffinityElements {
+  timeout: number;
+  entries: Element[];
+  /** "ip . port" of the endpoints a client may stick to. */
+  endpoints: Set<string>;
 }
 
-const emptyElements = (): ServiceElements => ({ get: () => undefined });
+interface ServiceElements {
+  affinity: AffinityElements | undefined;
+  /** By store name (partial syncs only). */
+  elements?: Map<string, Element[]>;
+}
 
-/** Everything one service port puts into the table's sets and maps. */
-export function serviceElements(sp: ServicePort, node: NodeInfo): ServiceElements {
+/** Everything one service port puts into the table's sets and maps, handed to put(store, element); returns its affinity part. */
+export function serviceElements(sp: ServicePort, node: NodeInfo, put: (store: string, e: Element) => void): AffinityElements | undefined {
   const plan = trafficPlan(sp);
   const proto = plan.protocol;
   const port = String(sp.port);
-  const out = new Map<string, Element[]>();
-  const put = (store: string, ...e: Element[]): void => {
-    const list = out.get(store);
-    if (list) list.push(...e);
-    else out.set(store, e);
-  };
   const at = (ip: string): string[] => [ip, proto, port];
   const unusable = plan.hasEndpoints ? 'drop' : 'goto reject-chain';
   const clusterN = plan.clusterEndpoints.length;
   const localN = plan.localEndpoints.length;
   const group = (map: EndpointMap, prefix: string[], eps: Endpoint[]): void =>
-    put(map.name, ...eps.map((ep, i) => ({ key: [...prefix, String(i)], value: `${ep.ip} . ${ep.port}` })));
+    eps.forEach((ep, i) => put(map.name, { key: [...prefix, String(i)], value: `${ep.ip} . ${ep.port}` }));
 
   put('cluster-ips', { key: [sp.clusterIP] });
   if (plan.hasInternalEndpoints) {
@@ -412,13 +426,10 @@ export function serviceElements(sp: ServicePort, node: NodeInfo): ServiceElement
   }
   for (const ep of plan.reachable) put('hairpin', { key: [ep.ip, ep.ip] });
 
-  const result: ServiceElements = { get: (store) => out.get(store) };
-  if (sp.sessionAffinity === 'ClientIP') {
-    const entries = [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs].map((ip) => ({ key: at(ip) }));
-    if (sp.nodePort) for (const ip of node.ips) entries.push({ key: [ip, proto, String(sp.nodePort)] });
-    result.affinity = { timeout: sp.stickyMaxAgeSeconds, entries, endpoints: new Set(plan.reachable.map((ep) => `${ep.ip} . ${ep.port}`)) };
-  }
-  return result;
+  if (sp.sessionAffinity !== 'ClientIP') return undefined;
+  const entries = [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs].map((ip) => ({ key: at(ip) }));
+  if (sp.nodePort) for (const ip of node.ips) entries.push({ key: [ip, proto, String(sp.nodePort)] });
+  return { timeout: sp.stickyMaxAgeSeconds, entries, endpoints: new Set(plan.reachable.map((ep) => `${ep.ip} . ${ep.port}`)) };
 }
 
 /** The shared chain external traffic (external/LB IPs, or node ports) enters, by traffic policy. */

@@ -23,39 +23,39 @@ export class Transaction {
   /** Rules added. */
   rules = 0;
 
-  /** Consecutive element adds (or deletes) of one container, sent as one statement. */
-  private group?: { op: 'add' | 'delete'; container: string; items: string[] };
+  /** Batched element changes per container: deletes, then adds. */
+  private readonly deletes = new Map<string, string[]>();
+  private readonly adds = new Map<string, string[]>();
 
-  /** batchElements: one statement per run of element changes (nft parses one big statement far faster than many). */
+  /**
+   * batchElements: element changes are sent after every other line, as one delete and one add statement per
+   * container (nft parses one big statement far faster than many). Right when each key is deleted at most
+   * once and added at most once, and the containers exist before.
+   */
   constructor(tableName = table, private readonly batchElements = false) {
     this.t = `${family} ${tableName}`;
   }
 
   addTable(comment: string): void {
-    this.endGroup();
     this.lines.push(`add table ${this.t} { comment ${quote(comment)} ; }`);
   }
 
   addChain(name: string, spec?: { type: string; hook: string; priority: number }, comment?: string): void {
     const parts = [spec ? `type ${spec.type} hook ${spec.hook} priority ${spec.priority} ;` : '', comment ? `comment ${quote(comment)} ;` : ''].filter(Boolean);
-    this.endGroup();
     this.lines.push(`add chain ${this.t} ${name}${parts.length ? ` { ${parts.join(' ')} }` : ''}`);
   }
 
   flushChain(name: string): void {
-    this.endGroup();
     this.lines.push(`flush chain ${this.t} ${name}`);
   }
 
   deleteChain(name: string): void {
-    this.endGroup();
     this.lines.push(`delete chain ${this.t} ${name}`);
   }
 
   addRule(chain: string, rule: string, comment?: string): void {
     this.written++;
     this.rules++;
-    this.endGroup();
     this.lines.push(`add rule ${this.t} ${chain} ${rule}${comment ? ` comment ${quote(comment)}` : ''}`);
   }
 
@@ -68,17 +68,14 @@ export class Transaction {
     // A counter on every element: per-endpoint packet counts without per-endpoint rules.
     if (opts.counter) parts.push('counter ;');
     if (opts.comment) parts.push(`comment ${quote(opts.comment)} ;`);
-    this.endGroup();
     this.lines.push(`add ${kind} ${this.t} ${name} { ${parts.join(' ')} }`);
   }
 
   flushSet(kind: 'set' | 'map', name: string): void {
-    this.endGroup();
     this.lines.push(`flush ${kind} ${this.t} ${name}`);
   }
 
   deleteSet(kind: 'set' | 'map', name: string): void {
-    this.endGroup();
     this.lines.push(`delete ${kind} ${this.t} ${name}`);
   }
 
@@ -96,23 +93,15 @@ export class Transaction {
 
   private element(op: 'add' | 'delete', container: string, item: string): void {
     if (!this.batchElements) return void this.lines.push(`${op} element ${this.t} ${container} { ${item} }`);
-    const g = this.group;
-    if (g && g.op === op && g.container === container) g.items.push(item);
-    else {
-      this.endGroup();
-      this.group = { op, container, items: [item] };
-    }
-  }
-
-  private endGroup(): void {
-    const g = this.group;
-    if (!g) return;
-    this.group = undefined;
-    this.lines.push(`${g.op} element ${this.t} ${g.container} { ${g.items.join(', ')} }`);
+    const batch = op === 'add' ? this.adds : this.deletes;
+    const items = batch.get(container);
+    if (items) items.push(item);
+    else batch.set(container, [item]);
   }
 
   text(): string {
-    this.endGroup();
-    return this.lines.length ? `${this.lines.join('\n')}\n` : '';
+    const batched = [...this.deletes].map(([c, items]) => `delete element ${this.t} ${c} { ${items.join(', ')} }`).concat([...this.adds].map(([c, items]) => `add element ${this.t} ${c} { ${items.join(', ')} }`));
+    const all = batched.length ? [...this.lines, ...batched] : this.lines;
+    return all.length ? `${all.join('\n')}\n` : '';
   }
 }
