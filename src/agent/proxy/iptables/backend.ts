@@ -7,7 +7,7 @@ import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
 import { commandRunner, mustRun, type Exec } from '../exec.js';
 import { cleanupRestore } from './cleanup.js';
 import { endpointCounters, type EndpointCounter } from './counters.js';
-import { canaryChain, isLargeCluster, jumpRules, jumpSpec, renderIptables, type EndpointChainInfo, type JumpRule } from './render.js';
+import { canaryChain, isLargeCluster, jumpRules, jumpSpec, renderIptables, type CachedService, type EndpointChainInfo, type JumpRule } from './render.js';
 import { parseIptablesSave, type SavedTable } from './save.js';
 
 export interface IptablesBackendOptions {
@@ -38,6 +38,7 @@ export class IptablesBackend implements ProxyBackend {
   /** Per-service nat chains the kernel holds after the last successful sync. */
   private chains = new Map<string, string[]>();
   private endpointChains = new Map<string, EndpointChainInfo>();
+  private readonly renderCache = new Map<string, CachedService>();
 
   constructor(opts: IptablesBackendOptions = {}) {
     this.exec = opts.run ?? commandRunner(opts.exec);
@@ -60,6 +61,8 @@ export class IptablesBackend implements ProxyBackend {
     const r = renderIptables({
       node: req.node,
       services: req.services,
+      ...(req.byKey ? { byKey: req.byKey } : {}),
+      cache: this.renderCache,
       rewrite: full ? undefined : req.changed,
       existingChains,
       missingJumps,
@@ -71,6 +74,7 @@ export class IptablesBackend implements ProxyBackend {
     } catch (err) {
       // The changes that led here are consumed: only a full sync can restore a known state.
       this.needFullSync = true;
+      this.renderCache.clear();
       throw err;
     }
     this.needFullSync = false;

@@ -10,7 +10,7 @@ import { serviceKey, type Endpoint, type NodeInfo, type ServicePort, type SyncRe
 import { baseChains, masqueradeMark } from '../nftables/render.js';
 import { Transaction, type Element } from '../nftables/transaction.js';
 import { isProxied, trafficPlan, type TrafficPlan } from '../traffic-policy.js';
-import { OwnedElements } from './owned-elements.js';
+import { OwnedElements } from '../nftables/owned-elements.js';
 
 export const mapsTable = 'svclab-maps';
 

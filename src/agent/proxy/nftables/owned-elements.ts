@@ -1,8 +1,8 @@
-// One set or map of the nftables-maps table, with who wants each element, so
+// One set or map of an nft table, with who (which service port) wants each element, so
 // a partial sync touches only the elements of the services that changed. An
 // element several services want (a cluster IP with two ports, a hairpin pair
 // of a pod behind two services) stays until the last of them lets it go.
-import type { Element, Transaction } from '../nftables/transaction.js';
+import type { Element, Transaction } from './transaction.js';
 
 interface Held {
   value: string;
