@@ -3,6 +3,7 @@
 import test, { type ExecutionContext } from 'ava';
 import type { Exec } from '../../../../src/agent/proxy/exec.js';
 import { NftablesBackend } from '../../../../src/agent/proxy/nftables/backend.js';
+import { baseChains } from '../../../../src/agent/proxy/nftables/render.js';
 import { fullSyncReason, Proxier } from '../../../../src/agent/proxy/proxier.js';
 import { types } from '../../../../src/api/resources.js';
 import type { EndpointSlice, Service } from '../../../../src/api/types.js';
@@ -17,11 +18,14 @@ interface Recorder {
   /** Answers by command line; default: success with nft's empty JSON listing. */
   answer: (argv: string[]) => RunResult | undefined;
   exec: Exec;
-  /** Full syncs list the table's chains first. */
+  /** Full syncs list the table's sets (the canary never does). */
   listings(): number;
   /** The nft -f inputs sent. */
   transactions(): string[];
 }
+
+// A healthy kernel's chain listing: the table's base chains are there (the canary's chain check).
+const chains = JSON.stringify({ nftables: baseChains.map((c) => ({ chain: { family: 'ip', table: 'kube-proxy', name: c.name } })) });
 
 function recorder(): Recorder {
   const r: Recorder = {
@@ -30,9 +34,9 @@ function recorder(): Recorder {
     exec: async (cmd, args, input) => {
       const argv = [cmd, ...args];
       r.calls.push({ argv, ...(input === undefined ? {} : { input }) });
-      return r.answer(argv) ?? { exitCode: 0, stdout: '{"nftables": []}', stderr: '' };
+      return r.answer(argv) ?? { exitCode: 0, stdout: argv.join(' ') === 'nft -j list chains ip' ? chains : '{"nftables": []}', stderr: '' };
     },
-    listings: () => r.calls.filter((c) => c.argv.join(' ') === 'nft -j list chains ip').length,
+    listings: () => r.calls.filter((c) => c.argv.join(' ') === 'nft -j -t list sets ip').length,
     transactions: () => r.calls.filter((c) => c.argv.join(' ') === 'nft -f -').map((c) => c.input!),
   };
   return r;
@@ -78,7 +82,8 @@ test('the first sync is full; the periodic sync every 30 s is partial and lists 
   t.is(proxier.metrics.syncs, 2);
   t.is(proxier.metrics.fullSyncs, 1, 'periodic syncs are partial (kube-proxy since 1.28)');
   t.is(rec.listings(), 1);
-  t.false(rec.calls.slice(2).some((c) => c.argv.includes('list') && !c.argv.includes('nodeport-ips')), 'nothing but the canary was listed');
+  const canary = ['nft list set ip kube-proxy nodeport-ips', 'nft -j list chains ip'];
+  t.deepEqual(rec.calls.slice(3).filter((c) => c.argv.includes('list') && !canary.includes(c.argv.join(' '))), [], 'nothing but the canary was listed');
 });
 
 test("a changed EndpointSlice makes a partial sync that rewrites only that service's chains", async (t) => {
