@@ -6,7 +6,8 @@ import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
 import { benchIngress } from '../bench/ingress.js';
 import { clean, down, home, up } from '../lab/lifecycle.js';
-import { proxyModes, runtimes, type ProxyMode, type RuntimeName } from '../lab/plan.js';
+import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { runtimes, type RuntimeName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
 import { validateLabName } from '../lab/plan.js';
@@ -50,7 +51,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ingress]',
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ingress]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         ...nameFlag,

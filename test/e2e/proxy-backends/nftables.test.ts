@@ -117,7 +117,7 @@ it('cleanup deletes table ip kube-proxy and is harmless when it is already gone'
 
 it('tampered() notices a deleted table or base chain, and a full sync repairs it and a flushed table', async (t) => {
   const ns = await netns(t);
-  const backend = new NftablesBackend({ exec: inNs(ns) });
+  const backend = new NftablesBackend({ exec: inNs(ns), chainCheckEveryMs: 0 });
   await backend.sync({ node, services });
   t.false(await backend.tampered());
   await inside(ns, 'nft', ['delete', 'chain', 'ip', 'kube-proxy', 'nat-postrouting']);
