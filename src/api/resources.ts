@@ -25,7 +25,14 @@ export const resourceTypes: ResourceType[] = [
   { group: '', version: 'v1', kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', singular: 'endpointslice', namespaced: true },
   { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] },
+  { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'] },
+  { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', singular: 'secret', namespaced: true },
+  { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, shortNames: ['sa'] },
   { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', singular: 'clusterrole', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', singular: 'clusterrolebinding', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', singular: 'role', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', singular: 'rolebinding', namespaced: true },
 ];
 
 export function apiVersionOf(t: ResourceType): string {
@@ -67,4 +74,11 @@ export const types = {
   endpointslices: mustFind('discovery.k8s.io', 'endpointslices'),
   replicasets: mustFind('apps', 'replicasets'),
   deployments: mustFind('apps', 'deployments'),
+  configmaps: mustFind('', 'configmaps'),
+  secrets: mustFind('', 'secrets'),
+  serviceaccounts: mustFind('', 'serviceaccounts'),
+  roles: mustFind('rbac.authorization.k8s.io', 'roles'),
+  clusterroles: mustFind('rbac.authorization.k8s.io', 'clusterroles'),
+  rolebindings: mustFind('rbac.authorization.k8s.io', 'rolebindings'),
+  clusterrolebindings: mustFind('rbac.authorization.k8s.io', 'clusterrolebindings'),
 };

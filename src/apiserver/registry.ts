@@ -14,6 +14,7 @@ import {
 } from '../api/errors.js';
 import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
 import { timestamp, type KubeObject } from '../api/types.js';
+import { jsonTypeError, messageFor, unknownFields } from '../api/schema/index.js';
 import type { FieldError } from '../api/validation/field.js';
 import { validateObjectMeta, type NameValidator } from '../api/validation/meta.js';
 import { dns1123Subdomain } from '../api/validation/names.js';
@@ -24,6 +25,8 @@ import { appliedObject, strategicMergePatch } from './strategic-merge.js';
 export interface Strategy {
   type: ResourceType;
   validateName?: NameValidator;
+  /** What decoding the versioned object does upstream (e.g. base64 values); throws a 400 ApiError. */
+  decode?(obj: KubeObject): void;
   /** Fills server-side defaults; runs on create and update. */
   defaults?(obj: KubeObject): void;
   /** Called on create only, before defaults (e.g. reset status). */
@@ -48,6 +51,10 @@ export interface DeleteOptions {
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: string;
+  /** Unknown fields: Strict refuses the write, Warn (the default) adds to warnings, Ignore does neither. */
+  fieldValidation?: 'Ignore' | 'Warn' | 'Strict';
+  /** Collects the warnings of the write, for the response's Warning headers. */
+  warnings?: string[];
 }
 
 const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -97,7 +104,26 @@ export class Registry {
     }
     if (obj.metadata !== undefined && !isPlainObject(obj.metadata)) throw badRequest('metadata must be an object');
     const { apiVersion: _v, kind: _k, metadata, ...rest } = obj;
-    return { apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...(metadata ?? {}) }, ...rest };
+    const decoded: KubeObject = { apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...(metadata ?? {}) }, ...rest };
+    this.strategyFor(t).decode?.(decoded);
+    return decoded;
+  }
+
+  /**
+   * What decoding into the kind's Go type checks: values of the wrong JSON type are refused; fields the
+   * kind does not have are refused with fieldValidation=Strict (kubectl apply/create --validate), else dropped.
+   */
+  private checkDecoding(t: ResourceType, obj: KubeObject, opts: WriteOptions): void {
+    const mode = opts.fieldValidation ?? 'Warn';
+    const type = messageFor(apiVersionOf(t), t.kind);
+    if (!type) return;
+    const cannot = (detail: string) => badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`);
+    const wrongType = jsonTypeError(type, obj);
+    if (wrongType) throw cannot(wrongType);
+    const unknown = unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`);
+    if (unknown.length === 0 || mode === 'Ignore') return;
+    if (mode === 'Strict') throw cannot(`strict decoding error: ${unknown.join(', ')}`);
+    opts.warnings?.push(...unknown);
   }
 
   private checkNamespace(t: ResourceType, namespace: string | undefined, obj: KubeObject): void {
@@ -120,6 +146,7 @@ export class Registry {
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
     const s = this.strategyFor(t);
     const obj = this.checkKind(t, body);
+    this.checkDecoding(t, obj, opts);
     this.checkNamespace(t, namespace, obj);
     if (t.namespaced) this.requireActiveNamespace(namespace!, t);
     const meta = obj.metadata;
@@ -150,6 +177,7 @@ export class Registry {
     const s = this.strategyFor(t);
     const old = this.get(t, namespace, name);
     const obj = this.checkKind(t, body);
+    this.checkDecoding(t, obj, opts);
     this.checkNamespace(t, namespace, obj);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -223,6 +251,7 @@ export class Registry {
         break;
     }
     const obj = this.checkKind(t, patched);
+    this.checkDecoding(t, obj, opts);
     obj.metadata.name = name;
     if (t.namespaced) obj.metadata.namespace = namespace;
     const rv = obj.metadata.resourceVersion;

@@ -2,7 +2,8 @@
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus, unsupportedMediaType } from '../api/errors.js';
+import { ApiError, badRequest, methodNotAllowed, notAcceptable, notFoundPath, successStatus } from '../api/errors.js';
+import { protobufMediaType } from '../api/protobuf/decode.js';
 import { matches, matchesFields, parseFieldSelector, parseSelector } from '../api/labels.js';
 import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
@@ -55,6 +56,20 @@ export function parseResourcePath(pathname: string): ResourceRequest | undefined
   return { type, namespace, name: rest[1], subresource: rest[2] };
 }
 
+function fieldValidation(query: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
+  const v = query.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
+  throw badRequest(`fieldValidation parameter unsupported: ${v}`);
+}
+
+/** A client that takes protobuf answers and nothing this server writes (JSON). */
+function onlyProtobufAccepted(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
+  return types.every((t) => t === protobufMediaType || t.startsWith(`${protobufMediaType};`));
+}
+
 function listKind(t: ResourceType): string {
   return `${t.kind}List`;
 }
@@ -66,14 +81,6 @@ function deleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
   const prop = query.get('propagationPolicy');
   if (prop) opts.propagationPolicy = prop as DeleteOptions['propagationPolicy'];
   return opts;
-}
-
-/** kubectl's generators (`kubectl create deployment|service ...`) send protobuf, which this server does not decode. */
-function protobufRefused(): ApiError {
-  const message =
-    'the lab API server reads JSON only, and this request body is protobuf (kubectl sends protobuf for `kubectl create deployment|service|...`); ' +
-    'write a manifest and `kubectl apply -f` it, e.g. `kubectl create deployment NAME --image=IMAGE --dry-run=client -o yaml | kubectl apply -f -`';
-  return new ApiError({ ...unsupportedMediaType('application/vnd.kubernetes.protobuf').status, message });
 }
 
 /** Subresources kubectl knows that the lab does not serve, and what to do instead. */
@@ -150,8 +157,15 @@ export class ApiServer {
   private async resource(r: ResourceRequest, req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): Promise<void> {
     const { type: t, namespace, name, subresource } = r;
     const reg = this.registry;
+    if (onlyProtobufAccepted(req.headers.accept)) throw notAcceptable(['application/json']); // objects are answered in JSON only
     const dryRun = query.getAll('dryRun').includes('All');
-    if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) throw protobufRefused();
+    const warnings: string[] = [];
+    const write = { dryRun, fieldValidation: fieldValidation(query), warnings };
+    // Warnings (unknown fields) go out as Warning headers, which kubectl prints.
+    const reply = (code: number, obj: unknown): void => {
+      if (warnings.length > 0) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      sendJson(res, code, obj);
+    };
     if (subresource && subresource !== 'status') {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);
@@ -188,21 +202,21 @@ export class ApiServer {
       }
       case 'POST': {
         if (name) throw methodNotAllowed();
-        const obj = await reg.create(t, namespace, await readBody(req), { dryRun });
-        return sendJson(res, 201, obj);
+        const obj = await reg.create(t, namespace, await readBody(req), write);
+        return reply(201, obj);
       }
       case 'PUT': {
         if (!name) throw methodNotAllowed();
-        const obj = await reg.update(t, namespace, name, await readBody(req), { dryRun, subresource });
-        return sendJson(res, 200, obj);
+        const obj = await reg.update(t, namespace, name, await readBody(req), { ...write, subresource });
+        return reply(200, obj);
       }
       case 'PATCH': {
         if (!name) throw methodNotAllowed();
         const patchType = patchTypeOf(req.headers['content-type']);
         const body = await readBody(req);
         if (body === undefined) throw badRequest('the body of the request was empty');
-        const obj = await reg.patch(t, namespace, name, patchType, body, { dryRun, subresource });
-        return sendJson(res, 200, obj);
+        const obj = await reg.patch(t, namespace, name, patchType, body, { ...write, subresource });
+        return reply(200, obj);
       }
       case 'DELETE': {
         const options = deleteOptions(await readBody(req), query);

@@ -2,8 +2,10 @@
 // request gets instead of objects when it asks for one.
 import { typeKey, type ResourceType } from '../../api/resources.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
+import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
 import { podPrinter } from './pod.js';
+import { bindingPrinter, rolePrinter } from './rbac.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './service.js';
 import { toTable, type Printer, type TableRequest } from './table.js';
 import { deploymentPrinter, replicaSetPrinter } from './workload.js';
@@ -21,6 +23,13 @@ const printers: Record<string, Printer> = {
   'core/namespaces': namespacePrinter,
   'core/events': eventPrinter,
   'coordination.k8s.io/leases': leasePrinter,
+  'core/configmaps': configMapPrinter,
+  'core/secrets': secretPrinter,
+  'core/serviceaccounts': serviceAccountPrinter,
+  'rbac.authorization.k8s.io/roles': rolePrinter,
+  'rbac.authorization.k8s.io/clusterroles': rolePrinter,
+  'rbac.authorization.k8s.io/rolebindings': bindingPrinter,
+  'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter,
 };
 
 function printerFor(t: ResourceType): Printer {

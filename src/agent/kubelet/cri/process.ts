@@ -45,6 +45,8 @@ export class ContainerProcess implements ContainerHandle {
   private exited?: ExitInfo;
   private readonly waiters: ((e: ExitInfo) => void)[] = [];
   private poll?: NodeJS.Timeout;
+  /** The shim of a container this agent started (an adopted one's is found through /proc). */
+  private shimPid?: number;
 
   private constructor(
     readonly id: string,
@@ -63,6 +65,7 @@ export class ContainerProcess implements ContainerHandle {
     const p = new ContainerProcess(id, dir, logFile);
     const child = spawn('sh', ['-c', shim, 'svclab-shim', dir, logFile, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
+    p.shimPid = child.pid;
     child.on('exit', () => p.check());
     await p.waitForPid();
     await p.waitForProgram(program);
@@ -123,6 +126,8 @@ export class ContainerProcess implements ContainerHandle {
   }
 
   private shimAlive(): boolean {
+    // A container that just exited is gone from /proc before its shim records the exit code.
+    if (this.shimPid !== undefined) return alive(this.shimPid);
     // A shim's process group is its own session; its pid is the container's parent.
     try {
       const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
