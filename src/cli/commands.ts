@@ -8,7 +8,9 @@ import { clean, down, home, up } from '../lab/lifecycle.js';
 import { proxyModes, runtimes, type ProxyMode, type RuntimeName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
-import { validateLabName } from '../lab/plan.js';
+import { setCurrentLab } from '../lab/select.js';
+import { labFlag, labName } from './lab-select.js';
+import { traceCommand } from './trace.js';
 import { schedulers } from '../agent/proxy/ipvs/names.js';
 import { runTests } from './test.js';
 import { applyCommand } from './apply.js';
@@ -28,13 +30,8 @@ export interface Command {
 }
 
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
-const nameFlag = { name: { type: 'string', default: 'lab' } } as const;
-
-function labName(command: string, value: string): string {
-  const err = validateLabName(value);
-  if (err) throw new UsageError(`lab ${command}: ${err}`);
-  return value;
-}
+// No default either: without --name the lab is chosen as in lab/select.ts.
+const nameFlag = labFlag;
 
 function oneOf<T extends string>(command: string, flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`lab ${command}: --${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
@@ -52,7 +49,7 @@ export const commands: Record<string, Command> = {
     usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...]',
     async run(argv) {
       const { values } = parse('up', argv, {
-        ...nameFlag,
+        name: { type: 'string', default: 'lab' },
         nodes: { type: 'string', default: '3' },
         'proxy-mode': { type: 'string', default: 'iptables' },
         runtime: { type: 'string', default: 'netns' },
@@ -70,6 +67,7 @@ export const commands: Record<string, Command> = {
         lbPool: values['lb-pool'],
         ipvsScheduler: oneOf('up', 'ipvs-scheduler', values['ipvs-scheduler'], schedulers),
       });
+      setCurrentLab(state.plan.name);
       const status = await labStatus(state.plan.name);
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
       console.log(formatStatus(status!));
@@ -82,8 +80,9 @@ export const commands: Record<string, Command> = {
     usage: '[--name lab]',
     async run(argv) {
       const { values } = parse('down', argv, nameFlag);
-      await down(labName('down', values.name));
-      console.log(`lab ${values.name} is down`);
+      const name = labName('down', values.name);
+      await down(name);
+      console.log(`lab ${name} is down`);
     },
   },
   status: {
@@ -92,9 +91,10 @@ export const commands: Record<string, Command> = {
     async run(argv) {
       const { values } = parse('status', argv, { ...nameFlag, output: { type: 'string', short: 'o', default: 'text' } });
       const output = oneOf('status', 'output', values.output, ['text', 'json'] as const);
-      const status = await labStatus(labName('status', values.name));
+      const name = labName('status', values.name);
+      const status = await labStatus(name);
       if (!status) {
-        console.error(`no lab named "${values.name}"`);
+        console.error(`no lab named "${name}"`);
         return 1;
       }
       console.log(output === 'json' ? JSON.stringify(status, null, 2) : formatStatus(status));
@@ -178,6 +178,7 @@ export const commands: Record<string, Command> = {
   vm: vmCommand,
   images: imagesCommand,
   rules: rulesCommand,
+  trace: traceCommand,
   test: {
     summary: 'run every test (unit and end-to-end); `./lab test` also installs what is missing',
     usage: '[ava file patterns...]',

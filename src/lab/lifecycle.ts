@@ -16,6 +16,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { makePlan, type PlanOptions } from './plan.js';
 import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
+import { forgetCurrentLab } from './select.js';
 import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
 
 /** The checkout this code runs from (dist/src/lab/ -> three levels up). */
@@ -146,12 +147,14 @@ export async function down(name: string): Promise<void> {
   await waitGone(rest, 2000);
   await runtime.destroy(name);
   fs.rmSync(labDir(name), { recursive: true, force: true });
+  forgetCurrentLab(name);
   cleanupRoot();
 }
 
 /** When the last lab is gone, also remove what the first one created. */
 function cleanupRoot(): void {
   if (listLabs().length > 0) return;
+  fs.rmSync(paths.current(), { force: true });
   if (fs.existsSync(runNetnsMarker) && listNetns().length === 0) {
     // `ip netns add` bind-mounted /run/netns onto itself; undo that and the directory.
     spawnSync('umount', ['/run/netns'], { stdio: 'ignore' });

@@ -39,6 +39,8 @@ export const paths = {
   kubeletSockets: (name: string) => path.join(labDir(name), 'kubelet'),
   upstreamZone: (name: string) => path.join(labDir(name), 'upstream-zone.yaml'),
   apiPort: (name: string) => path.join(labDir(name), 'api-port'),
+  /** The lab `lab up` made last (a file, so listLabs, which lists directories, never sees it). */
+  current: () => path.join(stateRoot, '.current-lab'),
 };
 
 /** Where a node's kubelet API listens; the API server proxies logs and exec there. */
