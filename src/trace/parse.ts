@@ -49,6 +49,7 @@ export interface PacketFields {
   oif?: string;
   ttl?: number;
   flags?: string;
+  dscp?: string;
 }
 
 export function packetFields(text: string): PacketFields {
@@ -65,6 +66,7 @@ export function packetFields(text: string): PacketFields {
     oif: get(/\boif "([^"]+)"/),
     ttl: num(get(/\bip ttl (\d+)/)),
     flags: get(/\btcp flags == (\S+)/),
+    dscp: get(/\bip dscp (\S+)/),
   };
 }
 

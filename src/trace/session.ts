@@ -10,7 +10,7 @@ import { parseConntrack } from './conntrack.js';
 import { iptablesRuleByHandle, parseTableListing, ruleComment, type TableListing } from './listing.js';
 import type { ConntrackEntry, HostPass, TraceStep } from './model.js';
 import { groupPackets, parseTraceLine, type TraceEvent, type TracedPacket } from './parse.js';
-import { isTraceTable, orphanTables, traceRuleset, traceTableName } from './table.js';
+import { isTraceTable, orphanTables, traceDscp, traceRuleset, traceTableName } from './table.js';
 
 export interface SessionOptions {
   lab: string;
@@ -158,7 +158,7 @@ export async function traceSession(o: SessionOptions): Promise<SessionResult> {
     for (const h of o.hosts) {
       const events = monitors.get(h)!.lines.map(parseTraceLine).filter((e): e is TraceEvent => !!e);
       const packets = groupPackets(events, table, isTraceTable);
-      const original = packets.find((p) => p.fields.sport === sport);
+      const original = packets.find((p) => p.fields.sport === sport) ?? packets.find((p) => p.fields.dscp === traceDscp && p.fields.proto === o.proto);
       const reply = packets.find((p) => p.fields.dport === sport);
       const tables = [...new Set(packets.flatMap((p) => p.events.map((e) => `${e.family} ${e.table}`)))];
       const listings = new Map<string, TableListing>();
