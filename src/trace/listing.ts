@@ -65,6 +65,6 @@ export function iptablesRuleByHandle(listing: TableListing, saveText: string, ta
 
 /** The comment of an iptables rule or an nft rule. */
 export function ruleComment(rule: string): string | undefined {
-  const m = /(?:--comment|\bcomment) (?:"([^"]*)"|(\S+))/.exec(rule);
+  const m = /(?:--comment|(?<!-m )(?<!-)\bcomment) (?:"([^"]*)"|(\S+))/.exec(rule);
   return m ? (m[1] ?? m[2]) : undefined;
 }
