@@ -32,9 +32,9 @@ test('trace lines: packet, rule with handle and verdict, unknown rule, policy; o
   const es = events();
   t.is(es.length, 16);
   t.like(es[0], { id: '86cd34f9', family: 'ip', table: own, chain: 'prerouting', kind: 'packet' });
-  t.like(es[5], { table: 'nat', chain: 'PREROUTING', kind: 'rule', text: 'counter packets 9 bytes 585 jump KUBE-SERVICES', handle: 11, verdict: 'jump KUBE-SERVICES' });
-  t.like(es[7], { chain: 'KUBE-SVC-CDGG', kind: 'rule', text: '', handle: 320, verdict: 'jump KUBE-SEP-2AZ3' });
-  t.like(es[3], { kind: 'policy', verdict: 'accept' });
+  t.like(es[4], { table: 'nat', chain: 'PREROUTING', kind: 'rule', text: 'counter packets 9 bytes 585 jump KUBE-SERVICES', handle: 11, verdict: 'jump KUBE-SERVICES' });
+  t.like(es[6], { chain: 'KUBE-SVC-CDGG', kind: 'rule', text: '', handle: 320, verdict: 'jump KUBE-SEP-2AZ3' });
+  t.like(es[2], { kind: 'policy', verdict: 'accept' });
 });
 
 test('packet fields', (t) => {
