@@ -11,6 +11,7 @@ import { formatStatus, labStatus } from '../lab/status.js';
 import { setCurrentLab } from '../lab/select.js';
 import { labFlag, labName } from './lab-select.js';
 import { traceCommand } from './trace.js';
+import { uiCommand } from './ui.js';
 import { schedulers } from '../agent/proxy/ipvs/names.js';
 import { runTests } from './test.js';
 import { applyCommand } from './apply.js';
@@ -72,6 +73,7 @@ export const commands: Record<string, Command> = {
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
       console.log(formatStatus(status!));
       console.log(`\n${kubeconfigUsage(state.plan.name)}`);
+      console.log(`Dashboard: lab ui --name ${state.plan.name}   (serves it on 127.0.0.1)`);
       console.log(`Take it down with: lab down --name ${state.plan.name}`);
     },
   },
@@ -179,6 +181,7 @@ export const commands: Record<string, Command> = {
   images: imagesCommand,
   rules: rulesCommand,
   trace: traceCommand,
+  ui: uiCommand,
   test: {
     summary: 'run every test (unit and end-to-end); `./lab test` also installs what is missing',
     usage: '[ava file patterns...]',

@@ -119,7 +119,7 @@ export function traceTests(test: TestFn, mode: ProxyMode, prefix: string): void 
       const r = await trace('--from', 'outside', '--to', 'svc/web');
       t.true(r.probe.ok, JSON.stringify(r.probe));
       t.deepEqual(r.passes.filter((p) => p.direction === 'original').slice(0, 2).map((p) => p.host), ['router', 'node1']);
-      t.regex(chains(r).join('\n'), mode === 'iptables' ? /node1 KUBE-NODEPORTS default\/web:http/ : /node1 nodeport/);
+      t.regex(chains(r).join('\n'), mode === 'iptables' ? /node1 KUBE-NODEPORTS default\/web:http/ : /node1 external-\S+-default\/web\/tcp\/http/);
       seen.add(r.answeredBy!.node!);
       if (r.answeredBy!.node === 'node2') {
         const hop = r.passes.find((p) => p.host === 'node2' && p.direction === 'original');

@@ -1,0 +1,137 @@
+// `lab ui`: the workshop dashboard on 127.0.0.1. The lab's objects come from
+// informers (list + watch), per-endpoint packet counters from the nodes' rules
+// every second (what `lab rules` reads), traces and faults run on request.
+// The page and its libraries are served from the checkout: no CDN.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { IptablesBackend } from '../agent/proxy/iptables/backend.js';
+import { types } from '../api/resources.js';
+import type { Endpoints, KubeObject, Node, Pod, Service } from '../api/types.js';
+import { ApiClient } from '../client/client.js';
+import { Informer } from '../client/informer.js';
+import { hostArgv } from '../lab/hosts.js';
+import { home } from '../lab/lifecycle.js';
+import type { LabState } from '../lab/state.js';
+import { serverUrl } from '../lab/state.js';
+import type { Ctx } from '../scenario/context.js';
+import { faultStep } from '../scenario/steps/faults.js';
+import { trace } from '../trace/trace.js';
+
+const files: Record<string, [string, string]> = {
+  '/': [path.join(home, 'src', 'ui', 'page', 'index.html'), 'text/html; charset=utf-8'],
+  '/app.js': [path.join(home, 'src', 'ui', 'page', 'app.js'), 'text/javascript; charset=utf-8'],
+  '/lib/cytoscape.min.js': [path.join(home, 'node_modules', 'cytoscape', 'dist', 'cytoscape.min.js'), 'text/javascript; charset=utf-8'],
+};
+
+const faults = ['deletePod', 'failReadiness', 'restoreReadiness', 'stopAgent', 'resumeAgent', 'linkDown', 'linkUp'] as const;
+
+export interface Dashboard {
+  url: string;
+  close(): Promise<void>;
+}
+
+function readBody(req: http.IncomingMessage): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d.toString()));
+    req.on('end', () => {
+      try {
+        resolve(text ? (JSON.parse(text) as Record<string, string>) : {});
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+export async function startDashboard(name: string, state: LabState, port = 0): Promise<Dashboard> {
+  const server = serverUrl(state);
+  const client = new ApiClient({ server, timeoutMs: 10_000 });
+  const informers = { nodes: new Informer<Node>(client, types.nodes), pods: new Informer<Pod>(client, types.pods), services: new Informer<Service>(client, types.services), endpoints: new Informer<Endpoints>(client, types.endpoints) };
+  for (const i of Object.values(informers)) (i as Informer<KubeObject>).start();
+  // Counters: per node, per endpoint "ip:port" the packets its DNAT rules took (iptables mode: the KUBE-SEP chains).
+  let counters: Record<string, number> = {};
+  const readCounters = async (): Promise<void> => {
+    if (state.plan.proxyMode !== 'iptables') return;
+    const sums: Record<string, number> = {};
+    await Promise.all(
+      state.plan.nodes.map(async (n) => {
+        const list = await new IptablesBackend({ exec: hostArgv(name, n.name, []) }).counters().catch(() => []);
+        for (const c of list) sums[c.endpoint] = (sums[c.endpoint] ?? 0) + c.packets;
+      }),
+    );
+    counters = sums;
+  };
+  const timer = setInterval(() => void readCounters(), 1000);
+  const ctx: Ctx = { lab: name, plan: state.plan, server, client, namespace: 'default', dir: home, signal: new AbortController().signal, check: () => Promise.reject(new Error('no checks here')) };
+
+  const api = async (req: http.IncomingMessage, url: URL): Promise<unknown> => {
+    if (url.pathname === '/api/state') {
+      return {
+        lab: name,
+        proxyMode: state.plan.proxyMode,
+        nodes: informers.nodes.list().map((n) => ({ name: n.metadata.name, ip: state.plan.nodes.find((p) => p.name === n.metadata.name)?.ip, ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' })),
+        pods: informers.pods.list().map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec.nodeName, ip: p.status?.podIP, labels: p.metadata.labels ?? {}, ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false })),
+        services: informers.services.list().map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name, type: s.spec.type ?? 'ClusterIP', clusterIP: s.spec.clusterIP, selector: s.spec.selector, ports: (s.spec.ports ?? []).map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort, nodePort: p.nodePort })) })),
+        // Endpoints as edges: service -> ready address (ip:port), with the packets its DNAT rules took.
+        edges: informers.endpoints.list().flatMap((e) =>
+          (e.subsets ?? []).flatMap((ss) => (ss.addresses ?? []).flatMap((a) => (ss.ports ?? []).map((p) => ({ service: `${e.metadata.namespace}/${e.metadata.name}`, ip: a.ip, port: p.port, pod: a.targetRef?.name, packets: counters[`${a.ip}:${p.port}`] ?? 0 })))),
+        ),
+      };
+    }
+    if (req.method === 'POST' && url.pathname === '/api/trace') {
+      const b = await readBody(req);
+      return trace({ lab: name, plan: state.plan, server, client, from: b.from ?? '', to: b.to ?? '', namespace: b.namespace ?? 'default', proto: b.proto as 'tcp' | 'udp' | undefined });
+    }
+    if (req.method === 'POST' && url.pathname === '/api/fault') {
+      const b = await readBody(req);
+      const kind = b.kind as (typeof faults)[number];
+      if (!faults.includes(kind)) throw Object.assign(new Error(`unknown fault "${b.kind}" (one of ${faults.join(', ')})`), { code: 400 });
+      if (kind === 'deletePod') {
+        await client.delete(types.pods, b.target ?? '', b.namespace ?? 'default');
+        return { done: `deleted pod ${b.target}` };
+      }
+      return faultStep({ ...ctx, namespace: b.namespace ?? 'default' }, { [kind]: b.target });
+    }
+    throw Object.assign(new Error(`no such API ${url.pathname}`), { code: 404 });
+  };
+
+  const httpServer = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const file = files[url.pathname];
+    if (file && req.method === 'GET') {
+      fs.readFile(file[0], (err, data) => {
+        res.writeHead(err ? 500 : 200, { 'content-type': err ? 'text/plain' : file[1] });
+        res.end(err ? err.message : data);
+      });
+      return;
+    }
+    api(req, url).then(
+      (body) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      },
+      (e: Error & { code?: number }) => {
+        res.writeHead(typeof e.code === 'number' ? e.code : 500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: e.message }));
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: bound } = httpServer.address() as { port: number };
+  await Promise.all(Object.values(informers).map((i) => i.synced));
+  return {
+    url: `http://127.0.0.1:${bound}/`,
+    async close() {
+      clearInterval(timer);
+      for (const i of Object.values(informers)) (i as Informer<KubeObject>).stop();
+      httpServer.closeAllConnections();
+      await new Promise((r) => httpServer.close(r));
+      client.close();
+    },
+  };
+}
