@@ -9,7 +9,8 @@ const cy = cytoscape({
     { selector: 'node.pod.unready', style: { 'background-color': '#fc9272' } },
     { selector: 'node.service', style: { 'background-color': '#a1d99b', shape: 'hexagon', width: 150, height: 44 } },
     { selector: 'edge', style: { label: 'data(label)', 'font-size': 10, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', width: 2, 'line-color': '#999', 'target-arrow-color': '#999' } },
-    { selector: '.traced', style: { 'line-color': '#d62728', 'target-arrow-color': '#d62728', width: 5, 'border-width': 4, 'border-color': '#d62728' } },
+    { selector: 'edge.traced', style: { 'line-color': '#d62728', 'target-arrow-color': '#d62728', width: 5 } },
+    { selector: 'node.traced', style: { 'border-width': 4, 'border-color': '#d62728' } },
   ],
 });
 let known = '';
@@ -37,9 +38,9 @@ function render(s) {
   }
   const shape = JSON.stringify(els.map((e) => [e.data.id, e.data.parent, e.classes]));
   if (shape !== known) {
-    cy.elements().remove();
+    cy.elements().remove(); // the probe edge of the last trace goes too: the picture changed
     cy.add(els.filter((e) => !e.data.source || els.some((x) => x.data.id === e.data.target)));
-    cy.layout({ name: 'breadthfirst', directed: true, padding: 20, spacingFactor: 1.1 }).run();
+    cy.layout({ name: 'cose', animate: false, padding: 30, nodeRepulsion: () => 400000, idealEdgeLength: () => 120, randomize: false }).run();
     known = shape;
   } else {
     for (const e of els) cy.getElementById(e.data.id).data('label', e.data.label);
@@ -50,8 +51,9 @@ function render(s) {
   option(document.getElementById('to'), s.services.filter((v) => v.namespace === 'default' && v.name !== 'kubernetes').map((v) => `svc/${v.name}`));
   option(document.getElementById('fault-pod'), pods.map((p) => p.slice(4)));
   option(document.getElementById('fault-node'), s.nodes.map((n) => n.name));
-  document.querySelector('#counters tbody').innerHTML = s.edges
-    .filter((e) => e.service !== 'default/kubernetes')
+  // One row per service endpoint (a service's TCP and UDP ports to the same ip:port share the DNAT counter).
+  const rows = new Map(s.edges.filter((e) => e.service !== 'default/kubernetes').map((e) => [`${e.service} ${e.ip}:${e.port}`, e]));
+  document.querySelector('#counters tbody').innerHTML = [...rows.values()]
     .map((e) => `<tr><td>${e.service}</td><td>${e.ip}:${e.port}</td><td>${e.pod ?? ''}</td><td class="packets" data-endpoint="${e.ip}:${e.port}">${e.packets}</td></tr>`)
     .join('');
 }
@@ -88,6 +90,8 @@ document.getElementById('trace').addEventListener('click', async () => {
     document.getElementById('trace-path').textContent = lines.join('\n');
     const who = r.answeredBy ? `answered by ${r.answeredBy.pod} (${r.answeredBy.ip}) on ${r.answeredBy.node}` : r.stopped ? `stopped on ${r.stopped.host} (${r.stopped.verdict})` : `no answer: ${r.probe.error}`;
     summary.textContent = `${from} -> ${to}: DNAT ${r.dnat.join(' -> ') || 'none'}; ${who}`;
+    cy.getElementById('probe').remove();
+    if (!cy.getElementById(from).empty() && !cy.getElementById(to).empty()) cy.add({ data: { id: 'probe', source: from, target: to, label: `probe :${r.sourcePort}` }, classes: 'traced' });
     cy.getElementById(from).addClass('traced');
     cy.getElementById(to).addClass('traced');
     if (r.answeredBy) {
