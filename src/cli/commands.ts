@@ -11,7 +11,7 @@ import { formatStatus, labStatus } from '../lab/status.js';
 import { setCurrentLab } from '../lab/select.js';
 import { labFlag, labName } from './lab-select.js';
 import { traceCommand } from './trace.js';
-import { uiCommand } from './ui.js';
+import { uiCommand, waitForDashboard } from './ui.js';
 import { schedulers } from '../agent/proxy/ipvs/names.js';
 import { runTests } from './test.js';
 import { applyCommand } from './apply.js';
@@ -47,7 +47,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...]',
+    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0]',
     async run(argv) {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
@@ -57,7 +57,10 @@ export const commands: Record<string, Command> = {
         'node-grace-period': { type: 'string', default: '10' },
         'lb-pool': { type: 'string' },
         'ipvs-scheduler': { type: 'string', default: 'rr' },
+        'ui-port': { type: 'string', default: '0' },
       });
+      const uiPort = wholeNumber('up', 'ui-port', values['ui-port']);
+      if (uiPort > 65535) throw new UsageError(`lab up: --ui-port must be a port number (got "${uiPort}")`);
       const started = Date.now();
       const state = await up({
         name: labName('up', values.name),
@@ -67,13 +70,15 @@ export const commands: Record<string, Command> = {
         nodeGracePeriodSeconds: wholeNumber('up', 'node-grace-period', values['node-grace-period']),
         lbPool: values['lb-pool'],
         ipvsScheduler: oneOf('up', 'ipvs-scheduler', values['ipvs-scheduler'], schedulers),
+        uiPort,
       });
       setCurrentLab(state.plan.name);
       const status = await labStatus(state.plan.name);
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
       console.log(formatStatus(status!));
       console.log(`\n${kubeconfigUsage(state.plan.name)}`);
-      console.log(`Dashboard: lab ui --name ${state.plan.name}   (serves it on 127.0.0.1)`);
+      const url = await waitForDashboard(state.plan.name, 5000);
+      console.log(`Dashboard: ${url ?? `not listening yet (lab ui --name ${state.plan.name} prints its address)`}`);
       console.log(`Take it down with: lab down --name ${state.plan.name}`);
     },
   },

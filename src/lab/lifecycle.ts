@@ -27,6 +27,8 @@ const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
 const etcNetnsMarker = path.join(stateRoot, '.created-etc-netns');
 
 export interface UpOptions extends PlanOptions {
+  /** The dashboard's port on 127.0.0.1 (default: any free one). */
+  uiPort?: number;
   timeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -52,7 +54,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   try {
     await runtime.create(plan);
     writeUpstreamZone(plan, paths.upstreamZone(plan.name));
-    const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home };
+    const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home, ...(o.uiPort ? { uiPort: o.uiPort } : {}) };
     writeJsonAtomic(paths.state(plan.name), state);
     const log = fs.openSync(path.join(paths.logs(plan.name), 'supervisor.log'), 'a');
     const child = spawn(process.execPath, [distEntry(home, 'lab/supervisor.js'), '--name', plan.name], {

@@ -1,22 +1,20 @@
 // `lab ui`: the workshop dashboard on 127.0.0.1. The lab's objects come from
-// informers (list + watch), per-endpoint packet counters from the nodes' rules
-// every second (what `lab rules` reads), traces and faults run on request.
+// informers (list + watch), per-endpoint counters from the nodes' kernels
+// (counters.ts), traces and faults run on request. A lab component: the
+// supervisor starts it with the lab (ui/main.ts).
 // The page and its libraries are served from the checkout: no CDN.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { IptablesBackend } from '../agent/proxy/iptables/backend.js';
 import { types } from '../api/resources.js';
 import type { Endpoints, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import { hostArgv } from '../lab/hosts.js';
 import { home } from '../lab/lifecycle.js';
 import type { LabState } from '../lab/state.js';
 import { serverUrl } from '../lab/state.js';
 import type { Ctx } from '../scenario/context.js';
-import { faultStep } from '../scenario/steps/faults.js';
-import { trace } from '../trace/trace.js';
+import { readEndpointCounts, type EndpointCounts } from './counters.js';
 
 const files: Record<string, [string, string]> = {
   '/': [path.join(home, 'src', 'ui', 'page', 'index.html'), 'text/html; charset=utf-8'],
@@ -50,38 +48,40 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
   const client = new ApiClient({ server, timeoutMs: 10_000 });
   const informers = { nodes: new Informer<Node>(client, types.nodes), pods: new Informer<Pod>(client, types.pods), services: new Informer<Service>(client, types.services), endpoints: new Informer<Endpoints>(client, types.endpoints) };
   for (const i of Object.values(informers)) (i as Informer<KubeObject>).start();
-  // Counters: per node, per endpoint "ip:port" the packets its DNAT rules took (iptables mode: the KUBE-SEP chains).
-  let counters: Record<string, number> = {};
-  const readCounters = async (): Promise<void> => {
-    if (state.plan.proxyMode !== 'iptables') return;
-    const sums: Record<string, number> = {};
-    await Promise.all(
-      state.plan.nodes.map(async (n) => {
-        const list = await new IptablesBackend({ exec: hostArgv(name, n.name, []) }).counters().catch(() => []);
-        for (const c of list) sums[c.endpoint] = (sums[c.endpoint] ?? 0) + c.packets;
-      }),
-    );
-    counters = sums;
+  // Counters are read when the page asks (every second while one is open), at most once a second.
+  let counters: EndpointCounts = { unit: 'packets', counts: {} };
+  let countersAt = 0;
+  let reading: Promise<void> | undefined;
+  const freshCounters = async (): Promise<EndpointCounts> => {
+    if (Date.now() - countersAt > 900) {
+      reading ??= readEndpointCounts(name, state.plan)
+        .then((c) => void ((counters = c), (countersAt = Date.now())))
+        .finally(() => (reading = undefined));
+      await reading;
+    }
+    return counters;
   };
-  const timer = setInterval(() => void readCounters(), 1000);
   const ctx: Ctx = { lab: name, plan: state.plan, server, client, namespace: 'default', dir: home, signal: new AbortController().signal, check: () => Promise.reject(new Error('no checks here')) };
 
   const api = async (req: http.IncomingMessage, url: URL): Promise<unknown> => {
     if (url.pathname === '/api/state') {
+      const { unit, counts } = await freshCounters();
       return {
         lab: name,
         proxyMode: state.plan.proxyMode,
+        counterUnit: unit,
         nodes: informers.nodes.list().map((n) => ({ name: n.metadata.name, ip: state.plan.nodes.find((p) => p.name === n.metadata.name)?.ip, ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' })),
         pods: informers.pods.list().map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec.nodeName, ip: p.status?.podIP, labels: p.metadata.labels ?? {}, ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false })),
         services: informers.services.list().map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name, type: s.spec.type ?? 'ClusterIP', clusterIP: s.spec.clusterIP, selector: s.spec.selector, ports: (s.spec.ports ?? []).map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort, nodePort: p.nodePort })) })),
-        // Endpoints as edges: service -> ready address (ip:port), with the packets its DNAT rules took.
+        // Endpoints as edges: service -> ready address (ip:port), with its counter.
         edges: informers.endpoints.list().flatMap((e) =>
-          (e.subsets ?? []).flatMap((ss) => (ss.addresses ?? []).flatMap((a) => (ss.ports ?? []).map((p) => ({ service: `${e.metadata.namespace}/${e.metadata.name}`, ip: a.ip, port: p.port, pod: a.targetRef?.name, packets: counters[`${a.ip}:${p.port}`] ?? 0 })))),
+          (e.subsets ?? []).flatMap((ss) => (ss.addresses ?? []).flatMap((a) => (ss.ports ?? []).map((p) => ({ service: `${e.metadata.namespace}/${e.metadata.name}`, ip: a.ip, port: p.port, pod: a.targetRef?.name, count: counts[`${a.ip}:${p.port}`] ?? 0 })))),
         ),
       };
     }
     if (req.method === 'POST' && url.pathname === '/api/trace') {
       const b = await readBody(req);
+      const { trace } = await import('../trace/trace.js'); // loaded with the first trace: the dashboard stays small until then
       return trace({ lab: name, plan: state.plan, server, client, from: b.from ?? '', to: b.to ?? '', namespace: b.namespace ?? 'default', proto: b.proto as 'tcp' | 'udp' | undefined });
     }
     if (req.method === 'POST' && url.pathname === '/api/fault') {
@@ -92,6 +92,7 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
         await client.delete(types.pods, b.target ?? '', b.namespace ?? 'default');
         return { done: `deleted pod ${b.target}` };
       }
+      const { faultStep } = await import('../scenario/steps/faults.js');
       return faultStep({ ...ctx, namespace: b.namespace ?? 'default' }, { [kind]: b.target });
     }
     throw Object.assign(new Error(`no such API ${url.pathname}`), { code: 404 });
@@ -113,7 +114,8 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
         res.end(JSON.stringify(body));
       },
       (e: Error & { code?: number }) => {
-        res.writeHead(typeof e.code === 'number' ? e.code : 500, { 'content-type': 'application/json' });
+        // Bad input (an unknown place or service) is the asker's error, not the dashboard's.
+        res.writeHead(typeof e.code === 'number' ? e.code : e.constructor.name === 'TraceError' ? 400 : 500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: e.message }));
       },
     );
@@ -123,11 +125,9 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
     httpServer.listen(port, '127.0.0.1', resolve);
   });
   const { port: bound } = httpServer.address() as { port: number };
-  await Promise.all(Object.values(informers).map((i) => i.synced));
   return {
     url: `http://127.0.0.1:${bound}/`,
     async close() {
-      clearInterval(timer);
       for (const i of Object.values(informers)) (i as Informer<KubeObject>).stop();
       httpServer.closeAllConnections();
       await new Promise((r) => httpServer.close(r));

@@ -34,7 +34,7 @@ function render(s) {
   for (const e of s.edges.filter((e) => e.service.startsWith('default/') && e.pod)) {
     const source = `svc/${e.service.slice(8)}`;
     if (cy.getElementById(source).empty() && !els.some((x) => x.data.id === source)) continue;
-    els.push({ data: { id: `${source}->${e.pod}:${e.port}`, source, target: `pod/${e.pod}`, label: `${e.port}: ${e.packets} pkts` } });
+    els.push({ data: { id: `${source}->${e.pod}:${e.port}`, source, target: `pod/${e.pod}`, label: `${e.port}: ${e.count} ${s.counterUnit === 'packets' ? 'pkts' : 'conns'}` } });
   }
   const shape = JSON.stringify(els.map((e) => [e.data.id, e.data.parent, e.classes]));
   if (shape !== known) {
@@ -45,6 +45,7 @@ function render(s) {
   } else {
     for (const e of els) cy.getElementById(e.data.id).data('label', e.data.label);
   }
+  document.getElementById('unit').textContent = s.counterUnit;
   document.getElementById('title').textContent = `lab ${s.lab} (proxy mode ${s.proxyMode})`;
   const pods = s.pods.filter((p) => p.namespace === 'default').map((p) => `pod/${p.name}`);
   option(document.getElementById('from'), [...pods, ...s.nodes.map((n) => `node/${n.name}`), 'outside']);
@@ -54,7 +55,7 @@ function render(s) {
   // One row per service endpoint (a service's TCP and UDP ports to the same ip:port share the DNAT counter).
   const rows = new Map(s.edges.filter((e) => e.service !== 'default/kubernetes').map((e) => [`${e.service} ${e.ip}:${e.port}`, e]));
   document.querySelector('#counters tbody').innerHTML = [...rows.values()]
-    .map((e) => `<tr><td>${e.service}</td><td>${e.ip}:${e.port}</td><td>${e.pod ?? ''}</td><td class="packets" data-endpoint="${e.ip}:${e.port}">${e.packets}</td></tr>`)
+    .map((e) => `<tr><td>${e.service}</td><td>${e.ip}:${e.port}</td><td>${e.pod ?? ''}</td><td class="count" data-endpoint="${e.ip}:${e.port}">${e.count}</td></tr>`)
     .join('');
 }
 
@@ -63,7 +64,8 @@ async function refresh() {
     state = await (await fetch('/api/state')).json();
     render(state);
   } catch (e) {
-    document.getElementById('title').textContent = `lost the lab: ${e.message}`;
+    document.getElementById('unit').textContent = s.counterUnit;
+  document.getElementById('title').textContent = `lost the lab: ${e.message}`;
   }
 }
 

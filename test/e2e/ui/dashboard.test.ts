@@ -4,16 +4,15 @@
 // is saved in test-artifacts/.
 import test from 'ava';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { readState } from '../../../src/lab/state.js';
-import { startDashboard, type Dashboard } from '../../../src/ui/server.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { lab, labName, repo, waitFor } from '../../helpers/lab.js';
-import { e2e, inCI } from '../../helpers/root.js';
+import { e2e } from '../../helpers/root.js';
 
 const chromium = '/usr/bin/chromium';
-const it = fs.existsSync(chromium) || inCI ? e2e(test) : (console.log(`skipping the dashboard tests: ${chromium} is not installed (scripts/setup installs it)`), test.skip as unknown as typeof test);
+const it = e2e(test);
 const name = labName('ui');
 const artifacts = path.join(repo, 'test-artifacts');
 
@@ -49,11 +48,12 @@ spec:
 `;
 
 let before: string[] = [];
-let dashboard: Dashboard | undefined;
+let url = '';
 let browser: Browser | undefined;
 let page: Page;
 
 it.before(async () => {
+  if (!fs.existsSync(chromium)) throw new Error(`${chromium} is not installed: run scripts/setup (it installs Debian's chromium)`);
   before = await hostSnapshot(name);
   const up = await lab(['up', '--name', name, '--nodes', '2']);
   if (up.exitCode !== 0) throw new Error(String(up.all));
@@ -62,7 +62,10 @@ it.before(async () => {
   const applied = await lab(['apply', '--name', name, '-f', file]);
   if (applied.exitCode !== 0) throw new Error(String(applied.all));
   await waitFor('both endpoints', async () => String((await lab(['kubectl', '--name', name, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[*].ip}'])).stdout).split(' ').filter(Boolean).length === 2, 60_000, 250);
-  dashboard = await startDashboard(name, readState(name)!);
+  // The dashboard is a lab component; lab ui prints its address.
+  const ui = await lab(['ui', '--name', name]);
+  if (ui.exitCode !== 0) throw new Error(String(ui.all));
+  url = String(ui.stdout).trim();
   browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   page = await browser.newPage();
   await page.setViewport({ width: 1400, height: 800 });
@@ -70,18 +73,17 @@ it.before(async () => {
 
 it.after.always(async () => {
   await browser?.close();
-  await dashboard?.close();
   await lab(['down', '--name', name]);
 });
 
 // cy is the page's graph (a top-level const of app.js).
 const graphIds = (): Promise<string[]> => page.evaluate('cy.nodes().map((n) => n.id())') as Promise<string[]>;
-const packets = (endpoint: string): Promise<number> => page.$eval(`td.packets[data-endpoint="${endpoint}"]`, (td) => Number(td.textContent));
+const packets = (endpoint: string): Promise<number> => page.$eval(`td.count[data-endpoint="${endpoint}"]`, (td) => Number(td.textContent));
 
 it.serial('the page shows the nodes, their pods, the service and its endpoints', async (t) => {
-  t.regex(dashboard!.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-  await page.goto(dashboard!.url);
-  await page.waitForFunction(() => document.querySelectorAll('td.packets').length >= 2, { timeout: 10_000 });
+  t.regex(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelectorAll('td.count').length >= 2, { timeout: 10_000 });
   const ids = await graphIds();
   for (const id of ['node/node1', 'node/node2', 'pod/web-1', 'pod/web-2', 'pod/client', 'svc/web']) t.true(ids.includes(id), `${id} in ${ids.join(', ')}`);
   t.regex(await page.$eval('#title', (e) => e.textContent ?? ''), new RegExp(`lab ${name} \\(proxy mode iptables\\)`));
@@ -94,7 +96,7 @@ it.serial('a counter rises while a bounded curl loop runs, within seconds', asyn
   // 30 requests to web-1 straight through the service: at least some land on web-1 (random 50/50).
   const r = await lab(['exec', '--name', name, 'client', '--', 'sh', '-c', 'for i in $(seq 30); do curl -s -m 2 -o /dev/null http://web/; done']);
   t.is(r.exitCode, 0, String(r.all));
-  await page.waitForFunction((ep: string, n: number) => Number(document.querySelector(`td.packets[data-endpoint="${ep}"]`)?.textContent) > n, { timeout: 5000 }, endpoint, start);
+  await page.waitForFunction((ep: string, n: number) => Number(document.querySelector(`td.count[data-endpoint="${ep}"]`)?.textContent) > n, { timeout: 5000 }, endpoint, start);
   t.true((await packets(endpoint)) > start);
 });
 
@@ -123,8 +125,12 @@ it.serial('a fault at a click: deleting a pod takes it off the picture', async (
 it.serial('lab down leaves the host as it was', async (t) => {
   await browser?.close();
   browser = undefined;
-  await dashboard?.close();
-  dashboard = undefined;
   await lab(['down', '--name', name]);
   t.deepEqual(await hostSnapshot(name), before);
+  const port = Number(new URL(url).port);
+  const listening = await new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+    s.on('error', () => resolve(false));
+  });
+  t.false(listening, 'the dashboard no longer listens');
 });
