@@ -8,9 +8,10 @@ const cy = cytoscape({
     { selector: 'node.lab-node', style: { 'background-color': '#f0f0f0', 'text-valign': 'top', 'font-size': 12, 'font-weight': 'bold' } },
     { selector: 'node.pod.unready', style: { 'background-color': '#fc9272' } },
     { selector: 'node.service', style: { 'background-color': '#a1d99b', shape: 'hexagon', width: 150, height: 44 } },
-    { selector: 'edge', style: { label: 'data(label)', 'font-size': 10, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', width: 2, 'line-color': '#999', 'target-arrow-color': '#999' } },
+    { selector: 'edge', style: { label: 'data(label)', 'font-size': 10, 'text-background-color': '#fff', 'text-background-opacity': 1, 'z-index': 1, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', width: 2, 'line-color': '#999', 'target-arrow-color': '#999' } },
     { selector: 'edge.traced', style: { 'line-color': '#d62728', 'target-arrow-color': '#d62728', width: 5 } },
     { selector: 'node.traced', style: { 'border-width': 4, 'border-color': '#d62728' } },
+    { selector: 'edge#probe', style: { 'line-style': 'dashed', 'line-color': '#ff7f0e', 'target-arrow-color': '#ff7f0e', width: 3, 'z-index': 0, 'text-background-color': '#fff', 'text-background-opacity': 1 } },
   ],
 });
 let known = '';
