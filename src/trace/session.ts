@@ -132,8 +132,9 @@ export async function traceSession(o: SessionOptions): Promise<SessionResult> {
   const onSignal = (sig: NodeJS.Signals): void => {
     void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // on, not once: execa's exit hook re-raises a signal nobody else listens to, which would kill us mid-cleanup.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     // The monitor is ready once it reports our table's creation; a monitor that subscribed late hears the next ping.
     await Promise.all(
@@ -178,8 +179,8 @@ export async function traceSession(o: SessionOptions): Promise<SessionResult> {
     passes.sort((a, b) => (a.direction === b.direction ? (b.packet.ttl ?? 0) - (a.packet.ttl ?? 0) : a.direction === 'original' ? -1 : 1));
     return { sourcePort: sport, passes, conntrack };
   } finally {
+    await cleanup();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await cleanup();
   }
 }

@@ -140,11 +140,22 @@ export function traceTests(test: TestFn, mode: ProxyMode, prefix: string): void 
     t.is(r.answeredBy, undefined);
   });
 
+  it.serial('Ctrl-C in the middle of a trace removes its tables and monitors', async (t) => {
+    const cli = path.join(repo, 'dist', 'src', 'cli', 'main.js');
+    const traced = execa(process.execPath, [cli, 'trace', '--name', name, '--from', 'node/node1', '--to', '172.18.0.250:9'], { reject: false });
+    await waitFor('the trace table on node1', async () => (await traceTables(name, 'node1')).length > 0, 10_000);
+    traced.kill('SIGINT');
+    t.is((await traced).exitCode, 130);
+    t.deepEqual(await traceTables(name, 'node1'), []);
+    t.deepEqual(await traceTables(name, 'router'), []);
+    await waitFor('the monitors gone', () => monitors(name).length === 0, 5000);
+  });
+
   it.serial('nothing of a trace stays, and the leftovers of a kill -9 go with the next trace', async (t) => {
     t.deepEqual(await traceTables(name, 'node1'), []);
     const cli = path.join(repo, 'dist', 'src', 'cli', 'main.js');
-    // A probe to an address nobody answers keeps the trace busy long enough to be killed.
-    const victim: ResultPromise = execa(process.execPath, [cli, 'trace', '--name', name, '--from', 'node/node1', '--to', '192.0.2.99:9'], { reject: false });
+    // A probe to a node-network address nobody has keeps the trace busy (ARP fails after ~3 s) long enough to be killed.
+    const victim: ResultPromise = execa(process.execPath, [cli, 'trace', '--name', name, '--from', 'node/node1', '--to', '172.18.0.250:9'], { reject: false });
     await waitFor('the trace table on node1', async () => (await traceTables(name, 'node1')).length > 0, 10_000);
     victim.kill('SIGKILL');
     await victim;
