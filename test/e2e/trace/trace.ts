@@ -11,45 +11,16 @@ import { systemTool } from '../../../src/net/tools.js';
 import type { TraceResult } from '../../../src/trace/model.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { lab, labName, repo, waitFor } from '../../helpers/lab.js';
+import { upWebLab } from '../../helpers/web-lab.js';
 import { e2e } from '../../helpers/root.js';
 
-const manifests = `
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, labels: {app: web}}
-spec:
-  nodeSelector: {kubernetes.io/hostname: node1}
-  containers: [{name: hello, image: lab/hello}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-2, labels: {app: web}}
-spec:
-  nodeSelector: {kubernetes.io/hostname: node2}
-  containers: [{name: hello, image: lab/hello}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: v1
+// A service without endpoints, besides the web lab's.
+const nobody = `apiVersion: v1
 kind: Service
 metadata: {name: nobody}
 spec:
   selector: {app: nobody}
-  ports: [{name: tcp, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client}
-spec:
-  nodeSelector: {kubernetes.io/hostname: node1}
-  containers: [{name: client, image: lab/toolbox}]
-`;
+  ports: [{name: tcp, port: 80, targetPort: 8080}]`;
 
 /** The lab's nft monitor processes (they carry the lab's marker). */
 function monitors(name: string): number[] {
@@ -82,16 +53,7 @@ export function traceTests(test: TestFn, mode: ProxyMode, prefix: string): void 
 
   it.before(async () => {
     before = await hostSnapshot(name);
-    const up = await lab(['up', '--name', name, '--nodes', '2', '--proxy-mode', mode]);
-    if (up.exitCode !== 0) throw new Error(String(up.all));
-    const file = path.join(repo, 'dist', `trace-${name}.yaml`);
-    fs.writeFileSync(file, manifests);
-    const applied = await lab(['apply', '--name', name, '-f', file]);
-    if (applied.exitCode !== 0) throw new Error(String(applied.all));
-    await waitFor('pods Ready and both endpoints in the rules', async () => {
-      const r = await lab(['kubectl', '--name', name, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[*].ip}']);
-      return String(r.stdout).split(' ').filter(Boolean).length === 2;
-    }, 60_000, 250);
+    await upWebLab(name, mode, [nobody]);
   });
 
   it.after.always(async () => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { hostSnapshot } from '../../helpers/host.js';
 import { lab, labName, repo, waitFor } from '../../helpers/lab.js';
+import { upWebLab } from '../../helpers/web-lab.js';
 import { e2e } from '../../helpers/root.js';
 
 const chromium = '/usr/bin/chromium';
@@ -16,36 +17,6 @@ const it = e2e(test);
 const name = labName('ui');
 const artifacts = path.join(repo, 'test-artifacts');
 
-const manifests = `
-apiVersion: v1
-kind: Pod
-metadata: {name: web-1, labels: {app: web}}
-spec:
-  nodeSelector: {kubernetes.io/hostname: node1}
-  containers: [{name: hello, image: lab/hello}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web-2, labels: {app: web}}
-spec:
-  nodeSelector: {kubernetes.io/hostname: node2}
-  containers: [{name: hello, image: lab/hello}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: client}
-spec:
-  nodeSelector: {kubernetes.io/hostname: node1}
-  containers: [{name: client, image: lab/toolbox}]
-`;
 
 let before: string[] = [];
 let url = '';
@@ -55,13 +26,7 @@ let page: Page;
 it.before(async () => {
   if (!fs.existsSync(chromium)) throw new Error(`${chromium} is not installed: run scripts/setup (it installs Debian's chromium)`);
   before = await hostSnapshot(name);
-  const up = await lab(['up', '--name', name, '--nodes', '2']);
-  if (up.exitCode !== 0) throw new Error(String(up.all));
-  const file = path.join(repo, 'dist', `ui-${name}.yaml`);
-  fs.writeFileSync(file, manifests);
-  const applied = await lab(['apply', '--name', name, '-f', file]);
-  if (applied.exitCode !== 0) throw new Error(String(applied.all));
-  await waitFor('both endpoints', async () => String((await lab(['kubectl', '--name', name, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[*].ip}'])).stdout).split(' ').filter(Boolean).length === 2, 60_000, 250);
+  await upWebLab(name, 'iptables');
   // The dashboard is a lab component; lab ui prints its address.
   const ui = await lab(['ui', '--name', name]);
   if (ui.exitCode !== 0) throw new Error(String(ui.all));
