@@ -1,4 +1,4 @@
-// `lab trace --from PLACE --to svc/NAME[:PORT]|IP:PORT [--proto tcp|udp] [-o json]`.
+// `lab trace --from PLACE --to svc/[NAMESPACE/]NAME[:PORT]|IP:PORT [--proto tcp|udp] [-o json]`.
 import { ApiClient } from '../client/client.js';
 import { serverUrl } from '../lab/state.js';
 import { formatTrace } from '../trace/format.js';
@@ -9,7 +9,7 @@ import { labFlag, requireLab } from './lab-select.js';
 
 export const traceCommand: Command = {
   summary: 'send one probe and follow it through the kernel rules of every node it crosses (nftables tracing)',
-  usage: '[--name lab] [-n namespace] --from pod/NAME|node/NAME|outside --to svc/NAME[:PORT]|IP:PORT [--proto tcp|udp] [-o text|json]',
+  usage: '[--name lab] [-n namespace] --from pod/NAME|node/NAME|outside --to svc/[NAMESPACE/]NAME[:PORT]|IP:PORT [--proto tcp|udp] [-o text|json]',
   async run(argv) {
     const { values } = parse('trace', argv, {
       ...labFlag,

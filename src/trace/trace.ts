@@ -18,7 +18,7 @@ export interface TraceRequest {
   client: ApiClient;
   /** pod/NAME (or NAME), node/NAME, outside. */
   from: string;
-  /** svc/NAME[:PORT] or IP:PORT. */
+  /** svc/[NAMESPACE/]NAME[:PORT] or IP:PORT. */
   to: string;
   proto?: 'tcp' | 'udp';
   namespace: string;
@@ -48,18 +48,19 @@ interface Target {
 async function target(r: TraceRequest, where: Where): Promise<Target> {
   const ipPort = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(r.to);
   if (ipPort) return { ip: ipPort[1]!, port: Number(ipPort[2]), proto: r.proto ?? 'tcp', label: r.to };
-  const m = /^(?:svc|service)\/([^:/]+)(?::(.+))?$/.exec(r.to);
-  if (!m) throw new TraceError(`--to must be svc/NAME[:PORT] or IP:PORT (got "${r.to}")`);
-  const [, name, portWanted] = m as unknown as [string, string, string | undefined];
-  const svc = await r.client.get<Service>(types.services, name, r.namespace).catch(() => undefined);
-  if (!svc) throw new TraceError(`no service "${name}" in namespace ${r.namespace}`);
+  const m = /^(?:svc|service)\/(?:([^:/]+)\/)?([^:/]+)(?::(.+))?$/.exec(r.to);
+  if (!m) throw new TraceError(`--to must be svc/NAME[:PORT], svc/NAMESPACE/NAME[:PORT] or IP:PORT (got "${r.to}")`);
+  const [, ns, name, portWanted] = m as unknown as [string, string | undefined, string, string | undefined];
+  const namespace = ns ?? r.namespace;
+  const svc = await r.client.get<Service>(types.services, name, namespace).catch(() => undefined);
+  if (!svc) throw new TraceError(`no service "${name}" in namespace ${namespace}`);
   const ports = svc.spec.ports ?? [];
   const port = portWanted === undefined ? ports.find((p) => !r.proto || (p.protocol ?? 'TCP').toLowerCase() === r.proto) : ports.find((p) => p.name === portWanted || String(p.port) === portWanted);
   if (!port) throw new TraceError(`service ${name} has no port ${portWanted ?? (r.proto ? `for ${r.proto}` : '')} (ports: ${ports.map((p) => p.name || p.port).join(', ')})`);
   const proto = (port.protocol ?? 'TCP').toLowerCase();
   if (proto !== 'tcp' && proto !== 'udp') throw new TraceError(`lab trace sends tcp or udp, not ${proto}`);
   if (r.proto && r.proto !== proto) throw new TraceError(`port ${port.name || port.port} of service ${name} is ${proto}, not ${r.proto}`);
-  const label = `svc/${name}:${port.name || port.port}`;
+  const label = `svc/${ns ? `${ns}/` : ''}${name}:${port.name || port.port}`;
   if (where.kind === 'host' && (where.host === 'outside' || where.host === 'external')) {
     const lb = svc.status?.loadBalancer?.ingress?.find((i) => i.ip)?.ip;
     if (lb) return { ip: lb, port: port.port, proto, label: `${label} (load balancer ${lb})` };
@@ -72,6 +73,12 @@ async function target(r: TraceRequest, where: Where): Promise<Target> {
 }
 
 const ipOf = (addr: string): string => addr.replace(/:\d+$/, '');
+
+/** The reply's first line, or its size when it is binary (a DNS answer). */
+export function replyLine(body: string | undefined): string | undefined {
+  if (!body) return undefined;
+  return /[\x00-\x08\x0e-\x1f\ufffd]/.test(body) ? `${Buffer.byteLength(body)} bytes (binary)` : body.split('\n')[0]!.trim() || undefined;
+}
 
 /** Each DNAT in the order the passes went: "10.244.2.5:8080". */
 export function dnatTargets(result: Pick<TraceResult, 'passes'>): string[] {
@@ -107,7 +114,9 @@ export async function trace(r: TraceRequest): Promise<TraceResult> {
     probe: async (sport) => {
       sourcePort = sport;
       const send = to.proto === 'tcp' ? 'GET / HTTP/1.0\r\nUser-Agent: svclab-trace\r\n\r\n' : 'svclab trace\n';
-      const ran = await runAt({ lab: r.lab, server: r.server }, where, probeArgv({ kind: to.proto, host: to.ip, port: to.port, localPort: sport, send, count: 1, timeoutMs: 3000 }), 20_000);
+      const ran = await runAt({ lab: r.lab, server: r.server }, where, probeArgv({ kind: to.proto, host: to.ip, port: to.port, localPort: sport, send, count: 1, timeoutMs: 3000 }), 20_000).catch((e: Error) => {
+        throw new TraceError(`the probe could not start: ${e.message}`); // no such pod, not running, ...
+      });
       try {
         attempt = (JSON.parse(ran.stdout) as { attempts: Attempt[] }).attempts[0];
       } catch {
@@ -135,7 +144,7 @@ export async function trace(r: TraceRequest): Promise<TraceResult> {
     proto: to.proto,
     target: { ip: to.ip, port: to.port },
     sourcePort: session.sourcePort,
-    probe: { ok: attempt?.ok ?? false, error: attempt?.error, reply: attempt?.body?.split('\n')[0]?.trim() || undefined, ms: attempt?.ms },
+    probe: { ok: attempt?.ok ?? false, error: attempt?.error, reply: replyLine(attempt?.body), ms: attempt?.ms },
     passes: session.passes,
     conntrack: session.conntrack,
     dnat,
@@ -143,6 +152,8 @@ export async function trace(r: TraceRequest): Promise<TraceResult> {
     stopped: stoppedAt(partial),
     proxy: proxy.length ? proxy : undefined,
   };
+  // IPVS picks the real server outside nftables: its connection entry (proto expire state client virtual real) names it. Untested: no IPVS here.
+  if (r.plan.proxyMode === 'ipvs') for (const p of proxy) for (const l of p.lines) dnat.push(...(/^\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+(\S+)/.exec(l.trim())?.slice(1) ?? []));
   const last = dnat.at(-1);
   const answerIP = last ? ipOf(last) : to.ip;
   if (result.probe.ok) {

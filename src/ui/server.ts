@@ -37,7 +37,7 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, string>> {
       try {
         resolve(text ? (JSON.parse(text) as Record<string, string>) : {});
       } catch (e) {
-        reject(e);
+        reject(Object.assign(new Error(`the request body is not JSON: ${(e as Error).message}`), { code: 400 }));
       }
     });
   });
@@ -88,12 +88,16 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
       const b = await readBody(req);
       const kind = b.kind as (typeof faults)[number];
       if (!faults.includes(kind)) throw Object.assign(new Error(`unknown fault "${b.kind}" (one of ${faults.join(', ')})`), { code: 400 });
+      if (!b.target) throw Object.assign(new Error(`fault ${kind} needs a target`), { code: 400 });
       if (kind === 'deletePod') {
         await client.delete(types.pods, b.target ?? '', b.namespace ?? 'default');
         return { done: `deleted pod ${b.target}` };
       }
       const { faultStep } = await import('../scenario/steps/faults.js');
-      return faultStep({ ...ctx, namespace: b.namespace ?? 'default' }, { [kind]: b.target });
+      // A fault that cannot apply to its target (no readiness probe, no such pod) is the asker's error.
+      return faultStep({ ...ctx, namespace: b.namespace ?? 'default' }, { [kind]: b.target }).catch((e: Error) => {
+        throw Object.assign(new Error(e.message), { code: 400 });
+      });
     }
     throw Object.assign(new Error(`no such API ${url.pathname}`), { code: 404 });
   };

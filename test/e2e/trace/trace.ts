@@ -70,7 +70,8 @@ export function traceTests(test: TestFn, mode: ProxyMode, prefix: string): void 
     t.is(r.dnat[0], `${r.answeredBy!.ip}:8080`);
     t.is(r.probe.reply, 'HTTP/1.1 200 OK');
     t.true(r.conntrack.some((c) => c.host === 'node1' && c.original.dst === r.target.ip && c.reply.src === r.answeredBy!.ip), 'conntrack un-DNATs the reply');
-    const text = await lab(['trace', '--name', name, '--from', 'pod/client', '--to', 'svc/web:http']);
+    // Without --name, SVCLAB_LAB picks the lab (other labs may be running side by side).
+    const text = await lab(['trace', '--from', 'pod/client', '--to', 'svc/web:http'], { env: { SVCLAB_LAB: name } });
     t.is(text.exitCode, 0, String(text.all));
     t.regex(String(text.stdout), /^answered by pod default\/web-[12] \(10\.244\.\d+\.\d+:8080\) on node[12]$/m);
   });

@@ -4,7 +4,7 @@ import { iptablesRuleByHandle, parseTableListing, ruleComment } from '../../../s
 import { describeNat, parseConntrack } from '../../../src/trace/conntrack.js';
 import { orphanTables, traceRuleset } from '../../../src/trace/table.js';
 import { stepsOf } from '../../../src/trace/session.js';
-import { dnatTargets, stoppedAt } from '../../../src/trace/trace.js';
+import { dnatTargets, replyLine, stoppedAt } from '../../../src/trace/trace.js';
 
 // Lines as nft 1.0.6 `nft -a monitor` printed them on a lab node (iptables mode).
 const own = 'svclab_trace_100_24003';
@@ -136,4 +136,10 @@ test('the trace table matches only the probe, at raw priority; tables of dead tr
   t.regex(text, /meta l4proto udp th dport 20001 meta nftrace set 1/);
   const tables = 'table ip kube-proxy\ntable ip svclab_trace_10_20001\ntable ip svclab_trace_11_20002\ntable ip nat';
   t.deepEqual(orphanTables(tables, (pid) => pid === 11), ['svclab_trace_10_20001']);
+});
+
+test('a reply is shown by its first line, or by its size when binary', (t) => {
+  t.is(replyLine('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n'), 'HTTP/1.1 200 OK');
+  t.is(replyLine('sv\u0081\u0000\u0001'), '6 bytes (binary)');
+  t.is(replyLine(''), undefined);
 });
