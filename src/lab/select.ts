@@ -19,7 +19,7 @@ export function chooseLab(c: Choice): string {
   const picked = c.given ?? (c.env || undefined);
   if (picked !== undefined) {
     const err = validateLabName(picked);
-    if (err) throw new LabChoiceError(`${c.given !== undefined ? '--name' : 'SVCLAB_LAB'}: ${err}`);
+    if (err) throw new LabChoiceError(c.given !== undefined ? err : `SVCLAB_LAB: ${err}`);
     return picked;
   }
   if (c.running.length === 1) return c.running[0]!;

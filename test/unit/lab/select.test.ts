@@ -3,7 +3,8 @@ import { chooseLab, LabChoiceError } from '../../../src/lab/select.js';
 
 test('--name wins over everything, and is validated', (t) => {
   t.is(chooseLab({ given: 'demo', env: 'other', running: ['a', 'b'], current: 'a' }), 'demo');
-  t.throws(() => chooseLab({ given: 'Bad_Name', running: [] }), { instanceOf: LabChoiceError, message: /^--name: / });
+  t.throws(() => chooseLab({ given: 'Bad_Name', running: [] }), { instanceOf: LabChoiceError, message: /^invalid lab name "Bad_Name"/ });
+  t.throws(() => chooseLab({ env: 'Bad_Name', running: [] }), { instanceOf: LabChoiceError, message: /^SVCLAB_LAB: invalid lab name "Bad_Name"/ });
 });
 
 test('SVCLAB_LAB picks the lab when --name is not given', (t) => {
