@@ -10,17 +10,19 @@ import { types } from '../api/resources.js';
 import type { Endpoints, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import { home } from '../lab/lifecycle.js';
 import type { LabState } from '../lab/state.js';
 import { serverUrl } from '../lab/state.js';
 import type { Ctx } from '../scenario/context.js';
-import { readEndpointCounts, type EndpointCounts } from './counters.js';
+import type { EndpointCounts } from './counters.js';
 
-const files: Record<string, [string, string]> = {
-  '/': [path.join(home, 'src', 'ui', 'page', 'index.html'), 'text/html; charset=utf-8'],
-  '/app.js': [path.join(home, 'src', 'ui', 'page', 'app.js'), 'text/javascript; charset=utf-8'],
-  '/lib/cytoscape.min.js': [path.join(home, 'node_modules', 'cytoscape', 'dist', 'cytoscape.min.js'), 'text/javascript; charset=utf-8'],
-};
+/** The page and its libraries, from the checkout that runs the lab. */
+function pageFiles(home: string): Record<string, [string, string]> {
+  return {
+    '/': [path.join(home, 'src', 'ui', 'page', 'index.html'), 'text/html; charset=utf-8'],
+    '/app.js': [path.join(home, 'src', 'ui', 'page', 'app.js'), 'text/javascript; charset=utf-8'],
+    '/lib/cytoscape.min.js': [path.join(home, 'node_modules', 'cytoscape', 'dist', 'cytoscape.min.js'), 'text/javascript; charset=utf-8'],
+  };
+}
 
 const faults = ['deletePod', 'failReadiness', 'restoreReadiness', 'stopAgent', 'resumeAgent', 'linkDown', 'linkUp'] as const;
 
@@ -45,6 +47,7 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, string>> {
 
 export async function startDashboard(name: string, state: LabState, port = 0): Promise<Dashboard> {
   const server = serverUrl(state);
+  const files = pageFiles(state.home);
   const client = new ApiClient({ server, timeoutMs: 10_000 });
   const informers = { nodes: new Informer<Node>(client, types.nodes), pods: new Informer<Pod>(client, types.pods), services: new Informer<Service>(client, types.services), endpoints: new Informer<Endpoints>(client, types.endpoints) };
   for (const i of Object.values(informers)) (i as Informer<KubeObject>).start();
@@ -54,14 +57,16 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
   let reading: Promise<void> | undefined;
   const freshCounters = async (): Promise<EndpointCounts> => {
     if (Date.now() - countersAt > 900) {
-      reading ??= readEndpointCounts(name, state.plan)
+      // Loaded with the first page: an unwatched dashboard stays small (the runtimes' code is ~16 MB).
+      reading ??= import('./counters.js')
+        .then(({ readEndpointCounts }) => readEndpointCounts(name, state.plan))
         .then((c) => void ((counters = c), (countersAt = Date.now())))
         .finally(() => (reading = undefined));
       await reading;
     }
     return counters;
   };
-  const ctx: Ctx = { lab: name, plan: state.plan, server, client, namespace: 'default', dir: home, signal: new AbortController().signal, check: () => Promise.reject(new Error('no checks here')) };
+  const ctx: Ctx = { lab: name, plan: state.plan, server, client, namespace: 'default', dir: state.home, signal: new AbortController().signal, check: () => Promise.reject(new Error('no checks here')) };
 
   const api = async (req: http.IncomingMessage, url: URL): Promise<unknown> => {
     if (url.pathname === '/api/state') {
