@@ -13,6 +13,7 @@ import { keepNodeAlive, registerNode } from './kubelet/node-status.js';
 import { startKubeletServer } from './kubelet/server.js';
 import { startPodRoutes } from './network/pod-routes.js';
 import { cleanupOtherModes, createBackend } from './proxy/backends.js';
+import { isProxyMode, proxyModes } from './proxy/modes.js';
 import { Proxier } from './proxy/proxier.js';
 import { kubeletSocket } from '../lab/state.js';
 
@@ -40,7 +41,9 @@ for (const required of ['server', 'node', 'node-ip', 'pod-cidr', 'lab', 'state-d
   }
 }
 
-const id = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode: values['proxy-mode']! };
+const proxyMode = values['proxy-mode']!;
+if (!isProxyMode(proxyMode)) throw new Error(`agent: unknown proxy mode ${proxyMode} (known: ${proxyModes.join(', ')})`);
+const id = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode };
 const client = new ApiClient({ server: values.server!, userAgent: `svclab-agent/${id.name}` });
 
 // The API server may still be starting (or restarting): retry registration.

@@ -1,64 +1,74 @@
 // `lab bench proxy`: the proxy modes under many Services. For each mode and
-// size, in a fresh one-node lab: S selector-less Services, each with a hand-made
-// Endpoints naming the same two lab/hello pods (2 endpoints per service without
-// S*2 pods). Then, from the agent's /metrics on its kubelet socket: one full
-// sync (the next periodic one), one-endpoint-change syncs and their network
-// programming latency (Endpoints write -> the sync that applied it finished),
-// the rule count; the agent's CPU time and RSS; TCP connect latency from a
-// client pod through a cluster IP vs straight to the pods (same run); and the
-// kernel floor: bench-floor.js restoring the same rule sets into an empty
-// namespace.
-import { execa } from 'execa';
+// size, in a fresh one-node lab: S selector-less Services, each with a
+// hand-made Endpoints naming the same two lab/hello pods (2 endpoints per
+// service without S*2 pods). Then, from the agent's /metrics (kube-proxy's
+// names): one-endpoint partial syncs and their network programming latency
+// (Endpoints write -> the sync that applied it); full syncs, by restarting the
+// agent (a full sync at start, as kube-proxy); the agent's CPU time and RSS;
+// first-packet latency (TCP connect from a pod) through the first, middle and
+// last service vs straight to a pod (KEP-3866's curve); and the tools' floor,
+// the same backend alone in an empty namespace, in the same run. Every point
+// is bounded in time; one that does not converge is reported as such.
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import pidusage from 'pidusage';
+import { serviceKey } from '../agent/proxy/model.js';
+import { proxyModeInfo, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { types } from '../api/resources.js';
 import type { Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
 import { Informer } from '../client/informer.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import type { ProxyMode } from '../lab/plan.js';
 import { kubeletSocket, labDir, readComponents, serverUrl } from '../lab/state.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
+import { measureFloor, type Floor, type FloorMode } from './proxy-floor.js';
+import { writeProxyReport } from './proxy-report.js';
 import { isPodReady, percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
-export interface ProxyResult {
-  mode: string;
+type Samples = Percentiles & { samples: number };
+
+export interface ProxyPoint {
+  mode: ProxyMode;
   services: number;
-  /** kubeproxy_sync_proxy_rules_iptables_total: rules (nftables: rules + map elements) after the load. */
-  rules: number;
+  /** Every phase finished in time. */
+  converged: boolean;
+  notes: string[];
+  /** kubeproxy_sync_proxy_rules_iptables_total: rules (nftables modes: rules + map elements). */
+  rules: number | null;
   /** From the first Service write until the last Service answered from the client pod. */
-  programAllSeconds: number;
-  /** A periodic full sync at this size (sum/count of the histogram's increase); null when none came in time. */
-  fullSyncSeconds: number | null;
-  /** Syncs that applied one changed endpoint. */
-  oneEndpointSyncMs: Percentiles & { samples: number };
+  programAllSeconds: number | null;
+  agentCpuSeconds: number | null;
+  agentRssMB: number | null;
+  /** Partial syncs that applied one changed endpoint (kubeproxy_sync_partial_proxy_rules_duration_seconds). */
+  partialSyncMs: Samples | null;
   /** Endpoints write -> end of the sync that applied it (includes mirroring to an EndpointSlice). */
-  programmingLatencyMs: Percentiles & { samples: number };
-  /** CPU time the agent used while the services were written and programmed. */
-  agentCpuSeconds: number;
-  agentRssMB: number;
-  /** time_connect from a pod on the same node: through the last service's cluster IP vs to the pod IPs. */
-  connectUs: { clusterIP: Percentiles; direct: Percentiles; ratioP50: number; samples: number };
-  /** bench-floor.js, the backend alone in an empty namespace (iptables/nftables only). */
-  floor?: { generateSeconds: number; fullSyncSeconds: number; oneEndpointSyncSeconds: number };
+  programmingLatencyMs: Samples | null;
+  /** Full syncs seen while the one-endpoint changes ran (kube-proxy's cadence: none). */
+  fullSyncsDuringChanges: number;
+  /** The full sync a restarted agent makes (kubeproxy_sync_full_proxy_rules_duration_seconds). */
+  fullSyncMs: Samples | null;
+  /** TCP connect time from a pod on the node, in µs: through the first, middle and last service (in dispatch order) and to a pod. */
+  connectUs: { first: Percentiles; middle: Percentiles; last: Percentiles; direct: Percentiles; samples: number } | null;
+  floor?: Floor;
 }
 
 const ns = 'bench-proxy';
 const lab = 'benchproxy';
 const node = 'node1';
-const inFlight = 16;
+const inFlight = 32;
 const changes = 20;
+const connectSamples = 100;
 const metric = {
-  full: 'kubeproxy_sync_proxy_rules_duration_seconds',
+  full: 'kubeproxy_sync_full_proxy_rules_duration_seconds',
   partial: 'kubeproxy_sync_partial_proxy_rules_duration_seconds',
   rules: 'kubeproxy_sync_proxy_rules_iptables_total',
   last: 'kubeproxy_sync_proxy_rules_last_timestamp_seconds',
 };
-const benchModes = ['iptables', 'nftables', 'userspace'] as const;
+const hostModes = proxyModes.filter((m) => m !== 'ipvs');
 
 type Metrics = Map<string, number>;
 
@@ -66,27 +76,29 @@ type Metrics = Map<string, number>;
 function agentMetrics(): Promise<Metrics> {
   return new Promise((resolve, reject) => {
     http
-      .get({ socketPath: kubeletSocket(labDir(lab), node), path: '/metrics' }, (res) => {
+      .get({ socketPath: kubeletSocket(labDir(lab), node), path: '/metrics', timeout: 5000 }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () => resolve(new Map(body.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]))));
       })
-      .on('error', reject);
+      .on('error', reject)
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy(new Error('metrics timed out'));
+      });
   });
 }
 
 const count = (m: Metrics, h: string): number => m.get(`${h}_count`) ?? 0;
 const sum = (m: Metrics, h: string): number => m.get(`${h}_sum`) ?? 0;
 
-async function poll<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T | undefined> {
+async function poll<T>(fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T | undefined> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const v = await fn().catch(() => undefined);
     if (v !== undefined) return v;
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  console.log(`   (gave up waiting for ${what} after ${timeoutMs / 1000} s)`);
   return undefined;
 }
 
@@ -99,7 +111,30 @@ function agentPid(): number {
 /** A hand-made Endpoints object with these addresses on port 8080. */
 const endpointsOf = (svcName: string, ips: string[]): Endpoints => ({ metadata: { name: svcName }, subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ name: 'http', port: 8080 }] }] }) as Endpoints;
 
-export async function measureProxy(mode: ProxyMode, size: number): Promise<ProxyResult> {
+/** Service names in the order the rules dispatch them (kube-proxy sorts service ports by name). */
+function dispatchOrder(size: number): string[] {
+  const key = (name: string): string => serviceKey({ namespace: ns, name, portName: 'http', protocol: 'TCP' });
+  return Array.from({ length: size }, (_, i) => `svc-${i}`).sort((a, b) => (key(a) < key(b) ? -1 : 1));
+}
+
+export async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Promise<ProxyPoint> {
+  const deadline = Date.now() + budgetMs;
+  const left = (capMs: number): number => Math.max(0, Math.min(capMs, deadline - Date.now()));
+  const point: ProxyPoint = {
+    mode,
+    services: size,
+    converged: false,
+    notes: [],
+    rules: null,
+    programAllSeconds: null,
+    agentCpuSeconds: null,
+    agentRssMB: null,
+    partialSyncMs: null,
+    programmingLatencyMs: null,
+    fullSyncsDuringChanges: 0,
+    fullSyncMs: null,
+    connectUs: null,
+  };
   const state = await up({ name: lab, nodes: 1, proxyMode: mode });
   const server = serverUrl(state);
   const client = new ApiClient({ server, timeoutMs: 120_000 });
@@ -113,78 +148,96 @@ export async function measureProxy(mode: ProxyMode, size: number): Promise<Proxy
     await until([pods as Informer<never>], () => pods.list().filter(isPodReady).length === 3, '3 Ready pods', 60_000);
     const ips = ['hello-0', 'hello-1'].map((n) => pods.get(`${ns}/${n}`)!.status!.podIP!);
     const inPod = async (command: string[]): Promise<string> => (await exec({ server, namespace: ns, pod: 'client', command })).stdout;
+    const order = dispatchOrder(size);
+    const targets = { first: order[0]!, middle: order[Math.floor(size / 2)]!, last: order[size - 1]! };
+    const clusterIPs = new Map<string, string>();
 
     // 1. S services x 2 endpoints; programmed once the last one answers.
     const cpuBefore = (await pidusage(agentPid())).ctime;
     const started = performance.now();
-    let lastIP = '';
     for (let i = 0; i < size; i += inFlight) {
       await Promise.all(
         Array.from({ length: Math.min(inFlight, size - i) }, async (_, j) => {
           const svcName = `svc-${i + j}`;
           const svc = await client.create<Service>(types.services, { metadata: { name: svcName }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } } as Service, ns);
           await client.create(types.endpoints, endpointsOf(svcName, ips), ns);
-          if (i + j === size - 1) lastIP = svc.spec.clusterIP!;
+          if (Object.values(targets).includes(svcName)) clusterIPs.set(svcName, svc.spec.clusterIP!);
         }),
       );
     }
-    const answered = await poll('the last service to answer', async () => ((await inPod(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '1', `http://${lastIP}/`])) === '200' ? true : undefined), 600_000, 100);
-    if (!answered) throw new Error(`the last of ${size} services never answered`);
-    const programAllSeconds = (performance.now() - started) / 1000;
+    const answers = async (svcName: string): Promise<true | undefined> =>
+      (await inPod(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '1', `http://${clusterIPs.get(svcName)}/`])) === '200' ? true : undefined;
+    if (!(await poll(() => answers(targets.last), left(600_000), 200))) {
+      point.notes.push(`did not converge: the last of ${size} services did not answer within the point's time`);
+      return point;
+    }
+    point.programAllSeconds = round((performance.now() - started) / 1000, 2);
     const usage = await pidusage(agentPid());
-    const agentCpuSeconds = (usage.ctime - cpuBefore) / 1000;
-    const agentRssMB = Math.round((usage.memory / 1024 / 1024) * 10) / 10;
-    console.log(`${mode} ${size}: all services programmed after ${programAllSeconds.toFixed(2)} s`);
+    point.agentCpuSeconds = round((usage.ctime - cpuBefore) / 1000, 2);
+    point.agentRssMB = round(usage.memory / 1024 / 1024, 1);
+    console.log(`  ${mode} ${size}: all services programmed after ${point.programAllSeconds} s`);
 
-    // 2. The next periodic full sync (every 30 s), at this size.
-    const before = await agentMetrics();
-    const fullWait = 30_000 + Math.max(15_000, 3 * programAllSeconds * 1000);
-    const afterFull = await poll('a periodic full sync', async () => {
-      const m = await agentMetrics();
-      return count(m, metric.full) > count(before, metric.full) ? m : undefined;
-    }, fullWait, 250);
-    const fullSyncSeconds = afterFull ? (sum(afterFull, metric.full) - sum(before, metric.full)) / (count(afterFull, metric.full) - count(before, metric.full)) : null;
-
-    // 3. One endpoint moves to an address nobody has, one service at a time (never the last one, kept for the latency test).
+    // 2. One endpoint moves to an address nobody has, one service at a time (never a connect target).
+    const targetNames = new Set(Object.values(targets));
+    const changing = Array.from({ length: size }, (_, i) => `svc-${i}`).filter((n) => !targetNames.has(n)).slice(0, changes);
     const syncMs: number[] = [];
     const latencyMs: number[] = [];
-    for (let k = 0; k < changes; k++) {
-      const svcName = `svc-${k % Math.max(1, size - 1)}`;
+    let unsynced = 0;
+    for (const [k, svcName] of changing.entries()) {
+      if (left(1) === 0) break;
       const m0 = await agentMetrics();
       const sent = Date.now();
       await client.patch(types.endpoints, svcName, { subsets: endpointsOf(svcName, [ips[0]!, `10.250.0.${k + 1}`]).subsets }, ns);
-      const m1 = await poll('the change to be synced', async () => {
+      const m1 = await poll(async () => {
         const m = await agentMetrics();
         return count(m, metric.partial) > count(m0, metric.partial) || count(m, metric.full) > count(m0, metric.full) ? m : undefined;
-      }, 60_000);
-      // A periodic full sync that took the change along is not a one-endpoint sync.
-      if (!m1 || count(m1, metric.full) > count(m0, metric.full)) continue;
+      }, left(60_000));
+      if (!m1) {
+        unsynced++;
+        continue;
+      }
+      if (count(m1, metric.full) > count(m0, metric.full)) {
+        point.fullSyncsDuringChanges++;
+        continue;
+      }
       syncMs.push(((sum(m1, metric.partial) - sum(m0, metric.partial)) / (count(m1, metric.partial) - count(m0, metric.partial))) * 1000);
       latencyMs.push((m1.get(metric.last) ?? 0) * 1000 - sent);
     }
-    const rules = (await agentMetrics()).get(metric.rules) ?? 0;
+    if (unsynced) point.notes.push(`did not converge: ${unsynced} of ${changing.length} one-endpoint changes were not synced within 60 s`);
+    if (syncMs.length) point.partialSyncMs = { ...percentiles(syncMs), samples: syncMs.length };
+    if (latencyMs.length) point.programmingLatencyMs = { ...percentiles(latencyMs), samples: latencyMs.length };
+    point.rules = (await agentMetrics()).get(metric.rules) ?? null;
 
-    // 4. TCP connect latency, same pod, same run: cluster IP (last service) vs the pods themselves.
+    // 3. First-packet latency, same pod, same run: through the first, middle and last service, and to a pod.
     const connectTimes = async (urls: string[]): Promise<number[]> => {
       const out = await inPod(['curl', '-s', '-H', 'Connection: close', '--max-time', '2', '-w', '\\ntc=%{time_connect} rc=%{exitcode}\\n', ...urls]);
       return [...out.matchAll(/^tc=([\d.]+) rc=0$/gm)].map((m) => Number(m[1]) * 1e6);
     };
-    const viaCluster = await connectTimes([`http://${lastIP}/?[1-200]`]);
-    const direct = await connectTimes(ips.map((ip) => `http://${ip}:8080/?[1-100]`));
-    const clusterP = percentiles(viaCluster);
-    const directP = percentiles(direct);
-    return {
-      mode,
-      services: size,
-      rules,
-      programAllSeconds,
-      fullSyncSeconds,
-      oneEndpointSyncMs: { ...percentiles(syncMs), samples: syncMs.length },
-      programmingLatencyMs: { ...percentiles(latencyMs), samples: latencyMs.length },
-      agentCpuSeconds,
-      agentRssMB,
-      connectUs: { clusterIP: clusterP, direct: directP, ratioP50: Math.round((clusterP.p50 / directP.p50) * 100) / 100, samples: Math.min(viaCluster.length, direct.length) },
-    };
+    const via = async (name: string): Promise<number[]> => connectTimes([`http://${clusterIPs.get(name)}/?[1-${connectSamples}]`]);
+    const [first, middle, last, direct] = [await via(targets.first), await via(targets.middle), await via(targets.last), await connectTimes([`http://${ips[0]}:8080/?[1-${connectSamples}]`])];
+    point.connectUs = { first: percentiles(first), middle: percentiles(middle), last: percentiles(last), direct: percentiles(direct), samples: Math.min(first.length, middle.length, last.length, direct.length) };
+
+    // 4. Full syncs: a restarted agent programs everything at start.
+    const fullMs: number[] = [];
+    for (let r = 0; r < 2 && left(1) > 0; r++) {
+      const pid = agentPid();
+      process.kill(pid, 'SIGKILL');
+      const m = await poll(async () => {
+        if (agentPid() === pid) return undefined;
+        const mm = await agentMetrics();
+        return count(mm, metric.full) >= 1 ? mm : undefined;
+      }, left(300_000), 250);
+      if (!m) {
+        point.notes.push(`did not converge: a restarted agent made no full sync within the point's time`);
+        break;
+      }
+      fullMs.push((sum(m, metric.full) / count(m, metric.full)) * 1000);
+      // A second restart right away would measure a machine still busy with the first.
+      if (size >= 10_000) break;
+    }
+    if (fullMs.length) point.fullSyncMs = { ...percentiles(fullMs), samples: fullMs.length };
+    point.converged = !point.notes.some((n) => n.startsWith('did not converge'));
+    return point;
   } finally {
     pods.stop();
     pidusage.clear();
@@ -193,77 +246,87 @@ export async function measureProxy(mode: ProxyMode, size: number): Promise<Proxy
   }
 }
 
-/** bench-floor.js's table: mode size rules generate full 1-ep written, by "mode/size". */
-async function floor(modes: string[], sizes: number[]): Promise<Map<string, NonNullable<ProxyResult['floor']>>> {
-  const script = path.join(home, 'dist', 'src', 'agent', 'proxy', 'bench-floor.js');
-  const r = await execa(process.execPath, [script, '--sizes', sizes.join(','), '--modes', modes.join(',')], { reject: false });
-  if (r.exitCode !== 0) console.log(`bench-floor failed: ${r.stderr}`);
-  const out = new Map<string, NonNullable<ProxyResult['floor']>>();
-  for (const m of String(r.stdout).matchAll(/^(\S+)\s+(\d+)\s+\d+\s+([\d.]+) s\s+([\d.]+) s\s+([\d.]+) s/gm)) {
-    out.set(`${m[1]}/${m[2]}`, { generateSeconds: Number(m[3]), fullSyncSeconds: Number(m[4]), oneEndpointSyncSeconds: Number(m[5]) });
-  }
-  return out;
-}
+const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; out: string }): Promise<ProxyResult[]> {
-  const notes: string[] = [];
-  if (o.modes.includes('iptables') && o.sizes.some((s) => s >= 10_000)) {
-    notes.push('iptables at 10,000 services: a full iptables-nft restore alone was measured at ~85 s on this machine (iptables-nft 1.8.9 --noflush is superlinear in chains); expect a very long run.');
+export async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; out: string; pointTimeoutMs: number }): Promise<ProxyPoint[]> {
+  const points: ProxyPoint[] = [];
+  for (const size of o.sizes) {
+    for (const mode of o.modes) {
+      console.log(`${mode} at ${size} services`);
+      let p: ProxyPoint;
+      try {
+        p = await measureProxy(mode, size, o.pointTimeoutMs);
+      } catch (e) {
+        p = { mode, services: size, converged: false, notes: [`failed: ${(e as Error).message}`], rules: null, programAllSeconds: null, agentCpuSeconds: null, agentRssMB: null, partialSyncMs: null, programmingLatencyMs: null, fullSyncsDuringChanges: 0, fullSyncMs: null, connectUs: null };
+      }
+      if (proxyModeInfo[mode].kernelBalancing) {
+        console.log(`  ${mode} at ${size} services: the tools' floor`);
+        p.floor = await measureFloor(mode as FloorMode, size).catch((e: Error) => {
+          p.notes.push(`floor failed: ${e.message}`);
+          return undefined;
+        });
+      }
+      points.push(p);
+    }
   }
-  for (const n of notes) console.log(`note: ${n}`);
-  const results: ProxyResult[] = [];
-  for (const mode of o.modes) for (const size of o.sizes) results.push(await measureProxy(mode, size));
-  const kernelModes = o.modes.filter((m) => m !== 'userspace');
-  const floors = kernelModes.length ? await floor(kernelModes, o.sizes) : new Map();
-  for (const r of results) {
-    const f = floors.get(`${r.mode}/${r.services}`);
-    if (f) r.floor = f;
-    if (r.fullSyncSeconds === null) notes.push(`${r.mode} ${r.services}: no periodic full sync was seen in time; its full sync time is unknown`);
-  }
-  const setup = { nodes: 1, endpointsPerService: 2, oneEndpointChanges: changes, connectSamples: 200, connectTarget: 'the last service created (last in KUBE-SERVICES), from a pod on the same node as both endpoints' };
-  writeResults(o.out, 'proxy', { setup, notes, runs: results });
-  const s = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined ? '-' : x.toFixed(digits));
+  const setup = {
+    nodes: 1,
+    endpointsPerService: 2,
+    oneEndpointChanges: changes,
+    connectSamples,
+    connectTargets: 'the first, middle and last service in dispatch order (KUBE-SERVICES order), from a pod on the same node as both endpoints',
+    fullSync: 'the full sync of a restarted agent (kube-proxy syncs fully at start)',
+    floor: 'the kernel tools alone (nft -f, iptables-restore, their listings) with the input the same backend code gives them for the same rule set, in an empty namespace, same run (timed through ip netns exec)',
+    pointTimeoutSeconds: o.pointTimeoutMs / 1000,
+  };
+  writeResults(o.out, 'proxy', { setup, points });
+  const html = writeProxyReport(o.out, points);
+  const s = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '-' : x.toFixed(digits));
+  const pp = (x: Samples | Percentiles | null | undefined): string => (x ? `${x.p50} / ${x.p99}` : '-');
   console.log(
     '\n' +
       table([
-        ['MODE', 'SERVICES', 'RULES', 'PROGRAM ALL (s)', 'FULL SYNC (s)', '1-EP SYNC p50/p99 (ms)', 'PROG LATENCY p50/p99 (ms)', 'AGENT CPU (s)', 'AGENT RSS (MB)', 'CONNECT VIA CLUSTER IP p50/p99 (us)', 'DIRECT p50/p99 (us)', 'RATIO p50', 'FLOOR FULL (s)', 'FLOOR 1-EP (s)'],
-        ...results.map((r) => [
+        ['MODE', 'SERVICES', 'OK', 'RULES', 'PARTIAL p50/p99 (ms)', 'FLOOR PARTIAL p50/p99', 'PROG LATENCY p50/p99 (ms)', 'FULL (ms)', 'FLOOR FULL', 'FULL DURING CHANGES', 'CONNECT first/middle/last/direct p50 (µs)', 'AGENT CPU (s)', 'RSS (MB)'],
+        ...points.map((r) => [
           r.mode,
           String(r.services),
-          String(r.rules),
-          s(r.programAllSeconds),
-          s(r.fullSyncSeconds, 3),
-          `${r.oneEndpointSyncMs.p50} / ${r.oneEndpointSyncMs.p99}`,
-          `${r.programmingLatencyMs.p50} / ${r.programmingLatencyMs.p99}`,
+          r.converged ? 'yes' : 'NO',
+          String(r.rules ?? '-'),
+          pp(r.partialSyncMs),
+          pp(r.floor?.partialSyncMs),
+          pp(r.programmingLatencyMs),
+          r.fullSyncMs ? String(r.fullSyncMs.p50) : '-',
+          s(r.floor?.fullSyncMs),
+          String(r.fullSyncsDuringChanges),
+          r.connectUs ? [r.connectUs.first, r.connectUs.middle, r.connectUs.last, r.connectUs.direct].map((c) => c.p50).join(' / ') : '-',
           s(r.agentCpuSeconds),
-          String(r.agentRssMB),
-          `${r.connectUs.clusterIP.p50} / ${r.connectUs.clusterIP.p99}`,
-          `${r.connectUs.direct.p50} / ${r.connectUs.direct.p99}`,
-          s(r.connectUs.ratioP50),
-          s(r.floor?.fullSyncSeconds, 3),
-          s(r.floor?.oneEndpointSyncSeconds, 3),
+          s(r.agentRssMB),
         ]),
       ]),
   );
-  for (const n of notes) console.log(`note: ${n}`);
-  console.log(`\nwritten to ${o.out}`);
-  return results;
+  for (const r of points) for (const n of r.notes) console.log(`note: ${r.mode} ${r.services}: ${n}`);
+  console.log(`\nwritten to ${o.out} and ${html}`);
+  return points;
 }
 
 export const benchProxy: Command = {
-  summary: 'proxy modes under S services x 2 endpoints: sync times, programming latency, rules, agent CPU/RSS, connect latency, kernel floor',
-  usage: '[--modes iptables,nftables] [--services 100,1000,10000] [--out bench-results/proxy.json]',
+  summary: 'proxy modes under S services x 2 endpoints: partial/full syncs, programming latency, first-packet latency, agent CPU/RSS, vs the tools floor',
+  usage: `[--modes ${hostModes.join(',')}] [--services 1000,10000] [--point-timeout 600] [--out bench-results/proxy.json]`,
   async run(argv) {
     const { values } = parse('bench proxy', argv, {
-      modes: { type: 'string', default: 'iptables,nftables' },
-      services: { type: 'string', default: '100,1000,10000' },
-      out: { type: 'string', default: `${home}/bench-results/proxy.json` },
+      modes: { type: 'string', default: hostModes.join(',') },
+      services: { type: 'string', default: '1000,10000' },
+      'point-timeout': { type: 'string', default: '600' },
+      out: { type: 'string', default: path.join(home, 'bench-results', 'proxy.json') },
     });
     const modes = values.modes.split(',').map((m) => {
-      if (!(benchModes as readonly string[]).includes(m)) throw new UsageError(`lab bench proxy: --modes takes ${benchModes.join(', ')} (got "${m}")`);
+      if (m === 'ipvs') throw new UsageError('lab bench proxy: ipvs needs a kernel with IPVS; run its kernel benchmark in the VM: lab vm bench (emulated CPU: compare ratios, not absolute numbers)');
+      if (!(hostModes as readonly string[]).includes(m)) throw new UsageError(`lab bench proxy: --modes takes ${hostModes.join(', ')} (got "${m}")`);
       return m as ProxyMode;
     });
     const sizes = values.services.split(',').map((n) => positive('bench proxy', 'services', n));
-    await runBenchProxy({ modes, sizes, out: values.out });
+    const pointTimeoutMs = positive('bench proxy', 'point-timeout', values['point-timeout']) * 1000;
+    fs.mkdirSync(path.dirname(values.out), { recursive: true });
+    await runBenchProxy({ modes, sizes, out: values.out, pointTimeoutMs });
   },
 };

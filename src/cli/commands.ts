@@ -5,7 +5,8 @@ import { benchServices } from '../bench/services.js';
 import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
 import { clean, down, home, up } from '../lab/lifecycle.js';
-import { proxyModes, runtimes, type ProxyMode, type RuntimeName } from '../lab/plan.js';
+import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { runtimes, type RuntimeName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
 import { setCurrentLab } from '../lab/select.js';
@@ -47,7 +48,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: '[--name lab] [--nodes 3] [--proxy-mode iptables|nftables|ipvs|userspace] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0]',
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },

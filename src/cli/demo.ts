@@ -3,7 +3,7 @@
 // expected and seen, then take everything down.
 import path from 'node:path';
 import { home } from '../lab/lifecycle.js';
-import { proxyModes, type ProxyMode } from '../lab/plan.js';
+import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
 import { runLibrary } from './run.js';
@@ -12,7 +12,7 @@ const seedScenarios = path.join(home, 'scenarios', 'seeds');
 
 export const demoCommand: Command = {
   summary: 'the main job: bring up labs and replay the seed tutorials step by step (scenarios/seeds/), then take them down',
-  usage: '[--proxy-mode iptables|nftables|ipvs|userspace] [--junit out.xml] [FILE...]',
+  usage: `[--proxy-mode ${proxyModes.join('|')}] [--junit out.xml] [FILE...]`,
   async run(argv) {
     const { values, positionals } = parse('demo', argv, { 'proxy-mode': { type: 'string' }, junit: { type: 'string' } }, true);
     const mode = values['proxy-mode'];

@@ -7,6 +7,9 @@ import { serviceChains } from '../agent/proxy/iptables/names.js';
 import { parseIptablesSave, ruleTarget, type SavedTable } from '../agent/proxy/iptables/save.js';
 import { commandRunner, mustRun, type Exec } from '../agent/proxy/exec.js';
 import { servicePortName } from '../agent/proxy/model.js';
+import type { ProxyMode } from '../agent/proxy/modes.js';
+import { NftablesMapsBackend } from '../agent/proxy/nftables-maps/backend.js';
+import { mapsTable } from '../agent/proxy/nftables-maps/render.js';
 import { types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -113,6 +116,41 @@ async function nftablesRules(t: Target): Promise<string> {
   return out.join('\n');
 }
 
+/** The nftables-maps table (all of it), or one service's elements; then each endpoint element's packet counter. */
+async function nftablesMapsRules(t: Target): Promise<string> {
+  const text = await mustRun(t.exec, 'nft', ['list', 'table', 'ip', mapsTable]);
+  // A service's elements start with one of its entry points: "ip . proto . port" or, for node ports, "proto . nodePort".
+  const entries = t.services.flatMap((s) =>
+    (s.spec.ports ?? []).flatMap((p) => {
+      const proto = (p.protocol ?? 'TCP').toLowerCase();
+      const ips = [s.spec.clusterIP, ...(s.spec.externalIPs ?? []), ...(s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip)].filter((ip): ip is string => !!ip && ip !== 'None');
+      const label = `${servicePortName({ namespace: s.metadata.namespace!, name: s.metadata.name!, portName: p.name ?? '' })} (${proto})`;
+      return [...ips.map((ip) => ({ prefix: `${ip} . ${proto} . ${p.port}`, label })), ...(p.nodePort ? [{ prefix: `${proto} . ${p.nodePort}`, label }] : [])];
+    }),
+  );
+  const ownerOf = (element: string): string | undefined => entries.find((e) => element === e.prefix || element.startsWith(`${e.prefix} `))?.label;
+  const out: string[] = [];
+  if (!t.only) out.push(text);
+  else {
+    for (const b of nftBlocks(text)) {
+      const joined = b.lines.join(' ');
+      const at = joined.indexOf('elements = {');
+      if (at < 0) continue;
+      const elements = joined.slice(at + 'elements = {'.length, joined.lastIndexOf('}')).split(',').map((e) => e.replace(/\s+/g, ' ').trim());
+      const ours = elements.filter((e) => ownerOf(e));
+      if (ours.length) out.push(`\t${b.name}:`, ...ours.map((e) => `\t\t${e}`));
+    }
+  }
+  const counters = (await new NftablesMapsBackend({ exec: t.execPrefix }).counters()).map((c) => ({ ...c, owner: ownerOf(c.entry) })).filter((c) => !t.only || c.owner);
+  out.push(
+    '',
+    counters.length === 0
+      ? 'no endpoint elements'
+      : table([['SERVICE PORT', 'ENTRY . INDEX', 'ENDPOINT', 'MAP', 'PACKETS', 'BYTES'], ...counters.map((c) => [c.owner ?? '?', c.entry, c.endpoint, c.map, String(c.packets), String(c.bytes)])]),
+  );
+  return out.join('\n');
+}
+
 async function userspaceRules(t: Target): Promise<string> {
   const nat = parseIptablesSave(await mustRun(t.exec, 'iptables-save', ['-t', 'nat'])).get('nat');
   const portal = (chain: string): boolean => /^KUBE-(PORTALS|NODEPORT)-/.test(chain);
@@ -150,7 +188,8 @@ export const rulesCommand: Command = {
       }
       const execPrefix = hostArgv(lab, node, []);
       const target = { exec: commandRunner(execPrefix), execPrefix, services, only: !!service };
-      const print = { iptables: iptablesRules, nftables: nftablesRules, userspace: userspaceRules, ipvs: ipvsRules }[state.plan.proxyMode];
+      const printers: Record<ProxyMode, (t: Target) => Promise<string>> = { iptables: iptablesRules, nftables: nftablesRules, 'nftables-maps': nftablesMapsRules, userspace: userspaceRules, ipvs: ipvsRules };
+      const print = printers[state.plan.proxyMode];
       console.log(`# ${node} of lab ${lab}, proxy mode ${state.plan.proxyMode}${service ? `, service ${services[0]!.metadata.namespace}/${services[0]!.metadata.name}` : ''}`);
       console.log(await print(target));
     } finally {

@@ -2,7 +2,8 @@
 // prints progress and a report, writes JUnit XML, exits non-zero on failure.
 import fs from 'node:fs';
 import path from 'node:path';
-import { proxyModes, runtimes, validateLabName, type ProxyMode, type RuntimeName } from '../lab/plan.js';
+import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { runtimes, validateLabName, type RuntimeName } from '../lab/plan.js';
 import { requireRoot } from '../lab/preflight.js';
 import { loadScenarios, ScenarioError } from '../scenario/parse.js';
 import { consoleProgress, runReport, summary } from '../scenario/report/console.js';

@@ -1,9 +1,8 @@
 // The address plan of one lab (design.md, "Network"): which namespaces exist,
 // which node gets which IP and pod CIDR. Pure data, shared by every runtime.
+import type { ProxyMode } from '../agent/proxy/modes.js';
 import { cidrSize, formatCidr, formatIp, hostAt, parseCidr, subnet, type Cidr } from '../net/cidr.js';
 
-export const proxyModes = ['iptables', 'nftables', 'ipvs', 'userspace'] as const;
-export type ProxyMode = (typeof proxyModes)[number];
 export const runtimes = ['netns', 'docker'] as const;
 export type RuntimeName = (typeof runtimes)[number];
 

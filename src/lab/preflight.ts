@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { execa } from 'execa';
-import type { ProxyMode } from './plan.js';
+import { proxyModeInfo, type ProxyMode } from '../agent/proxy/modes.js';
 
 export class PreflightError extends Error {}
 
@@ -22,21 +22,12 @@ async function hasModule(name: string): Promise<boolean> {
 }
 
 export async function proxyModeProblems(mode: ProxyMode): Promise<string[]> {
-  switch (mode) {
-    case 'iptables':
-    case 'userspace':
-      return (await hasCommand('iptables-restore')) ? [] : [`proxy mode ${mode} needs iptables-restore (apt-get install iptables)`];
-    case 'nftables':
-      return (await hasCommand('nft')) ? [] : ['proxy mode nftables needs the nft command (apt-get install nftables)'];
-    case 'ipvs': {
-      const modules = ['ip_vs', 'ip_vs_rr', 'dummy'];
-      const missing: string[] = [];
-      for (const m of modules) if (!(await hasModule(m))) missing.push(m);
-      if (missing.length > 0) {
-        return [`proxy mode ipvs needs kernel modules ${missing.join(', ')}, which this kernel (${os.release()}) does not have; use iptables or nftables here, or run it in a VM with Debian's kernel: ./lab vm run -- ./lab demo --proxy-mode ipvs (tests: ./lab vm test ipvs)`];
-      }
-      for (const tool of ['ipvsadm', 'ipset']) if (!(await hasCommand(tool))) return [`proxy mode ipvs needs ${tool} (apt-get install ${tool})`];
-      return [];
-    }
+  const info = proxyModeInfo[mode];
+  const missing: string[] = [];
+  for (const m of info.kernelModules) if (!(await hasModule(m))) missing.push(m);
+  if (missing.length > 0) {
+    return [`proxy mode ${mode} needs kernel modules ${missing.join(', ')}, which this kernel (${os.release()}) does not have; use iptables, nftables or nftables-maps here, or run it in a VM with Debian's kernel: ./lab vm run -- ./lab demo --proxy-mode ${mode} (tests: ./lab vm test ${mode})`];
   }
+  for (const tool of info.tools) if (!(await hasCommand(tool.command))) return [`proxy mode ${mode} needs ${tool.command} (apt-get install ${tool.apt})`];
+  return [];
 }

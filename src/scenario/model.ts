@@ -1,6 +1,7 @@
 // The scenario format (docs/scenarios.md, docs/scenario.schema.json) as types,
 // and what running one produces. The parser guarantees a Scenario matches these.
-import type { ProxyMode, RuntimeName } from '../lab/plan.js';
+import type { ProxyMode } from '../agent/proxy/modes.js';
+import type { RuntimeName } from '../lab/plan.js';
 
 /** Seconds as a number, or "500ms" / "10s" / "2m". */
 export type Duration = number | string;

@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { ApiClient } from '../client/client.js';
 import { down, up } from '../lab/lifecycle.js';
-import { proxyModes, type ProxyMode, type RuntimeName } from '../lab/plan.js';
+import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import type { RuntimeName } from '../lab/plan.js';
 import { proxyModeProblems } from '../lab/preflight.js';
 import { serverUrl } from '../lab/state.js';
 import { Aborted, durationMs, type Ctx } from './context.js';

@@ -2,7 +2,7 @@
 // service "web", and a client pod on node1: what the trace and dashboard tests look at.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ProxyMode } from '../../src/lab/plan.js';
+import type { ProxyMode } from '../../src/agent/proxy/modes.js';
 import { lab, repo, waitFor } from './lab.js';
 
 const webPod = (n: number): string => `apiVersion: v1

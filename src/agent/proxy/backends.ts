@@ -1,30 +1,31 @@
-// One backend per proxy mode, and kube-proxy --cleanup for the others.
+// One backend per proxy mode (the registry in modes.ts), and kube-proxy --cleanup for the others.
 import type { ProxyBackend } from './model.js';
 import { IptablesBackend } from './iptables/backend.js';
 import { IpvsBackend } from './ipvs/backend.js';
+import { proxyModes, type ProxyMode } from './modes.js';
+import { NftablesMapsBackend } from './nftables-maps/backend.js';
 import { NftablesBackend } from './nftables/backend.js';
 import { UserspaceBackend } from './userspace/index.js';
 
-export const modes = ['iptables', 'nftables', 'userspace', 'ipvs'] as const;
+export interface BackendOptions {
+  ipvsScheduler?: string;
+}
 
-export function createBackend(mode: string, o: { ipvsScheduler?: string } = {}): ProxyBackend {
-  switch (mode) {
-    case 'iptables':
-      return new IptablesBackend();
-    case 'nftables':
-      return new NftablesBackend();
-    case 'userspace':
-      return new UserspaceBackend();
-    case 'ipvs':
-      return new IpvsBackend({ scheduler: o.ipvsScheduler });
-    default:
-      throw new Error(`proxy mode ${mode} is not available in this build`);
-  }
+const factories: Record<ProxyMode, (o: BackendOptions) => ProxyBackend> = {
+  iptables: () => new IptablesBackend(),
+  nftables: () => new NftablesBackend(),
+  'nftables-maps': () => new NftablesMapsBackend(),
+  ipvs: (o) => new IpvsBackend({ scheduler: o.ipvsScheduler }),
+  userspace: () => new UserspaceBackend(),
+};
+
+export function createBackend(mode: ProxyMode, o: BackendOptions = {}): ProxyBackend {
+  return factories[mode](o);
 }
 
 /** Removes every other mode's rules, as switching modes with kube-proxy --cleanup would. */
-export async function cleanupOtherModes(mode: string): Promise<void> {
-  for (const other of modes) {
+export async function cleanupOtherModes(mode: ProxyMode): Promise<void> {
+  for (const other of proxyModes) {
     if (other === mode) continue;
     try {
       await createBackend(other).cleanup();

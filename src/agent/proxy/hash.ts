@@ -2,9 +2,14 @@
 import { createHash } from 'node:crypto';
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+// Every sync names the same chains again: at 10k services hashing was the largest cost of a render.
+const memo = new Map<string, string>();
+const memoLimit = 200_000;
 
 /** Base32 (RFC 4648, no padding needed here) of sha256(text). */
 export function sha256Base32(text: string): string {
+  const known = memo.get(text);
+  if (known !== undefined) return known;
   const digest = createHash('sha256').update(text).digest();
   let out = '';
   let bits = 0;
@@ -18,5 +23,7 @@ export function sha256Base32(text: string): string {
     }
   }
   if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  if (memo.size >= memoLimit) memo.clear();
+  memo.set(text, out);
   return out;
 }

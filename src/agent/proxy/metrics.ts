@@ -29,18 +29,22 @@ export class Histogram {
 }
 
 export class ProxyMetrics {
+  /** Every sync, full or partial (kube-proxy's SyncProxyRulesLatency). */
   readonly syncDuration = new Histogram();
+  readonly fullSyncDuration = new Histogram();
   readonly partialSyncDuration = new Histogram();
   readonly programmingLatency = new Histogram();
   rulesTotal = 0;
   syncs = 0;
+  fullSyncs = 0;
   syncErrors = 0;
   lastSyncTimestamp = 0;
 
   render(): string {
     return [
       this.syncDuration.render('kubeproxy_sync_proxy_rules_duration_seconds', 'SyncProxyRules latency in seconds'),
-      this.partialSyncDuration.render('kubeproxy_sync_partial_proxy_rules_duration_seconds', 'Partial SyncProxyRules latency in seconds'),
+      this.fullSyncDuration.render('kubeproxy_sync_full_proxy_rules_duration_seconds', 'SyncProxyRules latency in seconds for full resyncs'),
+      this.partialSyncDuration.render('kubeproxy_sync_partial_proxy_rules_duration_seconds', 'SyncProxyRules latency in seconds for partial resyncs'),
       this.programmingLatency.render('kubeproxy_network_programming_duration_seconds', 'In Cluster Network Programming Latency in seconds'),
       '# TYPE kubeproxy_sync_proxy_rules_iptables_total gauge',
       `kubeproxy_sync_proxy_rules_iptables_total ${this.rulesTotal}`,
@@ -48,6 +52,8 @@ export class ProxyMetrics {
       `kubeproxy_sync_proxy_rules_last_timestamp_seconds ${this.lastSyncTimestamp}`,
       '# TYPE svclab_proxy_syncs_total counter',
       `svclab_proxy_syncs_total ${this.syncs}`,
+      '# TYPE svclab_proxy_full_syncs_total counter',
+      `svclab_proxy_full_syncs_total ${this.fullSyncs}`,
       '# TYPE svclab_proxy_sync_errors_total counter',
       `svclab_proxy_sync_errors_total ${this.syncErrors}`,
       '',

@@ -78,6 +78,8 @@ export interface SyncRequest {
   services: ServicePort[];
   /** undefined = full sync (rewrite everything); otherwise a partial sync may touch only these. */
   changed?: Set<string>;
+  /** The same services by serviceKey(), so a partial sync finds the changed ones without a scan. */
+  byKey?: ReadonlyMap<string, ServicePort>;
 }
 
 export interface SyncResult {

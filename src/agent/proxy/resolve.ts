@@ -1,10 +1,12 @@
 // Services + EndpointSlices + this node -> the ServicePorts a backend programs
 // (kube-proxy's serviceChangeTracker/endpointsChangeTracker inputs, resolved).
 import type { EndpointSlice, Service } from '../../api/types.js';
-import { serviceKey, type Endpoint, type L4Protocol, type ServicePort } from './model.js';
+import { type Endpoint, type L4Protocol, type ServicePort } from './model.js';
 
 export const headlessLabel = 'service.kubernetes.io/headless';
 export const proxyNameLabel = 'service.kubernetes.io/service-proxy-name';
+/** The label that ties an EndpointSlice to its Service. */
+export const serviceNameLabel = 'kubernetes.io/service-name';
 
 /** Proxied: has a cluster IP, is not ExternalName, and no label opts it out of kube-proxy. */
 export function isProxied(svc: Service): boolean {
@@ -68,14 +70,4 @@ export function servicePorts(svc: Service, slices: EndpointSlice[], nodeName: st
     if (scheduler) sp.scheduler = scheduler;
     return sp;
   });
-}
-
-/** Every ServicePort of the cluster keyed like the tracker keys them. */
-export function allServicePorts(services: Service[], slicesByService: Map<string, EndpointSlice[]>, nodeName: string): Map<string, ServicePort> {
-  const out = new Map<string, ServicePort>();
-  for (const svc of services) {
-    const slices = slicesByService.get(`${svc.metadata.namespace}/${svc.metadata.name}`) ?? [];
-    for (const sp of servicePorts(svc, slices, nodeName)) out.set(serviceKey(sp), sp);
-  }
-  return out;
 }

@@ -51,6 +51,11 @@ export class ChangeTracker {
   services(): ServicePort[] {
     return [...this.ports.values()];
   }
+
+  /** The same, by key (a copy: later changes do not show in it). */
+  snapshot(): Map<string, ServicePort> {
+    return new Map(this.ports);
+  }
 }
 
 /** Equal content; endpoint order does not matter (the backends sort them). */

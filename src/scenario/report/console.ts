@@ -2,7 +2,7 @@
 // (what was expected, what was seen, the endpoints and rules involved) and a
 // table of every scenario by proxy mode at the end.
 import path from 'node:path';
-import { proxyModes, type ProxyMode } from '../../lab/plan.js';
+import { proxyModes, type ProxyMode } from '../../agent/proxy/modes.js';
 import { seconds } from '../context.js';
 import type { Check, RunResult, StepResult } from '../model.js';
 import type { Job, Progress } from '../runner.js';

@@ -1,7 +1,7 @@
 // Steps: what each action does, how it is titled in reports, and how checks are
 // retried until they pass or their time is up.
 import YAML from 'yaml';
-import type { ProxyMode } from '../../lab/plan.js';
+import type { ProxyMode } from '../../agent/proxy/modes.js';
 import { Aborted, check, durationMs, seconds, sleep, type Attempted, type Ctx, type Outcome } from '../context.js';
 import { actionOf, type Action, type Place, type Step, type StepResult } from '../model.js';
 import { dnsStep } from './dns.js';

@@ -3,8 +3,9 @@
 import { execa } from 'execa';
 import { types } from '../../api/resources.js';
 import type { Service } from '../../api/types.js';
+import { NftablesMapsBackend } from '../../agent/proxy/nftables-maps/backend.js';
 import { hostArgv } from '../../lab/hosts.js';
-import type { ProxyMode } from '../../lab/plan.js';
+import type { ProxyMode } from '../../agent/proxy/modes.js';
 import { systemTool } from '../../net/tools.js';
 import { check, type Ctx, type Outcome } from '../context.js';
 import { describe, matches } from '../match.js';
@@ -22,6 +23,11 @@ async function onNode(ctx: Ctx, node: string, argv: string[]): Promise<string> {
 export async function dumpRules(ctx: Ctx, node: string): Promise<string> {
   const mode = ctx.plan.proxyMode;
   if (mode === 'nftables') return onNode(ctx, node, [systemTool('nft'), 'list', 'ruleset']);
+  if (mode === 'nftables-maps') {
+    // Endpoints are map values ("10.244.1.5 . 8080"): list them as "entry -> ip:port" too, as the other modes print them.
+    const counters = await new NftablesMapsBackend({ exec: hostArgv(ctx.lab, node, []) }).counters();
+    return [await onNode(ctx, node, [systemTool('nft'), 'list', 'ruleset']), ...counters.map((c) => `${c.map} ${c.entry} -> ${c.endpoint}`)].join('\n');
+  }
   const ipt = await onNode(ctx, node, [systemTool('iptables-save')]);
   return mode === 'ipvs' ? `${await onNode(ctx, node, [systemTool('ipvsadm'), '-Ln'])}\n${ipt}` : ipt;
 }
@@ -40,10 +46,13 @@ export function serviceMarker(mode: ProxyMode, namespace: string, name: string, 
   return new RegExp(`"${svc}${port ? (port.name ? `:${esc(port.name)}` : '') : '(:[^" ]+)?'}[ "]`);
 }
 
-function ipvsMarker(svc: Service, port?: number): RegExp | undefined {
+/** Modes whose rules name services by address only: ipvs (virtual server "ip:port"), nftables-maps (elements "ip . proto . port"). */
+function entryPointMarker(mode: 'ipvs' | 'nftables-maps', svc: Service, port?: { port: number; protocol?: string }): RegExp | undefined {
   const ip = svc.spec.clusterIP;
   if (!ip || ip === 'None') return undefined;
-  return new RegExp(`${ip.replace(/\./g, '\\.')}:${port ?? '\\d+'}\\b`);
+  const esc = ip.replace(/\./g, '\\.');
+  if (mode === 'ipvs') return new RegExp(`${esc}:${port?.port ?? '\\d+'}\\b`);
+  return new RegExp(port ? `\\b${esc} \\. ${(port.protocol ?? 'TCP').toLowerCase()} \\. ${port.port}\\b` : `\\b${esc}\\b`);
 }
 
 export async function rulesChecks(ctx: Ctx, raw: RulesStep): Promise<Outcome> {
@@ -58,8 +67,8 @@ export async function rulesChecks(ctx: Ctx, raw: RulesStep): Promise<Outcome> {
     if (s.port !== undefined && !p && (s.present ?? true)) throw new Error(`service ${s.service} has no port ${s.port}`);
     const ns = s.namespace ?? ctx.namespace;
     marker =
-      mode === 'ipvs'
-        ? svc && ipvsMarker(svc, p?.port)
+      mode === 'ipvs' || mode === 'nftables-maps'
+        ? svc && entryPointMarker(mode, svc, p)
         : serviceMarker(mode, ns, s.service, s.port === undefined ? undefined : { name: p?.name ?? String(s.port), protocol: p?.protocol ?? 'TCP' });
     what = `rules of service ${ns}/${s.service}${s.port !== undefined ? ` port ${s.port}` : ''}`;
   }
@@ -73,12 +82,12 @@ export async function rulesChecks(ctx: Ctx, raw: RulesStep): Promise<Outcome> {
       checks.push(check(`${node}: ${what}`, want ? 'present' : 'absent', seen, lines.length > 0 === want));
     }
     if (s.chain) {
-      const has = mode === 'nftables' ? new RegExp(`\\bchain ${s.chain.replace(/[/.]/g, '\\$&')} \\{`).test(text) : text.split('\n').some((l) => l.startsWith(`:${s.chain} `));
+      const has = mode === 'nftables' || mode === 'nftables-maps' ? new RegExp(`\\bchain ${s.chain.replace(/[/.]/g, '\\$&')} \\{`).test(text) : text.split('\n').some((l) => l.startsWith(`:${s.chain} `));
       checks.push(check(`${node}: chain ${s.chain}`, 'exists', has ? 'exists' : 'missing', has));
     }
     if (s.map) {
       const has = new RegExp(`\\b(map|set) ${s.map} \\{`).test(text);
-      checks.push(check(`${node}: map ${s.map}`, 'exists', has ? 'exists' : mode === 'nftables' ? 'missing' : `missing (proxy mode ${mode} has no nftables maps)`, has));
+      checks.push(check(`${node}: map ${s.map}`, 'exists', has ? 'exists' : mode.startsWith('nftables') ? 'missing' : `missing (proxy mode ${mode} has no nftables maps)`, has));
     }
     if (s.contains !== undefined) checks.push(check(`${node}: rules`, describe(s.contains, 'text'), matches(s.contains, text, 'text') ? 'found' : 'not found', matches(s.contains, text, 'text')));
     if (s.lacks !== undefined) checks.push(check(`${node}: rules`, `nothing ${describe(s.lacks, 'text')}`, matches(s.lacks, text, 'text') ? 'found' : 'none', !matches(s.lacks, text, 'text')));

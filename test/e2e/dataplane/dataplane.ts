@@ -315,7 +315,7 @@ export async function dataplaneTests(test: TestFn, mode: Mode, prefix: string, r
     await checkLayout(t, f, webPods, echoPods);
   });
 
-  it.serial("lab rules prints a service's live rules on a node, with per-endpoint packet counters in iptables mode", async (t) => {
+  it.serial("lab rules prints a service's live rules on a node, with per-endpoint packet counters where the kernel picks", async (t) => {
     const r = await lab(['rules', '--name', name, 'node1', 'default/web']);
     t.is(r.exitCode, 0, String(r.all));
     const out = String(r.stdout);
@@ -323,14 +323,17 @@ export async function dataplaneTests(test: TestFn, mode: Mode, prefix: string, r
     const expected: Record<Mode, string> = {
       iptables: `-j ${iptablesNames(web).svc}`,
       nftables: `chain ${nftNames(web).service} {`,
+      'nftables-maps': `${web.clusterIP} . tcp . ${web.port} : goto endpoints-3`,
       userspace: `-A KUBE-PORTALS-CONTAINER -d ${web.clusterIP}/32`,
       ipvs: `${web.clusterIP}:${web.port}`,
     };
     t.true(out.includes(expected[mode]), out);
     t.false(out.includes('default/empty'), 'only the asked service');
-    if (mode !== 'iptables') return;
     // Every endpoint got some of the connections sent from client1 on node1 so far.
-    for (const ep of eps(webPods)) t.regex(out, new RegExp(`^default/web \\(tcp\\)\\s+${ep.replaceAll('.', '\\.')}\\s+KUBE-SEP-\\S+\\s+[1-9]\\d*\\s`, 'm'), out);
+    if (mode === 'iptables') for (const ep of eps(webPods)) t.regex(out, new RegExp(`^default/web \\(tcp\\)\\s+${ep.replaceAll('.', '\\.')}\\s+KUBE-SEP-\\S+\\s+[1-9]\\d*\\s`, 'm'), out);
+    if (mode === 'nftables-maps') {
+      for (const ep of eps(webPods)) t.regex(out, new RegExp(`^default/web \\(tcp\\)\\s+${web.clusterIP.replaceAll('.', '\\.')} \\. tcp \\. 80 \\. \\d\\s+${ep.replaceAll('.', '\\.')}\\s+cluster-endpoints\\s+[1-9]\\d*\\s`, 'm'), out);
+    }
   });
 
   it.serial('deleting every service leaves only the base chains on every node', async (t) => {

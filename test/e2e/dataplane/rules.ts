@@ -2,10 +2,11 @@
 // (iptables-save, nft -j, ipvsadm) and parsed, plus the chain names the
 // reference algorithm gives (sha256, base32, as kube-proxy names them).
 import { sha256Base32 } from '../../../src/agent/proxy/hash.js';
+import type { ProxyMode } from '../../../src/agent/proxy/modes.js';
 import { parseIptablesSave, ruleTarget, type SavedTable } from '../../../src/agent/proxy/iptables/save.js';
 import { runOn } from './traffic.js';
 
-export type Mode = 'iptables' | 'nftables' | 'userspace' | 'ipvs';
+export type Mode = ProxyMode;
 
 /** One service port, as kube-proxy names it. */
 export interface PortRef {
@@ -80,16 +81,16 @@ export interface NftTable {
   sets: Map<string, NftSet>;
 }
 
-/** Table `ip kube-proxy` from `nft -j list ruleset` (undefined when the table is absent). */
-export async function nftTable(lab: string, node: string): Promise<NftTable | undefined> {
+/** Table `ip kube-proxy` (or another) from `nft -j list ruleset` (undefined when the table is absent). */
+export async function nftTable(lab: string, node: string, name = 'kube-proxy'): Promise<NftTable | undefined> {
   const text = await onNode(lab, node, ['nft', '-j', 'list', 'ruleset']);
   if (!text) throw new Error(`nft -j list ruleset on ${node} printed nothing`);
   const listed = JSON.parse(text) as { nftables: NftExpr[] };
-  const ours = (o: NftExpr): boolean => o.family === 'ip' && o.table === 'kube-proxy';
+  const ours = (o: NftExpr): boolean => o.family === 'ip' && o.table === name;
   const out: NftTable = { chains: new Map(), rules: new Map(), sets: new Map() };
   let found = false;
   for (const o of listed.nftables) {
-    if (o.table && o.table.family === 'ip' && o.table.name === 'kube-proxy') found = true;
+    if (o.table && o.table.family === 'ip' && o.table.name === name) found = true;
     if (o.chain && ours(o.chain)) {
       out.chains.set(o.chain.name, o.chain as NftChain);
       out.rules.set(o.chain.name, []);
@@ -133,6 +134,10 @@ export async function dnatTargets(lab: string, mode: Mode, node: string, p: Port
       const endpoints = chain.flatMap((r) => numgenTargets(r)?.targets ?? []);
       return endpoints.flatMap((e) => (table?.rules.get(e) ?? []).flatMap((r) => nftDnat(r) ?? [])).sort();
     }
+    case 'nftables-maps': {
+      const table = await nftTable(lab, node, 'svclab-maps');
+      return mapEndpoints(table?.sets.get('cluster-endpoints'), [p.clusterIP, p.protocol, p.port]).sort();
+    }
     case 'ipvs': {
       const out = await onNode(lab, node, ['ipvsadm', '-Ln', p.protocol === 'udp' ? '-u' : '-t', `${p.clusterIP}:${p.port}`]).catch(() => '');
       // Weight-0 real servers are draining: listed, but they get no new connections.
@@ -141,4 +146,16 @@ export async function dnatTargets(lab: string, mode: Mode, node: string, p: Port
     case 'userspace':
       return undefined;
   }
+}
+
+/** nftables-maps: the endpoints ("ip:port") an entry point's elements name, by index. */
+export function mapEndpoints(map: NftSet | undefined, entry: unknown[]): string[] {
+  const out: string[] = [];
+  for (const e of map?.elem ?? []) {
+    const [k, v] = e as [NftExpr, NftExpr];
+    const key = (k.elem?.val ?? k).concat as unknown[];
+    if (JSON.stringify(key.slice(0, -1)) !== JSON.stringify(entry)) continue;
+    out[key.at(-1) as number] = `${v.concat[0]}:${v.concat[1]}`;
+  }
+  return out;
 }

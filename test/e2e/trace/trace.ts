@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { labProcesses } from '../../../src/lab/processes.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
-import type { ProxyMode } from '../../../src/lab/plan.js';
+import type { ProxyMode } from '../../../src/agent/proxy/modes.js';
 import { systemTool } from '../../../src/net/tools.js';
 import type { TraceResult } from '../../../src/trace/model.js';
 import { hostSnapshot } from '../../helpers/host.js';

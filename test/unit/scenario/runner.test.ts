@@ -8,7 +8,7 @@ const scenario = (cluster: Scenario['cluster']): Scenario => ({ name: 'x', file:
 test('a scenario runs in its own mode, or once per mode of its matrix', (t) => {
   t.deepEqual(modesOf(scenario(undefined)), ['iptables']);
   t.deepEqual(modesOf(scenario({ proxyMode: 'nftables' })), ['nftables']);
-  t.deepEqual(modesOf(scenario({ matrix: { proxyMode: 'all' } })), ['iptables', 'nftables', 'ipvs', 'userspace']);
+  t.deepEqual(modesOf(scenario({ matrix: { proxyMode: 'all' } })), ['iptables', 'nftables', 'nftables-maps', 'ipvs', 'userspace']);
   t.deepEqual(modesOf(scenario({ matrix: { proxyMode: ['userspace', 'iptables'] } })), ['userspace', 'iptables']);
 });
 

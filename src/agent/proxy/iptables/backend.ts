@@ -7,12 +7,14 @@ import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
 import { commandRunner, mustRun, type Exec } from '../exec.js';
 import { cleanupRestore } from './cleanup.js';
 import { endpointCounters, type EndpointCounter } from './counters.js';
-import { canaryChain, isLargeCluster, jumpRules, jumpSpec, renderIptables, type EndpointChainInfo, type JumpRule } from './render.js';
+import { canaryChain, isLargeCluster, jumpRules, jumpSpec, renderIptables, type CachedService, type EndpointChainInfo, type JumpRule } from './render.js';
 import { parseIptablesSave, type SavedTable } from './save.js';
 
 export interface IptablesBackendOptions {
   /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
   exec?: string[];
+  /** Runs the commands instead (tests record what would reach the kernel). */
+  run?: Exec;
   /** MASQUERADE --random-fully (default true; needs iptables >= 1.6.2). */
   randomFully?: boolean;
   /** iptables-{nft,legacy}-restore etc. instead of the system's default iptables (iptables-nft 1.8.9's restore --noflush is superlinear in chains). */
@@ -36,9 +38,10 @@ export class IptablesBackend implements ProxyBackend {
   /** Per-service nat chains the kernel holds after the last successful sync. */
   private chains = new Map<string, string[]>();
   private endpointChains = new Map<string, EndpointChainInfo>();
+  private readonly renderCache = new Map<string, CachedService>();
 
   constructor(opts: IptablesBackendOptions = {}) {
-    this.exec = commandRunner(opts.exec);
+    this.exec = opts.run ?? commandRunner(opts.exec);
     this.randomFully = opts.randomFully ?? true;
     this.tool = (name) => (opts.variant ? name.replace('iptables', `iptables-${opts.variant}`) : name);
   }
@@ -58,6 +61,8 @@ export class IptablesBackend implements ProxyBackend {
     const r = renderIptables({
       node: req.node,
       services: req.services,
+      ...(req.byKey ? { byKey: req.byKey } : {}),
+      cache: this.renderCache,
       rewrite: full ? undefined : req.changed,
       existingChains,
       missingJumps,
@@ -69,6 +74,7 @@ export class IptablesBackend implements ProxyBackend {
     } catch (err) {
       // The changes that led here are consumed: only a full sync can restore a known state.
       this.needFullSync = true;
+      this.renderCache.clear();
       throw err;
     }
     this.needFullSync = false;

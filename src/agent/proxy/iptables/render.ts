@@ -50,6 +50,13 @@ export interface RenderRequest {
   services: ServicePort[];
   /** Service keys whose per-service chains are rewritten; undefined = all (full sync). */
   rewrite?: Set<string>;
+  /** The same services by serviceKey() (saves computing keys). */
+  byKey?: ReadonlyMap<string, ServicePort>;
+  /**
+   * Kept by the caller between syncs: the dispatch and filter lines of services a partial sync does not
+   * rewrite, so such a sync renders only what changed (KUBE-SERVICES itself is still rewritten whole).
+   */
+  cache?: Map<string, CachedService>;
   /** Per-service nat chains present in the kernel; those no longer used are deleted. */
   existingChains: Iterable<string>;
   /** Base-chain jumps to insert (the missing ones, on full syncs). */
@@ -141,8 +148,18 @@ export function renderIptables(req: RenderRequest): Rendered {
   natRules.add('-A KUBE-POSTROUTING', '-m comment --comment "kubernetes service traffic requiring SNAT"', '-j MASQUERADE', req.randomFully === false ? '' : '--random-fully');
   natRules.add('-A KUBE-MARK-MASQ', `-j MARK --or-mark ${masqueradeMark}`);
 
-  const services = req.services.filter(isProxied).sort((a, b) => (serviceKey(a) < serviceKey(b) ? -1 : 1));
-  for (const sp of services) renderService(sp, ctx, req.rewrite === undefined || req.rewrite.has(serviceKey(sp)));
+  const byKey = req.byKey ?? new Map(req.services.map((sp) => [serviceKey(sp), sp]));
+  const services = [...byKey].filter(([, sp]) => isProxied(sp)).sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [key, sp] of services) {
+    const rewrite = req.rewrite === undefined || req.rewrite.has(key);
+    const cached = rewrite ? undefined : req.cache?.get(key);
+    if (cached) replay(cached, ctx, key);
+    else if (rewrite || !req.cache) renderService(sp, ctx, rewrite);
+    else req.cache.set(key, recorded(ctx, key, () => renderService(sp, ctx, false)));
+  }
+  // A rewritten service's lines are recorded (without its chains) the next time it is left alone.
+  if (req.cache && !req.rewrite) req.cache.clear();
+  else if (req.cache) for (const key of req.rewrite ?? []) req.cache.delete(key);
 
   const staleChains = [...new Set(req.existingChains)].filter((c) => isServiceChain(c) && !ctx.active.has(c)).sort();
   // A chain line flushes the chain; then it can be deleted.
@@ -186,6 +203,43 @@ export function renderIptables(req: RenderRequest): Rendered {
     natRules: natRules.count + ctx.skippedRules.count,
     written: filterRules.count + natRules.count + (req.missingJumps?.length ?? 0) + staleChains.length,
   };
+}
+
+/** What an unchanged service adds to a partial sync: its dispatch and filter lines, counts and chain names. */
+export interface CachedService {
+  filter: string[];
+  nat: string[];
+  filterCount: number;
+  natCount: number;
+  skippedCount: number;
+  chains: string[];
+  endpointChains: [string, EndpointChainInfo][];
+}
+
+function recorded(ctx: Context, key: string, render: () => void): CachedService {
+  const at = { filter: ctx.filterRules.lines.length, nat: ctx.natRules.lines.length, fc: ctx.filterRules.count, nc: ctx.natRules.count, sc: ctx.skippedRules.count };
+  render();
+  const chains = ctx.chains.get(key) ?? [];
+  return {
+    filter: ctx.filterRules.lines.slice(at.filter),
+    nat: ctx.natRules.lines.slice(at.nat),
+    filterCount: ctx.filterRules.count - at.fc,
+    natCount: ctx.natRules.count - at.nc,
+    skippedCount: ctx.skippedRules.count - at.sc,
+    chains,
+    endpointChains: chains.flatMap((c) => (ctx.endpointChains.has(c) ? [[c, ctx.endpointChains.get(c)!] as [string, EndpointChainInfo]] : [])),
+  };
+}
+
+function replay(c: CachedService, ctx: Context, key: string): void {
+  ctx.filterRules.lines.push(...c.filter);
+  ctx.filterRules.count += c.filterCount;
+  ctx.natRules.lines.push(...c.nat);
+  ctx.natRules.count += c.natCount;
+  ctx.skippedRules.count += c.skippedCount;
+  for (const chain of c.chains) ctx.active.add(chain);
+  ctx.chains.set(key, c.chains);
+  for (const [chain, info] of c.endpointChains) ctx.endpointChains.set(chain, info);
 }
 
 function renderService(sp: ServicePort, ctx: Context, rewrite: boolean): void {

@@ -4,12 +4,14 @@
 import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
 import { commandRunner, mustRun, ToolError, type Exec } from '../exec.js';
 import { isAffinitySetName, isServiceChainName } from './names.js';
-import { baseChains, NftablesRules } from './render.js';
+import { canarySet, NftablesRules } from './render.js';
 import { family, table } from './transaction.js';
 
 export interface NftablesBackendOptions {
   /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
   exec?: string[];
+  /** Runs the commands instead (tests record what would reach the kernel). */
+  run?: Exec;
   /** How long flushed chains wait before deletion (default 1000 ms like upstream; 0 deletes at once, fine on kernels >= 6.2). */
   staleChainDelayMs?: number;
   /** Clock for the stale-chain delay (tests). */
@@ -30,7 +32,7 @@ export class NftablesBackend implements ProxyBackend {
   private lastNode = '';
 
   constructor(opts: NftablesBackendOptions = {}) {
-    this.exec = commandRunner(opts.exec);
+    this.exec = opts.run ?? commandRunner(opts.exec);
     this.staleChainDelayMs = opts.staleChainDelayMs ?? 1000;
     this.now = opts.now ?? Date.now;
   }
@@ -68,14 +70,13 @@ export class NftablesBackend implements ProxyBackend {
   }
 
   /**
-   * The table or one of its base chains (our canaries) is gone: nft flush ruleset, delete table...
-   * Only chains are listed: listing any rule makes nft fetch the whole table (2.4 s at 10k services).
+   * The table is gone (nft flush ruleset, delete table): its small nodeport-ips set is our canary. Measured at
+   * 10k services (30k chains): listing any chain's rules makes nft load the whole table (3.3 s), listing the
+   * chains takes 0.26 s; one small set is read on its own.
    */
   async tampered(): Promise<boolean> {
-    const r = await this.exec('nft', ['-j', 'list', 'chains', family]);
-    if (r.exitCode !== 0) return true;
-    const ours = new Set(this.ourChains(JSON.parse(r.stdout) as NftJson));
-    return baseChains.some((c) => !ours.has(c.name));
+    const r = await this.exec('nft', ['list', 'set', family, table, canarySet]);
+    return r.exitCode !== 0;
   }
 
   private ourChains(listed: NftJson): string[] {

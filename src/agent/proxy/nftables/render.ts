@@ -7,11 +7,12 @@
 import { contains, parseCidr, parseIp } from '../../../net/cidr.js';
 import { serviceKey, type Endpoint, type NodeInfo, type ServicePort, type SyncRequest } from '../model.js';
 import { endpointString, isProxied, trafficPlan } from '../traffic-policy.js';
-import { ElementStore } from './elements.js';
+import { OwnedElements } from './owned-elements.js';
 import { endpointNames, serviceChainNames, type EndpointNames } from './names.js';
-import { Transaction } from './transaction.js';
+import { Transaction, type Element } from './transaction.js';
 
 export const masqueradeMark = '0x4000';
+export const canarySet = 'nodeport-ips';
 // Numeric priorities: nft before 1.0.7 accepts "dstnat" only on the prerouting hook.
 const dstnat = -100;
 const srcnat = 100;
@@ -61,77 +62,111 @@ export interface Built {
   total: number;
 }
 
-/** Our view of the table, kept between syncs so partial syncs can send only differences. */
+/** What one service port holds in the table. */
+interface Owned {
+  chains: Set<string>;
+  /** Affinity sets and their timeout in seconds. */
+  sets: Map<string, number>;
+  rules: number;
+}
+
+/** Our view of the table, kept between syncs so a partial sync costs what changed, not what exists. */
 export class NftablesRules {
-  private readonly clusterIPs = new ElementStore('set', 'cluster-ips');
-  private readonly serviceIPs = new ElementStore('map', 'service-ips');
-  private readonly serviceNodePorts = new ElementStore('map', 'service-nodeports');
-  private readonly noEndpointServices = new ElementStore('map', 'no-endpoint-services');
-  private readonly noEndpointNodePorts = new ElementStore('map', 'no-endpoint-nodeports');
-  private readonly firewallIPs = new ElementStore('map', 'firewall-ips');
+  private readonly clusterIPs = new OwnedElements('set', 'cluster-ips');
+  private readonly serviceIPs = new OwnedElements('map', 'service-ips');
+  private readonly serviceNodePorts = new OwnedElements('map', 'service-nodeports');
+  private readonly noEndpointServices = new OwnedElements('map', 'no-endpoint-services');
+  private readonly noEndpointNodePorts = new OwnedElements('map', 'no-endpoint-nodeports');
+  private readonly firewallIPs = new OwnedElements('map', 'firewall-ips');
   private readonly stores = [this.clusterIPs, this.serviceIPs, this.serviceNodePorts, this.noEndpointServices, this.noEndpointNodePorts, this.firewallIPs];
-  private activeChains = new Set<string>();
+  /** Per service port (serviceKey): its chains, affinity sets and rule count. */
+  private owned = new Map<string, Owned>();
   /** Flushed, unreferenced chains and since when. */
   private readonly staleChains = new Map<string, number>();
-  /** Affinity sets and their timeout in seconds. */
-  private affinitySets = new Map<string, number>();
   private baseRules = 0;
-  private serviceRules = new Map<string, number>();
+  private serviceRulesTotal = 0;
 
   build(req: SyncRequest, opts: BuildOptions): Built {
     const tx = new Transaction();
+    const flushed: string[] = [];
+    const deletedSets: string[] = [];
+    let before = this.owned;
     if (opts.full) {
       this.baseRules = this.setup(tx, req.node);
-      this.activeChains = new Set(opts.existingChains ?? []);
-      this.affinitySets = new Map(opts.existingSets ?? []);
-      for (const chain of this.staleChains.keys()) if (!this.activeChains.has(chain)) this.staleChains.delete(chain);
+      // Compare with what the kernel holds: an earlier run's chains and sets are leftovers unless claimed again.
+      const kernel: Owned = { chains: new Set(opts.existingChains ?? []), sets: new Map(opts.existingSets ?? []), rules: 0 };
+      before = new Map([['', kernel]]);
+      for (const chain of this.staleChains.keys()) if (!kernel.chains.has(chain)) this.staleChains.delete(chain);
+      this.owned = new Map();
+      this.serviceRulesTotal = 0;
     }
-    const previousChains = this.activeChains;
-    const previousSets = this.affinitySets;
-    const chains = new Set<string>();
-    const sets = new Map<string, number>();
-    const rules = new Map<string, number>();
-    const services = req.services.filter(isProxied).sort((a, b) => (serviceKey(a) < serviceKey(b) ? -1 : 1));
-    for (const sp of services) {
-      const key = serviceKey(sp);
-      const skip = !opts.full && !req.changed?.has(key);
-      const written = this.service(tx, sp, req.node, skip, { chains, sets, previousSets });
-      rules.set(key, skip ? (this.serviceRules.get(key) ?? 0) : written);
+    const byKey = req.byKey ?? new Map(req.services.map((sp) => [serviceKey(sp), sp]));
+    const keys = (opts.full || !req.changed ? [...byKey.keys()] : [...req.changed]).sort();
+    const wanted = new Map<string, Map<string, Element[]>>();
+    const allSets = new Map<string, number>();
+    for (const o of before.values()) for (const [set, timeout] of o.sets) allSets.set(set, timeout);
+    // What the changed services (or, on a full sync, the kernel) held before this sync.
+    const olds: Owned[] = opts.full ? [...before.values()] : keys.flatMap((k) => this.owned.get(k) ?? []);
+    for (const key of keys) {
+      const sp = byKey.get(key);
+      const elements = new Map<string, Element[]>();
+      wanted.set(key, elements);
+      const old = opts.full ? undefined : this.owned.get(key);
+      this.serviceRulesTotal -= old?.rules ?? 0;
+      if (!sp || !isProxied(sp)) {
+        this.owned.delete(key);
+        continue;
+      }
+      const put = (store: string, e: Element): void => void (elements.get(store)?.push(e) ?? elements.set(store, [e]));
+      const now = this.service(tx, sp, req.node, put, allSets);
+      this.owned.set(key, now);
+      this.serviceRulesTotal += now.rules;
     }
-    this.serviceRules = rules;
 
-    for (const store of this.stores) store.deleteLeftovers(tx);
+    // Elements: released first, so one moving between services (a reused cluster IP) is re-added, not lost.
+    if (opts.full) for (const store of this.stores) store.reset(tx);
+    else for (const store of this.stores) for (const [key, el] of wanted) store.release(tx, key, el.get(store.name));
+    for (const store of this.stores) for (const [key, el] of wanted) store.claim(tx, key, el.get(store.name) ?? []);
 
-    // Chains used again stop being stale; the rest are flushed now and deleted once they have been unreferenced long enough.
-    for (const chain of chains) this.staleChains.delete(chain);
-    for (const chain of previousChains) {
-      if (!chains.has(chain) && !this.staleChains.has(chain)) {
+    // Chains and sets they held and no longer use.
+    // Chain and set names are per service port, so only the services just written can hold them again.
+    const usedChains = new Set<string>();
+    const usedSets = new Set<string>();
+    for (const k of keys) {
+      for (const c of this.owned.get(k)?.chains ?? []) usedChains.add(c);
+      for (const set of this.owned.get(k)?.sets.keys() ?? []) usedSets.add(set);
+    }
+    const inUse = (chain: string): boolean => usedChains.has(chain);
+    const setInUse = (set: string): boolean => usedSets.has(set);
+    for (const chain of usedChains) this.staleChains.delete(chain);
+    for (const o of olds) {
+      for (const chain of o.chains) {
+        if (this.staleChains.has(chain) || inUse(chain)) continue;
         tx.flushChain(chain);
+        flushed.push(chain);
         this.staleChains.set(chain, opts.now);
       }
+      for (const set of o.sets.keys()) if (!setInUse(set) && !deletedSets.includes(set)) deletedSets.push(set);
     }
+    // Flushed chains are deleted once they have been unreferenced long enough (upstream: 1 s, for kernels before 6.2).
     for (const [chain, since] of this.staleChains) {
       if (opts.now - since >= opts.staleChainDelayMs) {
         tx.deleteChain(chain);
         this.staleChains.delete(chain);
       }
     }
-    for (const set of previousSets.keys()) if (!sets.has(set)) tx.deleteSet('set', set);
-    this.activeChains = chains;
-    this.affinitySets = sets;
+    for (const set of deletedSets) tx.deleteSet('set', set);
 
-    let total = this.baseRules;
-    for (const n of rules.values()) total += n;
+    let total = this.baseRules + this.serviceRulesTotal;
     for (const store of this.stores) total += store.size;
     return { text: tx.text(), written: tx.written, total };
   }
 
   /** Forget everything: the next build must be a full one. */
   reset(): void {
-    this.activeChains.clear();
+    this.owned.clear();
     this.staleChains.clear();
-    this.affinitySets.clear();
-    this.serviceRules.clear();
+    this.serviceRulesTotal = 0;
   }
 
   /** Table, base chains, dispatch maps and fixed rules; returns the number of rules. */
@@ -167,13 +202,10 @@ export class NftablesRules {
     // NodePorts answer on the node's own addresses; with none known, on every local address but 127/8.
     const nodeIPs = node.ips.filter((ip) => !ip.startsWith('127.'));
     const nodePortDst = nodeIPs.length ? 'ip daddr @nodeport-ips' : 'fib daddr type local ip daddr != 127.0.0.0/8';
-    tx.addSet('set', 'nodeport-ips', 'ipv4_addr', { comment: 'IPs that accept NodePort traffic' });
-    if (nodeIPs.length) {
-      tx.flushSet('set', 'nodeport-ips');
-      for (const ip of nodeIPs) tx.addElement('nodeport-ips', { key: [ip] });
-    } else {
-      tx.deleteSet('set', 'nodeport-ips');
-    }
+    // Kept even when empty: it is also the canary (tampered()), one small set nft can list on its own.
+    tx.addSet('set', canarySet, 'ipv4_addr', { comment: 'IPs that accept NodePort traffic' });
+    tx.flushSet('set', canarySet);
+    for (const ip of nodeIPs) tx.addElement(canarySet, { key: [ip] });
 
     tx.addSet('map', 'no-endpoint-services', addrServiceType, { comment: 'vmap to drop or reject packets to services with no endpoints' });
     tx.addSet('map', 'no-endpoint-nodeports', portServiceType, { comment: 'vmap to drop or reject packets to service nodeports with no endpoints' });
@@ -195,30 +227,25 @@ export class NftablesRules {
     return tx.rules - before;
   }
 
-  /** One service port's elements, and (unless skipped) its chains; returns the rules written. */
-  private service(
-    tx: Transaction,
-    sp: ServicePort,
-    node: NodeInfo,
-    skip: boolean,
-    acc: { chains: Set<string>; sets: Map<string, number>; previousSets: Map<string, number> },
-  ): number {
+  /** One service port: its chains and rules written to tx, its elements handed to put(); returns what it now holds. */
+  private service(tx: Transaction, sp: ServicePort, node: NodeInfo, put: (store: string, e: Element) => void, previousSets: Map<string, number>): Owned {
     const plan = trafficPlan(sp);
     const proto = plan.protocol;
     const names = serviceChainNames(sp.namespace, sp.name, proto, sp.portName);
     const endpoint = (ep: Endpoint): EndpointNames => endpointNames(sp.namespace, sp.name, proto, sp.portName, ep.ip, ep.port);
     const affinity = sp.sessionAffinity === 'ClientIP';
+    const chains = new Set<string>();
+    const sets = new Map<string, number>();
     const ensure = (chain: string): void => {
-      if (acc.chains.has(chain)) return;
-      acc.chains.add(chain);
-      if (skip) return;
+      if (chains.has(chain)) return;
+      chains.add(chain);
       tx.addChain(chain);
       tx.flushChain(chain);
     };
 
     for (const ep of plan.reachable) {
       ensure(endpoint(ep).chain);
-      if (affinity) acc.sets.set(endpoint(ep).affinitySet, sp.stickyMaxAgeSeconds);
+      if (affinity) sets.set(endpoint(ep).affinitySet, sp.stickyMaxAgeSeconds);
     }
     if (plan.usesClusterChain) ensure(names.cluster);
     if (plan.usesLocalChain) ensure(names.local);
@@ -232,25 +259,23 @@ export class NftablesRules {
     const unusable = plan.hasEndpoints ? 'drop' : 'goto reject-chain';
     const name = plan.name;
     const at = (ip: string): string[] => [ip, proto, String(sp.port)];
-    this.clusterIPs.ensure(tx, { key: [sp.clusterIP] });
-    if (plan.hasInternalEndpoints) this.serviceIPs.ensure(tx, { key: at(sp.clusterIP), value: `goto ${internalChain}` });
-    else this.noEndpointServices.ensure(tx, { key: at(sp.clusterIP), value: unusable, comment: name });
+    put('cluster-ips', { key: [sp.clusterIP] });
+    if (plan.hasInternalEndpoints) put('service-ips', { key: at(sp.clusterIP), value: `goto ${internalChain}` });
+    else put('no-endpoint-services', { key: at(sp.clusterIP), value: unusable, comment: name });
     for (const ip of sp.externalIPs) {
-      if (plan.hasEndpoints) this.serviceIPs.ensure(tx, { key: at(ip), value: `goto ${names.external}` });
-      if (!plan.hasExternalEndpoints) this.noEndpointServices.ensure(tx, { key: at(ip), value: unusable, comment: name });
+      if (plan.hasEndpoints) put('service-ips', { key: at(ip), value: `goto ${names.external}` });
+      if (!plan.hasExternalEndpoints) put('no-endpoint-services', { key: at(ip), value: unusable, comment: name });
     }
     for (const ip of sp.loadBalancerIPs) {
-      if (plan.hasEndpoints) this.serviceIPs.ensure(tx, { key: at(ip), value: `goto ${names.external}` });
-      if (usesFirewall) this.firewallIPs.ensure(tx, { key: at(ip), value: `goto ${names.firewall}`, comment: name });
-      if (!plan.hasExternalEndpoints) this.noEndpointServices.ensure(tx, { key: at(ip), value: unusable, comment: name });
+      if (plan.hasEndpoints) put('service-ips', { key: at(ip), value: `goto ${names.external}` });
+      if (usesFirewall) put('firewall-ips', { key: at(ip), value: `goto ${names.firewall}`, comment: name });
+      if (!plan.hasExternalEndpoints) put('no-endpoint-services', { key: at(ip), value: unusable, comment: name });
     }
     if (sp.nodePort !== 0) {
       const key = [proto, String(sp.nodePort)];
-      if (plan.hasEndpoints) this.serviceNodePorts.ensure(tx, { key, value: `goto ${names.external}` });
-      if (!plan.hasExternalEndpoints) this.noEndpointNodePorts.ensure(tx, { key, value: unusable, comment: name });
+      if (plan.hasEndpoints) put('service-nodeports', { key, value: `goto ${names.external}` });
+      if (!plan.hasExternalEndpoints) put('no-endpoint-nodeports', { key, value: unusable, comment: name });
     }
-    if (skip) return 0;
-
     const before = tx.rules;
     // Masquerade off-cluster traffic to the cluster IP: it may be bridged in from another node.
     if (plan.hasInternalEndpoints && node.clusterCIDR) {
@@ -276,7 +301,7 @@ export class NftablesRules {
     if (affinity) {
       for (const ep of plan.reachable) {
         const set = endpoint(ep).affinitySet;
-        const old = acc.previousSets.get(set);
+        const old = previousSets.get(set);
         // A set's timeout cannot change in place; its chains are flushed above, so it can be recreated.
         if (old !== undefined && old !== sp.stickyMaxAgeSeconds) tx.deleteSet('set', set);
         tx.addSet('set', set, 'ipv4_addr', { flags: 'dynamic,timeout', timeoutSeconds: sp.stickyMaxAgeSeconds });
@@ -291,7 +316,7 @@ export class NftablesRules {
       if (affinity) tx.addRule(chain, `update @${affinitySet} { ip saddr }`);
       tx.addRule(chain, `meta l4proto ${proto} dnat to ${endpointString(ep)}`);
     }
-    return tx.rules - before;
+    return { chains, sets, rules: tx.rules - before };
   }
 
   private endpointRules(

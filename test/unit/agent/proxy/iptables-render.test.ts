@@ -1,5 +1,5 @@
 import test from 'ava';
-import { jumpRules, renderIptables, type RenderRequest } from '../../../../src/agent/proxy/iptables/render.js';
+import { jumpRules, renderIptables, type CachedService, type RenderRequest } from '../../../../src/agent/proxy/iptables/render.js';
 import { serviceKey } from '../../../../src/agent/proxy/model.js';
 import { endpoint, manyServices, node, servicePort } from './fixtures.js';
 
@@ -215,4 +215,22 @@ test('above 1000 endpoints the per-endpoint comments are dropped (large cluster 
   t.notRegex(large.text, /-A KUBE-SEP-\S+ -m comment/);
   t.notRegex(large.text, /-A KUBE-SVC-\S+ -m comment --comment "[^"]* -> /);
   t.regex(large.text, /"ns1\/svc0:p80 cluster IP"/);
+});
+
+test("a partial render from cached lines of unchanged services is byte for byte the uncached one", (t) => {
+  const cache = new Map<string, CachedService>();
+  let services = manyServices(40, 3);
+  renderIptables({ node, services, existingChains: [], cache });
+  for (const round of [0, 1, 2]) {
+    const i = 7 + round;
+    services = services.map((sp, j) => (j === i ? { ...sp, endpoints: sp.endpoints.slice(1) } : sp));
+    const rewrite = new Set([serviceKey(services[i]!)]);
+    const existingChains = ['KUBE-SEP-XXXXXXXXXXXXXXXX'];
+    const plain = renderIptables({ node, services, existingChains, rewrite });
+    const cached = renderIptables({ node, services, existingChains, rewrite, cache });
+    t.is(cached.text, plain.text, `round ${round}`);
+    t.deepEqual([cached.natRules, cached.filterRules, cached.written], [plain.natRules, plain.filterRules, plain.written]);
+    t.deepEqual([...cached.endpointChains].sort(), [...plain.endpointChains].sort());
+  }
+  t.is(cache.size, 39, 'every service but the one just rewritten is cached');
 });

@@ -1,38 +1,6 @@
 import test from 'ava';
-import { BoundedFrequencyRunner, type Clock, type RunnerOptions, type SyncReason } from '../../../../src/agent/proxy/runner.js';
-
-/** A manual clock: timers fire only inside advance(), which also lets the syncs' promises settle. */
-class FakeClock implements Clock {
-  private t = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private nextId = 1;
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.push({ at: this.t + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((x) => x.id !== handle);
-  }
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      await settle();
-      const next = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((x) => x !== next);
-      this.t = next.at;
-      next.fn();
-    }
-    this.t = end;
-    await settle();
-  }
-}
-
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { BoundedFrequencyRunner, type RunnerOptions, type SyncReason } from '../../../../src/agent/proxy/runner.js';
+import { FakeClock } from './fake-clock.js';
 
 function setup(opts: RunnerOptions = {}, fn?: (reason: SyncReason) => Promise<void>) {
   const clock = new FakeClock();
