@@ -80,13 +80,22 @@ export function replyLine(body: string | undefined): string | undefined {
   return /[\x00-\x08\x0e-\x1f\ufffd]/.test(body) ? `${Buffer.byteLength(body)} bytes (binary)` : body.split('\n')[0]!.trim() || undefined;
 }
 
-/** Each DNAT in the order the passes went: "10.244.2.5:8080". */
-export function dnatTargets(result: Pick<TraceResult, 'passes'>): string[] {
+/**
+ * Each DNAT in the order the passes went ("10.244.2.5:8080"): the rule's own
+ * address, or for a DNAT through a map (nftables-maps) the endpoint that
+ * host's conntrack entry says was chosen.
+ */
+export function dnatTargets(result: Pick<TraceResult, 'passes' | 'conntrack'>): string[] {
   const out: string[] = [];
   for (const p of result.passes.filter((x) => x.direction === 'original'))
     for (const s of p.steps) {
-      const m = /--to-destination (\S+)/.exec(s.iptables ?? '') ?? /\bdnat (?:ip )?to (\S+)/.exec(s.rule ?? '');
-      if (m && s.kind === 'rule') out.push(m[1]!);
+      if (s.kind !== 'rule' || !/\bdnat\b|-j DNAT\b/.test(`${s.rule} ${s.iptables}`)) continue;
+      const literal = /--to-destination (\S+)/.exec(s.iptables ?? '') ?? /\bdnat (?:ip )?to (\d+\.\d+\.\d+\.\d+(?::\d+)?)/.exec(s.rule ?? '');
+      if (literal) out.push(literal[1]!);
+      else {
+        const e = result.conntrack.find((c) => c.host === p.host && (c.reply.src !== c.original.dst || c.reply.sport !== c.original.dport));
+        if (e) out.push(`${e.reply.src}:${e.reply.sport}`);
+      }
     }
   return out;
 }
@@ -133,7 +142,7 @@ export async function trace(r: TraceRequest): Promise<TraceResult> {
       }
     },
   });
-  const partial = { passes: session.passes };
+  const partial = { passes: session.passes, conntrack: session.conntrack };
   const dnat = dnatTargets(partial);
   const snat = [...new Set(session.conntrack.filter((c) => c.reply.dst !== c.original.src).map((c) => c.reply.dst))];
   const result: TraceResult = {

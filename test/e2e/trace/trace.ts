@@ -39,7 +39,14 @@ async function traceTables(name: string, host: string): Promise<string[]> {
   return r.stdout.split('\n').filter((l) => l.includes('svclab_trace_'));
 }
 
-export function traceTests(test: TestFn, mode: ProxyMode, prefix: string): void {
+/** Each mode's own words for the service chain and the nodePort dispatch (lines "host chain comment"). */
+const expected: Partial<Record<ProxyMode, { clusterIP: RegExp; nodePort: RegExp }>> = {
+  iptables: { clusterIP: /node1 KUBE-SVC-\S+ default\/web:http -> 10\.244\.\d+\.\d+:8080/, nodePort: /node1 KUBE-NODEPORTS default\/web:http/ },
+  nftables: { clusterIP: /node1 service-\S+-default\/web\/tcp\/http/, nodePort: /node1 external-\S+-default\/web\/tcp\/http/ },
+  'nftables-maps': { clusterIP: /node1 endpoints-\d+ /, nodePort: /node1 nodeport-endpoints-\d+ / },
+};
+
+export function traceTests(test: TestFn, mode: keyof typeof expected & ProxyMode, prefix: string): void {
   const it = e2e(test);
   const name = labName(prefix);
   let before: string[] = [];
@@ -64,7 +71,7 @@ export function traceTests(test: TestFn, mode: ProxyMode, prefix: string): void 
     const r = await trace('--from', 'pod/client', '--to', 'svc/web');
     t.true(r.probe.ok, JSON.stringify(r.probe));
     t.is(r.passes[0]?.host, 'node1', 'the path starts on the client node');
-    t.regex(chains(r).join('\n'), mode === 'iptables' ? /node1 KUBE-SVC-\S+ default\/web:http -> 10\.244\.\d+\.\d+:8080/ : /node1 service-\S+-default\/web\/tcp\/http/);
+    t.regex(chains(r).join('\n'), expected[mode]!.clusterIP);
     t.is(r.dnat.length, 1);
     t.truthy(r.answeredBy);
     t.is(r.dnat[0], `${r.answeredBy!.ip}:8080`);
@@ -82,7 +89,7 @@ export function traceTests(test: TestFn, mode: ProxyMode, prefix: string): void 
       const r = await trace('--from', 'outside', '--to', 'svc/web');
       t.true(r.probe.ok, JSON.stringify(r.probe));
       t.deepEqual(r.passes.filter((p) => p.direction === 'original').slice(0, 2).map((p) => p.host), ['router', 'node1']);
-      t.regex(chains(r).join('\n'), mode === 'iptables' ? /node1 KUBE-NODEPORTS default\/web:http/ : /node1 external-\S+-default\/web\/tcp\/http/);
+      t.regex(chains(r).join('\n'), expected[mode]!.nodePort);
       seen.add(r.answeredBy!.node!);
       if (r.answeredBy!.node === 'node2') {
         const hop = r.passes.find((p) => p.host === 'node2' && p.direction === 'original');

@@ -113,7 +113,11 @@ test('steps carry hooks, iptables rules and comments; the DNAT target and the st
   t.like(sep, { hook: 'prerouting', comment: 'default/web:http', verdict: 'accept' });
   t.is(steps.find((s) => s.chain === 'KUBE-SVC-CDGG')!.comment, 'default/web:http -> 10.244.1.3:8080', 'an unknown rule is named from the listing');
   const passes = [{ host: 'node2', direction: 'original' as const, packet: p!.fields, steps }];
-  t.deepEqual(dnatTargets({ passes }), ['10.244.1.3:8080']);
+  t.deepEqual(dnatTargets({ passes, conntrack: [] }), ['10.244.1.3:8080']);
+  // nftables-maps: the address comes from a map, the host's conntrack entry names the endpoint chosen.
+  const viaMap = [{ host: 'node2', direction: 'original' as const, packet: {}, steps: [{ family: 'ip', table: 'svclab-maps', chain: 'endpoints-2', kind: 'rule' as const, rule: 'dnat ip to ip daddr . meta l4proto . th dport . ct mark map @cluster-endpoints', verdict: 'accept' }] }];
+  const conntrack = parseConntrack('node2', 'tcp 6 119 TIME_WAIT src=10.244.2.3 dst=10.105.41.184 sport=28808 dport=80 src=10.244.1.3 dst=10.244.2.3 sport=8080 dport=28808 [ASSURED] mark=1 use=1');
+  t.deepEqual(dnatTargets({ passes: viaMap, conntrack }), ['10.244.1.3:8080']);
   t.is(stoppedAt({ passes }), undefined);
   const rejected = [{ host: 'node1', direction: 'original' as const, packet: {}, steps: [{ family: 'ip', table: 'filter', chain: 'KUBE-SERVICES', kind: 'rule' as const, rule: 'reject', iptables: '-A KUBE-SERVICES -m comment --comment "default/nobody:tcp has no endpoints" -j REJECT', comment: 'default/nobody:tcp has no endpoints', verdict: 'drop' }] }];
   t.like(stoppedAt({ passes: rejected }), { host: 'node1', verdict: 'reject', comment: 'default/nobody:tcp has no endpoints' });
