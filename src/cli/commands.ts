@@ -10,7 +10,10 @@ import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { runtimes, type RuntimeName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
-import { validateLabName } from '../lab/plan.js';
+import { setCurrentLab } from '../lab/select.js';
+import { labFlag, labName } from './lab-select.js';
+import { traceCommand } from './trace.js';
+import { uiCommand, waitForDashboard } from './ui.js';
 import { schedulers } from '../agent/proxy/ipvs/names.js';
 import { runTests } from './test.js';
 import { applyCommand } from './apply.js';
@@ -30,13 +33,8 @@ export interface Command {
 }
 
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
-const nameFlag = { name: { type: 'string', default: 'lab' } } as const;
-
-function labName(command: string, value: string): string {
-  const err = validateLabName(value);
-  if (err) throw new UsageError(`lab ${command}: ${err}`);
-  return value;
-}
+// No default either: without --name the lab is chosen as in lab/select.ts.
+const nameFlag = labFlag;
 
 function oneOf<T extends string>(command: string, flag: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`lab ${command}: --${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
@@ -51,18 +49,21 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ingress]`,
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress]`,
     async run(argv) {
       const { values } = parse('up', argv, {
-        ...nameFlag,
+        name: { type: 'string', default: 'lab' },
         nodes: { type: 'string', default: '3' },
         'proxy-mode': { type: 'string', default: 'iptables' },
         runtime: { type: 'string', default: 'netns' },
         'node-grace-period': { type: 'string', default: '10' },
         'lb-pool': { type: 'string' },
         'ipvs-scheduler': { type: 'string', default: 'rr' },
+        'ui-port': { type: 'string', default: '0' },
         ingress: { type: 'boolean', default: false },
       });
+      const uiPort = wholeNumber('up', 'ui-port', values['ui-port']);
+      if (uiPort > 65535) throw new UsageError(`lab up: --ui-port must be a port number (got "${uiPort}")`);
       const started = Date.now();
       const state = await up({
         name: labName('up', values.name),
@@ -72,12 +73,16 @@ export const commands: Record<string, Command> = {
         nodeGracePeriodSeconds: wholeNumber('up', 'node-grace-period', values['node-grace-period']),
         lbPool: values['lb-pool'],
         ipvsScheduler: oneOf('up', 'ipvs-scheduler', values['ipvs-scheduler'], schedulers),
+        uiPort,
         ingress: values.ingress,
       });
+      setCurrentLab(state.plan.name);
       const status = await labStatus(state.plan.name);
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
       console.log(formatStatus(status!));
       console.log(`\n${kubeconfigUsage(state.plan.name)}`);
+      const url = await waitForDashboard(state.plan.name, 5000);
+      console.log(`Dashboard: ${url ?? `not listening yet (lab ui --name ${state.plan.name} prints its address)`}`);
       console.log(`Take it down with: lab down --name ${state.plan.name}`);
     },
   },
@@ -86,8 +91,9 @@ export const commands: Record<string, Command> = {
     usage: '[--name lab]',
     async run(argv) {
       const { values } = parse('down', argv, nameFlag);
-      await down(labName('down', values.name));
-      console.log(`lab ${values.name} is down`);
+      const name = labName('down', values.name);
+      await down(name);
+      console.log(`lab ${name} is down`);
     },
   },
   status: {
@@ -96,9 +102,10 @@ export const commands: Record<string, Command> = {
     async run(argv) {
       const { values } = parse('status', argv, { ...nameFlag, output: { type: 'string', short: 'o', default: 'text' } });
       const output = oneOf('status', 'output', values.output, ['text', 'json'] as const);
-      const status = await labStatus(labName('status', values.name));
+      const name = labName('status', values.name);
+      const status = await labStatus(name);
       if (!status) {
-        console.error(`no lab named "${values.name}"`);
+        console.error(`no lab named "${name}"`);
         return 1;
       }
       console.log(output === 'json' ? JSON.stringify(status, null, 2) : formatStatus(status));
@@ -182,6 +189,8 @@ export const commands: Record<string, Command> = {
   vm: vmCommand,
   images: imagesCommand,
   rules: rulesCommand,
+  trace: traceCommand,
+  ui: uiCommand,
   test: {
     summary: 'run every test (unit and end-to-end); `./lab test` also installs what is missing',
     usage: '[ava file patterns...]',

@@ -5,21 +5,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { kubectlCacheDir } from '../lab/kubeconfig.js';
 import { NoSuchLab } from '../lab/lifecycle.js';
-import { validateLabName } from '../lab/plan.js';
-import { paths, readState } from '../lab/state.js';
+import { paths } from '../lab/state.js';
 import { UsageError } from './args.js';
 import type { Command } from './commands.js';
+import { requireLab } from './lab-select.js';
 
 export const kubectlBinary = process.env.SVCLAB_KUBECTL ?? '/usr/bin/kubectl';
 
 /** Only a leading --name is the lab's: every other flag (including -n) is kubectl's. */
-function splitName(argv: string[]): { lab: string; args: string[] } {
+function splitName(argv: string[]): { lab: string | undefined; args: string[] } {
   if (argv[0] === '--name') {
     if (argv[1] === undefined) throw new UsageError('lab kubectl: --name needs a lab name');
     return { lab: argv[1], args: argv.slice(2) };
   }
   if (argv[0]?.startsWith('--name=')) return { lab: argv[0].slice('--name='.length), args: argv.slice(1) };
-  return { lab: 'lab', args: argv };
+  return { lab: undefined, args: argv };
 }
 
 /** The argv that runs kubectl against a lab. */
@@ -31,10 +31,9 @@ export const kubectlCommand: Command = {
   summary: "run the real kubectl against a lab (its kubeconfig; discovery cached in the lab's state)",
   usage: '[--name lab] KUBECTL-ARGS...',
   run(argv) {
-    const { lab, args } = splitName(argv);
-    const err = validateLabName(lab);
-    if (err) throw new UsageError(`lab kubectl: ${err}`);
-    if (!readState(lab)) throw new NoSuchLab(`no lab named "${lab}"`);
+    const split = splitName(argv);
+    const { name: lab } = requireLab('kubectl', split.lab);
+    const args = split.args;
     if (!fs.existsSync(paths.kubeconfig(lab))) throw new NoSuchLab(`lab "${lab}" has no kubeconfig yet (is it still coming up?)`);
     if (!fs.existsSync(kubectlBinary)) throw new UsageError(`lab kubectl: ${kubectlBinary} is not installed`);
     const [cmd, ...rest] = kubectlArgv(lab, args);

@@ -38,7 +38,7 @@ try {
   process.exitCode = (await command.run(rest)) ?? 0;
 } catch (e) {
   const err = e as Error;
-  const known = ['UsageError', 'PreflightError', 'PlanError', 'NoSuchLab', 'ScenarioError'].includes(err.constructor.name);
+  const known = ['UsageError', 'PreflightError', 'PlanError', 'NoSuchLab', 'ScenarioError', 'LabChoiceError'].includes(err.constructor.name);
   console.error(known ? err.message : `lab ${name}: ${err.message}`);
   if (!known && process.env.SVCLAB_DEBUG) console.error(err.stack);
   process.exitCode = err instanceof UsageError ? 2 : 1;

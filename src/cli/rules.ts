@@ -14,12 +14,11 @@ import { types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { hostArgv } from '../lab/hosts.js';
-import { NoSuchLab } from '../lab/lifecycle.js';
-import { validateLabName } from '../lab/plan.js';
-import { readState, serverUrl } from '../lab/state.js';
+import { serverUrl } from '../lab/state.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
+import { requireLab } from './lab-select.js';
 
 interface Target {
   exec: Exec;
@@ -173,14 +172,11 @@ export const rulesCommand: Command = {
   summary: "print a node's live proxy rules (all, or one service's) and the packets each endpoint got",
   usage: '[--name lab] NODE [NAMESPACE/SERVICE]',
   async run(argv) {
-    const { values, positionals } = parse('rules', argv, { name: { type: 'string', short: 'n', default: 'lab' } }, true);
-    const err = validateLabName(values.name);
-    if (err) throw new UsageError(`lab rules: ${err}`);
+    const { values, positionals } = parse('rules', argv, { name: { type: 'string', short: 'n' } }, true);
     if (positionals.length < 1 || positionals.length > 2) throw new UsageError('lab rules: name a node (node1...) and optionally a service as NAMESPACE/NAME');
     const [node, service] = positionals as [string, string | undefined];
-    const state = readState(values.name);
-    if (!state) throw new NoSuchLab(`no lab named "${values.name}"`);
-    if (!state.plan.nodes.some((n) => n.name === node)) throw new UsageError(`lab rules: no node "${node}" in lab ${values.name} (nodes: ${state.plan.nodes.map((n) => n.name).join(', ')})`);
+    const { name: lab, state } = requireLab('rules', values.name);
+    if (!state.plan.nodes.some((n) => n.name === node)) throw new UsageError(`lab rules: no node "${node}" in lab ${lab} (nodes: ${state.plan.nodes.map((n) => n.name).join(', ')})`);
     const client = new ApiClient({ server: serverUrl(state), timeoutMs: 10_000 });
     try {
       let services: Service[];
@@ -190,11 +186,11 @@ export const rulesCommand: Command = {
       } else {
         services = (await client.list<Service>(types.services)).items;
       }
-      const execPrefix = hostArgv(values.name, node, []);
+      const execPrefix = hostArgv(lab, node, []);
       const target = { exec: commandRunner(execPrefix), execPrefix, services, only: !!service };
       const printers: Record<ProxyMode, (t: Target) => Promise<string>> = { iptables: iptablesRules, nftables: nftablesRules, 'nftables-maps': nftablesMapsRules, userspace: userspaceRules, ipvs: ipvsRules };
       const print = printers[state.plan.proxyMode];
-      console.log(`# ${node} of lab ${values.name}, proxy mode ${state.plan.proxyMode}${service ? `, service ${services[0]!.metadata.namespace}/${services[0]!.metadata.name}` : ''}`);
+      console.log(`# ${node} of lab ${lab}, proxy mode ${state.plan.proxyMode}${service ? `, service ${services[0]!.metadata.namespace}/${services[0]!.metadata.name}` : ''}`);
       console.log(await print(target));
     } finally {
       client.close();

@@ -64,6 +64,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       argv: runtime.hostCommand(plan, 'external', [node, distEntry(home, 'dns/main.js'), '--zone-file', paths.upstreamZone(plan.name), '--listen', `${plan.external.dnsIP}:53`]),
     },
     { name: 'external-web', argv: runtime.hostCommand(plan, 'external', [node, path.join(home, 'dist', 'images', 'external', 'main.js')]) },
+    // In the host's namespace, on 127.0.0.1 only: the workshop's browser runs here.
+    { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name)] },
   );
   for (const n of plan.nodes) {
     out.push({

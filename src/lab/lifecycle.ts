@@ -16,6 +16,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { makePlan, type PlanOptions } from './plan.js';
 import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
+import { forgetCurrentLab } from './select.js';
 import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
 
 /** The checkout this code runs from (dist/src/lab/ -> three levels up). */
@@ -26,6 +27,8 @@ const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
 const etcNetnsMarker = path.join(stateRoot, '.created-etc-netns');
 
 export interface UpOptions extends PlanOptions {
+  /** The dashboard's port on 127.0.0.1 (default: any free one). */
+  uiPort?: number;
   timeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -51,7 +54,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   try {
     await runtime.create(plan);
     writeUpstreamZone(plan, paths.upstreamZone(plan.name));
-    const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home };
+    const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home, ...(o.uiPort ? { uiPort: o.uiPort } : {}) };
     writeJsonAtomic(paths.state(plan.name), state);
     const log = fs.openSync(path.join(paths.logs(plan.name), 'supervisor.log'), 'a');
     const child = spawn(process.execPath, [distEntry(home, 'lab/supervisor.js'), '--name', plan.name], {
@@ -146,12 +149,14 @@ export async function down(name: string): Promise<void> {
   await waitGone(rest, 2000);
   await runtime.destroy(name);
   fs.rmSync(labDir(name), { recursive: true, force: true });
+  forgetCurrentLab(name);
   cleanupRoot();
 }
 
 /** When the last lab is gone, also remove what the first one created. */
 function cleanupRoot(): void {
   if (listLabs().length > 0) return;
+  fs.rmSync(paths.current(), { force: true });
   if (fs.existsSync(runNetnsMarker) && listNetns().length === 0) {
     // `ip netns add` bind-mounted /run/netns onto itself; undo that and the directory.
     spawnSync('umount', ['/run/netns'], { stdio: 'ignore' });

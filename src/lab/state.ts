@@ -13,6 +13,8 @@ export interface LabState {
   /** The checkout whose dist/ runs this lab's components. */
   home: string;
   supervisorPid?: number;
+  /** The dashboard's port on 127.0.0.1 as asked (0: any free one; the ui-port file says which). */
+  uiPort?: number;
   /** When every node was Ready (lab up continues with the cluster DNS). */
   nodesReadyAt?: string;
 }
@@ -39,6 +41,9 @@ export const paths = {
   kubeletSockets: (name: string) => path.join(labDir(name), 'kubelet'),
   upstreamZone: (name: string) => path.join(labDir(name), 'upstream-zone.yaml'),
   apiPort: (name: string) => path.join(labDir(name), 'api-port'),
+  uiPort: (name: string) => path.join(labDir(name), 'ui-port'),
+  /** The lab `lab up` made last (a file, so listLabs, which lists directories, never sees it). */
+  current: () => path.join(stateRoot, '.current-lab'),
 };
 
 /** Where a node's kubelet API listens; the API server proxies logs and exec there. */
@@ -84,6 +89,16 @@ export function serverUrl(state: LabState): string {
     /* not started yet */
   }
   return `http://127.0.0.1:${port}`;
+}
+
+/** The dashboard's URL once it listens. */
+export function dashboardUrl(name: string): string | undefined {
+  try {
+    const port = Number(fs.readFileSync(paths.uiPort(name), 'utf8'));
+    return port ? `http://127.0.0.1:${port}/` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function socketServer(name: string): string {

@@ -29,6 +29,8 @@ export interface Ctx {
   signal: AbortSignal;
   /** Runs a check step, retrying until it passes or withinMs has gone by. */
   check(step: Step, withinMs: number): Promise<Attempted>;
+  /** Service ports a rules step has seen, by "ns/service:port", so a later check still knows a removed port's number. */
+  seenPorts: Map<string, { name?: string; port: number; protocol?: string }>;
 }
 
 export function durationMs(d: Duration | undefined, fallbackMs: number): number {

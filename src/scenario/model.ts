@@ -149,6 +149,28 @@ export interface RulesStep {
   lacks?: Matcher;
 }
 
+/** trace: one probe followed through the nodes' rules (lab trace). */
+export interface TraceCheck {
+  from: Place;
+  /** svc/NAME[:PORT] or IP:PORT (templates allowed). */
+  to: string;
+  proto?: 'tcp' | 'udp';
+  expect: {
+    /** Each must match a chain, rule or comment on the request's path ("KUBE-SVL", "/service-.*default\/web/"). */
+    through?: Matcher[];
+    /** None may match. */
+    notThrough?: Matcher[];
+    /** The hosts the request crossed, in order (router, node1, ...) must include these. */
+    crosses?: string[];
+    /** answered, rejected, dropped or no answer. */
+    result?: Matcher;
+    /** The pod that answered. */
+    answeredBy?: Matcher;
+    /** The DNAT targets, "ip:port" joined by " -> ". */
+    dnat?: Matcher;
+  };
+}
+
 export type PodTarget = Place;
 
 export interface FaultStep {
@@ -185,10 +207,11 @@ export interface Step {
   exec?: ExecStep;
   env?: EnvStep;
   rules?: RulesStep;
+  trace?: TraceCheck;
   fault?: FaultStep;
 }
 
-export const actions = ['apply', 'delete', 'patch', 'scale', 'get', 'wait', 'sleep', 'http', 'tcp', 'udp', 'dns', 'exec', 'env', 'rules', 'fault'] as const;
+export const actions = ['apply', 'delete', 'patch', 'scale', 'get', 'wait', 'sleep', 'http', 'tcp', 'udp', 'dns', 'exec', 'env', 'rules', 'trace', 'fault'] as const;
 export type Action = (typeof actions)[number];
 
 export interface ClusterSpec {

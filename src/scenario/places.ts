@@ -1,21 +1,13 @@
 // Places a scenario acts from: pods (through the API's exec, like kubectl exec)
 // and the lab's hosts (node1.., outside, external, router: straight into their
 // network namespace).
-import { execa } from 'execa';
 import type { Pod } from '../api/types.js';
-import { exec } from '../client/exec.js';
-import { hostArgv } from '../lab/hosts.js';
+import { runAt, type Ran, type Where } from '../lab/run-at.js';
 import type { Ctx } from './context.js';
 import type { Place } from './model.js';
 import { selectObjects } from './templates.js';
 
-export type Where = { kind: 'pod'; namespace: string; name: string; container?: string; label: string } | { kind: 'host'; host: string; label: string };
-
-export interface Ran {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+export { runAt, type Ran, type Where };
 
 const hosts = ['outside', 'external', 'router'];
 
@@ -50,23 +42,4 @@ export async function resolvePlace(ctx: Ctx, place: Place): Promise<Where> {
   const name = place.pod ?? (await podBySelector(ctx, place.selector ?? '', namespace)).metadata.name!;
   const ns = namespace === 'default' ? '' : `${namespace}/`;
   return { kind: 'pod', namespace, name, container: place.container, label: `pod/${ns}${name}${place.selector ? ` (${place.selector})` : ''}` };
-}
-
-export async function runAt(ctx: Ctx, where: Where, argv: string[], timeoutMs: number): Promise<Ran> {
-  if (where.kind === 'host') {
-    const [cmd, ...args] = hostArgv(ctx.lab, where.host, argv);
-    const r = await execa(cmd!, args, { reject: false, timeout: timeoutMs, cancelSignal: ctx.signal, stripFinalNewline: false });
-    return { exitCode: r.timedOut ? 124 : (r.exitCode ?? 1), stdout: String(r.stdout ?? ''), stderr: r.timedOut ? `timed out after ${timeoutMs} ms` : String(r.stderr ?? '') };
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`exec in ${where.label} timed out after ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    const r = await Promise.race([exec({ server: ctx.server, namespace: where.namespace, pod: where.name, container: where.container, command: argv }), timeout]);
-    if (r.error) throw new Error(`exec in ${where.label}: ${r.error}`);
-    return r;
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -19,6 +19,8 @@ export interface SocketProbe {
   host: string;
   port: number;
   send?: string;
+  /** A fixed source port (lab trace matches its probe by it). */
+  localPort?: number;
   count: number;
   intervalMs?: number;
   timeoutMs: number;

@@ -52,7 +52,7 @@ const REPLY_QUIET_MS = 150;
 
 function tcpOnce(s: SocketProbe): Promise<Attempt> {
   return timed((done) => {
-    const sock = net.connect({ host: s.host, port: s.port });
+    const sock = net.connect({ host: s.host, port: s.port, localPort: s.localPort });
     let reply = '';
     let quiet: NodeJS.Timeout | undefined;
     sock.setEncoding('utf8');
@@ -78,7 +78,9 @@ function udpOnce(s: SocketProbe): Promise<Attempt> {
     sock.on('message', (m) => done({ ok: true, body: m.toString('utf8').slice(0, MAX_BODY) }));
     // A connected UDP socket hears ICMP port unreachable as ECONNREFUSED.
     sock.on('error', (e) => done({ ok: false, error: code(e) }));
-    sock.connect(s.port, s.host, () => sock.send(s.send ?? ''));
+    const connect = (): void => sock.connect(s.port, s.host, () => sock.send(s.send ?? ''));
+    if (s.localPort) sock.bind(s.localPort, connect);
+    else connect();
     return () => {
       try {
         sock.close();

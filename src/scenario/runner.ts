@@ -128,6 +128,7 @@ export async function runJob(job: Job, opts: RunOptions = {}): Promise<RunResult
       dir: path.dirname(s.file),
       signal,
       check: (step, withinMs) => attempt(ctx, step, withinMs),
+      seenPorts: new Map(),
     };
     if (s.manifests?.length) {
       emit({ kind: 'setup', job, what: 'apply manifests' });

@@ -9,9 +9,9 @@ export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const cli = path.join(repo, 'dist', 'src', 'cli', 'main.js');
 
 /** Runs the CLI; with uid, as that unprivileged user (e.g. 65534, nobody). */
-export function lab(args: string[], opts: { uid?: number } = {}): Promise<Result> {
+export function lab(args: string[], opts: { uid?: number; env?: Record<string, string> } = {}): Promise<Result> {
   const argv = opts.uid !== undefined ? ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', process.execPath, cli, ...args] : [process.execPath, cli, ...args];
-  return execa(argv[0]!, argv.slice(1), { reject: false, all: true, env: { FORCE_COLOR: '0' } }) as unknown as Promise<Result>;
+  return execa(argv[0]!, argv.slice(1), { reject: false, all: true, env: { FORCE_COLOR: '0', ...opts.env } }) as unknown as Promise<Result>;
 }
 
 export function clientFor(name: string): ApiClient {

@@ -127,8 +127,9 @@ export function summary(results: RunResult[], elapsedMs: number): string[] {
     const r = results.find((x) => x.scenario.file === file && x.proxyMode === m);
     return r ? { passed: 'pass', failed: 'FAIL', skipped: 'skip' }[r.status] : '';
   };
-  const lines = [`${'scenario'.padEnd(width)}  ${modes.map((m) => m.padEnd(9)).join(' ')}`.trimEnd()];
-  for (const f of files) lines.push(`${shortName(f).padEnd(width)}  ${modes.map((m) => cell(f, m).padEnd(9)).join(' ')}`.trimEnd());
+  const col = (m: ProxyMode): number => Math.max(9, m.length + 1);
+  const lines = [`${'scenario'.padEnd(width)}  ${modes.map((m) => m.padEnd(col(m))).join(' ')}`.trimEnd()];
+  for (const f of files) lines.push(`${shortName(f).padEnd(width)}  ${modes.map((m) => cell(f, m).padEnd(col(m))).join(' ')}`.trimEnd());
   const n = (st: RunResult['status']): number => results.filter((r) => r.status === st).length;
   const reasons = [...new Map(results.filter((r) => r.status === 'skipped').map((r) => [r.proxyMode, r.reason])).entries()];
   lines.push('');

@@ -9,6 +9,7 @@ import { envStep, execStep } from './exec.js';
 import { faultStep } from './faults.js';
 import { applyStep, deleteStep, fieldChecks, patchStep, scaleStep } from './objects.js';
 import { rulesChecks } from './rules.js';
+import { traceCheck } from './trace.js';
 import { trafficStep } from './traffic.js';
 import { waitChecks } from './wait.js';
 
@@ -30,6 +31,7 @@ const handlers: Record<Action, { kind: Kind; run(ctx: Ctx, s: Step): Promise<Out
   exec: { kind: 'check', run: (ctx, s) => execStep(ctx, s.exec!) },
   env: { kind: 'check', run: (ctx, s) => envStep(ctx, s.env!) },
   rules: { kind: 'check', run: (ctx, s) => rulesChecks(ctx, s.rules!) },
+  trace: { kind: 'check', run: (ctx, s) => traceCheck(ctx, s.trace!) },
 };
 
 const defaultWithinMs = 10_000;
@@ -89,6 +91,8 @@ export function stepTitle(step: Step): string {
       return `env of ${placeLabel(s.env!.in)}`;
     case 'rules':
       return `rules ${Object.entries(s.rules!).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')}`;
+    case 'trace':
+      return `trace ${placeLabel(s.trace!.from)} -> ${s.trace!.to}`;
     case 'fault': {
       const [kind, target] = Object.entries(s.fault!).find(([k]) => k !== 'recovery')!;
       return `fault: ${kind}${target === true ? '' : ` ${placeLabel(target as Place)}`}`;

@@ -63,11 +63,17 @@ export async function rulesChecks(ctx: Ctx, raw: RulesStep): Promise<Outcome> {
   let what = '';
   if (s.service) {
     const svc = await ctx.client.get<Service>(types.services, s.service, s.namespace ?? ctx.namespace).catch(() => undefined);
-    const p = s.port === undefined ? undefined : svc?.spec.ports?.find((x) => x.name === String(s.port) || (!x.name && x.port === Number(s.port)));
-    if (s.port !== undefined && !p && (s.present ?? true)) throw new Error(`service ${s.service} has no port ${s.port}`);
     const ns = s.namespace ?? ctx.namespace;
+    const found = s.port === undefined ? undefined : svc?.spec.ports?.find((x) => x.name === String(s.port) || (!x.name && x.port === Number(s.port)));
+    if (s.port !== undefined && !found && (s.present ?? true)) throw new Error(`service ${s.service} has no port ${s.port}`);
+    // Modes that name ports by number only: a port removed from the Service is found by the number it had.
+    const memoKey = `${ns}/${s.service}:${String(s.port)}`;
+    if (found) ctx.seenPorts.set(memoKey, found);
+    const p = found ?? (s.port === undefined ? undefined : ctx.seenPorts.get(memoKey));
+    const byAddress = mode === 'ipvs' || mode === 'nftables-maps';
+    if (byAddress && s.port !== undefined && !p) throw new Error(`proxy mode ${mode} names ports by number, and port ${s.port} of service ${s.service} was never seen: check it with present: true before it goes`);
     marker =
-      mode === 'ipvs' || mode === 'nftables-maps'
+      byAddress
         ? svc && entryPointMarker(mode, svc, p)
         : serviceMarker(mode, ns, s.service, s.port === undefined ? undefined : { name: p?.name ?? String(s.port), protocol: p?.protocol ?? 'TCP' });
     what = `rules of service ${ns}/${s.service}${s.port !== undefined ? ` port ${s.port}` : ''}`;

@@ -1,6 +1,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
+import { proxyModes } from '../../../src/agent/proxy/modes.js';
 import { loadScenarios, parseScenario, scenarioFiles, ScenarioError } from '../../../src/scenario/parse.js';
 import { repo } from '../../helpers/lab.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -44,7 +45,7 @@ test('a step must have exactly one action', (t) => {
 
 test('missing required keys and bad enum values are named', (t) => {
   t.regex(refusal(t, 'steps:\n  - sleep: 1s\n'), /^s\.yaml:1:1: \(top level\): needs "name"/);
-  t.regex(refusal(t, 'name: x\ncluster: {proxyMode: ebpf}\nsteps: [{sleep: 1s}]\n'), /s\.yaml:2:22: cluster\.proxyMode: must be one of "iptables", "nftables", "ipvs", "userspace" \(got "ebpf"\)/);
+  t.regex(refusal(t, 'name: x\ncluster: {proxyMode: ebpf}\nsteps: [{sleep: 1s}]\n'), /s\.yaml:2:22: cluster\.proxyMode: must be one of "iptables", "nftables", "nftables-maps", "ipvs", "userspace" \(got "ebpf"\)/);
   t.is(refusal(t, 'name: x\nsteps: [{sleep: soon}]\n'), 's.yaml:2:17: steps[0].sleep: "soon" is not valid here (a duration like 500ms, 10s or 2m)');
 });
 
@@ -95,4 +96,9 @@ test('loading a directory reports every bad file, and nothing when all are good'
   t.regex(err!.message, /c\.yaml:1:1: \(top level\): needs "name"/);
   t.regex(err!.message, /b\.yml:2:10: steps\[0\]\.slep: unknown key/);
   t.throws(() => loadScenarios([path.join(dir, 'missing')]), { message: /no such file or directory/ });
+});
+
+test("the scenario schema's proxy modes are the registry's", (t) => {
+  const schema = JSON.parse(fs.readFileSync(path.join(repo, 'docs', 'scenario.schema.json'), 'utf8')) as { $defs: { proxyMode: { enum: string[] } } };
+  t.deepEqual(schema.$defs.proxyMode.enum, [...proxyModes]);
 });

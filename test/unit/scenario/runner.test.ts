@@ -23,9 +23,10 @@ test('every run gets its own valid lab name', (t) => {
   t.deepEqual(jobs.map((j) => [j.mode, j.lab]), [
     ['iptables', 'lib9999-1'],
     ['nftables', 'lib9999-2'],
-    ['ipvs', 'lib9999-3'],
-    ['userspace', 'lib9999-4'],
-    ['iptables', 'lib9999-5'],
+    ['nftables-maps', 'lib9999-3'],
+    ['ipvs', 'lib9999-4'],
+    ['userspace', 'lib9999-5'],
+    ['iptables', 'lib9999-6'],
   ]);
   for (const j of jobsFor(Array.from({ length: 150 }, () => scenario(undefined)))) t.is(validateLabName(j.lab), undefined, j.lab);
 });
