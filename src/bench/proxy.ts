@@ -29,7 +29,8 @@ import { measureFloor, type Floor, type FloorMode } from './proxy-floor.js';
 import { writeProxyReport } from './proxy-report.js';
 import { isPodReady, percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
-type Samples = Percentiles & { samples: number };
+/** Percentiles, and the samples themselves (ms) so a p99 made by one stall shows as such. */
+type Samples = Percentiles & { samples: number; raw?: number[] };
 
 export interface ProxyPoint {
   mode: ProxyMode;
@@ -204,8 +205,9 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
       latencyMs.push((m1.get(metric.last) ?? 0) * 1000 - sent);
     }
     if (unsynced) point.notes.push(`did not converge: ${unsynced} of ${changing.length} one-endpoint changes were not synced within 60 s`);
-    if (syncMs.length) point.partialSyncMs = { ...percentiles(syncMs), samples: syncMs.length };
-    if (latencyMs.length) point.programmingLatencyMs = { ...percentiles(latencyMs), samples: latencyMs.length };
+    const raw = (xs: number[]): number[] => xs.map((x) => Math.round(x * 10) / 10);
+    if (syncMs.length) point.partialSyncMs = { ...percentiles(syncMs), samples: syncMs.length, raw: raw(syncMs) };
+    if (latencyMs.length) point.programmingLatencyMs = { ...percentiles(latencyMs), samples: latencyMs.length, raw: raw(latencyMs) };
     point.rules = (await agentMetrics()).get(metric.rules) ?? null;
 
     // 3. First-packet latency, same pod, same run: through the first, middle and last service, and to a pod.
