@@ -178,6 +178,16 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     point.agentRssMB = round(usage.memory / 1024 / 1024, 1);
     console.log(`  ${mode} ${size}: all services programmed after ${point.programAllSeconds} s`);
 
+    // The last service answering does not mean the agent is done: wait until no sync has run for 2 s (steady state).
+    let last = -1;
+    const settled = await poll(async () => {
+      const n = (await agentMetrics()).get('svclab_proxy_syncs_total') ?? 0;
+      const quiet = n === last;
+      last = n;
+      return quiet ? true : undefined;
+    }, left(120_000), 2000);
+    if (!settled) point.notes.push('the agent was still syncing 2 minutes after the last service answered');
+
     // 2. One endpoint moves to an address nobody has, one service at a time (never a connect target).
     const targetNames = new Set(Object.values(targets));
     const changing = Array.from({ length: size }, (_, i) => `svc-${i}`).filter((n) => !targetNames.has(n)).slice(0, changes);
