@@ -179,11 +179,11 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     console.log(`  ${mode} ${size}: all services programmed after ${point.programAllSeconds} s`);
 
     // The last service answering does not mean the agent is done: wait until no sync has run for 2 s (steady state).
-    let last = -1;
+    let seen = -1;
     const settled = await poll(async () => {
       const n = (await agentMetrics()).get('svclab_proxy_syncs_total') ?? 0;
-      const quiet = n === last;
-      last = n;
+      const quiet = n === seen;
+      seen = n;
       return quiet ? true : undefined;
     }, left(120_000), 2000);
     if (!settled) point.notes.push('the agent was still syncing 2 minutes after the last service answered');
