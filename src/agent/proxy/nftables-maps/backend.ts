@@ -3,7 +3,9 @@
 // syncs list the table's few chains and sets to find leftovers; afterwards,
 // recorded ClientIP affinities that point at endpoints that left are deleted.
 import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
-import { commandRunner, mustRun, type Exec } from '../exec.js';
+import { systemTool } from '../../../net/tools.js';
+import { commandRunner, mustRun, ToolError, type Exec } from '../exec.js';
+import { NftSession, sessionLimit } from '../nftables/session.js';
 import { deleteTable, listChains, listTable } from '../nftables/tables.js';
 import { family } from '../nftables/transaction.js';
 import { affinityMap, endpointMaps, mapsTable, MapsRules, type AffinityCheck } from './render.js';
@@ -11,7 +13,7 @@ import { affinityMap, endpointMaps, mapsTable, MapsRules, type AffinityCheck } f
 export interface NftablesMapsBackendOptions {
   /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
   exec?: string[];
-  /** Runs the commands instead (tests record what would reach the kernel). */
+  /** Runs the commands instead (tests record what would reach the kernel); then every transaction is an `nft -f`. */
   run?: Exec;
 }
 
@@ -37,8 +39,12 @@ export class NftablesMapsBackend implements ProxyBackend {
   private needFullSync = true;
   private lastNode = '';
 
+  /** Partial syncs are a few elements: a long-lived nft applies them without starting nft each time. */
+  private readonly session?: NftSession;
+
   constructor(opts: NftablesMapsBackendOptions = {}) {
     this.exec = opts.run ?? commandRunner(opts.exec);
+    if (!opts.run) this.session = new NftSession([...(opts.exec ?? []), systemTool('nft')]);
   }
 
   async sync(req: SyncRequest): Promise<SyncResult> {
@@ -47,7 +53,12 @@ export class NftablesMapsBackend implements ProxyBackend {
     const existing = full ? await listTable(this.exec, mapsTable) : undefined;
     const built = this.rules.build(req, { full, existingChains: existing?.chains, existingSets: existing && [...existing.sets.keys()] });
     try {
-      if (built.text) await mustRun(this.exec, 'nft', ['-f', '-'], built.text);
+      if (built.text && !full && this.session && built.text.length < sessionLimit) {
+        const r = await this.session.apply(built.text);
+        if (r.exitCode !== 0) throw new ToolError('nft -i (session)', r);
+      } else if (built.text) {
+        await mustRun(this.exec, 'nft', ['-f', '-'], built.text);
+      }
     } catch (err) {
       // Our view of the table is now wrong; the next sync starts over from the kernel's.
       this.rules.reset();
@@ -61,6 +72,7 @@ export class NftablesMapsBackend implements ProxyBackend {
   }
 
   async cleanup(): Promise<void> {
+    this.session?.close();
     await deleteTable(this.exec, mapsTable);
     this.rules = new MapsRules();
     this.needFullSync = true;
