@@ -14,7 +14,7 @@ import { Store, type StoreOptions } from './store.js';
 import { strategies } from './strategies/index.js';
 import { bindingHandler } from './subresources/binding.js';
 import { scaleHandler } from './subresources/scale.js';
-import { execUpgrade, logHandler } from './subresources/kubelet-proxy.js';
+import { logHandler, streamUpgrade } from './subresources/kubelet-proxy.js';
 
 export interface AssembleOptions extends StoreOptions {
   stateDir: string;
@@ -46,7 +46,7 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: Store; r
   if (opts.kubeletSocketDir) {
     const dir = opts.kubeletSocketDir;
     server.subresources.set('core/pods/log', logHandler(registry, dir));
-    server.upgrades.set('core/pods/exec', (r, req, socket, head, query) => execUpgrade(registry, dir, r, req, socket, head, query));
+    for (const sub of ['exec', 'attach', 'portforward']) server.upgrades.set(`core/pods/${sub}`, (r, req, socket, head, query) => streamUpgrade(registry, dir, r, req, socket, head, query));
   }
   return { store, registry, server, allocations };
 }

@@ -78,9 +78,6 @@ function protobufRefused(): ApiError {
 
 /** Subresources kubectl knows that the lab does not serve, and what to do instead. */
 const unavailable: Record<string, string> = {
-  portforward:
-    'port-forward is not available in the lab (it needs SPDY framing, which this API server does not speak); ' +
-    'reach the pod from inside instead: `kubectl exec POD -- curl ...`, a NodePort Service, or `lab exec outside -- curl ...`',
   attach: 'attach is not available in the lab (containers have no attachable console); use `kubectl logs -f POD` or `kubectl exec -it POD -- sh`',
   proxy:
     "the API server's proxy to services and pods is not available in the lab (the API server runs outside the lab's networks); " +

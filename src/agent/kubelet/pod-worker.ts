@@ -280,6 +280,11 @@ export class PodWorker {
     return run?.proc && !run.proc.exit ? run.proc.exec(command, o) : undefined;
   }
 
+  /** The pod's sandbox, once created (port-forward dials into its network namespace). */
+  sandboxRecord(): SandboxRecord | undefined {
+    return this.sandbox;
+  }
+
   containerNames(): string[] {
     return this.pod.spec.containers.map((c) => c.name);
   }
