@@ -11,6 +11,7 @@ import { containerEnv } from './env.js';
 import type { DnsSettings } from './pod-files.js';
 import { PodWorker } from './pod-worker.js';
 import type { PodRuntime } from './cri/cri.js';
+import type { SandboxRecord } from './cri/sandbox.js';
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -91,6 +92,11 @@ export class Kubelet {
     for (const rec of this.ctx.runtime.sandboxes.list()) {
       if (!live.has(rec.uid)) await this.ctx.runtime.destroySandbox(rec);
     }
+  }
+
+  /** The sandboxes of this node's pods (their addresses). */
+  sandboxes(): SandboxRecord[] {
+    return this.ctx.runtime.sandboxes.list();
   }
 
   worker(namespace: string, name: string): PodWorker | undefined {

@@ -3,6 +3,7 @@
 // proxies to the kubelet.
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { finished } from 'node:stream/promises';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -173,6 +174,40 @@ function portForwardOverSpdy(kubelet: Kubelet, req: http.IncomingMessage, socket
   socket.on('error', () => session.transportClosed());
 }
 
+/** Go's words for a failed dial, as the API server's proxy reports them. */
+function dialFailure(e: NodeJS.ErrnoException): string {
+  const why: Record<string, string> = { ECONNREFUSED: 'connect: connection refused', EHOSTUNREACH: 'connect: no route to host', ETIMEDOUT: 'i/o timeout', ENETUNREACH: 'connect: network is unreachable' };
+  return why[e.code ?? ''] ?? e.message;
+}
+
+/**
+ * CONNECT ip:port: the API server's proxy to a pod of this node, opened here, inside the node's
+ * network namespace (the API server runs on the host, outside the lab's networks). Only this
+ * node's pod addresses are reachable this way.
+ */
+function connectToPod(kubelet: Kubelet, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(req.url ?? '');
+  const local = m && kubelet.sandboxes().some((rec) => rec.ip === m[1]);
+  if (!m || !local) return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+  const upstream = net.connect(Number(m[2]), m[1]!);
+  upstream.setTimeout(10_000, () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+  let connected = false;
+  upstream.once('connect', () => {
+    connected = true;
+    upstream.setTimeout(0);
+    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    if (head.length) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  upstream.once('error', (e: NodeJS.ErrnoException) => {
+    if (!connected) return void socket.end(`HTTP/1.1 502 dial tcp ${m[1]}:${m[2]}: ${dialFailure(e)}\r\nConnection: close\r\n\r\n`);
+    socket.destroy();
+  });
+  socket.on('error', () => upstream.destroy());
+  socket.on('close', () => upstream.destroy());
+}
+
 export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier?: Proxier): http.Server {
   const server = http.createServer((req, res) => {
     const p = parse(req.url);
@@ -195,6 +230,7 @@ export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier
       }),
     );
   });
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => connectToPod(kubelet, req, socket, head));
   if (fs.existsSync(socketPath)) fs.unlinkSync(socketPath);
   server.listen(socketPath);
   return server;

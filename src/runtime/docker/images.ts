@@ -21,7 +21,7 @@ const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const PACKAGES = [
   'dash', 'bash', 'coreutils', 'grep', 'sed', 'findutils', 'iproute2', 'iptables', 'nftables', 'conntrack',
   'ipset', 'ipvsadm', 'util-linux', 'mount', 'bsdutils', 'procps', 'hostname', 'curl', 'dnsutils',
-  'netcat-openbsd', 'iputils-ping', 'busybox | busybox-static', 'telnet', 'wget',
+  'netcat-openbsd', 'iputils-ping', 'busybox | busybox-static', 'telnet', 'wget', 'socat',
   // The node binary's shared libraries (ldd): it comes from the host, not from a package.
   'libc6', 'libstdc++6', 'libgcc-s1',
 ];
