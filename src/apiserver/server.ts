@@ -79,7 +79,6 @@ function protobufRefused(): ApiError {
 
 /** Subresources kubectl knows that the lab does not serve, and what to do instead. */
 const unavailable: Record<string, string> = {
-  attach: 'attach is not available in the lab (containers have no attachable console); use `kubectl logs -f POD` or `kubectl exec -it POD -- sh`',
   proxy: "the lab's API server proxies to services and pods only (.../services/NAME[:PORT]/proxy/, .../pods/NAME[:PORT]/proxy/), not to nodes",
 };
 

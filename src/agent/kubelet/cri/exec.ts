@@ -18,7 +18,7 @@ export interface ExecProcess {
   kill(): void;
 }
 
-function quote(argv: string[]): string {
+export function quote(argv: string[]): string {
   return argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
 }
 
