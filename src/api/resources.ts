@@ -25,6 +25,9 @@ export const resourceTypes: ResourceType[] = [
   { group: '', version: 'v1', kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'] },
   { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', singular: 'endpointslice', namespaced: true },
   { group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] },
+  { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', singular: 'configmap', namespaced: true, shortNames: ['cm'] },
+  { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', singular: 'secret', namespaced: true },
+  { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, shortNames: ['sa'] },
   { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] },
 ];
 
@@ -67,4 +70,7 @@ export const types = {
   endpointslices: mustFind('discovery.k8s.io', 'endpointslices'),
   replicasets: mustFind('apps', 'replicasets'),
   deployments: mustFind('apps', 'deployments'),
+  configmaps: mustFind('', 'configmaps'),
+  secrets: mustFind('', 'secrets'),
+  serviceaccounts: mustFind('', 'serviceaccounts'),
 };

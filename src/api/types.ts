@@ -149,9 +149,21 @@ export interface EnvVar {
   value?: string;
   valueFrom?: {
     fieldRef?: { fieldPath: string; apiVersion?: string };
-    configMapKeyRef?: { name: string; key: string };
-    secretKeyRef?: { name: string; key: string };
+    configMapKeyRef?: KeySelector;
+    secretKeyRef?: KeySelector;
   };
+}
+
+export interface KeySelector {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: { name: string; optional?: boolean };
+  secretRef?: { name: string; optional?: boolean };
 }
 
 export interface Probe {
@@ -174,6 +186,7 @@ export interface Container {
   workingDir?: string;
   ports?: ContainerPort[];
   env?: EnvVar[];
+  envFrom?: EnvFromSource[];
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
@@ -367,4 +380,28 @@ export interface Deployment extends KubeObject {
 export interface ReplicaSet extends KubeObject {
   spec: { replicas?: number; selector: LabelSelectorObject; template: PodTemplateSpec; minReadySeconds?: number };
   status?: { replicas?: number; fullyLabeledReplicas?: number; readyReplicas?: number; availableReplicas?: number; observedGeneration?: number };
+}
+
+// ---- core/v1 configuration: ConfigMaps, Secrets, ServiceAccounts ----
+
+export interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
+  /** base64 in JSON, like Secret.data. */
+  binaryData?: Record<string, string>;
+  immutable?: boolean;
+}
+
+export interface Secret extends KubeObject {
+  type?: string;
+  /** Values are base64 (Go []byte in JSON). */
+  data?: Record<string, string>;
+  /** Write-only plain text, folded into data when decoded. */
+  stringData?: Record<string, string>;
+  immutable?: boolean;
+}
+
+export interface ServiceAccount extends KubeObject {
+  secrets?: { name?: string; namespace?: string; kind?: string; apiVersion?: string; uid?: string }[];
+  imagePullSecrets?: { name?: string }[];
+  automountServiceAccountToken?: boolean;
 }

@@ -1,6 +1,7 @@
 // HTTP plumbing shared by the routes: bodies, JSON replies, Status errors.
 import type http from 'node:http';
 import { ApiError, badRequest, internalError, type Status } from '../api/errors.js';
+import { decodeProtobufBody, protobufMediaType } from '../api/protobuf/decode.js';
 
 const maxBody = 3 * 1024 * 1024;
 
@@ -12,7 +13,10 @@ export async function readBody(req: http.IncomingMessage): Promise<unknown> {
     if (size > maxBody) throw new ApiError({ ...badRequest('').status, code: 413, reason: 'RequestEntityTooLarge', message: 'the request body is too large' });
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const body = Buffer.concat(chunks);
+  // kubectl's typed clients (`kubectl create deployment|service|namespace|...`) send protobuf.
+  if ((req.headers['content-type'] ?? '').startsWith(protobufMediaType) && body.length > 0) return decodeProtobufBody(body);
+  const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);

@@ -24,6 +24,8 @@ import { appliedObject, strategicMergePatch } from './strategic-merge.js';
 export interface Strategy {
   type: ResourceType;
   validateName?: NameValidator;
+  /** What decoding the versioned object does upstream (e.g. base64 values); throws a 400 ApiError. */
+  decode?(obj: KubeObject): void;
   /** Fills server-side defaults; runs on create and update. */
   defaults?(obj: KubeObject): void;
   /** Called on create only, before defaults (e.g. reset status). */
@@ -97,7 +99,9 @@ export class Registry {
     }
     if (obj.metadata !== undefined && !isPlainObject(obj.metadata)) throw badRequest('metadata must be an object');
     const { apiVersion: _v, kind: _k, metadata, ...rest } = obj;
-    return { apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...(metadata ?? {}) }, ...rest };
+    const decoded: KubeObject = { apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...(metadata ?? {}) }, ...rest };
+    this.strategyFor(t).decode?.(decoded);
+    return decoded;
   }
 
   private checkNamespace(t: ResourceType, namespace: string | undefined, obj: KubeObject): void {

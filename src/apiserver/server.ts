@@ -2,7 +2,7 @@
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus, unsupportedMediaType } from '../api/errors.js';
+import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus } from '../api/errors.js';
 import { matches, matchesFields, parseFieldSelector, parseSelector } from '../api/labels.js';
 import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
@@ -67,14 +67,6 @@ function deleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
   const prop = query.get('propagationPolicy');
   if (prop) opts.propagationPolicy = prop as DeleteOptions['propagationPolicy'];
   return opts;
-}
-
-/** kubectl's generators (`kubectl create deployment|service ...`) send protobuf, which this server does not decode. */
-function protobufRefused(): ApiError {
-  const message =
-    'the lab API server reads JSON only, and this request body is protobuf (kubectl sends protobuf for `kubectl create deployment|service|...`); ' +
-    'write a manifest and `kubectl apply -f` it, e.g. `kubectl create deployment NAME --image=IMAGE --dry-run=client -o yaml | kubectl apply -f -`';
-  return new ApiError({ ...unsupportedMediaType('application/vnd.kubernetes.protobuf').status, message });
 }
 
 /** Subresources kubectl knows that the lab does not serve, and what to do instead. */
@@ -150,7 +142,6 @@ export class ApiServer {
     const { type: t, namespace, name, subresource } = r;
     const reg = this.registry;
     const dryRun = query.getAll('dryRun').includes('All');
-    if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) throw protobufRefused();
     if (subresource && subresource !== 'status') {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);

@@ -1,7 +1,7 @@
 // The controller-manager process: every cluster-level controller, fed by shared informers.
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
-import type { Deployment, Endpoints, EndpointSlice, Lease, Node, Pod, ReplicaSet, Service } from '../api/types.js';
+import type { Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { startDeploymentController } from './deployment.js';
@@ -11,6 +11,7 @@ import { startNodeLifecycle } from './node-lifecycle.js';
 import { startNodePods } from './node-pods.js';
 import { startReplicaSetController } from './replicaset.js';
 import { startScheduler } from './scheduler.js';
+import { startServiceAccountsController } from './serviceaccounts.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +33,9 @@ const deployments = new Informer<Deployment>(client, types.deployments).start();
 const services = new Informer<Service>(client, types.services).start();
 const endpoints = new Informer<Endpoints>(client, types.endpoints).start();
 const slices = new Informer<EndpointSlice>(client, types.endpointslices).start();
-await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices].map((i) => i.synced));
+const namespaces = new Informer<Namespace>(client, types.namespaces).start();
+const accounts = new Informer<ServiceAccount>(client, types.serviceaccounts).start();
+await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts].map((i) => i.synced));
 startNodeLifecycle(client, nodes, leases, { gracePeriodMs: Number(values['node-grace-period']) * 1000 });
 startNodePods(client, nodes, pods);
 startScheduler(client, nodes, pods);
@@ -40,7 +43,8 @@ startReplicaSetController(client, pods, replicasets);
 startDeploymentController(client, deployments, replicasets, pods);
 startGarbageCollector(client, [pods, replicasets, deployments]);
 startEndpointControllers(client, { services, pods, endpoints, slices, nodes });
-console.log('controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring');
+startServiceAccountsController(client, namespaces, accounts);
+console.log('controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount');
 
 const stop = (): void => process.exit(0);
 process.on('SIGTERM', stop);

@@ -1,7 +1,9 @@
 // A container's environment as kubelet builds it: service links for the
-// services that exist when the container starts, then the container's own
-// variables (which win), with fieldRef values resolved.
-import type { Container, Pod, Service } from '../../api/types.js';
+// services that exist when the container starts, then envFrom (ConfigMaps,
+// Secrets), then the container's own variables (which win), with fieldRef,
+// configMapKeyRef and secretKeyRef values resolved.
+import type { ConfigMap, Container, Pod, Secret, Service } from '../../api/types.js';
+import { isEnvVarName } from '../../api/validation/pod.js';
 
 function serviceName(svc: Service): string {
   return svc.metadata.name!.toUpperCase().replaceAll('-', '_');
@@ -77,12 +79,84 @@ export function expand(text: string, env: Record<string, string>): string {
   return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (m === '$$' ? '$' : name !== undefined && name in env ? env[name]! : m));
 }
 
-export function containerEnv(pod: Pod, container: Container, services: Service[], base: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { ...base, ...serviceEnv(pod, services) };
-  for (const v of container.env ?? []) {
-    if (v.value !== undefined) env[v.name] = expand(v.value, env);
-    else if (v.valueFrom?.fieldRef) env[v.name] = fieldRefValue(pod, v.valueFrom.fieldRef.fieldPath);
-    else env[v.name] = '';
+/** Where the kubelet reads ConfigMaps and Secrets; undefined = not found. */
+export interface ConfigSource {
+  configMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
+  secret(namespace: string, name: string): Promise<Secret | undefined>;
+}
+
+/** A container whose configuration cannot be built: kubelet's CreateContainerConfigError. */
+export class ContainerConfigError extends Error {}
+
+/** One pod's ConfigMaps and Secrets as plain strings, each fetched once. */
+class PodConfig {
+  private readonly cache = new Map<string, Record<string, string> | undefined>();
+  constructor(
+    private readonly source: ConfigSource,
+    private readonly namespace: string,
+  ) {}
+
+  /** The object's data (secrets decoded); undefined when missing and optional; throws otherwise. */
+  async data(kind: 'configmap' | 'secret', name: string, optional: boolean): Promise<Record<string, string> | undefined> {
+    const key = `${kind}/${name}`;
+    if (!this.cache.has(key)) {
+      const obj = kind === 'configmap' ? await this.source.configMap(this.namespace, name) : await this.source.secret(this.namespace, name);
+      const raw = obj?.data;
+      const data = obj ? Object.fromEntries(Object.entries(raw ?? {}).map(([k, v]) => [k, kind === 'secret' ? Buffer.from(v ?? '', 'base64').toString('utf8') : (v ?? '')])) : undefined;
+      this.cache.set(key, data);
+    }
+    const data = this.cache.get(key);
+    if (!data && !optional) throw new ContainerConfigError(`${kind} "${name}" not found`);
+    return data;
   }
-  return env;
+}
+
+export interface EnvResult {
+  env: Record<string, string>;
+  /** Warnings for the pod's events (envFrom keys that are not variable names). */
+  warnings: { reason: string; message: string }[];
+}
+
+/** makeEnvironmentVariables: service links < envFrom < env, $(VAR) expanded against what precedes. */
+export async function containerEnv(pod: Pod, container: Container, services: Service[], base: Record<string, string>, source: ConfigSource): Promise<EnvResult> {
+  const ns = pod.metadata.namespace ?? 'default';
+  const config = new PodConfig(source, ns);
+  const own: Record<string, string> = {};
+  const warnings: EnvResult['warnings'] = [];
+  for (const from of container.envFrom ?? []) {
+    const ref = from.configMapRef ?? from.secretRef;
+    if (!ref) continue;
+    const kind = from.configMapRef ? 'configmap' : 'secret';
+    const data = await config.data(kind, ref.name, ref.optional === true);
+    if (!data) continue;
+    const invalid: string[] = [];
+    for (const [k, v] of Object.entries(data)) {
+      const name = (from.prefix ?? '') + k;
+      if (isEnvVarName(name).length > 0) invalid.push(name);
+      else own[name] = v;
+    }
+    if (invalid.length > 0) {
+      const label = kind === 'configmap' ? 'configMap' : 'secret';
+      warnings.push({ reason: 'InvalidEnvironmentVariableNames', message: `Keys [${invalid.sort().join(', ')}] from the EnvFrom ${label} ${ns}/${ref.name} were skipped since they are considered invalid environment variable names.` });
+    }
+  }
+  const env: Record<string, string> = { ...base, ...serviceEnv(pod, services), ...own };
+  for (const v of container.env ?? []) {
+    const from = v.valueFrom;
+    if (v.value !== undefined) env[v.name] = expand(v.value, env);
+    else if (from?.fieldRef) env[v.name] = fieldRefValue(pod, from.fieldRef.fieldPath);
+    else if (from?.configMapKeyRef || from?.secretKeyRef) {
+      const ref = (from.configMapKeyRef ?? from.secretKeyRef)!;
+      const kind = from.configMapKeyRef ? 'configmap' : 'secret';
+      const optional = ref.optional === true;
+      const data = await config.data(kind, ref.name, optional);
+      if (!data) continue;
+      if (!(ref.key in data)) {
+        if (optional) continue;
+        throw new ContainerConfigError(`couldn't find key ${ref.key} in ${kind === 'configmap' ? 'ConfigMap' : 'Secret'} ${ns}/${ref.name}`);
+      }
+      env[v.name] = data[ref.key]!;
+    } else env[v.name] = '';
+  }
+  return { env, warnings };
 }

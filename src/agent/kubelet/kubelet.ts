@@ -3,11 +3,12 @@
 // and removes those whose pod is gone.
 import fs from 'node:fs';
 import { types } from '../../api/resources.js';
-import type { Pod, PodStatus, Service } from '../../api/types.js';
+import type { ConfigMap, KubeObject, Pod, PodStatus, Secret, Service } from '../../api/types.js';
+import type { ResourceType } from '../../api/resources.js';
 import { isNotFound, type ApiClient } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import type { KubeletContext, EventSink } from './context.js';
-import { containerEnv } from './env.js';
+import { containerEnv, type ConfigSource } from './env.js';
 import type { DnsSettings } from './pod-files.js';
 import { PodWorker } from './pod-worker.js';
 import type { PodRuntime } from './cri/cri.js';
@@ -36,13 +37,26 @@ export class Kubelet {
     } catch {
       /* none */
     }
+    // Read at container start, as kubelet's "Get" change-detection strategy does.
+    const fetch = async <T extends KubeObject>(t: ResourceType, namespace: string, name: string): Promise<T | undefined> => {
+      try {
+        return await o.client.get<T>(t, name, namespace);
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    };
+    const config: ConfigSource = {
+      configMap: (ns, name) => fetch<ConfigMap>(types.configmaps, ns, name),
+      secret: (ns, name) => fetch<Secret>(types.secrets, ns, name),
+    };
     this.ctx = {
       nodeName: o.nodeName,
       nodeIP: o.nodeIP,
       dns: { ...o.dns, nodeResolvConf },
       runtime: o.runtime,
       events: o.events,
-      containerEnv: (pod, c, base) => containerEnv(pod, c, o.services?.list() ?? [], base),
+      containerEnv: (pod, c, base) => containerEnv(pod, c, o.services?.list() ?? [], base, config),
       patchStatus: async (pod: Pod, status: PodStatus) => {
         try {
           await o.client.patch(types.pods, pod.metadata.name!, { status }, pod.metadata.namespace, 'status');

@@ -141,11 +141,24 @@ export class PodWorker {
         run.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` };
       }
       this.reportStatus();
-      run.failures++;
-      run.retryTimer = setTimeout(() => void this.start(run), Math.min(backoff.baseMs * 2 ** run.failures, backoff.maxMs));
+      this.retryStart(run);
       return;
     }
-    const env = this.ctx.containerEnv(this.pod, c, { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: podHostname(this.pod), ...image.env });
+    let env: Record<string, string>;
+    try {
+      const built = await this.ctx.containerEnv(this.pod, c, { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: podHostname(this.pod), ...image.env });
+      for (const w of built.warnings) this.ctx.events.event(this.pod, 'Warning', w.reason, w.message);
+      env = built.env;
+    } catch (e) {
+      // A missing ConfigMap/Secret or key: retried until it appears, as kubelet's pod sync does.
+      const message = (e as Error).message;
+      if (run.waiting?.reason !== 'CreateContainerConfigError' || run.waiting.message !== message) this.ctx.events.event(this.pod, 'Warning', 'Failed', `Error: ${message}`);
+      run.waiting = { reason: 'CreateContainerConfigError', message };
+      this.reportStatus();
+      this.retryStart(run);
+      return;
+    }
+    if (this.terminating || !this.sandbox) return;
     const argv = commandLine(image, c).map((a) => expand(a, env));
     if (run.restartCount === 0 || !run.lastTerminated) {
       this.ctx.events.event(this.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
@@ -182,6 +195,12 @@ export class PodWorker {
     const proc = run.proc;
     void proc.wait().then((info) => this.onExit(run, proc, info));
     this.reportStatus();
+  }
+
+  /** Tries to start the container again after a back-off (image not found, configuration missing). */
+  private retryStart(run: ContainerRun): void {
+    run.failures++;
+    run.retryTimer = setTimeout(() => void this.start(run), Math.min(backoff.baseMs * 2 ** run.failures, backoff.maxMs));
   }
 
   private startProbes(run: ContainerRun): void {

@@ -119,7 +119,7 @@ function hostPortConflicts(containers: Container[], fld: FieldPath): FieldError[
 const envVarNameFmt = '[-._a-zA-Z][-._a-zA-Z0-9]*';
 const envVarNameMsg = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit";
 
-function isEnvVarName(name: string): string[] {
+export function isEnvVarName(name: string): string[] {
   const errs = new RegExp(`^${envVarNameFmt}$`).test(name) ? [] : [regexError(envVarNameMsg, envVarNameFmt, 'my.env-name', 'MY_ENV.NAME', 'MyEnvName1')];
   if (name === '.') errs.push("must not be '.'");
   else if (name === '..') errs.push("must not be '..'");

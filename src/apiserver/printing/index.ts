@@ -2,6 +2,7 @@
 // request gets instead of objects when it asks for one.
 import { typeKey, type ResourceType } from '../../api/resources.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
+import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
 import { podPrinter } from './pod.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './service.js';
@@ -21,6 +22,9 @@ const printers: Record<string, Printer> = {
   'core/namespaces': namespacePrinter,
   'core/events': eventPrinter,
   'coordination.k8s.io/leases': leasePrinter,
+  'core/configmaps': configMapPrinter,
+  'core/secrets': secretPrinter,
+  'core/serviceaccounts': serviceAccountPrinter,
 };
 
 function printerFor(t: ResourceType): Printer {

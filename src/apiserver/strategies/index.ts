@@ -1,4 +1,5 @@
 import type { Strategy } from '../registry.js';
+import { configMapStrategy, secretStrategy, serviceAccountStrategy } from './config.js';
 import { eventStrategy } from './event.js';
 import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
@@ -6,4 +7,4 @@ import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
 import { deploymentStrategy, replicaSetStrategy } from './workload.js';
 
-export const strategies: Strategy[] = [namespaceStrategy, nodeStrategy, eventStrategy, leaseStrategy, podStrategy, replicaSetStrategy, deploymentStrategy];
+export const strategies: Strategy[] = [namespaceStrategy, nodeStrategy, eventStrategy, leaseStrategy, podStrategy, replicaSetStrategy, deploymentStrategy, configMapStrategy, secretStrategy, serviceAccountStrategy];

@@ -1,6 +1,7 @@
 import test from 'ava';
 import http from 'node:http';
 import { startApiServer, type TestServer } from '../../helpers/apiserver.js';
+import { encodeBody } from '../../helpers/protobuf.js';
 
 const asTable = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
@@ -90,12 +91,29 @@ test('server-side apply creates a missing object, then merges into it', async (t
   t.is(wrongName.code, 400);
 });
 
-test('a protobuf body (kubectl create deployment) is refused with 415 and says what to do instead', async (t) => {
+test('a protobuf body (kubectl create deployment) is decoded, defaulted and stored like JSON, answered in JSON; a malformed one is a 400 and stores nothing', async (t) => {
   const s = await startApiServer(t);
-  const r = await call(s, 'POST', '/apis/apps/v1/namespaces/default/deployments', { body: 'k8s\u0000\n', contentType: 'application/vnd.kubernetes.protobuf' });
-  t.is(r.code, 415);
-  t.is(r.body.reason, 'UnsupportedMediaType');
-  t.regex(r.body.message, /reads JSON only.*kubectl apply -f/);
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', labels: { app: 'web' } },
+    spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx' }] } } },
+  };
+  const post = (body: Buffer) =>
+    fetch(`${s.url}/apis/apps/v1/namespaces/default/deployments`, { method: 'POST', body: new Uint8Array(body), headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf, application/json' } });
+  const created = await post(encodeBody(deployment));
+  t.is(created.status, 201);
+  t.regex(created.headers.get('content-type') ?? '', /^application\/json/);
+  const body = (await created.json()) as any;
+  t.like(body, { kind: 'Deployment', metadata: { name: 'web', namespace: 'default' }, spec: { replicas: 2, revisionHistoryLimit: 10 } });
+  t.is(body.spec.template.spec.containers[0].terminationMessagePath, '/dev/termination-log', 'defaults applied');
+  const good = encodeBody({ ...deployment, metadata: { name: 'other' } });
+  for (const bad of [good.subarray(0, good.length - 5), Buffer.from('k8s\u0000\n')]) {
+    const r = await post(bad);
+    t.is(r.status, 400);
+    t.like(await r.json(), { kind: 'Status', reason: 'BadRequest', code: 400 });
+  }
+  t.deepEqual(s.store.list('apps/deployments').map((d) => d.metadata.name), ['web']);
 });
 
 test('the OpenAPI v3 index points at one document per group-version whose PATCH operations take fieldValidation', async (t) => {

@@ -1,0 +1,31 @@
+// THE table of kinds the API server decodes from protobuf: "apiVersion kind" ->
+// the message describing it, and the packages those messages live in. To
+// decode a new kind, describe its messages in a package and add a line here.
+import { apps } from './apps.js';
+import { coordination, discovery } from './cluster.js';
+import { core } from './core.js';
+import type { Package } from './describe.js';
+import { meta } from './meta.js';
+import { rbac } from './rbac.js';
+
+export const packages: Package[] = [meta, core, apps, discovery, coordination, rbac];
+
+export const kindMessages: Record<string, string> = {
+  'v1 Namespace': 'core.Namespace',
+  'v1 Node': 'core.Node',
+  'v1 Event': 'core.Event',
+  'v1 Pod': 'core.Pod',
+  'v1 Service': 'core.Service',
+  'v1 Endpoints': 'core.Endpoints',
+  'v1 ConfigMap': 'core.ConfigMap',
+  'v1 Secret': 'core.Secret',
+  'v1 ServiceAccount': 'core.ServiceAccount',
+  'apps/v1 Deployment': 'apps.Deployment',
+  'apps/v1 ReplicaSet': 'apps.ReplicaSet',
+  'discovery.k8s.io/v1 EndpointSlice': 'discovery.EndpointSlice',
+  'coordination.k8s.io/v1 Lease': 'coordination.Lease',
+  'rbac.authorization.k8s.io/v1 Role': 'rbac.Role',
+  'rbac.authorization.k8s.io/v1 ClusterRole': 'rbac.ClusterRole',
+  'rbac.authorization.k8s.io/v1 RoleBinding': 'rbac.RoleBinding',
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': 'rbac.ClusterRoleBinding',
+};
