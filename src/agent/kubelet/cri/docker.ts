@@ -139,15 +139,17 @@ class DockerContainer implements ContainerHandle {
     const stream = (await this.container.attach({ stream: true, logs: replay, stdin: withStdin, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    if (this.tty) stream.pipe(stdout);
-    else {
-      this.container.modem.demuxStream(stream, stdout, stderr);
-      stream.on('end', () => {
-        stdout.end();
-        stderr.end();
-      });
-    }
+    if (this.tty) stream.on('data', (d: Buffer) => stdout.write(d));
+    else this.container.modem.demuxStream(stream, stdout, stderr);
     stream.on('error', () => stream.destroy());
+    // Docker keeps an attach with stdin open after the container exits: the exit ends it (what is in flight gets a moment).
+    const finish = (): void => {
+      stream.destroy();
+      for (const out of [stdout, stderr]) if (!out.writableEnded) out.end();
+    };
+    for (const out of [stdout, stderr]) out.on('error', () => undefined); // a late demuxed chunk after the end
+    stream.once('close', finish);
+    void this.done.then(() => setTimeout(finish, 100));
     let stdin: PassThrough | undefined;
     if (withStdin) {
       stdin = new PassThrough();
@@ -158,7 +160,7 @@ class DockerContainer implements ContainerHandle {
       stdin,
       stdout,
       stderr: this.tty ? stderr.end() : stderr,
-      detach: () => stream.destroy(),
+      detach: finish,
     };
   }
 
