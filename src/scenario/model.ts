@@ -130,6 +130,9 @@ export interface ExecStep {
   expect?: { exitCode?: number; stdout?: Matcher; stderr?: Matcher };
 }
 
+/** The real kubectl, as a tutorial prints the command ("kubectl ..."), or with stdin and expectations. */
+export type KubectlStep = string | { command: string; stdin?: string; expect?: { exitCode?: number; stdout?: Matcher; stderr?: Matcher } };
+
 export interface EnvStep {
   in: Place;
   container?: string;
@@ -182,12 +185,13 @@ export interface Step {
   udp?: SocketStep;
   dns?: DnsStep;
   exec?: ExecStep;
+  kubectl?: KubectlStep;
   env?: EnvStep;
   rules?: RulesStep;
   fault?: FaultStep;
 }
 
-export const actions = ['apply', 'delete', 'patch', 'scale', 'get', 'wait', 'sleep', 'http', 'tcp', 'udp', 'dns', 'exec', 'env', 'rules', 'fault'] as const;
+export const actions = ['apply', 'delete', 'patch', 'scale', 'get', 'wait', 'sleep', 'http', 'tcp', 'udp', 'dns', 'exec', 'kubectl', 'env', 'rules', 'fault'] as const;
 export type Action = (typeof actions)[number];
 
 export interface ClusterSpec {
