@@ -67,8 +67,8 @@ export async function kubectlStep(ctx: Ctx, raw: KubectlStep): Promise<Outcome> 
   const { args, pipe } = kubectlWords(s.command);
   const argv = kubectlArgv(ctx.lab, ctx.namespace !== 'default' && !args.some((a) => /^(-n|--namespace)(=|$)/.test(a) || a === '-A' || a === '--all-namespaces') ? ['--namespace', ctx.namespace, ...args] : args);
   const r = pipe
-    ? await execa('sh', ['-c', `"$@" | ${pipe}`, 'sh', ...argv], { reject: false, input: s.stdin, timeout: 60_000, cancelSignal: ctx.signal })
-    : await execa(argv[0]!, argv.slice(1), { reject: false, input: s.stdin, timeout: 60_000, cancelSignal: ctx.signal });
+    ? await execa('sh', ['-c', `"$@" | ${pipe}`, 'sh', ...argv], { reject: false, input: s.stdin, timeout: 60_000, cancelSignal: ctx.signal, stripFinalNewline: false })
+    : await execa(argv[0]!, argv.slice(1), { reject: false, input: s.stdin, timeout: 60_000, cancelSignal: ctx.signal, stripFinalNewline: false });
   const stdout = String(r.stdout);
   const stderr = String(r.stderr);
   const code = r.exitCode ?? -1;
