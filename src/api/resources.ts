@@ -29,6 +29,10 @@ export const resourceTypes: ResourceType[] = [
   { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', singular: 'secret', namespaced: true },
   { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, shortNames: ['sa'] },
   { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', singular: 'clusterrole', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', singular: 'clusterrolebinding', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', singular: 'role', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', singular: 'rolebinding', namespaced: true },
 ];
 
 export function apiVersionOf(t: ResourceType): string {
@@ -73,4 +77,8 @@ export const types = {
   configmaps: mustFind('', 'configmaps'),
   secrets: mustFind('', 'secrets'),
   serviceaccounts: mustFind('', 'serviceaccounts'),
+  roles: mustFind('rbac.authorization.k8s.io', 'roles'),
+  clusterroles: mustFind('rbac.authorization.k8s.io', 'clusterroles'),
+  rolebindings: mustFind('rbac.authorization.k8s.io', 'rolebindings'),
+  clusterrolebindings: mustFind('rbac.authorization.k8s.io', 'clusterrolebindings'),
 };

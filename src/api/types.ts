@@ -405,3 +405,39 @@ export interface ServiceAccount extends KubeObject {
   imagePullSecrets?: { name?: string }[];
   automountServiceAccountToken?: boolean;
 }
+
+// ---- rbac.authorization.k8s.io/v1 (stored and served; not enforced) ----
+
+export interface PolicyRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+export interface Subject {
+  kind: string;
+  apiGroup?: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface RoleRef {
+  apiGroup: string;
+  kind: string;
+  name: string;
+}
+
+export interface Role extends KubeObject {
+  rules?: PolicyRule[];
+}
+
+export interface ClusterRole extends Role {
+  aggregationRule?: { clusterRoleSelectors?: LabelSelectorObject[] };
+}
+
+export interface RoleBinding extends KubeObject {
+  subjects?: Subject[];
+  roleRef: RoleRef;
+}

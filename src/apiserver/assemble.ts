@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
+import { ensureBootstrapPolicy } from './bootstrap/policy.js';
 import { ServiceAllocations } from './allocators/service-allocations.js';
 import { ensureKubernetesService, type Advertise } from './kubernetes-service.js';
 import { endpointSliceStrategy, endpointsStrategy } from './strategies/endpoints.js';
@@ -38,6 +39,7 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: Store; r
   registry.register(endpointsStrategy);
   registry.register(endpointSliceStrategy);
   await ensureSystemNamespaces(registry);
+  await ensureBootstrapPolicy(registry);
   if (opts.advertise) await ensureKubernetesService(registry, opts.advertise, config.serviceCIDR);
   startNamespaceFinalizer(registry);
   const server = new ApiServer(registry);

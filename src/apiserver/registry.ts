@@ -14,6 +14,7 @@ import {
 } from '../api/errors.js';
 import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
 import { timestamp, type KubeObject } from '../api/types.js';
+import { messageFor, unknownFields } from '../api/schema/index.js';
 import type { FieldError } from '../api/validation/field.js';
 import { validateObjectMeta, type NameValidator } from '../api/validation/meta.js';
 import { dns1123Subdomain } from '../api/validation/names.js';
@@ -50,6 +51,10 @@ export interface DeleteOptions {
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: string;
+  /** Unknown fields: Strict refuses the write, Warn (the default) adds to warnings, Ignore does neither. */
+  fieldValidation?: 'Ignore' | 'Warn' | 'Strict';
+  /** Collects the warnings of the write, for the response's Warning headers. */
+  warnings?: string[];
 }
 
 const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -104,6 +109,17 @@ export class Registry {
     return decoded;
   }
 
+  /** Server-side field validation (kubectl apply/create --validate): fields the kind does not have are refused (Strict) or dropped. */
+  private checkFields(t: ResourceType, obj: KubeObject, opts: WriteOptions): void {
+    const mode = opts.fieldValidation ?? 'Warn';
+    const type = messageFor(apiVersionOf(t), t.kind);
+    if (!type) return;
+    const unknown = unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`);
+    if (unknown.length === 0 || mode === 'Ignore') return;
+    if (mode === 'Strict') throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${unknown.join(', ')}`);
+    opts.warnings?.push(...unknown);
+  }
+
   private checkNamespace(t: ResourceType, namespace: string | undefined, obj: KubeObject): void {
     if (!t.namespaced) return;
     if (obj.metadata.namespace && obj.metadata.namespace !== namespace) {
@@ -124,6 +140,7 @@ export class Registry {
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
     const s = this.strategyFor(t);
     const obj = this.checkKind(t, body);
+    this.checkFields(t, obj, opts);
     this.checkNamespace(t, namespace, obj);
     if (t.namespaced) this.requireActiveNamespace(namespace!, t);
     const meta = obj.metadata;
@@ -154,6 +171,7 @@ export class Registry {
     const s = this.strategyFor(t);
     const old = this.get(t, namespace, name);
     const obj = this.checkKind(t, body);
+    this.checkFields(t, obj, opts);
     this.checkNamespace(t, namespace, obj);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -227,6 +245,7 @@ export class Registry {
         break;
     }
     const obj = this.checkKind(t, patched);
+    this.checkFields(t, obj, opts);
     obj.metadata.name = name;
     if (t.namespaced) obj.metadata.namespace = namespace;
     const rv = obj.metadata.resourceVersion;

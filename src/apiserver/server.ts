@@ -56,6 +56,13 @@ export function parseResourcePath(pathname: string): ResourceRequest | undefined
   return { type, namespace, name: rest[1], subresource: rest[2] };
 }
 
+function fieldValidation(query: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
+  const v = query.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
+  throw badRequest(`fieldValidation parameter unsupported: ${v}`);
+}
+
 function listKind(t: ResourceType): string {
   return `${t.kind}List`;
 }
@@ -142,6 +149,13 @@ export class ApiServer {
     const { type: t, namespace, name, subresource } = r;
     const reg = this.registry;
     const dryRun = query.getAll('dryRun').includes('All');
+    const warnings: string[] = [];
+    const write = { dryRun, fieldValidation: fieldValidation(query), warnings };
+    // Warnings (unknown fields) go out as Warning headers, which kubectl prints.
+    const reply = (code: number, obj: unknown): void => {
+      if (warnings.length > 0) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      sendJson(res, code, obj);
+    };
     if (subresource && subresource !== 'status') {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);
@@ -178,21 +192,21 @@ export class ApiServer {
       }
       case 'POST': {
         if (name) throw methodNotAllowed();
-        const obj = await reg.create(t, namespace, await readBody(req), { dryRun });
-        return sendJson(res, 201, obj);
+        const obj = await reg.create(t, namespace, await readBody(req), write);
+        return reply(201, obj);
       }
       case 'PUT': {
         if (!name) throw methodNotAllowed();
-        const obj = await reg.update(t, namespace, name, await readBody(req), { dryRun, subresource });
-        return sendJson(res, 200, obj);
+        const obj = await reg.update(t, namespace, name, await readBody(req), { ...write, subresource });
+        return reply(200, obj);
       }
       case 'PATCH': {
         if (!name) throw methodNotAllowed();
         const patchType = patchTypeOf(req.headers['content-type']);
         const body = await readBody(req);
         if (body === undefined) throw badRequest('the body of the request was empty');
-        const obj = await reg.patch(t, namespace, name, patchType, body, { dryRun, subresource });
-        return sendJson(res, 200, obj);
+        const obj = await reg.patch(t, namespace, name, patchType, body, { ...write, subresource });
+        return reply(200, obj);
       }
       case 'DELETE': {
         const options = deleteOptions(await readBody(req), query);

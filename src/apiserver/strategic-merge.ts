@@ -4,7 +4,9 @@
 // Service ports by port, ...); other lists are replaced. Directives:
 // `$patch: replace|delete`, `$setElementOrder/<list>`, `$retainKeys`,
 // `$deleteFromPrimitiveList/<list>`.
+import protobuf from 'protobufjs';
 import { badRequest } from '../api/errors.js';
+import { fieldOptions, kindMessages, root } from '../api/schema/index.js';
 import { isPlainObject } from './patch.js';
 
 /** Patch strategy of an object's fields: lists with a merge key, lists of primitives that merge, nested objects. */
@@ -16,48 +18,32 @@ interface Shape {
   mergePrimitives?: boolean;
 }
 
-const keyed = (mergeKey: string, fields?: Record<string, Shape>): Shape => ({ mergeKey, fields });
-const conditions: Shape = { fields: { conditions: keyed('type') } };
+const shapes = new Map<protobuf.Type, Shape>();
 
-const objectMeta: Shape = { fields: { finalizers: { mergePrimitives: true }, ownerReferences: keyed('uid') } };
-
-const container: Record<string, Shape> = {
-  ports: keyed('containerPort'),
-  env: keyed('name'),
-  volumeMounts: keyed('mountPath'),
-  volumeDevices: keyed('devicePath'),
-};
-
-const podSpec: Shape = {
-  fields: {
-    containers: keyed('name', container),
-    initContainers: keyed('name', container),
-    ephemeralContainers: keyed('name', container),
-    volumes: keyed('name'),
-    imagePullSecrets: keyed('name'),
-    hostAliases: keyed('ip'),
-    topologySpreadConstraints: keyed('topologyKey'),
-    schedulingGates: keyed('name'),
-    resourceClaims: keyed('name'),
-  },
-};
-
-const workload: Shape = {
-  fields: { metadata: objectMeta, spec: { fields: { template: { fields: { metadata: objectMeta, spec: podSpec } } } }, status: conditions },
-};
-
-/** Merge keys of the kinds the lab serves (from the upstream Go types' patchMergeKey/patchStrategy tags). */
-const shapes: Record<string, Shape> = {
-  Pod: { fields: { metadata: objectMeta, spec: podSpec, status: { fields: { ...conditions.fields, podIPs: keyed('ip'), hostIPs: keyed('ip') } } } },
-  Deployment: workload,
-  ReplicaSet: workload,
-  Service: { fields: { metadata: objectMeta, spec: { fields: { ports: keyed('port') } }, status: conditions } },
-  Node: { fields: { metadata: objectMeta, spec: { fields: { podCIDRs: { mergePrimitives: true } } }, status: { fields: { ...conditions.fields, addresses: keyed('type') } } } },
-  Namespace: { fields: { metadata: objectMeta, status: conditions } },
-};
+/** The patch strategy of a type, from its description (merge keys are upstream's patchMergeKey tags). */
+function shapeOfType(type: protobuf.Type): Shape {
+  const known = shapes.get(type);
+  if (known) return known;
+  const fields: Record<string, Shape> = {};
+  const shape: Shape = { fields };
+  shapes.set(type, shape);
+  const add = (t: protobuf.Type): void => {
+    for (const f of t.fieldsArray) {
+      const message = f.resolvedType instanceof protobuf.Type ? f.resolvedType : undefined;
+      const opts = fieldOptions(f);
+      if (opts.inline && message) add(message);
+      else if (f.repeated && opts.mergeKey) fields[f.name] = { mergeKey: opts.mergeKey, fields: message ? shapeOfType(message).fields : undefined };
+      else if (f.repeated && opts.mergeSet) fields[f.name] = { mergePrimitives: true };
+      else if (message && !f.map && !f.repeated) fields[f.name] = shapeOfType(message);
+    }
+  };
+  add(type);
+  return shape;
+}
 
 function shapeOf(kind: string): Shape {
-  return shapes[kind] ?? { fields: { metadata: objectMeta } };
+  const name = Object.entries(kindMessages).find(([gvk]) => gvk.endsWith(` ${kind}`))?.[1];
+  return name ? shapeOfType(root.lookupType(name)) : { fields: { metadata: shapeOfType(root.lookupType('meta.ObjectMeta')) } };
 }
 
 const setOrderPrefix = '$setElementOrder/';

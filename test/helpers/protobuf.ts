@@ -1,7 +1,8 @@
 // Protobuf request bodies as kubectl's typed clients send them, encoded with
 // protobufjs from the project's own message descriptions (the reverse of the decoder).
 import protobuf from 'protobufjs';
-import { magic, messageFor, root } from '../../src/api/protobuf/decode.js';
+import { magic } from '../../src/api/protobuf/decode.js';
+import { messageFor, root } from '../../src/api/schema/index.js';
 
 function parseTime(text: string): { seconds: number; nanos: number } {
   const ms = Date.parse(text);

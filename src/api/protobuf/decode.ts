@@ -4,20 +4,12 @@
 import protobuf from 'protobufjs';
 import { badRequest, type ApiError } from '../errors.js';
 import type { KubeObject } from '../types.js';
-import { compile } from './describe.js';
-import { kindMessages, packages } from './kinds.js';
+import { kindMessages, messageFor, root } from '../schema/index.js';
 
 export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
 export const magic = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-export const root = compile(packages);
 const unknownType = root.lookupType('meta.Unknown');
-
-/** The message type of a kind, or undefined when the lab does not decode it. */
-export function messageFor(apiVersion: string, kind: string): protobuf.Type | undefined {
-  const name = kindMessages[`${apiVersion} ${kind}`];
-  return name ? root.lookupType(name) : undefined;
-}
 
 const toObjectOptions: protobuf.IConversionOptions = { longs: Number, bytes: String, defaults: false, arrays: false, objects: false };
 

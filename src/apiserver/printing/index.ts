@@ -5,6 +5,7 @@ import type { KubeObject, WatchEvent } from '../../api/types.js';
 import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
 import { podPrinter } from './pod.js';
+import { bindingPrinter, rolePrinter } from './rbac.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './service.js';
 import { toTable, type Printer, type TableRequest } from './table.js';
 import { deploymentPrinter, replicaSetPrinter } from './workload.js';
@@ -25,6 +26,10 @@ const printers: Record<string, Printer> = {
   'core/configmaps': configMapPrinter,
   'core/secrets': secretPrinter,
   'core/serviceaccounts': serviceAccountPrinter,
+  'rbac.authorization.k8s.io/roles': rolePrinter,
+  'rbac.authorization.k8s.io/clusterroles': rolePrinter,
+  'rbac.authorization.k8s.io/rolebindings': bindingPrinter,
+  'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter,
 };
 
 function printerFor(t: ResourceType): Printer {

@@ -5,7 +5,7 @@ import type { KubeObject } from '../../api/types.js';
 
 export interface Column {
   name: string;
-  type: 'string' | 'integer';
+  type: 'string' | 'integer' | 'date';
   format?: 'name';
   priority?: 1;
 }

@@ -5,6 +5,22 @@ import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac.js';
 import { deploymentStrategy, replicaSetStrategy } from './workload.js';
 
-export const strategies: Strategy[] = [namespaceStrategy, nodeStrategy, eventStrategy, leaseStrategy, podStrategy, replicaSetStrategy, deploymentStrategy, configMapStrategy, secretStrategy, serviceAccountStrategy];
+export const strategies: Strategy[] = [
+  namespaceStrategy,
+  nodeStrategy,
+  eventStrategy,
+  leaseStrategy,
+  podStrategy,
+  replicaSetStrategy,
+  deploymentStrategy,
+  configMapStrategy,
+  secretStrategy,
+  serviceAccountStrategy,
+  roleStrategy,
+  clusterRoleStrategy,
+  roleBindingStrategy,
+  clusterRoleBindingStrategy,
+];

@@ -1,7 +1,8 @@
 import test from 'ava';
 import protobuf from 'protobufjs';
-import { decodeProtobufBody, magic, root } from '../../../../src/api/protobuf/decode.js';
-import { kindMessages } from '../../../../src/api/protobuf/kinds.js';
+import { decodeProtobufBody, magic } from '../../../../src/api/protobuf/decode.js';
+import { root } from '../../../../src/api/schema/index.js';
+import { kindMessages } from '../../../../src/api/schema/kinds.js';
 import { encodeBody } from '../../../helpers/protobuf.js';
 
 const deployment = {
