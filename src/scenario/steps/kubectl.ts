@@ -57,9 +57,12 @@ export function kubectlWords(command: string): { args: string[]; pipe?: string }
   return { args: words.slice(1), pipe };
 }
 
+/** The other verbs, to find the verb past global flags and their values (`kubectl -n demo get pods`). */
+const WRITING = ['create', 'apply', 'delete', 'expose', 'run', 'scale', 'autoscale', 'patch', 'replace', 'edit', 'label', 'annotate', 'set', 'rollout', 'wait', 'cp', 'attach', 'port-forward', 'proxy', 'drain', 'cordon', 'uncordon', 'taint', 'debug'];
+
 export function isReading(s: KubectlStep): boolean {
   const { args } = kubectlWords(normalize(s).command);
-  return READING.has(args.find((a) => !a.startsWith('-')) ?? '');
+  return READING.has(args.find((a) => READING.has(a) || WRITING.includes(a)) ?? '');
 }
 
 export async function kubectlStep(ctx: Ctx, raw: KubectlStep): Promise<Outcome> {
