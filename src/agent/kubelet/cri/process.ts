@@ -9,6 +9,7 @@ import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri.js';
 import { quote, spawnExec, type ExecOptions, type ExecProcess } from './exec.js';
+import { systemTool } from '../../../net/tools.js';
 import { fileLogs } from './logs.js';
 
 const shim = [
@@ -48,7 +49,7 @@ export interface ContainerIO {
 
 /** script(1) gives the container a pseudo-terminal (tty: true); what it prints goes to the log. */
 export function withTerminal(argv: string[]): string[] {
-  return ['script', '-qfec', quote(argv), '/dev/null'];
+  return [systemTool('script'), '-qfec', quote(argv), '/dev/null'];
 }
 
 /** One run (one restart generation) of one container, as a process on this node. */
@@ -58,6 +59,8 @@ export class ContainerProcess implements ContainerHandle {
   private stdinFd?: number;
   private io: ContainerIO = { stdin: false, stdinOnce: false, tty: false };
   private attached = false;
+  /** The shim's pid while it runs, for containers this agent started. */
+  private shimPid?: number;
   private exited?: ExitInfo;
   private readonly waiters: ((e: ExitInfo) => void)[] = [];
   private poll?: NodeJS.Timeout;
@@ -86,9 +89,13 @@ export class ContainerProcess implements ContainerHandle {
       p.stdinFd = fs.openSync(stdin, fs.constants.O_RDWR);
     }
     if (io) p.io = io;
-    const child = spawn('sh', ['-c', shim, 'svclab-shim', dir, logFile, stdin, ...argv], { detached: true, stdio: 'ignore', env });
+    const child = spawn('/bin/sh', ['-c', shim, 'svclab-shim', dir, logFile, stdin, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
-    child.on('exit', () => p.check());
+    p.shimPid = child.pid;
+    child.on('exit', () => {
+      p.shimPid = undefined;
+      p.check();
+    });
     await p.waitForPid();
     await p.waitForProgram(program);
     p.watch();
@@ -149,6 +156,8 @@ export class ContainerProcess implements ContainerHandle {
   }
 
   private shimAlive(): boolean {
+    // The shim this agent started: known until its exit event (a quick container can be gone before its exit file is written).
+    if (this.shimPid !== undefined) return true;
     // A shim's process group is its own session; its pid is the container's parent.
     try {
       const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
@@ -193,7 +202,7 @@ export class ContainerProcess implements ContainerHandle {
 
   async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exit || !this.pid) return undefined;
-    return spawnExec(['nsenter', '-t', String(this.pid), '-n', '-u', '-m', '--'], processEnv(`/proc/${this.pid}/environ`), command, o);
+    return spawnExec([systemTool('nsenter'), '-t', String(this.pid), '-n', '-u', '-m', '--'], processEnv(`/proc/${this.pid}/environ`), command, o);
   }
 
   async logs(): Promise<LogReader> {
