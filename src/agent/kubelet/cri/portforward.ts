@@ -4,6 +4,7 @@
 // Both runtimes keep the pod's namespace under /run/netns/<name>.
 import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
+import { systemTool } from '../../../net/tools.js';
 import type { SandboxRecord } from './sandbox.js';
 
 export interface PodConnection {
@@ -21,8 +22,9 @@ function dialError(port: number, socatLog: string): string {
 }
 
 export function dialInSandbox(rec: SandboxRecord, port: number): PodConnection {
-  // -d -d: socat says "starting data transfer loop" once connected; -t: wait for the pod's answer after our EOF.
-  const child = spawn('nsenter', [`--net=/run/netns/${rec.netns}`, '--', 'socat', '-d', '-d', '-t', '3600', '-', `TCP4:127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // -d -d: socat says "starting data transfer loop" once connected. -t 1: once one direction ends, the
+  // other gets a second before everything closes, as containerd's PortForward does (after socat's rule).
+  const child = spawn(systemTool('nsenter'), [`--net=/run/netns/${rec.netns}`, '--', systemTool('socat'), '-d', '-d', '-t', '1', '-', `TCP4:127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
   let log = '';
   let settle: { ok: () => void; fail: (e: Error) => void } | undefined;
   const connected = new Promise<void>((ok, fail) => (settle = { ok, fail }));
