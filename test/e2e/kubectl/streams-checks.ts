@@ -3,6 +3,7 @@
 // registers them against its own lab.
 import type { ExecutionContext, TestFn } from 'ava';
 import { execa, type ResultPromise } from 'execa';
+import net from 'node:net';
 import { quote } from '../../../src/agent/kubelet/cri/exec.js';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
@@ -83,6 +84,27 @@ export function streamingTests(it: TestFn, name: string, upArgs: string[], o: { 
       const end = await pf.proc;
       t.false(end.timedOut, 'port-forward stops on ^C');
     }
+  });
+
+  it.serial('port-forward carries a 20 MB stream whole, and its end closes the local connection', async (t) => {
+    await ok('run', 'bulk', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'yes 0123456789abcdefghijklmnopqrstu | head -c 20000000 | nc -l -p 9000');
+    await ok('wait', '--for=condition=ready', 'pod/bulk', '--timeout=60s');
+    // Ready comes before nc listens, and kubectl port-forward exits on a refused connection: wait for the socket.
+    await waitFor('nc listening in pod bulk', async () => (await kubectl('exec', 'bulk', '--', 'netstat', '-ltn')).out.includes(':9000 '), 15_000);
+    const pf = await start(['port-forward', 'pod/bulk', ':9000'], /Forwarding from 127\.0\.0\.1:(\d+) -> 9000/);
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const sock = net.connect(Number(pf.match[1]), '127.0.0.1');
+      sock.on('data', (d: Buffer) => chunks.push(d));
+      sock.on('end', () => resolve(Buffer.concat(chunks)));
+      sock.on('error', reject);
+    });
+    t.is(received.length, 20_000_000);
+    const line = Buffer.from('0123456789abcdefghijklmnopqrstu\n');
+    t.true(received.every((b, i) => b === line[i % line.length]), 'every byte in order');
+    pf.proc.kill('SIGINT');
+    await pf.proc;
+    await ok('delete', 'pod', 'bulk', '--grace-period=1');
   });
 
   extra('port-forward over the plain SPDY upgrade (kubectl without WebSocket tunnelling) carries the same page', async (t) => {
