@@ -134,7 +134,7 @@ export function dialThroughKubelet(socketPath: string, ip: string, port: number)
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate', 'proxy-authorization']);
 
 /** Absolute paths in redirects and HTML links point back through the proxy (upstream's proxy transport). */
-function rewriteLocation(value: string, loc: Location, prefix: string): string {
+export function rewriteLocation(value: string, loc: Location, prefix: string): string {
   if (value.startsWith('/')) return prefix + value;
   try {
     const u = new URL(value);
@@ -145,7 +145,7 @@ function rewriteLocation(value: string, loc: Location, prefix: string): string {
   return value;
 }
 
-function rewriteHtml(html: string, prefix: string): string {
+export function rewriteHtml(html: string, prefix: string): string {
   return html.replace(/(\s(?:href|src|action)=)(["'])\/(?!\/)/gi, (_m, attr: string, q: string) => `${attr}${q}${prefix}/`);
 }
 
