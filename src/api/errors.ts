@@ -98,6 +98,10 @@ export function unsupportedMediaType(contentType: string): ApiError {
   return failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/json-patch+json (got ${contentType})`);
 }
 
+export function notAcceptable(accepted: string[]): ApiError {
+  return failure(406, 'NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
+}
+
 export function gone(message: string): ApiError {
   return failure(410, 'Expired', message);
 }

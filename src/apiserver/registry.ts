@@ -14,7 +14,7 @@ import {
 } from '../api/errors.js';
 import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
 import { timestamp, type KubeObject } from '../api/types.js';
-import { messageFor, unknownFields } from '../api/schema/index.js';
+import { jsonTypeError, messageFor, unknownFields } from '../api/schema/index.js';
 import type { FieldError } from '../api/validation/field.js';
 import { validateObjectMeta, type NameValidator } from '../api/validation/meta.js';
 import { dns1123Subdomain } from '../api/validation/names.js';
@@ -109,14 +109,20 @@ export class Registry {
     return decoded;
   }
 
-  /** Server-side field validation (kubectl apply/create --validate): fields the kind does not have are refused (Strict) or dropped. */
-  private checkFields(t: ResourceType, obj: KubeObject, opts: WriteOptions): void {
+  /**
+   * What decoding into the kind's Go type checks: values of the wrong JSON type are refused; fields the
+   * kind does not have are refused with fieldValidation=Strict (kubectl apply/create --validate), else dropped.
+   */
+  private checkDecoding(t: ResourceType, obj: KubeObject, opts: WriteOptions): void {
     const mode = opts.fieldValidation ?? 'Warn';
     const type = messageFor(apiVersionOf(t), t.kind);
     if (!type) return;
+    const cannot = (detail: string) => badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`);
+    const wrongType = jsonTypeError(type, obj);
+    if (wrongType) throw cannot(wrongType);
     const unknown = unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`);
     if (unknown.length === 0 || mode === 'Ignore') return;
-    if (mode === 'Strict') throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${unknown.join(', ')}`);
+    if (mode === 'Strict') throw cannot(`strict decoding error: ${unknown.join(', ')}`);
     opts.warnings?.push(...unknown);
   }
 
@@ -140,7 +146,7 @@ export class Registry {
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
     const s = this.strategyFor(t);
     const obj = this.checkKind(t, body);
-    this.checkFields(t, obj, opts);
+    this.checkDecoding(t, obj, opts);
     this.checkNamespace(t, namespace, obj);
     if (t.namespaced) this.requireActiveNamespace(namespace!, t);
     const meta = obj.metadata;
@@ -171,7 +177,7 @@ export class Registry {
     const s = this.strategyFor(t);
     const old = this.get(t, namespace, name);
     const obj = this.checkKind(t, body);
-    this.checkFields(t, obj, opts);
+    this.checkDecoding(t, obj, opts);
     this.checkNamespace(t, namespace, obj);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
@@ -245,7 +251,7 @@ export class Registry {
         break;
     }
     const obj = this.checkKind(t, patched);
-    this.checkFields(t, obj, opts);
+    this.checkDecoding(t, obj, opts);
     obj.metadata.name = name;
     if (t.namespaced) obj.metadata.namespace = namespace;
     const rv = obj.metadata.resourceVersion;

@@ -2,7 +2,8 @@
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError, badRequest, methodNotAllowed, notFoundPath, successStatus } from '../api/errors.js';
+import { ApiError, badRequest, methodNotAllowed, notAcceptable, notFoundPath, successStatus } from '../api/errors.js';
+import { protobufMediaType } from '../api/protobuf/decode.js';
 import { matches, matchesFields, parseFieldSelector, parseSelector } from '../api/labels.js';
 import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
@@ -61,6 +62,13 @@ function fieldValidation(query: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
   if (v === null || v === '') return 'Warn';
   if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
   throw badRequest(`fieldValidation parameter unsupported: ${v}`);
+}
+
+/** A client that takes protobuf answers and nothing this server writes (JSON). */
+function onlyProtobufAccepted(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
+  return types.every((t) => t === protobufMediaType || t.startsWith(`${protobufMediaType};`));
 }
 
 function listKind(t: ResourceType): string {
@@ -148,6 +156,7 @@ export class ApiServer {
   private async resource(r: ResourceRequest, req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): Promise<void> {
     const { type: t, namespace, name, subresource } = r;
     const reg = this.registry;
+    if (onlyProtobufAccepted(req.headers.accept)) throw notAcceptable(['application/json']); // objects are answered in JSON only
     const dryRun = query.getAll('dryRun').includes('All');
     const warnings: string[] = [];
     const write = { dryRun, fieldValidation: fieldValidation(query), warnings };

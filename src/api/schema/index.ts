@@ -15,3 +15,4 @@ export function messageFor(apiVersion: string, kind: string): protobuf.Type | un
   return name ? root.lookupType(name) : undefined;
 }
 export { unknownFields } from './unknown-fields.js';
+export { jsonTypeError } from './json-types.js';

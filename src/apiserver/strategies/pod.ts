@@ -26,6 +26,11 @@ export const podStrategy: Strategy = {
   validate: (obj, old) => validatePod(obj as Pod, old as Pod | undefined),
   prepareCreate(obj) {
     const pod = obj as Pod;
+    // The ServiceAccount admission plugin's default (the account itself is not required to exist here).
+    if (pod.spec && typeof pod.spec === 'object') {
+      pod.spec.serviceAccountName ||= (pod.spec.serviceAccount as string | undefined) || 'default';
+      pod.spec.serviceAccount = pod.spec.serviceAccountName;
+    }
     pod.status = { phase: 'Pending', qosClass: 'BestEffort' };
     if (!pod.spec?.nodeName) return;
     // Created already bound (spec.nodeName set): scheduled from the start.

@@ -37,3 +37,24 @@ test('by default unknown fields are dropped with a Warning header; fields upstre
   t.false('imagee' in c);
   t.deepEqual(c.resizePolicy, [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }]);
 });
+
+test('values of the wrong JSON type are a 400 in Go words, never a 500, and nothing is stored', async (t) => {
+  const s = await startApiServer(t);
+  const post = async (path: string, body: unknown) => {
+    const r = await fetch(`${s.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    return { code: r.status, message: ((await r.json()) as { message: string }).message };
+  };
+  t.deepEqual(await post('/api/v1/namespaces/default/pods', { metadata: { name: 'p' }, spec: 'bad' }), {
+    code: 400,
+    message: 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field Pod.spec of type v1.PodSpec',
+  });
+  t.deepEqual(await post('/apis/apps/v1/namespaces/default/deployments', deployment({ image: 7 })), {
+    code: 400,
+    message: 'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field Container.spec.template.spec.containers.image of type string',
+  });
+  t.deepEqual(await post('/api/v1/namespaces/default/services', { metadata: { name: 's', labels: { a: 1 } }, spec: { ports: [{ port: 1.5 }] } }), {
+    code: 400,
+    message: 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
+  });
+  t.is(s.store.list('core/pods').length + s.store.list('apps/deployments').length + s.store.list('core/services').length, 0);
+});

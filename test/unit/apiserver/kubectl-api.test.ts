@@ -115,6 +115,13 @@ test('a protobuf body (kubectl create deployment) is decoded, defaulted and stor
     t.is(r.status, 400);
     t.like(await r.json(), { kind: 'Status', reason: 'BadRequest', code: 400 });
   }
+  const protobufOnly = await fetch(`${s.url}/apis/apps/v1/namespaces/default/deployments`, {
+    method: 'POST',
+    body: new Uint8Array(good),
+    headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/vnd.kubernetes.protobuf' },
+  });
+  t.is(protobufOnly.status, 406, 'a client that takes only protobuf answers is told the server writes JSON');
+  t.is(((await protobufOnly.json()) as { message: string }).message, 'only the following media types are accepted: application/json');
   t.deepEqual(s.store.list('apps/deployments').map((d) => d.metadata.name), ['web']);
 });
 

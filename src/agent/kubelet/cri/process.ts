@@ -59,11 +59,11 @@ export class ContainerProcess implements ContainerHandle {
   private stdinFd?: number;
   private io: ContainerIO = { stdin: false, stdinOnce: false, tty: false };
   private attached = false;
-  /** The shim's pid while it runs, for containers this agent started. */
-  private shimPid?: number;
   private exited?: ExitInfo;
   private readonly waiters: ((e: ExitInfo) => void)[] = [];
   private poll?: NodeJS.Timeout;
+  /** The shim of a container this agent started (an adopted one's is found through /proc). */
+  private shimPid?: number;
 
   private constructor(
     readonly id: string,
@@ -92,10 +92,7 @@ export class ContainerProcess implements ContainerHandle {
     const child = spawn('/bin/sh', ['-c', shim, 'svclab-shim', dir, logFile, stdin, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
     p.shimPid = child.pid;
-    child.on('exit', () => {
-      p.shimPid = undefined;
-      p.check();
-    });
+    child.on('exit', () => p.check());
     await p.waitForPid();
     await p.waitForProgram(program);
     p.watch();
@@ -156,8 +153,8 @@ export class ContainerProcess implements ContainerHandle {
   }
 
   private shimAlive(): boolean {
-    // The shim this agent started: known until its exit event (a quick container can be gone before its exit file is written).
-    if (this.shimPid !== undefined) return true;
+    // A container that just exited is gone from /proc before its shim records the exit code.
+    if (this.shimPid !== undefined) return alive(this.shimPid);
     // A shim's process group is its own session; its pid is the container's parent.
     try {
       const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');

@@ -1,0 +1,90 @@
+// JSON values of the wrong type for their field (a string where an object or a
+// number belongs...): refused as decoding into Go types refuses them, in Go's
+// words, before any defaulting could trip over them.
+import protobuf from 'protobufjs';
+import { fieldOptions } from './describe.js';
+
+const goPackages: Record<string, string> = { meta: 'v1', core: 'v1', apps: 'v1', discovery: 'v1', coordination: 'v1', rbac: 'v1' };
+const goScalars: Record<string, string> = { string: 'string', bool: 'bool', int32: 'int32', int64: 'int64', double: 'float64', bytes: '[]uint8' };
+
+function goType(field: protobuf.Field, element = false): string {
+  const message = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+  const one = message ? `${specialGo[message.fullName] ?? `${goPackages[message.parent!.name] ?? 'v1'}.${message.name}`}` : goScalars[field.type]!;
+  if (element) return one;
+  if (field.map) return `map[string]${one}`;
+  return field.repeated ? `[]${one}` : one;
+}
+
+const specialGo: Record<string, string> = { '.meta.IntOrString': 'intstr.IntOrString', '.meta.Quantity': 'resource.Quantity', '.meta.RawExtension': 'runtime.RawExtension' };
+
+function jsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'number' ? 'number' : typeof v === 'string' ? 'string' : 'object';
+}
+
+/** Whether a JSON value fits one value of the field (an element, for lists and maps). */
+function fits(field: protobuf.Field, v: unknown): boolean {
+  if (v === null) return true;
+  const message = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+  switch (message?.fullName) {
+    case '.meta.Time':
+    case '.meta.MicroTime':
+      return typeof v === 'string';
+    case '.meta.IntOrString':
+    case '.meta.Quantity':
+      return typeof v === 'string' || typeof v === 'number';
+    case '.meta.RawExtension':
+    case '.meta.FieldsV1':
+      return true;
+  }
+  if (message) return jsonType(v) === 'object';
+  switch (field.type) {
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'int32':
+    case 'int64':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'double':
+      return typeof v === 'number';
+    default:
+      return typeof v === 'string';
+  }
+}
+
+/** The first value of the wrong JSON type, as Go's encoding/json reports it; undefined when all fit. */
+export function jsonTypeError(type: protobuf.Type, obj: Record<string, unknown>, at = ''): string | undefined {
+  for (const field of type.fieldsArray) {
+    const message = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+    if (fieldOptions(field).inline && message) {
+      const inner = jsonTypeError(message, obj, at);
+      if (inner) return inner;
+      continue;
+    }
+    const v = obj[field.name];
+    if (v === undefined || v === null) continue;
+    const path = at ? `${at}.${field.name}` : field.name;
+    const wrong = (value: unknown, typeName: string): string => {
+      const what = typeof value === 'number' && !Number.isInteger(value) && typeName.startsWith('int') ? `number ${value}` : jsonType(value);
+      return `json: cannot unmarshal ${what} into Go struct field ${type.name}.${path} of type ${typeName}`;
+    };
+    const nested = (value: unknown): string | undefined =>
+      message && !['.meta.Time', '.meta.MicroTime', '.meta.IntOrString', '.meta.Quantity', '.meta.RawExtension', '.meta.FieldsV1'].includes(message.fullName) && value !== null
+        ? jsonTypeError(message, value as Record<string, unknown>, path)
+        : undefined;
+    if (field.map || field.repeated) {
+      const container = field.map ? jsonType(v) === 'object' : Array.isArray(v);
+      if (!container) return wrong(v, goType(field));
+      for (const item of Object.values(v as object)) {
+        if (!fits(field, item)) return wrong(item, goType(field, true));
+        const inner = nested(item);
+        if (inner) return inner;
+      }
+      continue;
+    }
+    if (!fits(field, v)) return wrong(v, goType(field));
+    const inner = nested(v);
+    if (inner) return inner;
+  }
+  return undefined;
+}
