@@ -59,7 +59,7 @@ async function listenPort(fixed: string | undefined, portFile: string | undefine
   }
   const port = server.port();
   if (portFile) {
-    fs.writeFileSync(`${portFile}.tmp`, String(port));
+    fs.writeFileSync(`${portFile}.tmp`, String(port), { mode: 0o600 });
     fs.renameSync(`${portFile}.tmp`, portFile);
   }
   return port;

@@ -15,7 +15,7 @@ import {
 import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
 import { timestamp, type KubeObject } from '../api/types.js';
 import { jsonTypeError, messageFor, unknownFields } from '../api/schema/index.js';
-import type { FieldError } from '../api/validation/field.js';
+import { fieldErrors, goPlusV, type FieldError } from '../api/validation/field.js';
 import { validateObjectMeta, type NameValidator } from '../api/validation/meta.js';
 import { dns1123Subdomain } from '../api/validation/names.js';
 import { applyJsonPatch, isPlainObject, mergePatch, type PatchType } from './patch.js';
@@ -55,6 +55,18 @@ export interface WriteOptions {
   fieldValidation?: 'Ignore' | 'Warn' | 'Strict';
   /** Collects the warnings of the write, for the response's Warning headers. */
   warnings?: string[];
+  /** Strict errors found while decoding the body (duplicate fields), reported with the unknown fields. */
+  strictErrors?: string[];
+}
+
+/** The Warning headers of strict errors: a YAML error lists one per line, as upstream's parseYAMLWarnings. */
+function strictWarnings(errors: string[]): string[] {
+  return errors.flatMap((e) => (e.startsWith('yaml: unmarshal errors:\n') ? e.split('\n').slice(1).map((l) => l.trim()) : [e]));
+}
+
+/** How a patch's decoding failure reads upstream: 422 on the field "patch", valued as patched. */
+export function patchRefusal(patchType: PatchType, patch: unknown, patched: unknown): (detail: string) => ApiError {
+  return (detail) => invalid('', '', [fieldErrors.invalid('patch', patchType === 'strategic' ? goPlusV(patch) : JSON.stringify(patched), detail)]);
 }
 
 const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -113,17 +125,17 @@ export class Registry {
    * What decoding into the kind's Go type checks: values of the wrong JSON type are refused; fields the
    * kind does not have are refused with fieldValidation=Strict (kubectl apply/create --validate), else dropped.
    */
-  private checkDecoding(t: ResourceType, obj: KubeObject, opts: WriteOptions): void {
+  private checkDecoding(t: ResourceType, obj: KubeObject, opts: WriteOptions, refuse?: (detail: string) => ApiError): void {
     const mode = opts.fieldValidation ?? 'Warn';
     const type = messageFor(apiVersionOf(t), t.kind);
-    if (!type) return;
-    const cannot = (detail: string) => badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`);
-    const wrongType = jsonTypeError(type, obj);
+    const cannot = refuse ?? ((detail: string) => badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`));
+    const wrongType = type && jsonTypeError(type, obj);
     if (wrongType) throw cannot(wrongType);
-    const unknown = unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`);
-    if (unknown.length === 0 || mode === 'Ignore') return;
-    if (mode === 'Strict') throw cannot(`strict decoding error: ${unknown.join(', ')}`);
-    opts.warnings?.push(...unknown);
+    const unknown = type ? unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`) : [];
+    const strict = [...(opts.strictErrors ?? []), ...unknown];
+    if (strict.length === 0 || mode === 'Ignore') return;
+    if (mode === 'Strict') throw cannot(`strict decoding error: ${strict.join(', ')}`);
+    opts.warnings?.push(...strictWarnings(strict));
   }
 
   private checkNamespace(t: ResourceType, namespace: string | undefined, obj: KubeObject): void {
@@ -251,7 +263,7 @@ export class Registry {
         break;
     }
     const obj = this.checkKind(t, patched);
-    this.checkDecoding(t, obj, opts);
+    this.checkDecoding(t, obj, opts, patchType === 'apply' ? undefined : patchRefusal(patchType, patch, patched));
     obj.metadata.name = name;
     if (t.namespaced) obj.metadata.namespace = namespace;
     const rv = obj.metadata.resourceVersion;

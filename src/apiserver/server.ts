@@ -2,18 +2,18 @@
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError, badRequest, methodNotAllowed, notAcceptable, notFoundPath, successStatus } from '../api/errors.js';
+import { ApiError, badRequest, methodNotAllowed, notAcceptable, notFoundPath, successStatus, tooLargeResourceVersion } from '../api/errors.js';
 import { protobufMediaType } from '../api/protobuf/decode.js';
 import { matches, matchesFields, parseFieldSelector, parseSelector } from '../api/labels.js';
 import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
-import { readBody, sendError, sendJson } from './http.js';
+import { readBody, readRequestBody, sendError, sendJson } from './http.js';
 import { openapiV3 } from './openapi.js';
 import { patchTypeOf } from './patch.js';
 import { asTable, tableEvents, tableRequested } from './printing/index.js';
 import type { DeleteOptions, Registry } from './registry.js';
-import { serveWatch, type WatchFilter } from './watch.js';
+import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -194,6 +194,9 @@ export class ApiServer {
           });
           return;
         }
+        // A list at a resourceVersion the store has not reached waits for it as the watch cache does, then 504s.
+        const atLeast = parseResourceVersion(query.get('resourceVersion'));
+        if (atLeast !== undefined && !(await waitForResourceVersion(reg.store, atLeast))) throw tooLargeResourceVersion(atLeast, reg.store.resourceVersion);
         const rv = String(reg.store.resourceVersion);
         const selected = items().filter((o) => matches(filter.labels, o.metadata.labels) && matchesFields(filter.fields, o));
         selected.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
@@ -202,20 +205,22 @@ export class ApiServer {
       }
       case 'POST': {
         if (name) throw methodNotAllowed();
-        const obj = await reg.create(t, namespace, await readBody(req), write);
+        const body = await readRequestBody(req, { kind: t.kind });
+        const obj = await reg.create(t, namespace, body.value, { ...write, strictErrors: body.strictErrors });
         return reply(201, obj);
       }
       case 'PUT': {
         if (!name) throw methodNotAllowed();
-        const obj = await reg.update(t, namespace, name, await readBody(req), { ...write, subresource });
+        const body = await readRequestBody(req, { kind: t.kind });
+        const obj = await reg.update(t, namespace, name, body.value, { ...write, subresource, strictErrors: body.strictErrors });
         return reply(200, obj);
       }
       case 'PATCH': {
         if (!name) throw methodNotAllowed();
         const patchType = patchTypeOf(req.headers['content-type']);
-        const body = await readBody(req);
-        if (body === undefined) throw badRequest('the body of the request was empty');
-        const obj = await reg.patch(t, namespace, name, patchType, body, { ...write, subresource });
+        const body = await readRequestBody(req, { patch: true });
+        if (body.value === undefined) throw badRequest('the body of the request was empty');
+        const obj = await reg.patch(t, namespace, name, patchType, body.value, { ...write, subresource, strictErrors: body.strictErrors });
         return reply(200, obj);
       }
       case 'DELETE': {

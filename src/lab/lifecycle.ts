@@ -49,6 +49,9 @@ export async function up(o: UpOptions): Promise<LabState> {
     if (!fs.existsSync('/run/netns')) fs.writeFileSync(runNetnsMarker, '');
     if (!fs.existsSync('/etc/netns')) fs.writeFileSync(etcNetnsMarker, '');
   }
+  // The lab's state (store, api-port, kubeconfig, sockets) is root's alone.
+  fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o700 });
+  fs.chmodSync(labDir(plan.name), 0o700);
   fs.mkdirSync(paths.logs(plan.name), { recursive: true });
   fs.mkdirSync(paths.kubeletSockets(plan.name), { recursive: true });
   try {
