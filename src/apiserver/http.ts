@@ -75,9 +75,33 @@ function yamlDuplicates(node: Node | null | undefined, lines: LineCounter, out: 
   }
 }
 
+/**
+ * The yaml library recurses per level and overflows the stack near 900 levels, sometimes fatally
+ * (inside V8's regexp compiler), so YAML is bounded before it is parsed: by indentation plus compact
+ * "- " indicators on a line, plus open flow brackets, which together bound the real nesting from above.
+ */
+export const maxYamlNesting = 200;
+
+function yamlNestingBound(text: string): number {
+  let flow = 0;
+  let deepest = 0;
+  for (const line of text.split('\n')) {
+    const block = /^[ \t]*(?:[-?:][ \t]+)*/.exec(line)![0].length;
+    for (let i = 0; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (c === 0x5b || c === 0x7b) flow++;
+      else if ((c === 0x5d || c === 0x7d) && flow > 0) flow--;
+    }
+    deepest = Math.max(deepest, block + flow);
+    if (deepest > maxYamlNesting) break;
+  }
+  return deepest;
+}
+
 function decodeYaml(body: Buffer): DecodedBody {
   const lines = new LineCounter();
-  const tooDeep = badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${maxNestingDepth}`);
+  const tooDeep = badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${maxYamlNesting}`);
+  if (yamlNestingBound(body.toString('utf8')) > maxYamlNesting) throw tooDeep;
   let doc: YAML.Document.Parsed;
   let value: unknown;
   try {
@@ -89,7 +113,7 @@ function decodeYaml(body: Buffer): DecodedBody {
     if (e instanceof RangeError) throw tooDeep; // the parser recursed too deep
     throw badRequest(`error converting YAML to JSON: yaml: ${(e as Error).message.split('\n')[0]}`);
   }
-  if (valueDepth(value) > maxNestingDepth) throw tooDeep;
+  if (valueDepth(value) > maxYamlNesting) throw tooDeep; // aliases can nest what the text does not
   const dups: string[] = [];
   yamlDuplicates(doc.contents, lines, dups);
   return { value: value ?? undefined, strictErrors: dups.length > 0 ? [`yaml: unmarshal errors:\n  ${dups.join('\n  ')}`] : [] };

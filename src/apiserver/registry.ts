@@ -14,7 +14,7 @@ import {
 } from '../api/errors.js';
 import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
 import { timestamp, type KubeObject } from '../api/types.js';
-import { jsonTypeError, messageFor, unknownFields } from '../api/schema/index.js';
+import { dropNulls, jsonTypeError, messageFor, unknownFields } from '../api/schema/index.js';
 import { fieldErrors, goPlusV, type FieldError } from '../api/validation/field.js';
 import { validateObjectMeta, type NameValidator } from '../api/validation/meta.js';
 import { dns1123Subdomain } from '../api/validation/names.js';
@@ -131,6 +131,7 @@ export class Registry {
     const cannot = refuse ?? ((detail: string) => badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`));
     const wrongType = type && jsonTypeError(type, obj);
     if (wrongType) throw cannot(wrongType);
+    if (type) dropNulls(type, obj);
     const unknown = type ? unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`) : [];
     const strict = [...(opts.strictErrors ?? []), ...unknown];
     if (strict.length === 0 || mode === 'Ignore') return;
