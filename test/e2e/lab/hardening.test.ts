@@ -1,0 +1,64 @@
+// Issue 16's reproductions against a real lab: the request that crashed the API
+// server through its TCP port, replicas of 1e12 from the real kubectl with the
+// controllers running, a watch from a bad resourceVersion, and who can read the state.
+import test from 'ava';
+import { execa } from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
+import { types } from '../../../src/api/resources.js';
+import type { Deployment } from '../../../src/api/types.js';
+import { labDir, paths, readState, serverUrl } from '../../../src/lab/state.js';
+import { componentPid, lab, waitFor } from '../../helpers/lab.js';
+import { e2e } from '../../helpers/root.js';
+import { podsMatching, useLab } from '../workloads/lab-session.js';
+
+const it = e2e(test);
+const s = useLab(it, 'hard', ['--nodes', '1']);
+const kubectl = (...args: string[]) => lab(['kubectl', '--name', s.name, ...args]);
+
+it.serial('a Service with 20,000 nested arrays, sent again and again, is a 400 and the API server never restarts', async (t) => {
+  const pid = componentPid(s.name, 'apiserver');
+  const url = serverUrl(readState(s.name)!);
+  const body = `{"apiVersion":"v1","kind":"Service","metadata":{"name":"deep"},"spec":{"ports":[{"port":80}],"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
+  for (let i = 0; i < 3; i++) {
+    const r = await fetch(`${url}/api/v1/namespaces/default/services`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    t.is(r.status, 400);
+    t.regex(((await r.json()) as { message: string }).message, /json parse error: invalid character '\[' exceeded max depth/);
+  }
+  t.is(componentPid(s.name, 'apiserver'), pid);
+  t.regex(String((await kubectl('get', 'service', 'deep')).all), /NotFound/);
+});
+
+it.serial('kubectl patching replicas to 1e12 or 1.5 gets the 422 and the controllers create nothing more', async (t) => {
+  t.is((await kubectl('create', 'deployment', 'many', '--image=lab/hello')).exitCode, 0);
+  await waitFor('one pod of many', async () => (await podsMatching(s, 'app=many')).length === 1, 30_000, 250);
+  for (const replicas of ['1e12', '1.5']) {
+    const r = await kubectl('patch', 'deployment', 'many', '--type=merge', '-p', `{"spec":{"replicas":${replicas}}}`);
+    t.not(r.exitCode, 0);
+    t.regex(String(r.all), /is invalid:[\s\S]*patch: Invalid value: [\s\S]*cannot unmarshal number \S+ into Go struct field DeploymentSpec.spec.replicas of type int32/);
+  }
+  const scaled = await kubectl('scale', 'deployment', 'many', '--replicas=-1');
+  t.not(scaled.exitCode, 0);
+  await new Promise((r) => setTimeout(r, 1000)); // what a controller would have created by now
+  t.is((await s.client.get<Deployment>(types.deployments, 'many', 'default')).spec.replicas, 1);
+  t.is((await podsMatching(s, 'app=many')).length, 1);
+});
+
+it.serial('kubectl watching from resourceVersion zzz gets the 400 instead of an empty stream', async (t) => {
+  const r = await kubectl('get', 'pods', '--watch', '--resource-version=zzz', '--request-timeout=10s');
+  t.not(r.exitCode, 0);
+  t.regex(String(r.all), /resourceVersion: Invalid value: "zzz": strconv.ParseUint: parsing "zzz": invalid syntax/);
+});
+
+it.serial('the state directory, store and api-port are root-only: user nobody reads none of them', async (t) => {
+  const mode = (f: string) => fs.statSync(f).mode & 0o777;
+  t.is(mode(labDir(s.name)), 0o700);
+  t.is(mode(path.join(paths.store(s.name), 'store')), 0o700);
+  t.is(mode(path.join(paths.store(s.name), 'store', 'wal.log')), 0o600);
+  t.is(mode(paths.apiPort(s.name)), 0o600);
+  for (const file of [paths.apiPort(s.name), path.join(paths.store(s.name), 'store', 'wal.log'), paths.kubeconfig(s.name)]) {
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'cat', file], { reject: false });
+    t.not(r.exitCode, 0, file);
+    t.regex(r.stderr, /Permission denied/);
+  }
+});
