@@ -102,9 +102,9 @@ export function notAcceptable(accepted: string[]): ApiError {
   return failure(406, 'NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
 }
 
-/** A body over --max-request-body-bytes. */
-export function requestEntityTooLarge(limit: number): ApiError {
-  return failure(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+/** A body over --max-request-body-bytes ("limit is N"), or a JSON patch of too many operations. */
+export function requestEntityTooLarge(detail: string): ApiError {
+  return failure(413, 'RequestEntityTooLarge', `Request entity too large: ${detail}`);
 }
 
 /** The watch cache's answer to a resourceVersion it has not reached (storage.NewTooLargeResourceVersionError). */

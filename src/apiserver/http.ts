@@ -25,12 +25,12 @@ export interface BodyContext {
 }
 
 async function readLimited(req: http.IncomingMessage): Promise<Buffer> {
-  if (Number(req.headers['content-length'] ?? 0) > maxBody) throw requestEntityTooLarge(maxBody);
+  if (Number(req.headers['content-length'] ?? 0) > maxBody) throw requestEntityTooLarge(`limit is ${maxBody}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBody) throw requestEntityTooLarge(maxBody);
+    if (size > maxBody) throw requestEntityTooLarge(`limit is ${maxBody}`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

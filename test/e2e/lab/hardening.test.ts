@@ -44,8 +44,8 @@ it.serial('kubectl patching replicas to 1e12 or 1.5 gets the 422 and the control
   t.is((await podsMatching(s, 'app=many')).length, 1);
 });
 
-it.serial('kubectl watching from resourceVersion zzz gets the 400 instead of an empty stream', async (t) => {
-  const r = await kubectl('get', 'pods', '--watch', '--resource-version=zzz', '--request-timeout=10s');
+it.serial('a watch from resourceVersion zzz through kubectl gets the 400 instead of an empty stream', async (t) => {
+  const r = await kubectl('get', '--raw', '/api/v1/namespaces/default/pods?watch=true&resourceVersion=zzz', '--request-timeout=10s');
   t.not(r.exitCode, 0);
   t.regex(String(r.all), /resourceVersion: Invalid value: "zzz": strconv.ParseUint: parsing "zzz": invalid syntax/);
 });

@@ -99,3 +99,11 @@ test('protobuf bodies are depth-checked too, and broken ones are a 400', async (
   const garbage = await call(s.url, 'POST', '/api/v1/namespaces/default/configmaps', Buffer.from('k8s\0\xff\xff\xff\xff\x0f', 'latin1'), 'application/vnd.kubernetes.protobuf');
   t.is(garbage.code, 400);
 });
+
+test('a JSON patch of more than 10,000 operations is a 413 in upstream words', async (t) => {
+  const s = await startApiServer(t);
+  await call(s.url, 'POST', '/api/v1/namespaces/default/configmaps', '{"metadata":{"name":"cm"}}');
+  const ops = JSON.stringify(Array.from({ length: 10_001 }, () => ({ op: 'add', path: '/data', value: {} })));
+  const r = await call(s.url, 'PATCH', '/api/v1/namespaces/default/configmaps/cm', ops, 'application/json-patch+json');
+  t.deepEqual([r.code, r.body.message], [413, 'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001']);
+});
