@@ -15,7 +15,7 @@ import { encodeBody } from '../../helpers/protobuf.js';
 
 // SVCLAB_FUZZ_SEED explores other sequences (SVCLAB_FUZZ_TRACE=1 prints each request); the suite runs the fixed one.
 const seed = Number(process.env.SVCLAB_FUZZ_SEED ?? 16_2026);
-const requests = 1500;
+const requests = 1000;
 
 /** mulberry32: small, fast and the same sequence on every run. */
 function random(state: number): () => number {
