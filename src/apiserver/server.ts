@@ -70,14 +70,23 @@ function onlyProtobufAccepted(accept: string | undefined): boolean {
   return types.every((t) => t === protobufMediaType || t.startsWith(`${protobufMediaType};`));
 }
 
+/** An *int64 query parameter as the parameter codec reads it (strconv.ParseInt); 400 when it is none. */
+function int64Param(query: URLSearchParams, name: string): number | undefined {
+  const v = query.get(name);
+  if (v === null || v === '') return undefined;
+  const why = !/^[+-]?[0-9]+$/.test(v) ? 'invalid syntax' : BigInt(v) >= 2n ** 63n || BigInt(v) < -(2n ** 63n) ? 'value out of range' : undefined;
+  if (why) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: ${why}`);
+  return Number(v);
+}
+
 function listKind(t: ResourceType): string {
   return `${t.kind}List`;
 }
 
 function deleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
   const opts: DeleteOptions = body && typeof body === 'object' ? { ...(body as DeleteOptions) } : {};
-  const grace = query.get('gracePeriodSeconds');
-  if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+  const grace = int64Param(query, 'gracePeriodSeconds');
+  if (grace !== undefined) opts.gracePeriodSeconds = grace;
   const prop = query.get('propagationPolicy');
   if (prop) opts.propagationPolicy = prop as DeleteOptions['propagationPolicy'];
   return opts;
@@ -188,7 +197,7 @@ export class ApiServer {
         if (query.get('watch') === 'true' || query.get('watch') === '1') {
           serveWatch(reg.store, t, filter, items, req, res, {
             resourceVersion: query.get('resourceVersion') ?? undefined,
-            timeoutSeconds: query.get('timeoutSeconds') ? Number(query.get('timeoutSeconds')) : undefined,
+            timeoutSeconds: int64Param(query, 'timeoutSeconds'),
             bookmarks: query.get('allowWatchBookmarks') === 'true',
             transform: table ? tableEvents(t, table) : undefined,
           });

@@ -132,7 +132,8 @@ export function serveWatch(
     }
     throw err;
   }
-  if (opts.timeoutSeconds && opts.timeoutSeconds > 0) timer = setTimeout(finish, opts.timeoutSeconds * 1000);
+  // A negative timeout ends the watch at once, as Go's timer does; Node's timers hold at most 2^31-1 ms.
+  if (opts.timeoutSeconds !== undefined && opts.timeoutSeconds !== 0) timer = setTimeout(finish, Math.min(Math.max(opts.timeoutSeconds, 0) * 1000, 2 ** 31 - 1));
   if (opts.bookmarks) {
     bookmarkTimer = setInterval(() => {
       send({ type: 'BOOKMARK', object: { kind: t.kind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(Math.max(from, store.durableResourceVersion)) } } });

@@ -150,8 +150,13 @@ function nextRequest(): Request {
   const object = chance(0.3) ? valid[plural]!() : mutate(valid[plural]!());
   const json = JSON.stringify(object);
   switch (int(10)) {
-    case 0:
-      return { method: 'GET', path: `${base}?resourceVersion=${pick(['', '0', '1', 'zzz', '-1', '1.5', '99999999999999999999999'])}`, contentType: 'application/json' };
+    case 0: {
+      const selectors = ['', 'app=web', 'a in (b', 'a,,b', '!a', 'a=b=c', 'a notin ()', '(((', 'x'.repeat(5000), 'metadata.name=web', 'spec.bogus=1', 'a==b,c!=d', '%zz'];
+      const params = [`resourceVersion=${pick(['', '0', '1', 'zzz', '-1', '1.5', '99999999999999999999999'])}`, `labelSelector=${encodeURIComponent(pick(selectors))}`, `fieldSelector=${encodeURIComponent(pick(selectors))}`];
+      // Watches that would stream are tested elsewhere; here only refused ones.
+      if (chance(0.2)) params.push(`watch=true&timeoutSeconds=${pick(['abc', '1e99', '1.5', '99999999999999999999'])}`);
+      return { method: 'GET', path: `${base}${chance(0.2) ? `/${name}` : ''}?${params.filter(() => chance(0.6)).join('&')}`, contentType: 'application/json' };
+    }
     case 1:
       return { method: 'PUT', path: `${base}/${name}${query}`, body: chance(0.3) ? damage(json) : json, contentType: 'application/json' };
     case 2: {
@@ -171,7 +176,12 @@ function nextRequest(): Request {
       return { method: 'POST', path: `${base}${query}`, body: pick([`metadata:\n  name: ${name}\ndata: {a: b, a: c}\n`, `${'- '.repeat(2000)}x`, `a: ${'['.repeat(30_000)}`, 'key: [unclosed', json]), contentType: 'application/yaml' };
     case 6:
       if (plural === 'deployments') return { method: pick(['PUT', 'PATCH']), path: `${base}/${name}/scale`, body: JSON.stringify({ spec: { replicas: pick(numbers) }, ...(chance(0.3) ? { metadata: randomValue() } : {}) }), contentType: 'application/merge-patch+json' };
-      return { method: 'DELETE', path: `${base}/${name}`, body: chance(0.5) ? JSON.stringify(randomValue()) : '', contentType: 'application/json' };
+      return {
+        method: 'DELETE',
+        path: `${base}${chance(0.8) ? `/${name}` : ''}?${pick(['', 'gracePeriodSeconds=abc', 'gracePeriodSeconds=-1', 'gracePeriodSeconds=1e20', 'propagationPolicy=Bogus', 'labelSelector=a%20in%20(', 'dryRun=All'])}`,
+        body: chance(0.5) ? JSON.stringify(chance(0.5) ? randomValue() : { gracePeriodSeconds: pick(numbers), preconditions: randomValue(), propagationPolicy: pick(strings) }) : '',
+        contentType: 'application/json',
+      };
     case 7:
       return { method: 'POST', path: base, body: chance(0.02) ? `{"metadata":{"name":"big"},"data":{"a":"${'x'.repeat(3 * 1024 * 1024)}"}}` : JSON.stringify(randomValue()), contentType: 'application/json' };
     default:

@@ -189,6 +189,14 @@ test('a watch or list from an invalid resourceVersion is a 400 with the storage 
   );
 });
 
+test('integer query parameters are parsed as the parameter codec does: junk is a 400, a negative watch timeout ends at once', async (t) => {
+  const s = await startApiServer(t);
+  const bad = await rawRequest(s.url, 'GET', '/api/v1/nodes?watch=true&timeoutSeconds=1e99');
+  t.deepEqual([bad.code, bad.body.message], [400, 'strconv.ParseInt: parsing "1e99": invalid syntax']);
+  t.is((await rawRequest(s.url, 'DELETE', '/api/v1/namespaces/default/pods/x?gracePeriodSeconds=abc')).code, 400);
+  t.deepEqual(await watchLines(s.url, '/api/v1/nodes?watch=true&resourceVersion=1&timeoutSeconds=-5', 1), []);
+});
+
 test('a watch from a resourceVersion the store has not reached ends with the watch cache\'s Too large resource version', async (t) => {
   const s = await startApiServer(t);
   const future = s.store.resourceVersion + 1000;
