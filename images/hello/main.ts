@@ -1,4 +1,5 @@
-// lab/hello: answers with the pod's name, IP and port; /call reaches another service.
+// lab/hello: answers with the pod's name, IP and port; .../json also with the request's path and
+// headers (what a proxy in front passed on); /call reaches another service.
 import http from 'node:http';
 import { request } from '../lib/client.js';
 import { exitOnStop, listenPort, podIP, podName } from '../lib/pod.js';
@@ -12,11 +13,12 @@ type Answer = { status: number; type: string; body: string };
 async function answer(req: http.IncomingMessage, client: string): Promise<Answer> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const text = (status: number, body: string): Answer => ({ status, type: 'text/plain; charset=utf-8', body });
-  switch (url.pathname) {
+  // Any path ending in /json answers JSON, so it can be asked for behind a proxy's path prefix.
+  switch (url.pathname.endsWith('/json') ? '/json' : url.pathname) {
     case '/healthz':
       return text(200, 'ok\n');
     case '/json':
-      return { status: 200, type: 'application/json', body: JSON.stringify({ pod, ip, port, client }) + '\n' };
+      return { status: 200, type: 'application/json', body: JSON.stringify({ pod, ip, port, client, path: url.pathname, headers: req.headers }) + '\n' };
     case '/call': {
       const target = url.searchParams.get('url') ?? '';
       if (!/^http:\/\//.test(target)) return text(400, 'usage: /call?url=http://<service>:<port>/<path>\n');

@@ -33,6 +33,12 @@ export const resourceTypes: ResourceType[] = [
   { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', singular: 'clusterrolebinding', namespaced: false },
   { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', singular: 'role', namespaced: true },
   { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', singular: 'rolebinding', namespaced: true },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', singular: 'ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'] },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', plural: 'ingressclasses', singular: 'ingressclass', namespaced: false },
+  // Gateway API: CRDs upstream (categories and short names as its CRDs declare them).
+  { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'GatewayClass', plural: 'gatewayclasses', singular: 'gatewayclass', namespaced: false, shortNames: ['gc'], categories: ['gateway-api'], subresources: ['status'] },
+  { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway', plural: 'gateways', singular: 'gateway', namespaced: true, shortNames: ['gtw'], categories: ['gateway-api'], subresources: ['status'] },
+  { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute', plural: 'httproutes', singular: 'httproute', namespaced: true, categories: ['gateway-api'], subresources: ['status'] },
 ];
 
 export function apiVersionOf(t: ResourceType): string {
@@ -74,6 +80,11 @@ export const types = {
   endpointslices: mustFind('discovery.k8s.io', 'endpointslices'),
   replicasets: mustFind('apps', 'replicasets'),
   deployments: mustFind('apps', 'deployments'),
+  ingresses: mustFind('networking.k8s.io', 'ingresses'),
+  ingressclasses: mustFind('networking.k8s.io', 'ingressclasses'),
+  gatewayclasses: mustFind('gateway.networking.k8s.io', 'gatewayclasses'),
+  gateways: mustFind('gateway.networking.k8s.io', 'gateways'),
+  httproutes: mustFind('gateway.networking.k8s.io', 'httproutes'),
   configmaps: mustFind('', 'configmaps'),
   secrets: mustFind('', 'secrets'),
   serviceaccounts: mustFind('', 'serviceaccounts'),

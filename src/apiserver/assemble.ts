@@ -7,6 +7,7 @@ import { ensureBootstrapPolicy } from './bootstrap/policy.js';
 import { ServiceAllocations } from './allocators/service-allocations.js';
 import { ensureKubernetesService, type Advertise } from './kubernetes-service.js';
 import { endpointSliceStrategy, endpointsStrategy } from './strategies/endpoints.js';
+import { ingressClassStrategy, ingressStrategy } from './strategies/ingress.js';
 import { serviceStrategy } from './strategies/service.js';
 import { ensureSystemNamespaces, startNamespaceFinalizer } from './namespaces.js';
 import { Registry } from './registry.js';
@@ -37,6 +38,8 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: Store; r
   registry.register(serviceStrategy(allocations, config));
   registry.register(endpointsStrategy);
   registry.register(endpointSliceStrategy);
+  registry.register(ingressStrategy(store));
+  registry.register(ingressClassStrategy);
   await ensureSystemNamespaces(registry);
   await ensureBootstrapPolicy(registry);
   if (opts.advertise) await ensureKubernetesService(registry, opts.advertise, config.serviceCIDR);

@@ -78,7 +78,8 @@ function rssMB(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+/** Polls fn every 200 ms until it returns a value. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn().catch(() => undefined);

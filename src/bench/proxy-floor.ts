@@ -22,7 +22,7 @@ export interface Floor {
   services: number;
   rules: number;
   fullSyncMs: number;
-  partialSyncMs: Percentiles & { samples: number };
+  partialSyncMs: Percentiles & { samples: number; raw: number[] };
 }
 
 const node: NodeInfo = { name: 'node1', ips: ['172.18.0.2'], podCIDR: '10.244.1.0/24', clusterCIDR: '10.244.0.0/16' };
@@ -95,7 +95,7 @@ export async function measureFloor(mode: FloorMode, size: number, changes = 10):
       samples.push(tools.take());
     }
     const round = (x: number): number => Math.round(x * 10) / 10;
-    return { mode, services: size, rules, fullSyncMs: round(fullSyncMs), partialSyncMs: { ...percentiles(samples), samples: samples.length } };
+    return { mode, services: size, rules, fullSyncMs: round(fullSyncMs), partialSyncMs: { ...percentiles(samples), samples: samples.length, raw: samples.map(round) } };
   } finally {
     await run('ip', ['netns', 'del', ns]);
   }

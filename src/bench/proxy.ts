@@ -29,7 +29,8 @@ import { measureFloor, type Floor, type FloorMode } from './proxy-floor.js';
 import { writeProxyReport } from './proxy-report.js';
 import { isPodReady, percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
-type Samples = Percentiles & { samples: number };
+/** Percentiles, and the samples themselves (ms) so a p99 made by one stall shows as such. */
+type Samples = Percentiles & { samples: number; raw?: number[] };
 
 export interface ProxyPoint {
   mode: ProxyMode;
@@ -177,6 +178,16 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     point.agentRssMB = round(usage.memory / 1024 / 1024, 1);
     console.log(`  ${mode} ${size}: all services programmed after ${point.programAllSeconds} s`);
 
+    // The last service answering does not mean the agent is done: wait until no sync has run for 2 s (steady state).
+    let seen = -1;
+    const settled = await poll(async () => {
+      const n = (await agentMetrics()).get('svclab_proxy_syncs_total') ?? 0;
+      const quiet = n === seen;
+      seen = n;
+      return quiet ? true : undefined;
+    }, left(120_000), 2000);
+    if (!settled) point.notes.push('the agent was still syncing 2 minutes after the last service answered');
+
     // 2. One endpoint moves to an address nobody has, one service at a time (never a connect target).
     const targetNames = new Set(Object.values(targets));
     const changing = Array.from({ length: size }, (_, i) => `svc-${i}`).filter((n) => !targetNames.has(n)).slice(0, changes);
@@ -204,8 +215,9 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
       latencyMs.push((m1.get(metric.last) ?? 0) * 1000 - sent);
     }
     if (unsynced) point.notes.push(`did not converge: ${unsynced} of ${changing.length} one-endpoint changes were not synced within 60 s`);
-    if (syncMs.length) point.partialSyncMs = { ...percentiles(syncMs), samples: syncMs.length };
-    if (latencyMs.length) point.programmingLatencyMs = { ...percentiles(latencyMs), samples: latencyMs.length };
+    const raw = (xs: number[]): number[] => xs.map((x) => Math.round(x * 10) / 10);
+    if (syncMs.length) point.partialSyncMs = { ...percentiles(syncMs), samples: syncMs.length, raw: raw(syncMs) };
+    if (latencyMs.length) point.programmingLatencyMs = { ...percentiles(latencyMs), samples: latencyMs.length, raw: raw(latencyMs) };
     point.rules = (await agentMetrics()).get(metric.rules) ?? null;
 
     // 3. First-packet latency, same pod, same run: through the first, middle and last service, and to a pod.

@@ -4,6 +4,7 @@ import { benchPods } from '../bench/pods.js';
 import { benchServices } from '../bench/services.js';
 import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
+import { benchIngress } from '../bench/ingress.js';
 import { clean, down, home, up } from '../lab/lifecycle.js';
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { runtimes, type RuntimeName } from '../lab/plan.js';
@@ -48,7 +49,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0]`,
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
@@ -59,6 +60,7 @@ export const commands: Record<string, Command> = {
         'lb-pool': { type: 'string' },
         'ipvs-scheduler': { type: 'string', default: 'rr' },
         'ui-port': { type: 'string', default: '0' },
+        ingress: { type: 'boolean', default: false },
       });
       const uiPort = wholeNumber('up', 'ui-port', values['ui-port']);
       if (uiPort > 65535) throw new UsageError(`lab up: --ui-port must be a port number (got "${uiPort}")`);
@@ -72,6 +74,7 @@ export const commands: Record<string, Command> = {
         lbPool: values['lb-pool'],
         ipvsScheduler: oneOf('up', 'ipvs-scheduler', values['ipvs-scheduler'], schedulers),
         uiPort,
+        ingress: values.ingress,
       });
       setCurrentLab(state.plan.name);
       const status = await labStatus(state.plan.name);
@@ -123,7 +126,7 @@ export const commands: Record<string, Command> = {
     usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--pods N] [--out bench-results/up.json] | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
-      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy };
+      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress };
       if (what && other[what]) return other[what].run(rest);
       if (what !== 'up') throw new UsageError(`lab bench: unknown benchmark "${what ?? ''}" (available: up, ${Object.keys(other).join(', ')})`);
       const { values } = parse('bench up', rest, {

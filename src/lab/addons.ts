@@ -1,10 +1,14 @@
 // What a fresh cluster runs besides its nodes: the cluster DNS (a kube-system
 // Deployment behind the kube-dns Service, as CoreDNS is installed by kubeadm),
-// and the outside world's upstream zone for the seeds' external names.
+// the outside world's upstream zone for the seeds' external names, and with
+// --ingress the ingress-nginx controller (as its cloud deploy.yaml installs it).
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { types } from '../api/resources.js';
-import type { Deployment, Endpoints, Service } from '../api/types.js';
+import type { GatewayClass, IngressClass } from '../api/networking.js';
+import type { Deployment, Endpoints, KubeObject, Service } from '../api/types.js';
+import { CONTROLLER, GATEWAY_CONTROLLER } from '../ingress/model.js';
+import { labDir } from './state.js';
 import { isConflict, type ApiClient } from '../client/client.js';
 import type { LabPlan } from './plan.js';
 
@@ -64,17 +68,97 @@ export function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Se
   return { deployment, service };
 }
 
-export async function installAddons(client: ApiClient, plan: LabPlan): Promise<void> {
-  const { deployment, service } = dnsObjects(plan);
-  for (const [t, obj] of [
+export const INGRESS_NAMESPACE = 'ingress-nginx';
+export const INGRESS_SERVICE = 'ingress-nginx-controller';
+
+/** The ingress-nginx addon: namespace, controller Deployment behind a LoadBalancer Service, IngressClass and GatewayClass. */
+export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObject][] {
+  const labels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
+  const ns = INGRESS_NAMESPACE;
+  const deployment: Deployment = {
+    metadata: { name: INGRESS_SERVICE, namespace: ns, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          containers: [
+            {
+              name: 'controller',
+              image: 'svclab/ingress-nginx',
+              args: [
+                '--server', 'http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)',
+                '--publish-service', `${ns}/${INGRESS_SERVICE}`,
+                '--ingress-class', 'nginx',
+                // On the netns runtime pods share the host's files: nginx's directory goes with the lab's state.
+                '--work-dir', `${labDir(plan.name)}/ingress-nginx`,
+              ],
+              ports: [
+                { name: 'http', containerPort: 80, protocol: 'TCP' },
+                { name: 'https', containerPort: 443, protocol: 'TCP' },
+              ],
+              readinessProbe: { httpGet: { path: '/healthz', port: 10254 }, periodSeconds: 1, failureThreshold: 2 },
+              livenessProbe: { httpGet: { path: '/healthz', port: 10254 }, initialDelaySeconds: 10, periodSeconds: 5, failureThreshold: 3 },
+            },
+          ],
+        },
+      },
+    },
+  };
+  const service: Service = {
+    metadata: { name: INGRESS_SERVICE, namespace: ns, labels },
+    spec: {
+      type: 'LoadBalancer',
+      // The client's address reaches nginx (X-Forwarded-For), as ingress-nginx's cloud manifest sets it.
+      externalTrafficPolicy: 'Local',
+      selector: labels,
+      ports: [
+        { name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' },
+        { name: 'https', port: 443, protocol: 'TCP', targetPort: 'https' },
+      ],
+    },
+  };
+  const ingressClass: IngressClass = {
+    metadata: { name: 'nginx', labels, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+    spec: { controller: CONTROLLER },
+  };
+  const gatewayClass: GatewayClass = { metadata: { name: 'nginx' }, spec: { controllerName: GATEWAY_CONTROLLER, description: 'Gateways served by the ingress-nginx pods' } };
+  return [
+    [types.namespaces, { metadata: { name: ns, labels: { 'app.kubernetes.io/name': 'ingress-nginx' } } }],
+    [types.ingressclasses, ingressClass],
+    [types.gatewayclasses, gatewayClass],
     [types.services, service],
     [types.deployments, deployment],
-  ] as const) {
+  ];
+}
+
+export async function installAddons(client: ApiClient, plan: LabPlan): Promise<void> {
+  const { deployment, service } = dnsObjects(plan);
+  const objects: [typeof types.services, KubeObject][] = [
+    [types.services, service],
+    [types.deployments, deployment],
+    ...(plan.ingress ? ingressObjects(plan) : []),
+  ];
+  for (const [t, obj] of objects) {
     try {
-      await client.create(t, obj, 'kube-system');
+      await client.create(t, obj, obj.metadata.namespace);
     } catch (e) {
       if (!isConflict(e)) throw e;
     }
+  }
+}
+
+/** The ingress controller is ready and, with a pool, has its load-balancer address. */
+export async function ingressReady(client: ApiClient, plan: LabPlan): Promise<boolean> {
+  try {
+    const d = await client.get<Deployment>(types.deployments, INGRESS_SERVICE, INGRESS_NAMESPACE);
+    const svc = await client.get<Service>(types.services, INGRESS_SERVICE, INGRESS_NAMESPACE);
+    const addressed = plan.lbPool === 'none' || !!svc.status?.loadBalancer?.ingress?.[0]?.ip;
+    return (d.status?.readyReplicas ?? 0) >= (d.spec.replicas ?? 1) && addressed;
+  } catch {
+    return false;
   }
 }
 

@@ -11,7 +11,7 @@ import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
 import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
 import { distEntry } from './components.js';
-import { dnsReady, installAddons, writeUpstreamZone } from './addons.js';
+import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { makePlan, type PlanOptions } from './plan.js';
 import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
@@ -124,13 +124,13 @@ async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
     await installAddons(client, state.plan);
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      if (await dnsReady(client)) return;
+      if ((await dnsReady(client)) && (!state.plan.ingress || (await ingressReady(client, state.plan)))) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {
     client.close();
   }
-  throw new Error(`the cluster DNS of lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s; logs are in ${paths.logs(state.plan.name)}`);
+  throw new Error(`the cluster DNS${state.plan.ingress ? ' or the ingress controller' : ''} of lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s; logs are in ${paths.logs(state.plan.name)}`);
 }
 
 export class NoSuchLab extends Error {}

@@ -42,6 +42,8 @@ export interface LabPlan {
   ipvsScheduler: string;
   /** Where pods reach the API server (a relay on the router). */
   apiAdvertise: { ip: string; port: number };
+  /** The ingress-nginx addon (controller Deployment, LoadBalancer Service, IngressClass and GatewayClass "nginx"). */
+  ingress: boolean;
 }
 
 export interface PlanOptions {
@@ -54,6 +56,7 @@ export interface PlanOptions {
   nodeGracePeriodSeconds?: number;
   lbPool?: string;
   ipvsScheduler?: string;
+  ingress?: boolean;
 }
 
 export const netnsPrefix = 'svclab-';
@@ -120,6 +123,7 @@ export function makePlan(o: PlanOptions): LabPlan {
     lbPool: o.lbPool ?? `${formatIp(hostAt(outside, 200))}-${formatIp(hostAt(outside, 250))}`,
     ipvsScheduler: o.ipvsScheduler ?? 'rr',
     apiAdvertise: { ip: formatIp(hostAt(nodeCIDR, 1)), port: 6443 },
+    ingress: o.ingress ?? false,
   };
 }
 

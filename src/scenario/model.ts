@@ -221,6 +221,8 @@ export interface ClusterSpec {
   runtime?: RuntimeName;
   lbPool?: string;
   nodeGracePeriod?: Duration;
+  /** The ingress-nginx addon (lab up --ingress). */
+  ingress?: boolean;
 }
 
 export interface Scenario {

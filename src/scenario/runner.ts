@@ -113,6 +113,7 @@ export async function runJob(job: Job, opts: RunOptions = {}): Promise<RunResult
       proxyMode: mode,
       runtime,
       lbPool: c.lbPool,
+      ingress: c.ingress,
       nodeGracePeriodSeconds: c.nodeGracePeriod === undefined ? undefined : Math.max(1, Math.round(durationMs(c.nodeGracePeriod, 10_000) / 1000)),
       // How to reach the lab with kubectl matters only when it is kept.
       log: (text) => opts.keep && emit({ kind: 'note', job, text }),

@@ -1,11 +1,12 @@
 // ${...} in step strings, resolved against the live cluster when the step runs:
-//   ${lab.outsideIP}                 lab addresses (see labValues)
+//   ${lab.outsideIP}                 lab addresses and places (see labValues)
 //   ${svc/web.ip}                    one object's field, with shortcuts (ip, nodePort, lbIP, ...)
 //   ${svc/kube-system/kube-dns.spec.clusterIP}
 //   ${pod[app=web].ip}               every matching object (a list), ${pod[app=web][0].ip} the first
 import { parseSelector } from '../api/labels.js';
 import { types } from '../api/resources.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
+import { labDir } from '../lab/state.js';
 import type { Ctx } from './context.js';
 import { fieldPath, parseRef, typeFor, valueAt } from './refs.js';
 
@@ -14,7 +15,7 @@ export type Template =
   | { kind: 'object'; ref: string; path: (string | number)[] }
   | { kind: 'list'; type: string; selector: string; index?: number; path: (string | number)[] };
 
-const labKeys = ['name', 'proxyMode', 'outsideIP', 'externalIP', 'routerIP', 'upstreamDNS', 'clusterDNS', 'serviceCIDR', 'podCIDR'] as const;
+const labKeys = ['name', 'proxyMode', 'outsideIP', 'externalIP', 'routerIP', 'upstreamDNS', 'clusterDNS', 'serviceCIDR', 'podCIDR', 'stateDir', 'apiServer'] as const;
 
 export function findTemplates(s: string): { start: number; end: number; expr: string }[] {
   const out: { start: number; end: number; expr: string }[] = [];
@@ -99,6 +100,10 @@ function labValue(ctx: Pick<Ctx, 'plan'>, key: string): string {
     clusterDNS: p.clusterDNS,
     serviceCIDR: p.serviceCIDR,
     podCIDR: p.podCIDR,
+    // Scratch files a scenario makes (certificates...) go here: `lab down` removes the directory.
+    stateDir: labDir(p.name),
+    // The API as pods and nodes reach it (plain HTTP through the router's relay), for kubectl -s.
+    apiServer: `http://${p.apiAdvertise.ip}:${p.apiAdvertise.port}`,
   };
   return values[key as (typeof labKeys)[number]];
 }

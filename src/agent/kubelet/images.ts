@@ -49,6 +49,8 @@ const CATALOGUE = new Map<string, (tag: string) => Image>(Object.entries({
   'jpetazzo/httpenv': () => program('seeds/httpenv.js', [8888]),
   // The lab's own components that run as pods: the cluster DNS (kube-system/coredns).
   'svclab/dns': () => ({ entrypoint: [process.execPath, path.join(imagesDir, '..', 'src', 'dns', 'main.js')], cmd: [], env: { PATH }, ports: [53] }),
+  // The ingress controller (ingress-nginx/ingress-nginx-controller): Debian's nginx under a TypeScript controller.
+  'svclab/ingress-nginx': () => ({ entrypoint: [process.execPath, path.join(imagesDir, '..', 'src', 'ingress', 'main.js')], cmd: [], env: { PATH }, ports: [80, 443, 10254] }),
   'pgolard/ms-hello:v4': () => seedApp('ms-hello', 7777),
   'pgolard/ms-bye:v4': () => seedApp('ms-bye', 9999),
   'pgolard/multcont-morning:v3': () => seedApp('multcont-morning', 1234),

@@ -6,9 +6,11 @@ import { autoscaling, coordination, discovery } from './cluster.js';
 import { core } from './core.js';
 import type { Package } from './describe.js';
 import { meta } from './meta.js';
+import { gateway } from './gateway.js';
+import { networking } from './networking.js';
 import { rbac } from './rbac.js';
 
-export const packages: Package[] = [meta, core, apps, autoscaling, discovery, coordination, rbac];
+export const packages: Package[] = [meta, core, apps, autoscaling, discovery, coordination, rbac, networking, gateway];
 
 export const kindMessages: Record<string, string> = {
   'v1 Namespace': 'core.Namespace',
@@ -25,6 +27,11 @@ export const kindMessages: Record<string, string> = {
   'autoscaling/v1 Scale': 'autoscaling.Scale',
   'discovery.k8s.io/v1 EndpointSlice': 'discovery.EndpointSlice',
   'coordination.k8s.io/v1 Lease': 'coordination.Lease',
+  'networking.k8s.io/v1 Ingress': 'networking.Ingress',
+  'networking.k8s.io/v1 IngressClass': 'networking.IngressClass',
+  'gateway.networking.k8s.io/v1 GatewayClass': 'gateway.GatewayClass',
+  'gateway.networking.k8s.io/v1 Gateway': 'gateway.Gateway',
+  'gateway.networking.k8s.io/v1 HTTPRoute': 'gateway.HTTPRoute',
   'rbac.authorization.k8s.io/v1 Role': 'rbac.Role',
   'rbac.authorization.k8s.io/v1 ClusterRole': 'rbac.ClusterRole',
   'rbac.authorization.k8s.io/v1 RoleBinding': 'rbac.RoleBinding',

@@ -96,3 +96,18 @@ export function ianaServiceName(name: string): string[] {
   if (name.startsWith('-') || name.endsWith('-')) errs.push('must not begin or end with a hyphen');
   return errs;
 }
+
+const wildcardDns1123SubdomainFmt = `\\*\\.${dns1123SubdomainFmt}`;
+const wildcardDns1123SubdomainRe = new RegExp(`^${wildcardDns1123SubdomainFmt}$`);
+
+/** IsWildcardDNS1123Subdomain: `*` only as the whole first label. */
+export function wildcardDns1123Subdomain(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 253) errs.push(maxLen(253));
+  if (!wildcardDns1123SubdomainRe.test(value)) {
+    errs.push(
+      `a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '${wildcardDns1123SubdomainFmt}')`,
+    );
+  }
+  return errs;
+}

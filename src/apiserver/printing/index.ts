@@ -4,6 +4,7 @@ import { typeKey, type ResourceType } from '../../api/resources.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
 import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
+import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter, ingressClassPrinter, ingressPrinter } from './networking.js';
 import { podPrinter } from './pod.js';
 import { bindingPrinter, rolePrinter } from './rbac.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './service.js';
@@ -23,6 +24,11 @@ const printers: Record<string, Printer> = {
   'core/namespaces': namespacePrinter,
   'core/events': eventPrinter,
   'coordination.k8s.io/leases': leasePrinter,
+  'networking.k8s.io/ingresses': ingressPrinter,
+  'networking.k8s.io/ingressclasses': ingressClassPrinter,
+  'gateway.networking.k8s.io/gatewayclasses': gatewayClassPrinter,
+  'gateway.networking.k8s.io/gateways': gatewayPrinter,
+  'gateway.networking.k8s.io/httproutes': httpRoutePrinter,
   'core/configmaps': configMapPrinter,
   'core/secrets': secretPrinter,
   'core/serviceaccounts': serviceAccountPrinter,

@@ -1,6 +1,7 @@
 import type { Strategy } from '../registry.js';
 import { configMapStrategy, secretStrategy, serviceAccountStrategy } from './config.js';
 import { eventStrategy } from './event.js';
+import { gatewayClassStrategy, gatewayStrategy, httpRouteStrategy } from './gateway.js';
 import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
@@ -23,4 +24,7 @@ export const strategies: Strategy[] = [
   clusterRoleStrategy,
   roleBindingStrategy,
   clusterRoleBindingStrategy,
+  gatewayClassStrategy,
+  gatewayStrategy,
+  httpRouteStrategy,
 ];

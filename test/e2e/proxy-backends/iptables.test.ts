@@ -114,7 +114,7 @@ it('cleanup removes every KUBE chain and jump and leaves the built-in chains emp
 
 it('tampered() notices a flushed nat table or a deleted canary, and a full sync repairs them', async (t) => {
   const ns = await netns(t);
-  const backend = new IptablesBackend({ exec: inNs(ns) });
+  const backend = new IptablesBackend({ exec: inNs(ns), tableCheckEveryMs: 0 });
   await backend.sync({ node, services });
   t.false(await backend.tampered());
   await inside(ns, 'iptables', ['-t', 'nat', '-F']);

@@ -6,6 +6,8 @@ import { podPrinter } from '../../../src/apiserver/printing/pod.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from '../../../src/apiserver/printing/service.js';
 import { tableRequested, toTable, type Printer } from '../../../src/apiserver/printing/table.js';
 import { deploymentPrinter, replicaSetPrinter } from '../../../src/apiserver/printing/workload.js';
+import { ingressClassPrinter, ingressPrinter } from '../../../src/apiserver/printing/networking.js';
+import type { Ingress, IngressClass } from '../../../src/api/networking.js';
 
 const now = Date.parse('2026-01-10T12:00:00Z');
 const ago = (seconds: number): string => new Date(now - seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -136,4 +138,16 @@ test('a Table is served only when the Accept header prefers one, with rows carry
   t.deepEqual(table.columnDefinitions.map((c: { name: string; priority: number }) => `${c.name}:${c.priority}`), ['Name:0', 'Type:0', 'Cluster-IP:0', 'External-IP:0', 'Port(s):0', 'Age:0', 'Selector:1']);
   t.deepEqual(table.rows[0].object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata });
   t.deepEqual(table.rows[0].cells.slice(0, 2), ['web', 'ClusterIP']);
+});
+
+test('ingresses show CLASS, HOSTS (three at most), ADDRESS and PORTS (443 with TLS); ingress classes their PARAMETERS', (t) => {
+  const rule = (host?: string): NonNullable<Ingress['spec']['rules']>[number] => ({ host, http: { paths: [] } });
+  const ing = (spec: Ingress['spec'], status?: Ingress['status']): Ingress => ({ metadata: { name: 'web', creationTimestamp: ago(10) }, spec, status });
+  t.deepEqual(row(ingressPrinter, ing({ ingressClassName: 'nginx', rules: [rule('web.example.com')] }, { loadBalancer: { ingress: [{ ip: '203.0.113.200' }] } })), { NAME: 'web', CLASS: 'nginx', HOSTS: 'web.example.com', ADDRESS: '203.0.113.200', PORTS: '80', AGE: '10s' });
+  t.like(row(ingressPrinter, ing({ defaultBackend: {}, tls: [{ hosts: ['a.example.com'] }] })), { CLASS: '<none>', HOSTS: '*', ADDRESS: '', PORTS: '80, 443' });
+  t.like(row(ingressPrinter, ing({ rules: ['a', 'b', 'c', 'd', 'e'].map((h) => rule(`${h}.example.com`)) })), { HOSTS: 'a.example.com,b.example.com,c.example.com + 2 more...' });
+  t.like(row(ingressClassPrinter, { metadata: { name: 'nginx', creationTimestamp: ago(10) }, spec: { controller: 'k8s.io/ingress-nginx', parameters: { apiGroup: 'k8s.example.com', kind: 'IngressParameters', name: 'external-lb' } } } as IngressClass), {
+    CONTROLLER: 'k8s.io/ingress-nginx',
+    PARAMETERS: 'IngressParameters.k8s.example.com/external-lb',
+  });
 });

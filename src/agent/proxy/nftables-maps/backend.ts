@@ -3,23 +3,22 @@
 // syncs list the table's few chains and sets to find leftovers; afterwards,
 // recorded ClientIP affinities that point at endpoints that left are deleted.
 import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
+import { systemTool } from '../../../net/tools.js';
 import { commandRunner, mustRun, ToolError, type Exec } from '../exec.js';
+import { NftSession, sessionLimit } from '../nftables/session.js';
+import { deleteTable, listChains, listTable } from '../nftables/tables.js';
 import { family } from '../nftables/transaction.js';
 import { affinityMap, endpointMaps, mapsTable, MapsRules, type AffinityCheck } from './render.js';
 
 export interface NftablesMapsBackendOptions {
   /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
   exec?: string[];
-  /** Runs the commands instead (tests record what would reach the kernel). */
+  /** Runs the commands instead (tests record what would reach the kernel); then every transaction is an `nft -f`. */
   run?: Exec;
 }
 
 interface NftJson {
-  nftables: Array<{
-    chain?: { table: string; name: string };
-    set?: { table: string; name: string };
-    map?: { table: string; name: string; elem?: unknown[] };
-  }>;
+  nftables: Array<{ map?: { table: string; name: string; elem?: unknown[] } }>;
 }
 
 /** One endpoint element's traffic, from the per-element counters of the endpoint maps. */
@@ -40,17 +39,26 @@ export class NftablesMapsBackend implements ProxyBackend {
   private needFullSync = true;
   private lastNode = '';
 
+  /** Partial syncs are a few elements: a long-lived nft applies them without starting nft each time. */
+  private readonly session?: NftSession;
+
   constructor(opts: NftablesMapsBackendOptions = {}) {
     this.exec = opts.run ?? commandRunner(opts.exec);
+    if (!opts.run) this.session = new NftSession([...(opts.exec ?? []), systemTool('nft')]);
   }
 
   async sync(req: SyncRequest): Promise<SyncResult> {
     const node = JSON.stringify(req.node);
     const full = !req.changed || this.needFullSync || node !== this.lastNode;
-    const existing = full ? await this.listTable() : undefined;
-    const built = this.rules.build(req, { full, existingChains: existing?.chains, existingSets: existing?.sets });
+    const existing = full ? await listTable(this.exec, mapsTable) : undefined;
+    const built = this.rules.build(req, { full, existingChains: existing?.chains, existingSets: existing && [...existing.sets.keys()] });
     try {
-      if (built.text) await mustRun(this.exec, 'nft', ['-f', '-'], built.text);
+      if (built.text && !full && this.session && built.text.length < sessionLimit) {
+        const r = await this.session.apply(built.text);
+        if (r.exitCode !== 0) throw new ToolError('nft -i (session)', r);
+      } else if (built.text) {
+        await mustRun(this.exec, 'nft', ['-f', '-'], built.text);
+      }
     } catch (err) {
       // Our view of the table is now wrong; the next sync starts over from the kernel's.
       this.rules.reset();
@@ -64,9 +72,8 @@ export class NftablesMapsBackend implements ProxyBackend {
   }
 
   async cleanup(): Promise<void> {
-    const args = ['delete', 'table', family, mapsTable];
-    const r = await this.exec('nft', args);
-    if (r.exitCode !== 0 && !/No such file or directory/.test(r.stderr)) throw new ToolError(`nft ${args.join(' ')}`, r);
+    this.session?.close();
+    await deleteTable(this.exec, mapsTable);
     this.rules = new MapsRules();
     this.needFullSync = true;
   }
@@ -76,9 +83,7 @@ export class NftablesMapsBackend implements ProxyBackend {
    * dozen: listing any rule would make nft load every element of the maps it names (0.5 s at 10k services).
    */
   async tampered(): Promise<boolean> {
-    const r = await this.exec('nft', ['-j', 'list', 'chains', family]);
-    if (r.exitCode !== 0) return true;
-    return !(JSON.parse(r.stdout) as NftJson).nftables.some((o) => o.chain?.table === mapsTable && o.chain.name === 'services');
+    return !(await listChains(this.exec, mapsTable))?.includes('services');
   }
 
   /** Packets and bytes each endpoint element has sent its connections to. */
@@ -94,13 +99,6 @@ export class NftablesMapsBackend implements ProxyBackend {
       }
     }
     return out;
-  }
-
-  private async listTable(): Promise<{ chains: string[]; sets: string[] }> {
-    const ours = <T extends { table: string; name: string }>(o: T | undefined): string[] => (o && o.table === mapsTable ? [o.name] : []);
-    const chains = JSON.parse(await mustRun(this.exec, 'nft', ['-j', 'list', 'chains', family])) as NftJson;
-    const sets = JSON.parse(await mustRun(this.exec, 'nft', ['-j', '-t', 'list', 'sets', family])) as NftJson;
-    return { chains: chains.nftables.flatMap((o) => ours(o.chain)), sets: sets.nftables.flatMap((o) => ours(o.set)) };
   }
 
   /**

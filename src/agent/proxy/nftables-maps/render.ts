@@ -8,6 +8,7 @@
 import { contains, parseCidr, parseIp } from '../../../net/cidr.js';
 import { serviceKey, type Endpoint, type NodeInfo, type ServicePort, type SyncRequest } from '../model.js';
 import { baseChains, masqueradeMark } from '../nftables/render.js';
+import { addBaseChains } from '../nftables/tables.js';
 import { Transaction, type Element } from '../nftables/transaction.js';
 import { isProxied, trafficPlan, type TrafficPlan } from '../traffic-policy.js';
 import { OwnedElements } from '../nftables/owned-elements.js';
@@ -301,10 +302,7 @@ export class MapsRules {
   private setup(tx: Transaction, node: NodeInfo): number {
     const before = tx.rules;
     tx.addTable('svclab nftables-maps proxy: per-service state in sets and maps only');
-    for (const c of baseChains) {
-      tx.addChain(c.name, c);
-      tx.flushChain(c.name);
-    }
+    addBaseChains(tx, baseChains);
     for (const c of fixedChains) {
       if (baseChains.some((b) => b.name === c)) continue;
       tx.addChain(c);

@@ -2,9 +2,10 @@
 // transaction per sync. Full syncs first list the table's chains and sets (to
 // find leftovers of an earlier run); partial syncs work from memory.
 import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
-import { commandRunner, mustRun, ToolError, type Exec } from '../exec.js';
+import { commandRunner, mustRun, type Exec } from '../exec.js';
 import { isAffinitySetName, isServiceChainName } from './names.js';
 import { baseChains, canarySet, NftablesRules } from './render.js';
+import { deleteTable, listChains, listTable } from './tables.js';
 import { family, table } from './transaction.js';
 
 export interface NftablesBackendOptions {
@@ -18,10 +19,6 @@ export interface NftablesBackendOptions {
   now?: () => number;
   /** How often tampered() also checks that every base chain exists (default 60 s; 0: every time). */
   chainCheckEveryMs?: number;
-}
-
-interface NftJson {
-  nftables: Array<{ chain?: { table: string; name: string }; set?: { table: string; name: string; timeout?: number } }>;
 }
 
 export class NftablesBackend implements ProxyBackend {
@@ -45,7 +42,9 @@ export class NftablesBackend implements ProxyBackend {
   async sync(req: SyncRequest): Promise<SyncResult> {
     const node = JSON.stringify(req.node);
     const full = !req.changed || this.needFullSync || node !== this.lastNode;
-    const existing = full ? await this.listTable() : undefined;
+    const listed = full ? await listTable(this.exec, table) : undefined;
+    // Per-service chains and affinity sets (with their timeouts) an earlier run left.
+    const existing = listed && { chains: listed.chains.filter(isServiceChainName), sets: new Map([...listed.sets].filter(([name]) => isAffinitySetName(name))) };
     const built = this.rules.build(req, {
       full,
       now: this.now(),
@@ -67,9 +66,7 @@ export class NftablesBackend implements ProxyBackend {
   }
 
   async cleanup(): Promise<void> {
-    const args = ['delete', 'table', family, table];
-    const r = await this.exec('nft', args);
-    if (r.exitCode !== 0 && !/No such file or directory/.test(r.stderr)) throw new ToolError(`nft ${args.join(' ')}`, r);
+    await deleteTable(this.exec, table);
     this.rules = new NftablesRules();
     this.needFullSync = true;
   }
@@ -85,23 +82,9 @@ export class NftablesBackend implements ProxyBackend {
     if (r.exitCode !== 0) return true;
     if (this.now() - this.lastChainCheck < this.chainCheckEveryMs) return false;
     this.lastChainCheck = this.now();
-    const listed = await this.exec('nft', ['-j', 'list', 'chains', family]);
-    if (listed.exitCode !== 0) return true;
-    const ours = new Set(this.ourChains(JSON.parse(listed.stdout) as NftJson));
+    const listed = await listChains(this.exec, table);
+    if (!listed) return true;
+    const ours = new Set(listed);
     return baseChains.some((c) => !ours.has(c.name));
-  }
-
-  private ourChains(listed: NftJson): string[] {
-    return listed.nftables.flatMap((o) => (o.chain?.table === table ? [o.chain.name] : []));
-  }
-
-  /** Per-service chains and affinity sets (with their timeouts) in our table. */
-  private async listTable(): Promise<{ chains: string[]; sets: Map<string, number> }> {
-    const chains = JSON.parse(await mustRun(this.exec, 'nft', ['-j', 'list', 'chains', family])) as NftJson;
-    const sets = JSON.parse(await mustRun(this.exec, 'nft', ['-j', '-t', 'list', 'sets', family])) as NftJson;
-    return {
-      chains: this.ourChains(chains).filter(isServiceChainName),
-      sets: new Map(sets.nftables.flatMap((o) => (o.set?.table === table && isAffinitySetName(o.set.name) ? [[o.set.name, o.set.timeout ?? 0] as const] : []))),
-    };
   }
 }

@@ -8,6 +8,7 @@ import { contains, parseCidr, parseIp } from '../../../net/cidr.js';
 import { serviceKey, type Endpoint, type NodeInfo, type ServicePort, type SyncRequest } from '../model.js';
 import { endpointString, isProxied, trafficPlan } from '../traffic-policy.js';
 import { OwnedElements } from './owned-elements.js';
+import { addBaseChains } from './tables.js';
 import { endpointNames, serviceChainNames, type EndpointNames } from './names.js';
 import { Transaction, type Element } from './transaction.js';
 
@@ -173,10 +174,7 @@ export class NftablesRules {
   private setup(tx: Transaction, node: NodeInfo): number {
     const before = tx.rules;
     tx.addTable('rules for kube-proxy');
-    for (const c of baseChains) {
-      tx.addChain(c.name, c);
-      tx.flushChain(c.name);
-    }
+    addBaseChains(tx, baseChains);
     const created = new Set<string>();
     const ensure = (chain: string): void => {
       if (created.has(chain)) return;

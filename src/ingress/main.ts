@@ -1,0 +1,89 @@
+// The ingress controller process: runs in the pods of ingress-nginx/ingress-nginx-controller
+// beside the real nginx it starts. List+watch of Ingresses, IngressClasses, Services,
+// EndpointSlices, Secrets, Namespaces (route attachment by selector) and the Gateway API
+// kinds; every change renders the whole configuration, which replaces the running one
+// (after `nginx -t`) only when it differs.
+import { parseArgs } from 'node:util';
+import { type ResourceType, types } from '../api/resources.js';
+import type { Service } from '../api/types.js';
+import { ApiClient } from '../client/client.js';
+import { Informer } from '../client/informer.js';
+import type { Cluster } from './model.js';
+import { NginxProcess } from './nginx.js';
+import { Reconciler } from './reconciler.js';
+
+const { values } = parseArgs({
+  options: {
+    server: { type: 'string' },
+    'ingress-class': { type: 'string', default: 'nginx' },
+    'publish-service': { type: 'string', default: 'ingress-nginx/ingress-nginx-controller' },
+    'work-dir': { type: 'string' },
+    'http-port': { type: 'string', default: '80' },
+    'https-port': { type: 'string', default: '443' },
+    'health-port': { type: 'string', default: '10254' },
+    workers: { type: 'string', default: '1' },
+  },
+});
+function usage(message: string): never {
+  console.error(`ingress-controller: ${message}`);
+  process.exit(2);
+}
+if (!values.server) usage('--server is required');
+const whole = (flag: 'http-port' | 'https-port' | 'health-port' | 'workers', max: number): number => {
+  const n = Number(values[flag]);
+  return Number.isInteger(n) && n >= 1 && n <= max ? n : usage(`--${flag} must be a whole number from 1 to ${max} (got "${values[flag]}")`);
+};
+const render = { httpPort: whole('http-port', 65535), httpsPort: whole('https-port', 65535), healthPort: whole('health-port', 65535), workers: whole('workers', 64) };
+if (!/^[^/]+\/[^/]+$/.test(values['publish-service'])) usage(`--publish-service must be NAMESPACE/NAME (got "${values['publish-service']}")`);
+
+const client = new ApiClient({ server: values.server!, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
+const watched: Record<keyof Cluster, ResourceType> = {
+  namespaces: types.namespaces,
+  ingresses: types.ingresses,
+  ingressClasses: types.ingressclasses,
+  services: types.services,
+  endpointSlices: types.endpointslices,
+  secrets: types.secrets,
+  gatewayClasses: types.gatewayclasses,
+  gateways: types.gateways,
+  httpRoutes: types.httproutes,
+};
+const informers = Object.fromEntries(Object.entries(watched).map(([k, t]) => [k, new Informer(client, t)])) as Record<keyof Cluster, Informer>;
+
+const snapshot = (): Cluster => Object.fromEntries(Object.entries(informers).map(([k, i]) => [k, i.list()])) as unknown as Cluster;
+const [publishNs, publishName] = values['publish-service'].split('/') as [string, string];
+const publishAddress = (): string | undefined => {
+  const svc = informers.services.get(`${publishNs}/${publishName}`) as Service | undefined;
+  return svc?.status?.loadBalancer?.ingress?.[0]?.ip;
+};
+
+const nginx = new NginxProcess(values['work-dir']);
+nginx.killStale();
+const reconciler = new Reconciler({
+  client,
+  nginx,
+  className: values['ingress-class'],
+  snapshot,
+  publishAddress,
+  render,
+});
+
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  for (const i of Object.values(informers)) i.stop();
+  void nginx.stop().finally(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+nginx.onExit = (code) => {
+  if (stopping) return;
+  console.error(`ingress-controller: nginx exited (${code}); exiting so the kubelet restarts the container`);
+  process.exit(1);
+};
+
+for (const i of Object.values(informers)) i.on({ add: () => reconciler.trigger(), update: () => reconciler.trigger(), delete: () => reconciler.trigger() }).start();
+await Promise.all(Object.values(informers).map((i) => i.synced));
+console.log(`ingress-controller: synced (class ${values['ingress-class']}, publish service ${values['publish-service']})`);
+reconciler.trigger();
