@@ -9,6 +9,7 @@ import { jsonTypeError, messageFor, unknownFields } from '../../../src/api/schem
 import type { KubeObject } from '../../../src/api/types.js';
 import { validateObjectMeta } from '../../../src/api/validation/meta.js';
 import { dns1123Subdomain } from '../../../src/api/validation/names.js';
+import type { Strategy } from '../../../src/apiserver/registry.js';
 import { Store } from '../../../src/apiserver/store.js';
 import { startApiServer } from '../../helpers/apiserver.js';
 import { encodeBody } from '../../helpers/protobuf.js';
@@ -71,6 +72,19 @@ const valid: Record<string, () => Record<string, unknown>> = {
   secrets: () => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: pick(names) }, stringData: { password: 's3cret' } }),
   leases: () => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: pick(names) }, spec: { holderIdentity: 'me', leaseDurationSeconds: 40 } }),
   endpoints: () => ({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: pick(names) }, subsets: [{ addresses: [{ ip: '10.244.1.5' }], ports: [{ port: 8080 }] }] }),
+  ingresses: () => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: pick(names) },
+    spec: { rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+  }),
+  httproutes: () => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: pick(names) },
+    spec: { parentRefs: [{ name: 'gw' }], hostnames: ['web.example.com'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'web', port: 80, weight: 1 }] }] },
+  }),
+  roles: () => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: pick(names) }, rules: [{ apiGroups: [''], resources: ['services'], verbs: ['list'] }] }),
 };
 const fuzzed: Record<string, ResourceType> = {
   services: types.services,
@@ -80,6 +94,9 @@ const fuzzed: Record<string, ResourceType> = {
   secrets: types.secrets,
   leases: types.leases,
   endpoints: types.endpoints,
+  ingresses: types.ingresses,
+  httproutes: types.httproutes,
+  roles: types.roles,
 };
 
 /** Changes one place of obj (found by walking it at random) to something else. */
@@ -189,7 +206,7 @@ function nextRequest(): Request {
   }
 }
 
-function revalidate(t: ResourceType, obj: KubeObject, strategyValidate: ((o: KubeObject, old: KubeObject | undefined) => unknown[]) | undefined): string[] {
+function revalidate(t: ResourceType, obj: KubeObject, strategy: Strategy): string[] {
   const problems: string[] = [];
   const type = messageFor(apiVersionOf(t), t.kind);
   if (type) {
@@ -197,8 +214,8 @@ function revalidate(t: ResourceType, obj: KubeObject, strategyValidate: ((o: Kub
     if (wrong) problems.push(wrong);
     problems.push(...unknownFields(type, structuredClone(obj)).map((f) => `unknown field ${f}`));
   }
-  problems.push(...validateObjectMeta(obj.metadata, t.namespaced, dns1123Subdomain).map((e) => `${e.field}: ${e.message}`));
-  problems.push(...(strategyValidate?.(obj, undefined) ?? []).map((e) => JSON.stringify(e)));
+  problems.push(...validateObjectMeta(obj.metadata, t.namespaced, strategy.validateName ?? dns1123Subdomain).map((e) => `${e.field}: ${e.message}`));
+  problems.push(...(strategy.validate?.(obj, undefined) ?? []).map((e) => JSON.stringify(e)));
   return problems;
 }
 
@@ -241,8 +258,8 @@ test(`${requests} fuzzed requests (seed ${seed}): every one answered with a Stat
   for (const type of Object.values(fuzzed)) {
     const objects = s.store.list(typeKey(type));
     stored.set(typeKey(type), objects.length);
-    const validate = s.registry.strategyFor(type).validate;
-    for (const obj of objects) invalid.push(...revalidate(type, obj, validate).map((p) => `${typeKey(type)} ${obj.metadata.name}: ${p}`));
+    const strategy = s.registry.strategyFor(type);
+    for (const obj of objects) invalid.push(...revalidate(type, obj, strategy).map((p) => `${typeKey(type)} ${obj.metadata.name}: ${p}`));
   }
   t.deepEqual(invalid, []);
 
