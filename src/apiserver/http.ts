@@ -119,9 +119,6 @@ function decodeYaml(body: Buffer): DecodedBody {
   return { value: value ?? undefined, strictErrors: dups.length > 0 ? [`yaml: unmarshal errors:\n  ${dups.join('\n  ')}`] : [] };
 }
 
-function isYaml(contentType: string): boolean {
-  return contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml';
-}
 
 /** Reads and decodes a request body: JSON, YAML (Content-Type application/yaml) or Kubernetes protobuf. */
 export async function readRequestBody(req: http.IncomingMessage, ctx: BodyContext = {}): Promise<DecodedBody> {
@@ -133,8 +130,9 @@ export async function readRequestBody(req: http.IncomingMessage, ctx: BodyContex
     if (valueDepth(value) > maxNestingDepth) throw badRequest(`proto: exceeded max depth of ${maxNestingDepth}`);
     return { value, strictErrors: [] };
   }
+  if (contentType === 'application/yaml') return decodeYaml(body);
   // Server-side apply bodies are YAML, of which JSON is the form kubectl sends.
-  if (isYaml(contentType) && !/^\s*[{[]/.test(body.subarray(0, 64).toString('utf8'))) return decodeYaml(body);
+  if (contentType === 'application/apply-patch+yaml' && !/^\s*[{[]/.test(body.subarray(0, 64).toString('utf8'))) return decodeYaml(body);
   return decodeJson(body, ctx);
 }
 

@@ -71,6 +71,8 @@ test('YAML bodies (Content-Type application/yaml) create and update objects', as
   const updated = await call(s.url, 'PUT', '/api/v1/namespaces/default/configmaps/from-yaml', yaml.replace('hello', 'again'), 'application/yaml');
   t.is(updated.code, 200);
   t.is((s.store.get('core/configmaps', 'default/from-yaml') as { data?: Record<string, string> }).data?.greeting, 'again');
+  const flow = await call(s.url, 'POST', '/api/v1/namespaces/default/configmaps', '{metadata: {name: flow}, data: {a: b}}', 'application/yaml');
+  t.is(flow.code, 201, 'a flow mapping is YAML too, though it starts like JSON');
   const bad = await call(s.url, 'POST', '/api/v1/namespaces/default/configmaps', 'metadata: [unclosed', 'application/yaml');
   t.is(bad.code, 400);
   t.regex(bad.body.message ?? '', /^error converting YAML to JSON: yaml: /);
