@@ -50,15 +50,20 @@ it.serial('a watch from resourceVersion zzz through kubectl gets the 400 instead
   t.regex(String(r.all), /resourceVersion: Invalid value: "zzz": strconv.ParseUint: parsing "zzz": invalid syntax/);
 });
 
-it.serial('the state directory, store and api-port are root-only: user nobody reads none of them', async (t) => {
+it.serial('the store, api-port, socket, logs and kubeconfig are root-only: user nobody reads none of them', async (t) => {
   const mode = (f: string) => fs.statSync(f).mode & 0o777;
-  t.is(mode(labDir(s.name)), 0o700);
-  t.is(mode(path.join(paths.store(s.name), 'store')), 0o700);
-  t.is(mode(path.join(paths.store(s.name), 'store', 'wal.log')), 0o600);
-  t.is(mode(paths.apiPort(s.name)), 0o600);
-  for (const file of [paths.apiPort(s.name), path.join(paths.store(s.name), 'store', 'wal.log'), paths.kubeconfig(s.name)]) {
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'cat', file], { reject: false });
+  const store = path.join(paths.store(s.name), 'store');
+  t.is(mode(labDir(s.name)), 0o711);
+  t.deepEqual([store, paths.logs(s.name), paths.kubeletSockets(s.name)].map(mode), [0o700, 0o700, 0o700]);
+  t.deepEqual([path.join(store, 'wal.log'), paths.apiPort(s.name), paths.socket(s.name), paths.kubeconfig(s.name)].map(mode), [0o600, 0o600, 0o600, 0o600]);
+  const asNobody = (...argv: string[]) => execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...argv], { reject: false });
+  for (const file of [paths.apiPort(s.name), path.join(store, 'wal.log'), paths.kubeconfig(s.name), path.join(paths.logs(s.name), 'supervisor.log')]) {
+    const r = await asNobody('cat', file);
     t.not(r.exitCode, 0, file);
     t.regex(r.stderr, /Permission denied/);
   }
+  t.regex((await asNobody('ls', labDir(s.name))).stderr, /Permission denied/);
+  const curl = await asNobody('curl', '-sS', '--unix-socket', paths.socket(s.name), 'http://local/api/v1/secrets');
+  t.not(curl.exitCode, 0);
+  t.regex(curl.stderr, /Permission denied|Couldn't connect/);
 });
