@@ -44,6 +44,20 @@ it.serial('kubectl patching replicas to 1e12 or 1.5 gets the 422 and the control
   t.is((await podsMatching(s, 'app=many')).length, 1);
 });
 
+it.serial('curl can create from a YAML body; duplicate keys are refused under fieldValidation=Strict and warned about otherwise', async (t) => {
+  const url = serverUrl(readState(s.name)!);
+  const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-curl\ndata:\n  a: "1"\n';
+  const curl = (query: string, body: string) =>
+    execa('curl', ['-sS', '-i', '-X', 'POST', '-H', 'Content-Type: application/yaml', '--data-binary', '@-', `${url}/api/v1/namespaces/default/configmaps${query}`], { input: body, reject: false });
+  t.regex((await curl('', yaml)).stdout, /^HTTP\/1.1 201/);
+  t.regex(String((await kubectl('get', 'configmap', 'from-curl', '-o', 'jsonpath={.data.a}')).stdout), /^1$/);
+  const dup = yaml.replace('from-curl', 'dup') + '  a: "2"\n';
+  const strict = await curl('?fieldValidation=Strict', dup);
+  t.regex(strict.stdout, /^HTTP\/1.1 400/);
+  t.regex(strict.stdout, /strict decoding error: yaml: unmarshal errors:\\n  line 7: key \\"a\\" already set in map/);
+  t.regex((await curl('', dup)).stdout, /Warning: 299 - "line 7: key \\"a\\" already set in map"/);
+});
+
 it.serial('a watch from resourceVersion zzz through kubectl gets the 400 instead of an empty stream', async (t) => {
   const r = await kubectl('get', '--raw', '/api/v1/namespaces/default/pods?watch=true&resourceVersion=zzz', '--request-timeout=10s');
   t.not(r.exitCode, 0);
