@@ -140,6 +140,19 @@ export async function readBody(req: http.IncomingMessage, ctx: BodyContext = {})
   return (await readRequestBody(req, ctx)).value;
 }
 
+/** The fieldValidation query parameter: Warn unless asked otherwise. */
+export function fieldValidation(query: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
+  const v = query.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
+  throw badRequest(`fieldValidation parameter unsupported: ${v}`);
+}
+
+/** Warnings go out as Warning headers, which kubectl prints. */
+export function setWarnings(res: http.ServerResponse, warnings: string[]): void {
+  if (warnings.length > 0) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+}
+
 export function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
   const data = JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });

@@ -3,6 +3,7 @@
 // k8s.io/apiserver's generic registry is. Nothing is stored unless every check passed.
 import crypto from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import type protobuf from 'protobufjs';
 import {
   alreadyExists,
   ApiError,
@@ -69,6 +70,23 @@ export function patchRefusal(patchType: PatchType, patch: unknown, patched: unkn
   return (detail) => invalid('', '', [fieldErrors.invalid('patch', patchType === 'strategic' ? goPlusV(patch) : JSON.stringify(patched), detail)]);
 }
 
+/**
+ * What decoding into a Go type checks: values of the wrong JSON type are refused (`cannot`); nulls are read
+ * as Go reads them; unknown fields and the body's other strict errors (duplicates) are refused with
+ * fieldValidation=Strict (kubectl apply/create --validate), else dropped, with warnings under Warn.
+ */
+export function checkDecoded(type: protobuf.Type | undefined, obj: Record<string, unknown>, opts: WriteOptions, cannot: (detail: string) => ApiError): void {
+  const mode = opts.fieldValidation ?? 'Warn';
+  const wrongType = type && jsonTypeError(type, obj);
+  if (wrongType) throw cannot(wrongType);
+  if (type) dropNulls(type, obj);
+  const unknown = type ? unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`) : [];
+  const strict = [...(opts.strictErrors ?? []), ...unknown];
+  if (strict.length === 0 || mode === 'Ignore') return;
+  if (mode === 'Strict') throw cannot(`strict decoding error: ${strict.join(', ')}`);
+  opts.warnings?.push(...strictWarnings(strict));
+}
+
 const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
 export function randomSuffix(n = 5): string {
@@ -121,22 +139,9 @@ export class Registry {
     return decoded;
   }
 
-  /**
-   * What decoding into the kind's Go type checks: values of the wrong JSON type are refused; fields the
-   * kind does not have are refused with fieldValidation=Strict (kubectl apply/create --validate), else dropped.
-   */
   private checkDecoding(t: ResourceType, obj: KubeObject, opts: WriteOptions, refuse?: (detail: string) => ApiError): void {
-    const mode = opts.fieldValidation ?? 'Warn';
-    const type = messageFor(apiVersionOf(t), t.kind);
     const cannot = refuse ?? ((detail: string) => badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`));
-    const wrongType = type && jsonTypeError(type, obj);
-    if (wrongType) throw cannot(wrongType);
-    if (type) dropNulls(type, obj);
-    const unknown = type ? unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`) : [];
-    const strict = [...(opts.strictErrors ?? []), ...unknown];
-    if (strict.length === 0 || mode === 'Ignore') return;
-    if (mode === 'Strict') throw cannot(`strict decoding error: ${strict.join(', ')}`);
-    opts.warnings?.push(...strictWarnings(strict));
+    checkDecoded(messageFor(apiVersionOf(t), t.kind), obj, opts, cannot);
   }
 
   private checkNamespace(t: ResourceType, namespace: string | undefined, obj: KubeObject): void {

@@ -8,7 +8,7 @@ import { matches, matchesFields, parseFieldSelector, parseSelector } from '../ap
 import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
-import { readBody, readRequestBody, sendError, sendJson } from './http.js';
+import { fieldValidation, readBody, readRequestBody, sendError, sendJson, setWarnings } from './http.js';
 import { openapiV3 } from './openapi.js';
 import { patchTypeOf } from './patch.js';
 import { asTable, tableEvents, tableRequested } from './printing/index.js';
@@ -54,13 +54,6 @@ export function parseResourcePath(pathname: string): ResourceRequest | undefined
   if (!type || rest.length > 3) return undefined;
   if (namespace && !type.namespaced) return undefined;
   return { type, namespace, name: rest[1], subresource: rest[2] };
-}
-
-function fieldValidation(query: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
-  const v = query.get('fieldValidation');
-  if (v === null || v === '') return 'Warn';
-  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
-  throw badRequest(`fieldValidation parameter unsupported: ${v}`);
 }
 
 /** A client that takes protobuf answers and nothing this server writes (JSON). */
@@ -170,9 +163,8 @@ export class ApiServer {
     const dryRun = query.getAll('dryRun').includes('All');
     const warnings: string[] = [];
     const write = { dryRun, fieldValidation: fieldValidation(query), warnings };
-    // Warnings (unknown fields) go out as Warning headers, which kubectl prints.
     const reply = (code: number, obj: unknown): void => {
-      if (warnings.length > 0) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      setWarnings(res, warnings);
       sendJson(res, code, obj);
     };
     if (subresource && subresource !== 'status') {

@@ -117,3 +117,15 @@ test('numeric ranges of services, pods and leases are refused with upstream word
   }
   t.is(s.store.list('core/services', 'default').length + s.store.list('core/pods', 'default').length + s.store.list('coordination.k8s.io/leases', 'default').length, 0);
 });
+
+test('/scale honours fieldValidation: unknown and duplicate fields refused under Strict, warned about otherwise', async (t) => {
+  const s = await withDeployment(t);
+  const strict = await fetch(`${s.url}${web}/scale?fieldValidation=Strict`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{"spec":{"replicas":2,"replicas":3,"replicaz":4}}' });
+  t.is(strict.status, 400);
+  t.is(((await strict.json()) as { message: string }).message, 'Scale in version "v1" cannot be handled as a Scale: strict decoding error: duplicate field "spec.replicas", unknown field "spec.replicaz"');
+  t.is(replicasOf(s), 1);
+  const warned = await fetch(`${s.url}${web}/scale`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: '{"spec":{"replicas":2,"replicaz":4}}' });
+  t.is(warned.status, 200);
+  t.is(warned.headers.get('warning'), '299 - "unknown field \\"spec.replicaz\\""');
+  t.is(replicasOf(s), 2);
+});
