@@ -25,14 +25,23 @@ function childPath(f: Frame | undefined): string {
   return f.path ? `${f.path}.${f.key}` : (f.key ?? '');
 }
 
+export interface JsonScan {
+  /** `duplicate field "spec.replicas"`, once per path. */
+  duplicates: string[];
+  /** Where a Go decoder meets a strict error: a key path's first appearance (`unknown field`) or its first repeat (`duplicate field`). */
+  orderOf(error: string): number;
+}
+
 /**
  * Throws ("invalid character '[' exceeded max depth") when text nests deeper than
- * maxDepth; returns the duplicate-field errors otherwise. Syntax errors are left to JSON.parse.
+ * maxDepth; returns the duplicate fields otherwise. Syntax errors are left to JSON.parse.
  */
-export function scanJson(text: string, maxDepth = maxNestingDepth): string[] {
+export function scanJson(text: string, maxDepth = maxNestingDepth): JsonScan {
   const stack: Frame[] = [];
   const duplicates: string[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
+  const first = new Map<string, number>();
+  let keys = 0;
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -57,13 +66,17 @@ export function scanJson(text: string, maxDepth = maxNestingDepth): string[] {
             // a bad escape: JSON.parse of the whole body reports it
           }
         }
+        const p = top.path ? `${top.path}.${key}` : key;
+        keys++;
         if (top.keys!.has(key)) {
-          const p = top.path ? `${top.path}.${key}` : key;
           if (!seen.has(p) && duplicates.length < maxStrictErrors) {
-            seen.add(p);
+            seen.set(p, keys);
             duplicates.push(`duplicate field "${p}"`);
           }
-        } else top.keys!.add(key);
+        } else {
+          top.keys!.add(key);
+          if (!first.has(p)) first.set(p, keys);
+        }
         top.key = key;
         expectKey = false;
       }
@@ -83,7 +96,11 @@ export function scanJson(text: string, maxDepth = maxNestingDepth): string[] {
       else if (top) top.index++;
     }
   }
-  return duplicates;
+  const orderOf = (error: string): number => {
+    const m = /^(duplicate|unknown) field "(.*)"$/.exec(error);
+    return (m && (m[1] === 'duplicate' ? seen : first).get(m[2]!)) ?? Number.MAX_SAFE_INTEGER;
+  };
+  return { duplicates, orderOf };
 }
 
 /** The nesting depth of a decoded value, without recursion (for YAML and protobuf bodies). */

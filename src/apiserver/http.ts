@@ -14,6 +14,8 @@ export interface DecodedBody {
   value: unknown;
   /** What strict decoding reports besides unknown fields: duplicate fields (JSON and YAML). */
   strictErrors: string[];
+  /** For a JSON body: where in it a strict error arises, to list them in document order as Go does. */
+  orderOf?: (error: string) => number;
 }
 
 /** What the body is decoded as, for the wording of decoding errors. */
@@ -55,8 +57,8 @@ function decodeJson(body: Buffer, ctx: BodyContext): DecodedBody {
   const text = body.toString('utf8');
   if (text.trim() === '') return { value: undefined, strictErrors: [] };
   try {
-    const strictErrors = scanJson(text);
-    return { value: JSON.parse(text), strictErrors };
+    const scan = scanJson(text);
+    return { value: JSON.parse(text), strictErrors: scan.duplicates, orderOf: scan.orderOf };
   } catch (e) {
     throw jsonError((e as Error).message, body, ctx);
   }

@@ -58,6 +58,8 @@ export interface WriteOptions {
   warnings?: string[];
   /** Strict errors found while decoding the body (duplicate fields), reported with the unknown fields. */
   strictErrors?: string[];
+  /** Where a strict error arises in the body (create and update), for Go's document order. */
+  orderOf?: (error: string) => number;
 }
 
 /** The Warning headers of strict errors: a YAML error lists one per line, as upstream's parseYAMLWarnings. */
@@ -82,6 +84,7 @@ export function checkDecoded(type: protobuf.Type | undefined, obj: Record<string
   if (type) dropNulls(type, obj);
   const unknown = type ? unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`) : [];
   const strict = [...(opts.strictErrors ?? []), ...unknown];
+  if (opts.orderOf) strict.sort((a, b) => opts.orderOf!(a) - opts.orderOf!(b));
   if (strict.length === 0 || mode === 'Ignore') return;
   if (mode === 'Strict') throw cannot(`strict decoding error: ${strict.join(', ')}`);
   opts.warnings?.push(...strictWarnings(strict));

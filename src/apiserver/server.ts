@@ -207,13 +207,13 @@ export class ApiServer {
       case 'POST': {
         if (name) throw methodNotAllowed();
         const body = await readRequestBody(req, { kind: t.kind });
-        const obj = await reg.create(t, namespace, body.value, { ...write, strictErrors: body.strictErrors });
+        const obj = await reg.create(t, namespace, body.value, { ...write, strictErrors: body.strictErrors, orderOf: body.orderOf });
         return reply(201, obj);
       }
       case 'PUT': {
         if (!name) throw methodNotAllowed();
         const body = await readRequestBody(req, { kind: t.kind });
-        const obj = await reg.update(t, namespace, name, body.value, { ...write, subresource, strictErrors: body.strictErrors });
+        const obj = await reg.update(t, namespace, name, body.value, { ...write, subresource, strictErrors: body.strictErrors, orderOf: body.orderOf });
         return reply(200, obj);
       }
       case 'PATCH': {

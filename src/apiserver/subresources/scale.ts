@@ -44,7 +44,7 @@ export function scaleHandler(registry: Registry, t: ResourceType): SubresourceHa
     if (req.method === 'PUT') {
       const body = await readRequestBody(req, { kind: 'Scale' });
       if (!isPlainObject(body.value)) throw badRequest('Object in request body is not a valid JSON object');
-      checkDecoded(scaleType, body.value, { ...opts, strictErrors: body.strictErrors }, (detail) => badRequest(`Scale in version "v1" cannot be handled as a Scale: ${detail}`));
+      checkDecoded(scaleType, body.value, { ...opts, strictErrors: body.strictErrors, orderOf: body.orderOf }, (detail) => badRequest(`Scale in version "v1" cannot be handled as a Scale: ${detail}`));
       wanted = body.value as unknown as Scale;
     } else if (req.method === 'PATCH') {
       const type = patchTypeOf(req.headers['content-type']);

@@ -4,7 +4,7 @@ import { maxNestingDepth, scanJson, valueDepth } from '../../../src/api/json-sca
 const nested = (n: number) => `{"a":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
 
 test('nesting up to the limit passes; one level more is refused in encoding/json words', (t) => {
-  t.deepEqual(scanJson(nested(maxNestingDepth)), []);
+  t.deepEqual(scanJson(nested(maxNestingDepth)).duplicates, []);
   t.throws(() => scanJson(nested(maxNestingDepth + 1)), { message: "invalid character '[' exceeded max depth" });
   t.throws(() => scanJson('{"a":' + '{"b":'.repeat(maxNestingDepth)), { message: "invalid character '{' exceeded max depth" });
 });
@@ -14,18 +14,24 @@ test('20,000 nested arrays are refused without recursion (the crash of issue 16)
 });
 
 test('brackets and quotes inside strings do not count', (t) => {
-  t.deepEqual(scanJson(JSON.stringify({ a: '[[[[{{{{', b: 'say \\"[" and }', c: ['x]'] }), 3), []);
+  t.deepEqual(scanJson(JSON.stringify({ a: '[[[[{{{{', b: 'say \\"[" and }', c: ['x]'] }), 3).duplicates, []);
 });
 
 test('duplicate fields are reported by path as sigs.k8s.io/json does, once each', (t) => {
-  t.deepEqual(scanJson('{"a":1,"a":2,"a":3,"b":{"c":1,"c":2},"e":[{"f":1},{"g":1,"g":2}],"b":{}}'), [
+  t.deepEqual(scanJson('{"a":1,"a":2,"a":3,"b":{"c":1,"c":2},"e":[{"f":1},{"g":1,"g":2}],"b":{}}').duplicates, [
     'duplicate field "a"',
     'duplicate field "b.c"',
     'duplicate field "e[1].g"',
     'duplicate field "b"',
   ]);
-  t.deepEqual(scanJson('{"x":{"\\u0061":1,"a":2}}'), ['duplicate field "x.a"'], 'keys compare decoded');
-  t.deepEqual(scanJson('{"a":[1,2],"b":["a","a"]}'), [], 'array elements are no fields');
+  t.deepEqual(scanJson('{"x":{"\\u0061":1,"a":2}}').duplicates, ['duplicate field "x.a"'], 'keys compare decoded');
+  t.deepEqual(scanJson('{"a":[1,2],"b":["a","a"]}').duplicates, [], 'array elements are no fields');
+});
+
+test('strict errors sort into the order a Go decoder meets them: first appearance for unknown fields, first repeat for duplicates', (t) => {
+  const { orderOf } = scanJson('{"data":{},"extra":1,"data":{},"spec":{"containers":[{"imagee":"x"}]}}');
+  const errors = ['duplicate field "data"', 'unknown field "spec.containers[0].imagee"', 'unknown field "extra"'];
+  t.deepEqual(errors.sort((a, b) => orderOf(a) - orderOf(b)), ['unknown field "extra"', 'duplicate field "data"', 'unknown field "spec.containers[0].imagee"']);
 });
 
 test('valueDepth measures decoded values iteratively and stops past the limit', (t) => {

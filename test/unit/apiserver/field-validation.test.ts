@@ -70,6 +70,16 @@ test('duplicate fields: Strict refuses them with their paths, Warn answers a War
     'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.labels.a", duplicate field "data"',
   );
   t.is(s.store.list('core/configmaps', 'default').length, 0);
+  const mixed = await fetch(`${s.url}/api/v1/namespaces/default/configmaps?fieldValidation=Strict`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"metadata":{"name":"m"},"data":{},"extra":1,"data":{},"more":2}',
+  });
+  t.is(
+    ((await mixed.json()) as { message: string }).message,
+    'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "extra", duplicate field "data", unknown field "more"',
+    'in document order, as Go meets them',
+  );
   const warned = await post('');
   t.is(warned.status, 201);
   t.is(warned.headers.get('warning'), '299 - "duplicate field \\"metadata.labels.a\\"", 299 - "duplicate field \\"data\\""');
