@@ -1,6 +1,7 @@
 // JSON nulls read as decoding into Go types reads them: a null field is left
-// unset, and a null element of a list or map of objects is an empty object (the
-// element type's zero value), so no strategy meets a null where it expects a value.
+// unset (a null Time stays, as Go writes a zero Time back as null), and a null
+// element of a list or map of objects is an empty object (the element type's
+// zero value), so no strategy meets a null where it expects a value.
 import protobuf from 'protobufjs';
 import { fieldOptions } from './describe.js';
 
@@ -19,9 +20,10 @@ export function dropNulls(type: protobuf.Type, obj: Record<string, unknown>): vo
       continue;
     }
     const v = obj[field.name];
-    if (v === null) delete obj[field.name];
-    if (v === null || v === undefined) continue;
     const nested = message && !opaque.has(message.fullName) ? message : undefined;
+    // A zero Time (or any value with its own JSON form) is written back as null, so null stays.
+    if (v === null && (nested || !message)) delete obj[field.name];
+    if (v === null || v === undefined) continue;
     const element = (x: unknown): unknown => {
       if (x === null) return nested ? {} : message ? null : zero[field.type];
       if (nested && isObject(x)) dropNulls(nested, x);
