@@ -123,6 +123,10 @@ export function forbidden(resource: string, name: string, why: string): ApiError
   return failure(403, 'Forbidden', `${resource} "${name}" is forbidden: ${why}`, { name, kind: resource });
 }
 
+export function serviceUnavailable(message: string): ApiError {
+  return failure(503, 'ServiceUnavailable', message);
+}
+
 export function internalError(message: string): ApiError {
   return failure(500, 'InternalError', `Internal error occurred: ${message}`);
 }

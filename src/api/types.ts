@@ -194,6 +194,9 @@ export interface Container {
   terminationMessagePath?: string;
   terminationMessagePolicy?: string;
   resources?: Record<string, unknown>;
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
   [extra: string]: unknown;
 }
 

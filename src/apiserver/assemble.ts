@@ -16,11 +16,12 @@ import { Store, type StoreOptions } from './store.js';
 import { strategies } from './strategies/index.js';
 import { bindingHandler } from './subresources/binding.js';
 import { scaleHandler } from './subresources/scale.js';
-import { execUpgrade, logHandler } from './subresources/kubelet-proxy.js';
+import { logHandler, streamUpgrade } from './subresources/kubelet-proxy.js';
+import { proxyHandler } from './subresources/proxy.js';
 
 export interface AssembleOptions extends StoreOptions {
   stateDir: string;
-  /** Directory of the node agents' kubelet sockets (<node>.sock), for logs and exec. */
+  /** Directory of the node agents' kubelet sockets (<node>.sock), for logs, exec, attach, port-forward and the proxy. */
   kubeletSocketDir?: string;
   serviceCIDR?: string;
   nodePortRange?: { min: number; max: number };
@@ -51,7 +52,8 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: Store; r
   if (opts.kubeletSocketDir) {
     const dir = opts.kubeletSocketDir;
     server.subresources.set('core/pods/log', logHandler(registry, dir));
-    server.upgrades.set('core/pods/exec', (r, req, socket, head, query) => execUpgrade(registry, dir, r, req, socket, head, query));
+    server.proxy = proxyHandler(registry, dir);
+    for (const sub of ['exec', 'attach', 'portforward']) server.upgrades.set(`core/pods/${sub}`, (r, req, socket, head, query) => streamUpgrade(registry, dir, r, req, socket, head, query));
   }
   return { store, registry, server, allocations };
 }

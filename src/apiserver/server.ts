@@ -14,6 +14,7 @@ import { patchTypeOf } from './patch.js';
 import { asTable, tableEvents, tableRequested } from './printing/index.js';
 import type { DeleteOptions, Registry } from './registry.js';
 import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
+import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -87,13 +88,7 @@ function deleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
 
 /** Subresources kubectl knows that the lab does not serve, and what to do instead. */
 const unavailable: Record<string, string> = {
-  portforward:
-    'port-forward is not available in the lab (it needs SPDY framing, which this API server does not speak); ' +
-    'reach the pod from inside instead: `kubectl exec POD -- curl ...`, a NodePort Service, or `lab exec outside -- curl ...`',
-  attach: 'attach is not available in the lab (containers have no attachable console); use `kubectl logs -f POD` or `kubectl exec -it POD -- sh`',
-  proxy:
-    "the API server's proxy to services and pods is not available in the lab (the API server runs outside the lab's networks); " +
-    'use `kubectl exec POD -- curl ...` or `lab exec outside -- curl ...`',
+  proxy: "the lab's API server proxies to services and pods only (.../services/NAME[:PORT]/proxy/, .../pods/NAME[:PORT]/proxy/), not to nodes",
 };
 
 /** The error for a subresource this server does not serve: what to do instead when known. */
@@ -108,6 +103,8 @@ export class ApiServer {
   readonly subresources = new Map<string, SubresourceHandler>();
   /** HTTP upgrades (exec over WebSocket) by "<type key>/<subresource>". */
   readonly upgrades = new Map<string, UpgradeHandler>();
+  /** services|pods/NAME[:PORT]/proxy/PATH, once kubelets can open the connections. */
+  proxy?: (p: ProxyRequest, req: http.IncomingMessage, res: http.ServerResponse, search: string) => Promise<void>;
   readonly servers: http.Server[] = [];
   log = false;
 
@@ -121,6 +118,8 @@ export class ApiServer {
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
+    const proxied = this.proxy && parseProxyPath(url.pathname);
+    if (proxied) return this.proxy!(proxied, req, res, url.search);
     const p = url.pathname.replace(/\/+$/, '') || '/';
     if (req.method === 'GET') {
       const spec = openapiV3(p);

@@ -131,6 +131,9 @@ export interface ExecStep {
   expect?: { exitCode?: number; stdout?: Matcher; stderr?: Matcher };
 }
 
+/** The real kubectl, as a tutorial prints the command ("kubectl ..."), or with stdin and expectations. */
+export type KubectlStep = string | { command: string; stdin?: string; expect?: { exitCode?: number; stdout?: Matcher; stderr?: Matcher } };
+
 export interface EnvStep {
   in: Place;
   container?: string;
@@ -205,13 +208,14 @@ export interface Step {
   udp?: SocketStep;
   dns?: DnsStep;
   exec?: ExecStep;
+  kubectl?: KubectlStep;
   env?: EnvStep;
   rules?: RulesStep;
   trace?: TraceCheck;
   fault?: FaultStep;
 }
 
-export const actions = ['apply', 'delete', 'patch', 'scale', 'get', 'wait', 'sleep', 'http', 'tcp', 'udp', 'dns', 'exec', 'env', 'rules', 'trace', 'fault'] as const;
+export const actions = ['apply', 'delete', 'patch', 'scale', 'get', 'wait', 'sleep', 'http', 'tcp', 'udp', 'dns', 'exec', 'kubectl', 'env', 'rules', 'trace', 'fault'] as const;
 export type Action = (typeof actions)[number];
 
 export interface ClusterSpec {

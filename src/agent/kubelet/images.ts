@@ -1,5 +1,7 @@
 // The image catalogue: the lab has no registry, so each image name a manifest may use
 // maps to a program on this host (a built-in Node program or the host's own binaries).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +26,27 @@ const program = (script: string, ports: number[], env: Record<string, string> = 
   ports,
 });
 const toolbox = (): Image => ({ entrypoint: [], cmd: ['sleep', 'infinity'], env: { PATH } });
+
+const busyboxBin = path.join(imagesDir, 'busybox', 'bin');
+/**
+ * busybox's applets as links in one directory (made once; the docker runtime's image carries it):
+ * first on PATH, `sh`, `nslookup`, `wget` are busybox's, as in the busybox and alpine images.
+ */
+export function busyboxApplets(): string {
+  if (fs.existsSync(busyboxBin)) return busyboxBin;
+  const tmp = `${busyboxBin}.${process.pid}`;
+  fs.mkdirSync(tmp, { recursive: true });
+  const r = spawnSync('busybox', ['--install', '-s', tmp]);
+  try {
+    if (r.status !== 0) throw new Error(`busybox --install: ${r.error?.message ?? r.stderr.toString().trim()}`);
+    fs.renameSync(tmp, busyboxBin);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (!fs.existsSync(busyboxBin)) throw e; // else another agent made it first
+  }
+  return busyboxBin;
+}
+const busybox = (): Image => ({ ...toolbox(), env: { PATH: `${busyboxApplets()}:${PATH}` } });
 // The tutorial's apps are built on node:12, whose environment `printenv` shows in the seed.
 const seedApp = (script: string, port: number): Image =>
   program(`seeds/${script}.js`, [port], { NODE_VERSION: '12.0.0', YARN_VERSION: '1.15.2' });
@@ -33,8 +56,8 @@ const CATALOGUE = new Map<string, (tag: string) => Image>(Object.entries({
   'lab/hello': () => program('hello/main.js', [8080]),
   'lab/echo': () => program('echo/main.js', [7]),
   'lab/toolbox': toolbox,
-  busybox: toolbox,
-  alpine: toolbox,
+  busybox,
+  alpine: busybox,
   debian: toolbox,
   ubuntu: toolbox,
   'nicolaka/netshoot': toolbox,
@@ -46,6 +69,11 @@ const CATALOGUE = new Map<string, (tag: string) => Image>(Object.entries({
   // The Server header follows a full version tag (nginx:1.25.3), else the current stable.
   nginx: (tag) => program('nginx/main.js', [80], { NGINX_VERSION: /^\d+\.\d+\.\d+/.exec(tag)?.[0] ?? '1.27.5' }),
   'bretfisher/httpenv': () => program('seeds/httpenv.js', [8888]),
+  // The Kubernetes docs' test server: the subcommand comes as args (netexec, serve-hostname, pause).
+  'registry.k8s.io/e2e-test-images/agnhost': agnhost,
+  'k8s.gcr.io/e2e-test-images/agnhost': agnhost,
+  'hashicorp/http-echo': () => program('http-echo/main.js', [5678]),
+  'traefik/whoami': () => program('whoami/main.js', [80]),
   'jpetazzo/httpenv': () => program('seeds/httpenv.js', [8888]),
   // The lab's own components that run as pods: the cluster DNS (kube-system/coredns).
   'svclab/dns': () => ({ entrypoint: [process.execPath, path.join(imagesDir, '..', 'src', 'dns', 'main.js')], cmd: [], env: { PATH }, ports: [53] }),
@@ -56,6 +84,10 @@ const CATALOGUE = new Map<string, (tag: string) => Image>(Object.entries({
   'pgolard/multcont-morning:v3': () => seedApp('multcont-morning', 1234),
   'pgolard/multcont-afternoon:v3': () => seedApp('multcont-afternoon', 4321),
 }));
+
+function agnhost(): Image {
+  return { ...program('agnhost/main.js', [8080]), cmd: ['pause'] };
+}
 
 const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 

@@ -12,6 +12,7 @@ import { containerEnv, type ConfigSource } from './env.js';
 import type { DnsSettings } from './pod-files.js';
 import { PodWorker } from './pod-worker.js';
 import type { PodRuntime } from './cri/cri.js';
+import type { SandboxRecord } from './cri/sandbox.js';
 
 export interface KubeletOptions {
   client: ApiClient;
@@ -105,6 +106,11 @@ export class Kubelet {
     for (const rec of this.ctx.runtime.sandboxes.list()) {
       if (!live.has(rec.uid)) await this.ctx.runtime.destroySandbox(rec);
     }
+  }
+
+  /** The sandboxes of this node's pods (their addresses). */
+  sandboxes(): SandboxRecord[] {
+    return this.ctx.runtime.sandboxes.list();
   }
 
   worker(namespace: string, name: string): PodWorker | undefined {

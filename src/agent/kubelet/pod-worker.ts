@@ -8,7 +8,7 @@ import { timestamp } from '../../api/types.js';
 import { expand } from './env.js';
 import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
-import type { ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
+import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
 import type { ExecOptions, ExecProcess } from './cri/exec.js';
 import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
 import type { SandboxRecord } from './cri/sandbox.js';
@@ -164,7 +164,17 @@ export class PodWorker {
       this.ctx.events.event(this.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
     }
     try {
-      const next = await this.ctx.runtime.startContainer(this.sandbox, { name: c.name, restart: run.restartCount, image: image.name, argv, env, hostname: podHostname(this.pod) });
+      const next = await this.ctx.runtime.startContainer(this.sandbox, {
+        name: c.name,
+        restart: run.restartCount,
+        image: image.name,
+        argv,
+        env,
+        hostname: podHostname(this.pod),
+        stdin: c.stdin === true,
+        stdinOnce: c.stdinOnce === true,
+        tty: c.tty === true,
+      });
       if (run.proc) run.previous = run.proc;
       run.proc = next;
     } catch (e) {
@@ -297,6 +307,22 @@ export class PodWorker {
   async exec(container: string | undefined, command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     const run = container ? this.runs.get(container) : [...this.runs.values()][0];
     return run?.proc && !run.proc.exit ? run.proc.exec(command, o) : undefined;
+  }
+
+  /** kubectl attach: the running container's stdin and output (undefined: it is not running). */
+  async attach(container: string | undefined, o: AttachOptions): Promise<Attached | undefined> {
+    const run = container ? this.runs.get(container) : [...this.runs.values()][0];
+    return run?.proc && !run.proc.exit ? run.proc.attach(o) : undefined;
+  }
+
+  /** The container's spec (stdin, tty), as the pod declares it. */
+  containerSpec(name: string | undefined): Container | undefined {
+    return name ? this.pod.spec.containers.find((c) => c.name === name) : this.pod.spec.containers[0];
+  }
+
+  /** The pod's sandbox, once created (port-forward dials into its network namespace). */
+  sandboxRecord(): SandboxRecord | undefined {
+    return this.sandbox;
   }
 
   containerNames(): string[] {

@@ -1,12 +1,17 @@
-// The kubelet's API on a unix socket: container logs and exec. The API server
-// proxies pods/log and pods/exec here, as the real one proxies to kubelet.
+// The kubelet's API on a unix socket: container logs, exec, attach and port-forward. The API
+// server proxies pods/log, pods/exec, pods/attach and pods/portforward here, as the real one
+// proxies to the kubelet.
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { finished } from 'node:stream/promises';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Kubelet } from './kubelet.js';
 import type { Proxier } from '../proxy/proxier.js';
+import { dialInSandbox } from './cri/portforward.js';
+import { portForwardProtocol, portForwardTunnelProtocol, servePortForward } from './streaming/portforward.js';
+import { SpdySession, type FrameTransport } from './streaming/spdy/session.js';
 
 export const execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -116,19 +121,141 @@ async function runExec(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessag
   ws.on('close', () => proc.kill());
 }
 
+/** kubectl attach (and `kubectl run -i`): the container's own stdin and output over the exec channels. */
+async function runAttach(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessage): Promise<void> {
+  const p = parse(req.url)!;
+  const send = (ch: number, data: Buffer | string): void => {
+    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), Buffer.from(data)]));
+  };
+  const flag = (name: string): boolean => p.query.get(name) === 'true' || p.query.get(name) === '1';
+  const early: Buffer[] = [];
+  const keep = (data: Buffer): number => early.push(data);
+  ws.on('message', keep);
+  const worker = kubelet.worker(p.namespace, p.pod);
+  const spec = worker?.containerSpec(p.container);
+  // The first attach of a `kubectl run -i` container also gets what it printed before the client came.
+  const att = worker && spec ? await worker.attach(p.container, { stdin: flag('stdin'), replay: spec.stdinOnce === true }) : undefined;
+  ws.off('message', keep);
+  if (!att) {
+    const why = !worker ? `pod ${p.pod} not found on this node` : `container ${p.container ?? ''} is not running`;
+    send(channel.error, JSON.stringify({ metadata: {}, status: 'Failure', message: why, reason: 'BadRequest', code: 400 }));
+    ws.close(1000);
+    return;
+  }
+  if (flag('stdout')) att.stdout.on('data', (d: Buffer) => send(channel.stdout, d));
+  else att.stdout.resume();
+  if (flag('stderr')) att.stderr.on('data', (d: Buffer) => send(channel.stderr, d));
+  else att.stderr.resume();
+  void Promise.all([ended(att.stdout), ended(att.stderr)]).then(() => {
+    send(channel.error, JSON.stringify({ metadata: {}, status: 'Success' }));
+    ws.close(1000);
+  });
+  att.stdin?.on('error', () => undefined);
+  const onMessage = (data: Buffer): void => {
+    if (data.length === 0 || !att.stdin) return;
+    if (data[0] === channel.stdin) att.stdin.write(data.subarray(1));
+    else if (data[0] === channel.close && data[1] === channel.stdin) att.stdin.end();
+  };
+  early.forEach(onMessage);
+  ws.on('message', onMessage);
+  ws.on('close', () => {
+    att.stdin?.end(); // the client went away: a stdinOnce container sees the end of its input
+    att.detach();
+  });
+}
+
 // ws costs an agent about 10 MB (measured: 41 -> 55 MB with http, crypto and zlib loaded either way):
 // loaded with the first exec, as most agents never serve one.
 let wsServer: Promise<WebSocketServer> | undefined;
-function execServer(): Promise<WebSocketServer> {
-  wsServer ??= import('ws').then(({ WebSocketServer }) => new WebSocketServer({ noServer: true, handleProtocols: (offered) => execProtocols.find((p) => offered.has(p)) ?? false }));
+function streamServer(): Promise<WebSocketServer> {
+  const protocols = [...execProtocols, portForwardTunnelProtocol];
+  wsServer ??= import('ws').then(({ WebSocketServer }) => new WebSocketServer({ noServer: true, handleProtocols: (offered) => protocols.find((p) => offered.has(p)) ?? false }));
   return wsServer;
+}
+
+/** One port-forward connection over either transport, to the pod's sandbox. */
+function portForward(kubelet: Kubelet, url: string | undefined, transport: FrameTransport): SpdySession {
+  const p = parse(url)!;
+  const session = new SpdySession(transport);
+  const rec = kubelet.worker(p.namespace, p.pod)?.sandboxRecord();
+  if (!rec) {
+    queueMicrotask(() => session.close());
+    return session;
+  }
+  const sandboxId = rec.pauseId ?? rec.netns;
+  servePortForward(session, `${p.namespace}/${p.pod}`, (port) => dialInSandbox(rec, port), (port, cause) =>
+    `error forwarding port ${port} to pod ${sandboxId}, uid : failed to execute portforward in network namespace "/var/run/netns/${rec.netns}": failed to connect to localhost:${port} inside namespace "${sandboxId}", IPv4: ${cause}`);
+  return session;
+}
+
+/** kubectl 1.31+: SPDY frames inside WebSocket binary messages. */
+function portForwardOverWebSocket(kubelet: Kubelet, ws: WebSocket, req: http.IncomingMessage): void {
+  const session = portForward(kubelet, req.url, {
+    write: (frame, cb) => (ws.readyState === ws.OPEN ? ws.send(frame, { binary: true }, cb) : cb(new Error('closed'))),
+    close: () => ws.close(1000),
+  });
+  ws.on('message', (d: Buffer) => session.receive(d));
+  ws.on('close', () => session.transportClosed());
+  ws.on('error', () => session.transportClosed());
+}
+
+/** The plain SPDY/3.1 upgrade kubectl falls back to (and older clients use). */
+function portForwardOverSpdy(kubelet: Kubelet, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  const protocols = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim());
+  if (!protocols.includes(portForwardProtocol)) {
+    socket.end(`HTTP/1.1 403 Forbidden\r\nX-Accepted-Stream-Protocol-Versions: ${portForwardProtocol}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nunable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(protocols)}, server accepts ["${portForwardProtocol}"]`);
+    return;
+  }
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${portForwardProtocol}\r\n\r\n`);
+  const session = portForward(kubelet, req.url, {
+    write: (frame, cb) => (socket.writable ? socket.write(frame, cb) : cb(new Error('closed'))),
+    close: () => socket.end(),
+  });
+  if (head.length) session.receive(head);
+  socket.on('data', (d: Buffer) => session.receive(d));
+  socket.on('close', () => session.transportClosed());
+  socket.on('error', () => session.transportClosed());
+}
+
+/** Go's words for a failed dial, as the API server's proxy reports them. */
+function dialFailure(e: NodeJS.ErrnoException): string {
+  const why: Record<string, string> = { ECONNREFUSED: 'connect: connection refused', EHOSTUNREACH: 'connect: no route to host', ETIMEDOUT: 'i/o timeout', ENETUNREACH: 'connect: network is unreachable' };
+  return why[e.code ?? ''] ?? e.message;
+}
+
+/**
+ * CONNECT ip:port: the API server's proxy to a pod of this node, opened here, inside the node's
+ * network namespace (the API server runs on the host, outside the lab's networks). Only this
+ * node's pod addresses are reachable this way.
+ */
+function connectToPod(kubelet: Kubelet, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(req.url ?? '');
+  const local = m && kubelet.sandboxes().some((rec) => rec.ip === m[1]);
+  if (!m || !local) return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+  const upstream = net.connect(Number(m[2]), m[1]!);
+  upstream.setTimeout(10_000, () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+  let connected = false;
+  upstream.once('connect', () => {
+    connected = true;
+    upstream.setTimeout(0);
+    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    if (head.length) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  upstream.once('error', (e: NodeJS.ErrnoException) => {
+    if (!connected) return void socket.end(`HTTP/1.1 502 dial tcp ${m[1]}:${m[2]}: ${dialFailure(e)}\r\nConnection: close\r\n\r\n`);
+    socket.destroy();
+  });
+  socket.on('error', () => upstream.destroy());
+  socket.on('close', () => upstream.destroy());
 }
 
 export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier?: Proxier): http.Server {
   const server = http.createServer((req, res) => {
     const p = parse(req.url);
     if (req.method === 'GET' && p?.kind === 'containerLogs') return void serveLogs(kubelet, req, res).catch((e: Error) => fail(res, 500, e.message));
-    if (p?.kind === 'exec') return fail(res, 400, 'Upgrade request required');
+    if (p?.kind === 'exec' || p?.kind === 'attach' || p?.kind === 'portForward') return fail(res, 400, 'Upgrade request required');
     if (req.url === '/metrics' && proxier) {
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
       return res.end(proxier.metrics.render());
@@ -136,9 +263,17 @@ export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier
     fail(res, 404, 'not found');
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (parse(req.url)?.kind !== 'exec') return socket.destroy();
-    void execServer().then((wss) => wss.handleUpgrade(req, socket, head, (ws) => void runExec(kubelet, ws, req).catch(() => ws.close(1011))));
+    const kind = parse(req.url)?.kind;
+    if (kind === 'portForward' && String(req.headers.upgrade).toLowerCase().startsWith('spdy/')) return portForwardOverSpdy(kubelet, req, socket, head);
+    if (kind !== 'exec' && kind !== 'attach' && kind !== 'portForward') return socket.destroy();
+    void streamServer().then((wss) =>
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (kind === 'portForward') return portForwardOverWebSocket(kubelet, ws, req);
+        void (kind === 'attach' ? runAttach : runExec)(kubelet, ws, req).catch(() => ws.close(1011));
+      }),
+    );
   });
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => connectToPod(kubelet, req, socket, head));
   if (fs.existsSync(socketPath)) fs.unlinkSync(socketPath);
   server.listen(socketPath);
   return server;

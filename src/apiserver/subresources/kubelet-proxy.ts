@@ -1,6 +1,7 @@
-// pods/log and pods/exec: found the pod's node, then proxied to that node's
-// kubelet socket (<dir>/<node>.sock). Exec is an HTTP upgrade (WebSocket),
-// passed through byte for byte once the kubelet has accepted it.
+// pods/log, pods/exec, pods/attach and pods/portforward: found the pod's node, then proxied
+// to that node's kubelet socket (<dir>/<node>.sock). The streaming ones are HTTP upgrades
+// (WebSocket, or SPDY for port-forward), passed through byte for byte once the kubelet has
+// accepted them.
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -16,8 +17,14 @@ interface Target {
   container: string;
 }
 
+function nodeSocket(dir: string, pod: Pod): string {
+  if (!pod.spec.nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
+  return path.join(dir, `${pod.spec.nodeName}.sock`);
+}
+
 function target(registry: Registry, dir: string, r: ResourceRequest & { name: string }, query: URLSearchParams): Target {
   const pod = registry.get(types.pods, r.namespace, r.name) as Pod;
+  if (r.subresource === 'portforward') return { socket: nodeSocket(dir, pod), container: '' };
   const names = pod.spec.containers.map((c) => c.name);
   let container = query.get('container') ?? '';
   if (!container) {
@@ -25,18 +32,19 @@ function target(registry: Registry, dir: string, r: ResourceRequest & { name: st
     container = names[0]!;
   }
   if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${r.name}`);
-  if (!pod.spec.nodeName) throw badRequest(`pod ${r.name} does not have a host assigned`);
+  const socket = nodeSocket(dir, pod);
   const waiting = pod.status?.containerStatuses?.find((c) => c.name === container)?.state.waiting;
   if (waiting && !query.has('previous')) {
     throw badRequest(`container "${container}" in pod "${r.name}" is waiting to start: ${waiting.reason === 'ContainerCreating' || !waiting.reason ? 'ContainerCreating' : waiting.reason === 'ErrImagePull' || waiting.reason === 'ImagePullBackOff' ? 'trying and failing to pull image' : waiting.reason}`);
   }
-  return { socket: path.join(dir, `${pod.spec.nodeName}.sock`), container };
+  return { socket, container };
 }
 
 function kubeletPath(kind: string, r: ResourceRequest & { name: string }, container: string, query: URLSearchParams): string {
   const q = new URLSearchParams(query);
   q.delete('container');
-  return `/${kind}/${encodeURIComponent(r.namespace!)}/${encodeURIComponent(r.name)}/${encodeURIComponent(container)}?${q}`;
+  const tail = container ? `/${encodeURIComponent(container)}` : '';
+  return `/${kind}/${encodeURIComponent(r.namespace!)}/${encodeURIComponent(r.name)}${tail}?${q}`;
 }
 
 export function logHandler(registry: Registry, dir: string): SubresourceHandler {
@@ -66,8 +74,11 @@ function rejectUpgrade(socket: Duplex, status: Status): void {
   socket.end(`HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
-/** The HTTP upgrade of pods/<name>/exec: re-sent to the kubelet, then piped both ways. */
-export function execUpgrade(registry: Registry, dir: string, r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
+/** The kubelet's path for each streaming subresource. */
+const kubeletKinds: Record<string, string> = { exec: 'exec', attach: 'attach', portforward: 'portForward' };
+
+/** The HTTP upgrade of pods/<name>/exec|attach|portforward: re-sent to the kubelet, then piped both ways. */
+export function streamUpgrade(registry: Registry, dir: string, r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
   let t: Target;
   try {
     t = target(registry, dir, r, query);
@@ -77,7 +88,7 @@ export function execUpgrade(registry: Registry, dir: string, r: ResourceRequest 
   }
   const upstream = net.connect(t.socket);
   upstream.on('connect', () => {
-    const lines = [`${req.method} ${kubeletPath('exec', r, t.container, query)} HTTP/1.1`];
+    const lines = [`${req.method} ${kubeletPath(kubeletKinds[r.subresource ?? ''] ?? 'exec', r, t.container, query)} HTTP/1.1`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
     upstream.write(lines.join('\r\n') + '\r\n\r\n');
     if (head.length) upstream.write(head);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
-import { catalogueNames } from '../../agent/kubelet/images.js';
+import { busyboxApplets, catalogueNames } from '../../agent/kubelet/images.js';
 import { home } from '../../lab/lifecycle.js';
 
 export const IMAGE_REPO = 'svclab/node';
@@ -21,7 +21,7 @@ const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const PACKAGES = [
   'dash', 'bash', 'coreutils', 'grep', 'sed', 'findutils', 'iproute2', 'iptables', 'nftables', 'conntrack',
   'ipset', 'ipvsadm', 'util-linux', 'mount', 'bsdutils', 'procps', 'hostname', 'curl', 'dnsutils',
-  'netcat-openbsd', 'iputils-ping', 'busybox | busybox-static', 'telnet', 'wget',
+  'netcat-openbsd', 'iputils-ping', 'busybox | busybox-static', 'telnet', 'wget', 'socat',
   // The ingress controller's data plane (svclab/ingress-nginx pods).
   'nginx',
   // The node binary's shared libraries (ldd): it comes from the host, not from a package.
@@ -239,6 +239,7 @@ export function recipe(): Recipe {
   if (missing.length > 0) throw new Error(`the node image needs Debian packages that are not installed: ${missing.join(', ')} (apt-get install ${missing.map((m) => m.split('|')[0]!.trim()).join(' ')})`);
 
   const own = new Map<string, fs.Stats>();
+  busyboxApplets(); // dist/images/busybox/bin, made on first use: the image carries it
   for (const bin of new Set([process.execPath, fs.realpathSync(process.execPath)])) own.set(bin, fs.lstatSync(bin));
   for (const p of ['package.json', 'dist/src', 'dist/images']) walk(path.join(home, p), own);
   const lock = JSON.parse(fs.readFileSync(path.join(home, 'package-lock.json'), 'utf8')) as Parameters<typeof runtimeModules>[0];

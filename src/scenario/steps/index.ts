@@ -7,6 +7,7 @@ import { actionOf, type Action, type Place, type Step, type StepResult } from '.
 import { dnsStep } from './dns.js';
 import { envStep, execStep } from './exec.js';
 import { faultStep } from './faults.js';
+import { isReading, kubectlStep, normalize } from './kubectl.js';
 import { applyStep, deleteStep, fieldChecks, patchStep, scaleStep } from './objects.js';
 import { rulesChecks } from './rules.js';
 import { traceCheck } from './trace.js';
@@ -29,6 +30,7 @@ const handlers: Record<Action, { kind: Kind; run(ctx: Ctx, s: Step): Promise<Out
   udp: { kind: 'check', run: (ctx, s) => trafficStep(ctx, 'udp', s.udp!) },
   dns: { kind: 'check', run: (ctx, s) => dnsStep(ctx, s.dns!) },
   exec: { kind: 'check', run: (ctx, s) => execStep(ctx, s.exec!) },
+  kubectl: { kind: 'action', run: (ctx, s) => kubectlStep(ctx, s.kubectl!) },
   env: { kind: 'check', run: (ctx, s) => envStep(ctx, s.env!) },
   rules: { kind: 'check', run: (ctx, s) => rulesChecks(ctx, s.rules!) },
   trace: { kind: 'check', run: (ctx, s) => traceCheck(ctx, s.trace!) },
@@ -87,6 +89,8 @@ export function stepTitle(step: Step): string {
       return `dns ${s.dns!.type ?? 'A'} ${s.dns!.name}${s.dns!.tcp ? ' over tcp' : ''} from ${placeLabel(s.dns!.from)}`;
     case 'exec':
       return `exec in ${placeLabel(s.exec!.in)}: ${typeof s.exec!.command === 'string' ? s.exec!.command : s.exec!.command.join(' ')}`;
+    case 'kubectl':
+      return normalize(s.kubectl!).command;
     case 'env':
       return `env of ${placeLabel(s.env!.in)}`;
     case 'rules':
@@ -126,7 +130,8 @@ export async function runStep(ctx: Ctx, step: Step, index: number, line: number,
   if (step.when?.proxyMode && !step.when.proxyMode.includes(mode)) {
     return { ...base, status: 'skipped', ms: 0, attempts: 0, reason: `only for proxy mode ${step.when.proxyMode.join(', ')}` };
   }
-  const kind = handlers[actionOf(step)].kind;
+  // A kubectl command that only reads (get, describe, logs...) is retried like a check.
+  const kind = step.kubectl !== undefined && isReading(step.kubectl) ? 'check' : handlers[actionOf(step)].kind;
   const within = kind === 'action' ? 0 : kind === 'wait' ? durationMs(step.timeout, defaultWaitMs) : durationMs(step.within, defaultWithinMs);
   const r = await attempt(ctx, step, within, kind === 'wait' ? 250 : 300);
   const diagnostics = !r.passed && r.outcome.diagnose ? await r.outcome.diagnose() : [];

@@ -24,7 +24,7 @@ it.serial('bad input is one clear line, a non-zero exit, and leaves nothing behi
     [['up', '--name', name, '--bogus'], 2, /^lab up: unknown flag '--bogus' \(see: lab help\)$/],
     [['up', '--name', name, '--nodes', 'three'], 2, /^lab up: --nodes must be a whole number \(got "three"\)$/],
     [['up', '--name', name, '--nodes', '400'], 1, /^--nodes 400 is more than the address plan allows: at most 253 nodes/],
-    [['up', '--name', name, '--proxy-mode', 'ebpf'], 2, /^lab up: --proxy-mode must be one of iptables, nftables, ipvs, userspace \(got "ebpf"\)$/],
+    [['up', '--name', name, '--proxy-mode', 'ebpf'], 2, /^lab up: --proxy-mode must be one of iptables, nftables, nftables-maps, ipvs, userspace \(got "ebpf"\)$/],
     [['up', '--name', 'Bad_Name'], 2, /^lab up: invalid lab name "Bad_Name"/],
     [['down', '--name', name], 1, new RegExp(`^no lab named "${name}"`)],
     [['frobnicate'], 2, /^lab: unknown command "frobnicate"/],

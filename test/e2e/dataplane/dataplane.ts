@@ -316,6 +316,9 @@ export async function dataplaneTests(test: TestFn, mode: Mode, prefix: string, r
   });
 
   it.serial("lab rules prints a service's live rules on a node, with per-endpoint packet counters where the kernel picks", async (t) => {
+    // Traffic of its own just before: a rewritten chain (a readiness flap on a loaded machine) starts its counters at 0.
+    await programmed(portRef(svc('web')), eps(webPods));
+    t.deepEqual(pods(await requests(name, { pod: 'client1' }, `${ip('web')}:80`, 60)), webPods);
     const r = await lab(['rules', '--name', name, 'node1', 'default/web']);
     t.is(r.exitCode, 0, String(r.all));
     const out = String(r.stdout);

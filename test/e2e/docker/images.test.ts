@@ -101,7 +101,7 @@ test('curl fetches from a node HTTP server in the container', async (t) => {
 });
 
 test('the tools a node and its pods use are all there', async (t) => {
-  const tools = ['sh', 'bash', 'ip', 'nft', 'conntrack', 'ipset', 'ipvsadm', 'nsenter', 'unshare', 'mount', 'script', 'ps', 'hostname', 'curl', 'dig', 'nslookup', 'nc', 'ping', 'busybox', 'telnet', 'nginx'];
+  const tools = ['sh', 'bash', 'ip', 'nft', 'conntrack', 'ipset', 'ipvsadm', 'nsenter', 'unshare', 'mount', 'script', 'ps', 'hostname', 'curl', 'dig', 'nslookup', 'nc', 'ping', 'busybox', 'telnet', 'nginx', 'socat'];
   const r = await run(`for t in ${tools.join(' ')}; do command -v $t >/dev/null || echo "missing $t"; done; dig -v 2>&1; nc -h 2>&1 | head -1; ls -ld /tmp; nginx -v 2>&1`);
   t.is(r.exitCode, 0, r.stderr);
   t.notRegex(r.stdout, /missing/);

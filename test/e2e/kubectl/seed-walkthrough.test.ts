@@ -345,14 +345,21 @@ it.serial('errors read as on a real cluster: not found, already exists, invalid,
   t.is(failed.err.trim(), 'err\ncommand terminated with exit code 3');
 });
 
-it.serial('what the lab cannot do fails with a message that says so', async (t) => {
-  const hello = podName((await podsMatching(s, 'app=ms-hello-pods'))[0]!);
-  const pf = await kubectl('port-forward', hello, '18080:7777');
-  t.is(pf.code, 1);
-  t.regex(pf.err, /port-forward is not available in the lab \(it needs SPDY framing/);
-  // kubectl's generators (protobuf bodies) work.
+it.serial('the seed\'s kubectl create deploy nginx and a port-forward to an ms-hello pod work as on a real cluster', async (t) => {
   t.is((await ok('create', 'deployment', 'nginx', '--image=nginx')).trim(), 'deployment.apps/nginx created');
   await readyPods(s, 'app=nginx', 1);
+  const hello = podName((await podsMatching(s, 'app=ms-hello-pods'))[0]!);
+  const pf = spawnKubectl('port-forward', hello, ':7777');
+  try {
+    let out = '';
+    pf.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const port = await waitFor('port-forward listening', () => /127\.0\.0\.1:(\d+) -> 7777/.exec(out)?.[1], 15_000);
+    const body = await (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) })).text();
+    t.is(body, 'This is the hello world custom node parent');
+  } finally {
+    pf.kill('SIGINT');
+    await pf;
+  }
 });
 
 it.serial('kubectl delete removes the objects and waits until they are gone', async (t) => {

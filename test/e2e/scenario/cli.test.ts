@@ -33,8 +33,8 @@ it.serial('lab run replays library scenarios on fresh labs, writes JUnit XML and
   const xml = fs.readFileSync(junit, 'utf8');
   t.regex(xml, /<testsuites name="svclab scenarios" tests="\d+" failures="0" errors="0" skipped="0"/);
   t.is(xml.match(/<testsuite /g)?.length, 2);
-  t.is(xml.match(/<testcase /g)?.length, 14 + 15);
-  t.regex(xml, /<testcase classname="seeds\.004-3-without-selectors\.iptables" name="14 the same curl now ends up on nginx instead of google\.com"/);
+  t.is(xml.match(/<testcase /g)?.length, 14 + 17);
+  t.regex(xml, /<testcase classname="seeds\.004-3-without-selectors\.iptables" name="16 the same curl now ends up on nginx instead of google\.com"/);
 
   t.deepEqual(await Promise.all(labs.map(hostSnapshot)), before);
 });

@@ -1,5 +1,7 @@
 import test from 'ava';
 import http from 'node:http';
+import { types } from '../../../src/api/resources.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { startApiServer, type TestServer } from '../../helpers/apiserver.js';
 import { encodeBody } from '../../helpers/protobuf.js';
 
@@ -137,28 +139,24 @@ test('the OpenAPI v3 index points at one document per group-version, served with
   t.is((await call(s, 'GET', '/openapi/v3/apis/batch/v1')).code, 404);
 });
 
-test('port-forward, attach and the service proxy are refused with a Status saying what to use instead', async (t) => {
-  const s = await startApiServer(t);
-  const refusal = (sub: string): Promise<{ code: number; body: any }> =>
-    new Promise((resolve, reject) => {
-      const req = http.request(`${s.url}/api/v1/namespaces/default/pods/web/${sub}`, { method: 'POST', headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ code: res.statusCode!, body: JSON.parse(text) }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  const pf = await refusal('portforward');
-  t.is(pf.code, 400);
-  t.regex(pf.body.message, /^port-forward is not available in the lab/);
-  const attach = await refusal('attach');
-  t.regex(attach.body.message, /^attach is not available in the lab.*kubectl logs -f/);
-  t.is((await refusal('nonsense')).code, 404);
-  for (const path of ['/api/v1/namespaces/default/services/web:80/proxy/', '/api/v1/namespaces/default/services/web:80/proxy/healthz']) {
-    const proxied = await call(s, 'GET', path);
-    t.is(proxied.code, 400, path);
-    t.regex(proxied.body.message, /proxy to services and pods is not available in the lab/);
-  }
+test('the service and pod proxy: a redirect to the slash form, then upstream\'s errors before any connection is made', async (t) => {
+  const s = await startApiServer(t, { kubeletSocketDir: tempDir(t) });
+  await s.client.create(types.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } } as never, 'default');
+  const base = '/api/v1/namespaces/default/services';
+  const bare = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(`${s.url}${base}/web:80/proxy?x=1`, resolve).on('error', reject));
+  t.is(bare.statusCode, 301);
+  t.is(bare.headers.location, `${base}/web:80/proxy/?x=1`);
+  bare.resume();
+  const noPort = await call(s, 'GET', `${base}/web:81/proxy/`);
+  t.is(noPort.code, 503);
+  t.is(noPort.body.message, 'no service port 81 found for service "web"');
+  const noEndpoints = await call(s, 'GET', `${base}/web/proxy/healthz`);
+  t.is(noEndpoints.code, 503);
+  t.is(noEndpoints.body.reason, 'ServiceUnavailable');
+  t.is(noEndpoints.body.message, 'no endpoints available for service "web"');
+  t.is((await call(s, 'GET', `${base}/missing/proxy/`)).code, 404);
+  t.is((await call(s, 'GET', `${base}/ftp:web:80/proxy/`)).code, 400);
+  const node = await call(s, 'GET', '/api/v1/nodes/node1/proxy/metrics');
+  t.is(node.code, 400);
+  t.regex(node.body.message, /proxies to services and pods only/);
 });

@@ -53,7 +53,7 @@ test('unknown images are rejected and the catalogue names the known ones', (t) =
     t.is(resolveImage(image), undefined, image);
   }
   const names = catalogueNames();
-  for (const name of [...SEED_IMAGES, 'lab/hello', 'lab/echo', 'lab/toolbox', 'busybox', 'alpine', 'debian', 'ubuntu', 'curlimages/curl', 'nicolaka/netshoot']) {
+  for (const name of [...SEED_IMAGES, 'lab/hello', 'lab/echo', 'lab/toolbox', 'busybox', 'alpine', 'debian', 'ubuntu', 'curlimages/curl', 'nicolaka/netshoot', 'registry.k8s.io/e2e-test-images/agnhost', 'hashicorp/http-echo', 'traefik/whoami']) {
     t.true(names.includes(name), name);
   }
 });

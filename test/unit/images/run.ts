@@ -36,15 +36,16 @@ const accepts = (port: number): Promise<boolean> =>
     s.on('error', () => resolve(false));
   });
 
-export async function start(t: ExecutionContext<unknown>, image: string, env: Record<string, string> = {}): Promise<Running> {
+/** args: the container's args for a port (programs that take their port as a flag, not PORT). */
+export async function start(t: ExecutionContext<unknown>, image: string, env: Record<string, string> = {}, args?: (port: number) => string[]): Promise<Running> {
   const spec = resolveImage(image);
   if (!spec) throw new Error(`${image} is not in the catalogue`);
   // The free port can be taken (by another test's connection) before the program binds it: it then
   // exits with EADDRINUSE, and another port is tried.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const [file, ...args] = commandLine(spec, {});
-    const child = spawn(file, args, { env: { ...spec.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [file, ...argv] = commandLine(spec, { args: args?.(port) });
+    const child = spawn(file, argv, { env: { ...spec.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
     t.teardown(() => void child.kill('SIGKILL'));
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

@@ -1,6 +1,7 @@
 // The kubelet's container runtime interface (CRI's idea, in-process): pod
 // sandboxes and container generations. The pod worker only talks to this, so
 // the netns and docker runtimes differ here alone.
+import type { Readable, Writable } from 'node:stream';
 import type { ExecOptions, ExecProcess } from './exec.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
@@ -22,6 +23,25 @@ export interface ContainerHandle {
   exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined>;
   /** What the container printed so far; follow() streams the rest until it exits or cancel() is called. */
   logs(): Promise<LogReader>;
+  /** kubectl attach: the running container's own stdin and output (undefined: it is not running). */
+  attach(o: AttachOptions): Promise<Attached | undefined>;
+}
+
+export interface AttachOptions {
+  /** The client sends stdin (ignored when the container was not started with stdin, as upstream). */
+  stdin: boolean;
+  /** Replay what the container printed before (the first attach of `kubectl run -i`). */
+  replay: boolean;
+}
+
+export interface Attached {
+  /** Present when both the container and the client have stdin; end() closes it for a stdinOnce container. */
+  stdin?: Writable;
+  stdout: Readable;
+  /** Empty with a tty, or when the runtime keeps one stream for both. */
+  stderr: Readable;
+  /** The container's output ends (it exited) or detach() was called. */
+  detach(): void;
 }
 
 export interface LogReader {
@@ -36,6 +56,10 @@ export interface ContainerRequest {
   argv: string[];
   env: Record<string, string>;
   hostname: string;
+  /** spec.containers[].stdin/stdinOnce/tty: an attachable stdin, closed after the first attach ends; a terminal. */
+  stdin: boolean;
+  stdinOnce: boolean;
+  tty: boolean;
 }
 
 export interface Adopted {

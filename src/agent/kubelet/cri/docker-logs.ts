@@ -20,6 +20,17 @@ export function dockerFrames(buf: Buffer): Frames {
   return { payloads, consumed: at };
 }
 
+/** A TTY container's log stream: no frame headers, one stamped line after another. */
+export function ttyFrames(buf: Buffer): Frames {
+  const payloads: Buffer[] = [];
+  let at = 0;
+  for (let nl = buf.indexOf(10, at); nl >= 0; nl = buf.indexOf(10, at)) {
+    payloads.push(buf.subarray(at, nl + 1));
+    at = nl + 1;
+  }
+  return { payloads, consumed: at };
+}
+
 /** Nanoseconds since the epoch of "2026-11-22T05:12:01.123456789Z" (precise, unlike Date). */
 export function timestampNanos(ts: string): bigint {
   const m = /^(.{19})(?:\.(\d{1,9}))?Z$/.exec(ts);

@@ -10,8 +10,8 @@ import { PassThrough, type Duplex } from 'node:stream';
 import Dockerode from 'dockerode';
 import { run } from '../../../net/run.js';
 import { podImageRef } from '../../../runtime/docker/images.js';
-import type { Adopted, ContainerHandle, ContainerRequest, ExitInfo, LogReader, PodRuntime } from './cri.js';
-import { dockerFrames, logLines } from './docker-logs.js';
+import type { Adopted, Attached, AttachOptions, ContainerHandle, ContainerRequest, ExitInfo, LogReader, PodRuntime } from './cri.js';
+import { dockerFrames, logLines, ttyFrames } from './docker-logs.js';
 import type { ExecOptions, ExecProcess } from './exec.js';
 import type { PodRuntimeOptions } from './index.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
@@ -28,10 +28,13 @@ class DockerContainer implements ContainerHandle {
   readonly id: string;
   private exited?: ExitInfo;
   private readonly done: Promise<ExitInfo>;
+  private attached = false;
 
   constructor(
     private readonly container: Dockerode.Container,
     exited?: ExitInfo,
+    /** Started with a TTY: its log stream has no frame headers. */
+    private readonly tty = false,
   ) {
     this.id = `docker://${container.id}`;
     this.exited = exited;
@@ -126,9 +129,45 @@ class DockerContainer implements ContainerHandle {
     return { stdin, stdout, stderr, exited, kill: () => stream.destroy() };
   }
 
+  /** docker attach: the container's own stdin (docker closes it after the first attach when StdinOnce) and output. */
+  async attach(o: AttachOptions): Promise<Attached | undefined> {
+    if (this.exited) return undefined;
+    const replay = o.replay && !this.attached;
+    this.attached = true;
+    const info = await this.container.inspect();
+    const withStdin = o.stdin && info.Config.OpenStdin;
+    const stream = (await this.container.attach({ stream: true, logs: replay, stdin: withStdin, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    if (this.tty) stream.on('data', (d: Buffer) => stdout.write(d));
+    else this.container.modem.demuxStream(stream, stdout, stderr);
+    stream.on('error', () => stream.destroy());
+    // Docker keeps an attach with stdin open after the container exits: the exit ends it (what is in flight gets a moment).
+    const finish = (): void => {
+      stream.destroy();
+      for (const out of [stdout, stderr]) if (!out.writableEnded) out.end();
+    };
+    for (const out of [stdout, stderr]) out.on('error', () => undefined); // a late demuxed chunk after the end
+    stream.once('close', finish);
+    void this.done.then(() => setTimeout(finish, 100));
+    let stdin: PassThrough | undefined;
+    if (withStdin) {
+      stdin = new PassThrough();
+      stdin.on('data', (d: Buffer) => stream.write(d));
+      stdin.on('end', () => stream.end()); // half-close: a StdinOnce container sees the end of its input
+    }
+    return {
+      stdin,
+      stdout,
+      stderr: this.tty ? stderr.end() : stderr,
+      detach: finish,
+    };
+  }
+
   async logs(): Promise<LogReader> {
     const first = (await this.container.logs({ stdout: true, stderr: true, timestamps: true, follow: false })) as unknown as Buffer;
-    const seen = logLines(dockerFrames(first));
+    const frames = this.tty ? ttyFrames : dockerFrames;
+    const seen = logLines(frames(first));
     const container = this.container;
     const running = (): boolean => !this.exited;
     return {
@@ -149,9 +188,9 @@ class DockerContainer implements ContainerHandle {
             let pending = Buffer.alloc(0);
             s.on('data', (d: Buffer) => {
               pending = Buffer.concat([pending, d]);
-              const frames = dockerFrames(pending);
-              pending = pending.subarray(frames.consumed);
-              const more = logLines(frames, seen.last);
+              const cut = frames(pending);
+              pending = pending.subarray(cut.consumed);
+              const more = logLines(cut, seen.last);
               seen.last = more.last;
               if (more.text) onData(more.text);
             });
@@ -262,10 +301,13 @@ export class DockerPodRuntime implements PodRuntime {
       Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
       WorkingDir: '/',
       Labels: this.labels(rec, req.name, req.restart),
+      OpenStdin: req.stdin,
+      StdinOnce: req.stdinOnce,
+      Tty: req.tty,
       HostConfig: { NetworkMode: `container:${rec.pauseId}`, IpcMode: `container:${rec.pauseId}`, Init: true, Binds: this.etcBinds(rec) },
     });
     await container.start();
-    return new DockerContainer(container);
+    return new DockerContainer(container, undefined, req.tty);
   }
 
   async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {
@@ -273,8 +315,9 @@ export class DockerPodRuntime implements PodRuntime {
     if (gens.length === 0) return undefined;
     const handle = async (info: Dockerode.ContainerInfo): Promise<{ c: DockerContainer; startedAt: Date }> => {
       const container = this.docker.getContainer(info.Id);
-      const s = (await container.inspect()).State;
-      return { c: new DockerContainer(container, s.Running ? undefined : exitOf(s.ExitCode)), startedAt: new Date(s.StartedAt) };
+      const i = await container.inspect();
+      const s = i.State;
+      return { c: new DockerContainer(container, s.Running ? undefined : exitOf(s.ExitCode), i.Config.Tty), startedAt: new Date(s.StartedAt) };
     };
     const newest = await handle(gens[0]!);
     const previous = gens[1] ? (await handle(gens[1])).c : undefined;

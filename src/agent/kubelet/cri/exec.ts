@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { systemTool } from '../../../net/tools.js';
 
 export interface ExecOptions {
   tty: boolean;
@@ -18,14 +19,14 @@ export interface ExecProcess {
   kill(): void;
 }
 
-function quote(argv: string[]): string {
+export function quote(argv: string[]): string {
   return argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
 }
 
 /** Runs command behind an argv prefix that enters the container (nsenter), with its environment. */
 export function spawnExec(prefix: string[], env: Record<string, string>, command: string[], o: ExecOptions): ExecProcess {
   // script(1) gives the command a pseudo-terminal when kubectl asks for -t.
-  const argv = o.tty ? [...prefix, 'script', '-qfec', quote(command), '/dev/null'] : [...prefix, ...command];
+  const argv = o.tty ? [...prefix, systemTool('script'), '-qfec', quote(command), '/dev/null'] : [...prefix, ...command];
   const child = spawn(argv[0]!, argv.slice(1), { env: o.tty ? { TERM: 'xterm', ...env } : env, stdio: ['pipe', 'pipe', 'pipe'] });
   if (!o.stdin) child.stdin.end();
   child.stdin.on('error', () => undefined);

@@ -2,15 +2,32 @@
 import fs from 'node:fs';
 import type { LogReader } from './cri.js';
 
-/** Reads what the file holds; follow() polls for more until running() turns false. */
-export function fileLogs(file: string, running: () => boolean): LogReader {
+/** The bytes of file from offset on (the file may not exist yet). */
+function readFrom(file: string, offset: number): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size <= offset) return Buffer.alloc(0);
+    const buf = Buffer.alloc(size - offset);
+    const n = fs.readSync(fd, buf, 0, buf.length, offset);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads what the file holds; follow() polls for more (every everyMs) until running() turns false. */
+export function fileLogs(file: string, running: () => boolean, everyMs = 200): LogReader {
   let offset = 0;
   const read = (): string => {
-    if (!fs.existsSync(file)) return '';
-    const buf = fs.readFileSync(file);
-    const chunk = buf.subarray(offset).toString('utf8');
-    offset = buf.length;
-    return chunk;
+    const chunk = readFrom(file, offset);
+    offset += chunk.length;
+    return chunk.toString('utf8');
   };
   return {
     text: read(),
@@ -28,7 +45,7 @@ export function fileLogs(file: string, running: () => boolean): LogReader {
           if (rest) onData(rest);
           onEnd();
         }
-      }, 200);
+      }, everyMs);
       return () => clearInterval(timer);
     },
   };

@@ -5,8 +5,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
+import { systemTool } from '../../../net/tools.js';
 import type { Adopted, ContainerHandle, ContainerRequest, PodRuntime } from './cri.js';
-import { ContainerProcess } from './process.js';
+import { ContainerProcess, withTerminal } from './process.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
 export class NetnsPodRuntime implements PodRuntime {
@@ -53,8 +54,11 @@ export class NetnsPodRuntime implements PodRuntime {
   startContainer(rec: SandboxRecord, req: ContainerRequest): Promise<ContainerHandle> {
     const h = this.handle(rec, req.name, req.restart);
     // Own UTS namespace (the pod's hostname) inside the pod's netns, with its /etc files.
-    const argv = ['ip', 'netns', 'exec', rec.netns, 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', req.hostname, ...req.argv];
-    return ContainerProcess.start(h.id, h.dir, h.log, argv, req.env, req.argv);
+    const program = req.tty ? withTerminal(req.argv) : req.argv;
+    // The host's tools by path: the container's PATH may lead elsewhere (busybox's applets).
+    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && shift && exec "$@"`, 'sh', req.hostname, ...program];
+    const env = req.tty ? { TERM: 'xterm', ...req.env } : req.env;
+    return ContainerProcess.start(h.id, h.dir, h.log, argv, env, program, req);
   }
 
   async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {

@@ -3,16 +3,18 @@
 // session and process group, records its pid, waits for it and records the exit
 // code. Shims outlive the agent, so a restarted agent adopts running containers
 // instead of killing them.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ContainerHandle, ExitInfo, LogReader } from './cri.js';
-import { spawnExec, type ExecOptions, type ExecProcess } from './exec.js';
+import { PassThrough, Writable } from 'node:stream';
+import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri.js';
+import { quote, spawnExec, type ExecOptions, type ExecProcess } from './exec.js';
+import { systemTool } from '../../../net/tools.js';
 import { fileLogs } from './logs.js';
 
 const shim = [
-  'dir=$1; log=$2; shift 2',
-  'setsid "$@" >>"$log" 2>&1 </dev/null &',
+  'dir=$1; log=$2; in=$3; shift 3',
+  'setsid "$@" >>"$log" 2>&1 <"$in" &',
   'pid=$!',
   'echo $pid >"$dir/pid.tmp" && mv "$dir/pid.tmp" "$dir/pid"',
   'wait $pid',
@@ -39,9 +41,24 @@ function alive(pid: number): boolean {
   }
 }
 
+export interface ContainerIO {
+  stdin: boolean;
+  stdinOnce: boolean;
+  tty: boolean;
+}
+
+/** script(1) gives the container a pseudo-terminal (tty: true); what it prints goes to the log. */
+export function withTerminal(argv: string[]): string[] {
+  return [systemTool('script'), '-qfec', quote(argv), '/dev/null'];
+}
+
 /** One run (one restart generation) of one container, as a process on this node. */
 export class ContainerProcess implements ContainerHandle {
   pid?: number;
+  /** The write end of the container's stdin (a FIFO), held by this agent; closed by a stdinOnce attach. */
+  private stdinFd?: number;
+  private io: ContainerIO = { stdin: false, stdinOnce: false, tty: false };
+  private attached = false;
   private exited?: ExitInfo;
   private readonly waiters: ((e: ExitInfo) => void)[] = [];
   private poll?: NodeJS.Timeout;
@@ -59,11 +76,20 @@ export class ContainerProcess implements ContainerHandle {
    * chain of execs (setsid, ip netns exec, unshare, the hostname step) ending in `program`, and
    * until it gets there an exec into the process would still see the node's hostname.
    */
-  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv): Promise<ContainerProcess> {
+  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv, io?: ContainerIO): Promise<ContainerProcess> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const p = new ContainerProcess(id, dir, logFile);
-    const child = spawn('sh', ['-c', shim, 'svclab-shim', dir, logFile, ...argv], { detached: true, stdio: 'ignore', env });
+    let stdin = '/dev/null';
+    if (io?.stdin) {
+      // Opened read-write first, so the shim's read-only open does not wait for a writer.
+      stdin = path.join(dir, 'stdin');
+      const r = spawnSync('mkfifo', ['-m', '600', stdin]);
+      if (r.status !== 0) throw new Error(`creating the container's stdin: ${r.stderr.toString().trim()}`);
+      p.stdinFd = fs.openSync(stdin, fs.constants.O_RDWR);
+    }
+    if (io) p.io = io;
+    const child = spawn('/bin/sh', ['-c', shim, 'svclab-shim', dir, logFile, stdin, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
     p.shimPid = child.pid;
     child.on('exit', () => p.check());
@@ -121,6 +147,7 @@ export class ContainerProcess implements ContainerHandle {
     }
     if (!info) return;
     this.exited = info;
+    this.closeStdin();
     clearInterval(this.poll);
     for (const w of this.waiters.splice(0)) w(info);
   }
@@ -172,10 +199,53 @@ export class ContainerProcess implements ContainerHandle {
 
   async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exit || !this.pid) return undefined;
-    return spawnExec(['nsenter', '-t', String(this.pid), '-n', '-u', '-m', '--'], processEnv(`/proc/${this.pid}/environ`), command, o);
+    return spawnExec([systemTool('nsenter'), '-t', String(this.pid), '-n', '-u', '-m', '--'], processEnv(`/proc/${this.pid}/environ`), command, o);
   }
 
   async logs(): Promise<LogReader> {
     return fileLogs(this.logFile, () => !this.exit);
+  }
+
+  private closeStdin(): void {
+    if (this.stdinFd === undefined) return;
+    fs.closeSync(this.stdinFd);
+    this.stdinFd = undefined;
+  }
+
+  /** Output is the log file followed closely (one stream: the shim sends stdout and stderr there). */
+  async attach(o: AttachOptions): Promise<Attached | undefined> {
+    if (this.exit) return undefined;
+    const first = !this.attached;
+    this.attached = true;
+    const stdout = new PassThrough();
+    const stderr = new PassThrough().end();
+    const log = fileLogs(this.logFile, () => !this.exit, 30);
+    if (o.replay && first && log.text) stdout.write(log.text);
+    const cancel = log.follow(
+      (chunk) => stdout.write(chunk),
+      () => stdout.end(),
+    );
+    let stdin: Writable | undefined;
+    if (o.stdin && this.stdinFd !== undefined) {
+      stdin = new Writable({
+        write: (chunk: Buffer, _enc, cb) => {
+          if (this.stdinFd === undefined) return cb();
+          fs.write(this.stdinFd, chunk, () => cb());
+        },
+        final: (cb) => {
+          if (this.io.stdinOnce) this.closeStdin();
+          cb();
+        },
+      });
+    }
+    return {
+      stdin,
+      stdout,
+      stderr,
+      detach: () => {
+        cancel();
+        stdout.end();
+      },
+    };
   }
 }
