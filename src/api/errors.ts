@@ -102,6 +102,19 @@ export function notAcceptable(accepted: string[]): ApiError {
   return failure(406, 'NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
 }
 
+/** A body over --max-request-body-bytes ("limit is N"), or a JSON patch of too many operations. */
+export function requestEntityTooLarge(detail: string): ApiError {
+  return failure(413, 'RequestEntityTooLarge', `Request entity too large: ${detail}`);
+}
+
+/** The watch cache's answer to a resourceVersion it has not reached (storage.NewTooLargeResourceVersionError). */
+export function tooLargeResourceVersion(requested: number, current: number): ApiError {
+  return failure(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+}
+
 export function gone(message: string): ApiError {
   return failure(410, 'Expired', message);
 }

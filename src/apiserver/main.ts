@@ -35,6 +35,7 @@ const { store, server } = await assemble({
 server.log = values.log;
 if (values.socket && fs.existsSync(values.socket)) fs.unlinkSync(values.socket);
 const port = await listenPort(values.port, values['port-file']);
+if (values.socket) fs.chmodSync(values.socket, 0o600); // lab components run as root; nobody else connects
 console.log(`apiserver: serving on 127.0.0.1:${port}${values.socket ? ` and ${values.socket}` : ''}, resourceVersion ${store.resourceVersion}`);
 
 /**
@@ -59,7 +60,7 @@ async function listenPort(fixed: string | undefined, portFile: string | undefine
   }
   const port = server.port();
   if (portFile) {
-    fs.writeFileSync(`${portFile}.tmp`, String(port));
+    fs.writeFileSync(`${portFile}.tmp`, String(port), { mode: 0o600 });
     fs.renameSync(`${portFile}.tmp`, portFile);
   }
   return port;

@@ -1,6 +1,9 @@
 // Patch formats other than strategic merge: RFC 7386 JSON merge patch and RFC 6902 JSON patch.
 import jsonpatch from 'fast-json-patch';
-import { badRequest, invalid, unsupportedMediaType } from '../api/errors.js';
+import { badRequest, invalid, requestEntityTooLarge, unsupportedMediaType } from '../api/errors.js';
+
+/** The patch handler's maxJSONPatchOperations. */
+const maxJsonPatchOperations = 10000;
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -19,6 +22,9 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 export function applyJsonPatch(target: unknown, ops: unknown, kind: string, name: string): unknown {
   if (!Array.isArray(ops)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (ops.length > maxJsonPatchOperations) {
+    throw requestEntityTooLarge(`The allowed maximum operations in a JSON patch is ${maxJsonPatchOperations}, got ${ops.length}`);
+  }
   try {
     return jsonpatch.applyPatch(structuredClone(target), ops as jsonpatch.Operation[], true, false).newDocument;
   } catch (e) {

@@ -3,6 +3,7 @@
 // k8s.io/apiserver's generic registry is. Nothing is stored unless every check passed.
 import crypto from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import type protobuf from 'protobufjs';
 import {
   alreadyExists,
   ApiError,
@@ -14,8 +15,8 @@ import {
 } from '../api/errors.js';
 import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
 import { timestamp, type KubeObject } from '../api/types.js';
-import { jsonTypeError, messageFor, unknownFields } from '../api/schema/index.js';
-import type { FieldError } from '../api/validation/field.js';
+import { dropNulls, jsonTypeError, messageFor, unknownFields } from '../api/schema/index.js';
+import { fieldErrors, goPlusV, type FieldError } from '../api/validation/field.js';
 import { validateObjectMeta, type NameValidator } from '../api/validation/meta.js';
 import { dns1123Subdomain } from '../api/validation/names.js';
 import { applyJsonPatch, isPlainObject, mergePatch, type PatchType } from './patch.js';
@@ -55,6 +56,38 @@ export interface WriteOptions {
   fieldValidation?: 'Ignore' | 'Warn' | 'Strict';
   /** Collects the warnings of the write, for the response's Warning headers. */
   warnings?: string[];
+  /** Strict errors found while decoding the body (duplicate fields), reported with the unknown fields. */
+  strictErrors?: string[];
+  /** Where a strict error arises in the body (create and update), for Go's document order. */
+  orderOf?: (error: string) => number;
+}
+
+/** The Warning headers of strict errors: a YAML error lists one per line, as upstream's parseYAMLWarnings. */
+function strictWarnings(errors: string[]): string[] {
+  return errors.flatMap((e) => (e.startsWith('yaml: unmarshal errors:\n') ? e.split('\n').slice(1).map((l) => l.trim()) : [e]));
+}
+
+/** How a patch's decoding failure reads upstream: 422 on the field "patch", valued as patched. */
+export function patchRefusal(patchType: PatchType, patch: unknown, patched: unknown): (detail: string) => ApiError {
+  return (detail) => invalid('', '', [fieldErrors.invalid('patch', patchType === 'strategic' ? goPlusV(patch) : JSON.stringify(patched), detail)]);
+}
+
+/**
+ * What decoding into a Go type checks: values of the wrong JSON type are refused (`cannot`); nulls are read
+ * as Go reads them; unknown fields and the body's other strict errors (duplicates) are refused with
+ * fieldValidation=Strict (kubectl apply/create --validate), else dropped, with warnings under Warn.
+ */
+export function checkDecoded(type: protobuf.Type | undefined, obj: Record<string, unknown>, opts: WriteOptions, cannot: (detail: string) => ApiError): void {
+  const mode = opts.fieldValidation ?? 'Warn';
+  const wrongType = type && jsonTypeError(type, obj);
+  if (wrongType) throw cannot(wrongType);
+  if (type) dropNulls(type, obj);
+  const unknown = type ? unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`) : [];
+  const strict = [...(opts.strictErrors ?? []), ...unknown];
+  if (opts.orderOf) strict.sort((a, b) => opts.orderOf!(a) - opts.orderOf!(b));
+  if (strict.length === 0 || mode === 'Ignore') return;
+  if (mode === 'Strict') throw cannot(`strict decoding error: ${strict.join(', ')}`);
+  opts.warnings?.push(...strictWarnings(strict));
 }
 
 const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
@@ -109,21 +142,9 @@ export class Registry {
     return decoded;
   }
 
-  /**
-   * What decoding into the kind's Go type checks: values of the wrong JSON type are refused; fields the
-   * kind does not have are refused with fieldValidation=Strict (kubectl apply/create --validate), else dropped.
-   */
-  private checkDecoding(t: ResourceType, obj: KubeObject, opts: WriteOptions): void {
-    const mode = opts.fieldValidation ?? 'Warn';
-    const type = messageFor(apiVersionOf(t), t.kind);
-    if (!type) return;
-    const cannot = (detail: string) => badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`);
-    const wrongType = jsonTypeError(type, obj);
-    if (wrongType) throw cannot(wrongType);
-    const unknown = unknownFields(type, obj, mode !== 'Strict').map((f) => `unknown field "${f}"`);
-    if (unknown.length === 0 || mode === 'Ignore') return;
-    if (mode === 'Strict') throw cannot(`strict decoding error: ${unknown.join(', ')}`);
-    opts.warnings?.push(...unknown);
+  private checkDecoding(t: ResourceType, obj: KubeObject, opts: WriteOptions, refuse?: (detail: string) => ApiError): void {
+    const cannot = refuse ?? ((detail: string) => badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`));
+    checkDecoded(messageFor(apiVersionOf(t), t.kind), obj, opts, cannot);
   }
 
   private checkNamespace(t: ResourceType, namespace: string | undefined, obj: KubeObject): void {
@@ -251,7 +272,7 @@ export class Registry {
         break;
     }
     const obj = this.checkKind(t, patched);
-    this.checkDecoding(t, obj, opts);
+    this.checkDecoding(t, obj, opts, patchType === 'apply' ? undefined : patchRefusal(patchType, patch, patched));
     obj.metadata.name = name;
     if (t.namespaced) obj.metadata.namespace = namespace;
     const rv = obj.metadata.resourceVersion;

@@ -2,18 +2,18 @@
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError, badRequest, methodNotAllowed, notAcceptable, notFoundPath, successStatus } from '../api/errors.js';
+import { ApiError, badRequest, methodNotAllowed, notAcceptable, notFoundPath, successStatus, tooLargeResourceVersion } from '../api/errors.js';
 import { protobufMediaType } from '../api/protobuf/decode.js';
 import { matches, matchesFields, parseFieldSelector, parseSelector } from '../api/labels.js';
 import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
-import { readBody, sendError, sendJson } from './http.js';
+import { fieldValidation, readBody, readRequestBody, sendError, sendJson, setWarnings } from './http.js';
 import { openapiV3 } from './openapi.js';
 import { patchTypeOf } from './patch.js';
 import { asTable, tableEvents, tableRequested } from './printing/index.js';
 import type { DeleteOptions, Registry } from './registry.js';
-import { serveWatch, type WatchFilter } from './watch.js';
+import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
 import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
 
 export interface ResourceRequest {
@@ -57,18 +57,20 @@ export function parseResourcePath(pathname: string): ResourceRequest | undefined
   return { type, namespace, name: rest[1], subresource: rest[2] };
 }
 
-function fieldValidation(query: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
-  const v = query.get('fieldValidation');
-  if (v === null || v === '') return 'Warn';
-  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
-  throw badRequest(`fieldValidation parameter unsupported: ${v}`);
-}
-
 /** A client that takes protobuf answers and nothing this server writes (JSON). */
 function onlyProtobufAccepted(accept: string | undefined): boolean {
   if (!accept) return false;
   const types = accept.split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
   return types.every((t) => t === protobufMediaType || t.startsWith(`${protobufMediaType};`));
+}
+
+/** An *int64 query parameter as the parameter codec reads it (strconv.ParseInt); 400 when it is none. */
+function int64Param(query: URLSearchParams, name: string): number | undefined {
+  const v = query.get(name);
+  if (v === null || v === '') return undefined;
+  const why = !/^[+-]?[0-9]+$/.test(v) ? 'invalid syntax' : BigInt(v) >= 2n ** 63n || BigInt(v) < -(2n ** 63n) ? 'value out of range' : undefined;
+  if (why) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: ${why}`);
+  return Number(v);
 }
 
 function listKind(t: ResourceType): string {
@@ -77,8 +79,8 @@ function listKind(t: ResourceType): string {
 
 function deleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
   const opts: DeleteOptions = body && typeof body === 'object' ? { ...(body as DeleteOptions) } : {};
-  const grace = query.get('gracePeriodSeconds');
-  if (grace !== null) opts.gracePeriodSeconds = Number(grace);
+  const grace = int64Param(query, 'gracePeriodSeconds');
+  if (grace !== undefined) opts.gracePeriodSeconds = grace;
   const prop = query.get('propagationPolicy');
   if (prop) opts.propagationPolicy = prop as DeleteOptions['propagationPolicy'];
   return opts;
@@ -160,9 +162,8 @@ export class ApiServer {
     const dryRun = query.getAll('dryRun').includes('All');
     const warnings: string[] = [];
     const write = { dryRun, fieldValidation: fieldValidation(query), warnings };
-    // Warnings (unknown fields) go out as Warning headers, which kubectl prints.
     const reply = (code: number, obj: unknown): void => {
-      if (warnings.length > 0) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      setWarnings(res, warnings);
       sendJson(res, code, obj);
     };
     if (subresource && subresource !== 'status') {
@@ -187,12 +188,15 @@ export class ApiServer {
         if (query.get('watch') === 'true' || query.get('watch') === '1') {
           serveWatch(reg.store, t, filter, items, req, res, {
             resourceVersion: query.get('resourceVersion') ?? undefined,
-            timeoutSeconds: query.get('timeoutSeconds') ? Number(query.get('timeoutSeconds')) : undefined,
+            timeoutSeconds: int64Param(query, 'timeoutSeconds'),
             bookmarks: query.get('allowWatchBookmarks') === 'true',
             transform: table ? tableEvents(t, table) : undefined,
           });
           return;
         }
+        // A list at a resourceVersion the store has not reached waits for it as the watch cache does, then 504s.
+        const atLeast = parseResourceVersion(query.get('resourceVersion'));
+        if (atLeast !== undefined && !(await waitForResourceVersion(reg.store, atLeast))) throw tooLargeResourceVersion(atLeast, reg.store.resourceVersion);
         const rv = String(reg.store.resourceVersion);
         const selected = items().filter((o) => matches(filter.labels, o.metadata.labels) && matchesFields(filter.fields, o));
         selected.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name!.localeCompare(b.metadata.name!));
@@ -201,20 +205,22 @@ export class ApiServer {
       }
       case 'POST': {
         if (name) throw methodNotAllowed();
-        const obj = await reg.create(t, namespace, await readBody(req), write);
+        const body = await readRequestBody(req, { kind: t.kind });
+        const obj = await reg.create(t, namespace, body.value, { ...write, strictErrors: body.strictErrors, orderOf: body.orderOf });
         return reply(201, obj);
       }
       case 'PUT': {
         if (!name) throw methodNotAllowed();
-        const obj = await reg.update(t, namespace, name, await readBody(req), { ...write, subresource });
+        const body = await readRequestBody(req, { kind: t.kind });
+        const obj = await reg.update(t, namespace, name, body.value, { ...write, subresource, strictErrors: body.strictErrors, orderOf: body.orderOf });
         return reply(200, obj);
       }
       case 'PATCH': {
         if (!name) throw methodNotAllowed();
         const patchType = patchTypeOf(req.headers['content-type']);
-        const body = await readBody(req);
-        if (body === undefined) throw badRequest('the body of the request was empty');
-        const obj = await reg.patch(t, namespace, name, patchType, body, { ...write, subresource });
+        const body = await readRequestBody(req, { patch: true });
+        if (body.value === undefined) throw badRequest('the body of the request was empty');
+        const obj = await reg.patch(t, namespace, name, patchType, body.value, { ...write, subresource, strictErrors: body.strictErrors });
         return reply(200, obj);
       }
       case 'DELETE': {

@@ -49,7 +49,9 @@ export class Store {
   constructor(readonly dir: string, opts: StoreOptions = {}) {
     this.historySize = opts.historySize ?? 100_000;
     this.snapshotEvery = opts.snapshotEvery ?? 20_000;
-    fs.mkdirSync(dir, { recursive: true });
+    // Objects and Secrets live here: root only.
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
     this.snapshotFile = path.join(dir, 'snapshot.json');
     const walFile = path.join(dir, 'wal.log');
     this.load(walFile);
@@ -90,7 +92,7 @@ export class Store {
     const objects: Snapshot['objects'] = [];
     for (const [type, bucket] of this.data) for (const [key, obj] of bucket) objects.push({ type, key, obj });
     const tmp = `${this.snapshotFile}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
+    const fd = fs.openSync(tmp, 'w', 0o600);
     fs.writeSync(fd, JSON.stringify({ rv: this.rv, objects } satisfies Snapshot));
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -150,12 +152,15 @@ export class Store {
   async write(op: 'put' | 'del', type: string, key: string, obj: KubeObject): Promise<KubeObject> {
     const bucket = this.bucket(type);
     const previous = bucket.get(key);
-    const rv = ++this.rv;
+    const rv = this.rv + 1;
     const stored: KubeObject = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+    // Serialized before memory changes: an object that cannot be written leaves the store as it was.
+    const durable = this.wal.append({ rv, op, type, key, obj: stored });
+    this.rv = rv;
     if (op === 'put') bucket.set(key, stored);
     else bucket.delete(key);
     try {
-      await this.wal.append({ rv, op, type, key, obj: stored });
+      await durable;
     } catch (e) {
       if (this.wal.closed) throw e; // shutting down: the caller gets an error, nothing was acknowledged
       // Memory is now ahead of disk: stop, so the supervisor restarts us from what is durable.

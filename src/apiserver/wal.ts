@@ -24,7 +24,8 @@ export class WriteAheadLog {
   afterFlush: (() => void) | undefined;
 
   constructor(readonly file: string) {
-    this.fd = fs.openSync(file, 'a');
+    this.fd = fs.openSync(file, 'a', 0o600);
+    fs.fchmodSync(this.fd, 0o600); // every object (Secrets too) is in here; a log from an older lab may be 0644
   }
 
   /** Reads every complete record; a torn last line (crash mid-write) is cut off. */
@@ -51,11 +52,13 @@ export class WriteAheadLog {
 
   closed = false;
 
+  /** Queues a record; throws at once (nothing queued) when the record cannot be serialized. */
   append(record: WalRecord): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
+    const line = JSON.stringify(record) + '\n';
     this.records++;
     return new Promise((resolve, reject) => {
-      this.pending.push({ line: JSON.stringify(record) + '\n', resolve, reject });
+      this.pending.push({ line, resolve, reject });
       if (!this.flushing) setImmediate(() => void this.flush());
     });
   }

@@ -2,7 +2,8 @@
 // filtered by namespace and selectors, with DELETED/ADDED when an object
 // leaves or enters the selection (as the real watch cache does).
 import type http from 'node:http';
-import { gone } from '../api/errors.js';
+import { badRequest, gone, tooLargeResourceVersion } from '../api/errors.js';
+import { fieldErrors } from '../api/validation/field.js';
 import { matches, matchesFields, type FieldRequirement, type Selector } from '../api/labels.js';
 import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
 import type { KubeObject, WatchEvent } from '../api/types.js';
@@ -40,6 +41,35 @@ export interface WatchOptions {
 }
 
 const maxBuffered = 16 * 1024 * 1024;
+/** How long the watch cache waits for a resourceVersion it has not reached (cacher's blockTimeout). */
+export const blockTimeoutMs = 3000;
+
+/**
+ * A resourceVersion parameter: undefined for "" and "0" (any), else a uint64. Anything else is refused
+ * in the storage layer's words, with a 400 (upstream still answers 500 here, kubernetes#139485).
+ */
+export function parseResourceVersion(rv: string | null | undefined): number | undefined {
+  if (rv === null || rv === undefined || rv === '' || rv === '0') return undefined;
+  const why = !/^[0-9]+$/.test(rv) ? 'invalid syntax' : BigInt(rv) >= 2n ** 64n ? 'value out of range' : undefined;
+  if (why) throw badRequest(`resourceVersion: ${fieldErrors.invalid('resourceVersion', rv, `strconv.ParseUint: parsing ${JSON.stringify(rv)}: ${why}`).message}`);
+  return Number(rv);
+}
+
+/** Resolves true once the store has reached rv, false after blockTimeoutMs (a list at a future resourceVersion). */
+export function waitForResourceVersion(store: Store, rv: number, timeoutMs = blockTimeoutMs): Promise<boolean> {
+  if (store.resourceVersion >= rv) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(store.resourceVersion >= rv), timeoutMs);
+    const unsubscribe = store.subscribe(store.resourceVersion, (e) => {
+      if (e.rv >= rv) done(true);
+    });
+  });
+}
 
 export function serveWatch(
   store: Store,
@@ -51,7 +81,7 @@ export function serveWatch(
   opts: WatchOptions,
 ): void {
   const key = typeKey(t);
-  const rvText = opts.resourceVersion ?? '';
+  const requested = parseResourceVersion(opts.resourceVersion);
   const send = (event: WatchEvent): void => {
     res.write(JSON.stringify(opts.transform ? opts.transform(event) : event) + '\n');
     if (res.writableLength > maxBuffered) finish(); // a client this slow must relist
@@ -59,29 +89,36 @@ export function serveWatch(
   let unsubscribe: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let bookmarkTimer: NodeJS.Timeout | undefined;
+  let tooLargeTimer: NodeJS.Timeout | undefined;
   let done = false;
   const finish = (): void => {
     if (done) return;
     done = true;
     unsubscribe?.();
     clearTimeout(timer);
+    clearTimeout(tooLargeTimer);
     clearInterval(bookmarkTimer);
     res.end();
   };
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
   res.flushHeaders();
   let from: number;
-  if (rvText === '' || rvText === '0') {
+  if (requested === undefined) {
     // No resourceVersion: synthetic ADDED events for the current state, then changes.
     from = store.resourceVersion;
     for (const obj of initial()) if (selected(filter, obj)) send({ type: 'ADDED', object: obj });
-  } else {
-    from = Number(rvText);
-    if (!Number.isInteger(from) || from < 0) from = store.resourceVersion;
-    if (from > store.resourceVersion) from = store.resourceVersion;
+  } else from = requested;
+  // A resourceVersion this store has not reached: events after it only, and if it is not reached
+  // within blockTimeoutMs, the watch cache's "Too large resource version" so the client relists.
+  if (from > store.resourceVersion) {
+    tooLargeTimer = setTimeout(() => {
+      if (store.resourceVersion >= from) return;
+      send({ type: 'ERROR', object: tooLargeResourceVersion(from, store.resourceVersion).status as unknown as KubeObject });
+      finish();
+    }, blockTimeoutMs);
   }
   try {
-    unsubscribe = store.subscribe(from, (e) => {
+    unsubscribe = store.subscribe(Math.min(from, store.resourceVersion), (e) => {
       // Writes accepted before the list but announced after it are already in the client's list.
       if (e.typeKey !== key || done || e.rv <= from) return;
       const ev = project(filter, e);
@@ -95,7 +132,8 @@ export function serveWatch(
     }
     throw err;
   }
-  if (opts.timeoutSeconds && opts.timeoutSeconds > 0) timer = setTimeout(finish, opts.timeoutSeconds * 1000);
+  // A negative timeout ends the watch at once, as Go's timer does; Node's timers hold at most 2^31-1 ms.
+  if (opts.timeoutSeconds !== undefined && opts.timeoutSeconds !== 0) timer = setTimeout(finish, Math.min(Math.max(opts.timeoutSeconds, 0) * 1000, 2 ** 31 - 1));
   if (opts.bookmarks) {
     bookmarkTimer = setInterval(() => {
       send({ type: 'BOOKMARK', object: { kind: t.kind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(Math.max(from, store.durableResourceVersion)) } } });

@@ -49,8 +49,14 @@ export async function up(o: UpOptions): Promise<LabState> {
     if (!fs.existsSync('/run/netns')) fs.writeFileSync(runNetnsMarker, '');
     if (!fs.existsSync('/etc/netns')) fs.writeFileSync(etcNetnsMarker, '');
   }
-  fs.mkdirSync(paths.logs(plan.name), { recursive: true });
-  fs.mkdirSync(paths.kubeletSockets(plan.name), { recursive: true });
+  // Others may pass through the lab's directory (the ingress's nginx workers run as nobody) but list
+  // nothing; what holds objects, secrets, logs or sockets is root's alone (the store makes its own 0700).
+  fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o711 });
+  fs.chmodSync(labDir(plan.name), 0o711);
+  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name)]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+  }
   try {
     await runtime.create(plan);
     writeUpstreamZone(plan, paths.upstreamZone(plan.name));

@@ -61,3 +61,22 @@ export const coordination: Package = {
     },
   },
 };
+
+export const autoscaling: Package = {
+  name: 'autoscaling',
+  openapiPrefix: 'io.k8s.api.autoscaling.v1',
+  messages: {
+    Scale: {
+      '': 'The scale subresource of a workload: how many replicas it should have (what `kubectl scale` changes).',
+      metadata: '1 meta.ObjectMeta -- Standard object metadata of the scaled object.',
+      spec: '2 ScaleSpec -- The replicas wanted.',
+      status: '3 ScaleStatus -- The replicas there are.',
+    },
+    ScaleSpec: { '': 'The replicas wanted.', replicas: '1 int32 -- How many replicas the object should have.' },
+    ScaleStatus: {
+      '': 'The replicas there are.',
+      replicas: '1 int32 required -- How many replicas the object has.',
+      selector: '2 string -- The label selector of its pods, in the string form of labels.Selector.',
+    },
+  },
+};

@@ -16,3 +16,4 @@ export function messageFor(apiVersion: string, kind: string): protobuf.Type | un
 }
 export { unknownFields } from './unknown-fields.js';
 export { jsonTypeError } from './json-types.js';
+export { dropNulls } from './nulls.js';

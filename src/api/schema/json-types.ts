@@ -4,7 +4,7 @@
 import protobuf from 'protobufjs';
 import { fieldOptions } from './describe.js';
 
-const goPackages: Record<string, string> = { meta: 'v1', core: 'v1', apps: 'v1', discovery: 'v1', coordination: 'v1', rbac: 'v1' };
+const goPackages: Record<string, string> = { meta: 'v1', core: 'v1', apps: 'v1', autoscaling: 'v1', discovery: 'v1', coordination: 'v1', rbac: 'v1' };
 const goScalars: Record<string, string> = { string: 'string', bool: 'bool', int32: 'int32', int64: 'int64', double: 'float64', bytes: '[]uint8' };
 
 function goType(field: protobuf.Field, element = false): string {
@@ -23,6 +23,14 @@ function jsonType(v: unknown): string {
   return typeof v === 'number' ? 'number' : typeof v === 'string' ? 'string' : 'object';
 }
 
+const intRanges = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 63), 2 ** 63 - 1] } as const;
+
+/** An integer Go can hold in the type: 1.5 and 1e12 do not fit an int32. */
+function inRange(v: unknown, type: 'int32' | 'int64'): boolean {
+  const [lo, hi] = intRanges[type];
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && (type === 'int64' ? v < 2 ** 63 : v <= hi);
+}
+
 /** Whether a JSON value fits one value of the field (an element, for lists and maps). */
 function fits(field: protobuf.Field, v: unknown): boolean {
   if (v === null) return true;
@@ -32,6 +40,7 @@ function fits(field: protobuf.Field, v: unknown): boolean {
     case '.meta.MicroTime':
       return typeof v === 'string';
     case '.meta.IntOrString':
+      return typeof v === 'string' || inRange(v, 'int32');
     case '.meta.Quantity':
       return typeof v === 'string' || typeof v === 'number';
     case '.meta.RawExtension':
@@ -44,7 +53,7 @@ function fits(field: protobuf.Field, v: unknown): boolean {
       return typeof v === 'boolean';
     case 'int32':
     case 'int64':
-      return typeof v === 'number' && Number.isInteger(v);
+      return inRange(v, field.type);
     case 'double':
       return typeof v === 'number';
     default:
@@ -65,7 +74,9 @@ export function jsonTypeError(type: protobuf.Type, obj: Record<string, unknown>,
     if (v === undefined || v === null) continue;
     const path = at ? `${at}.${field.name}` : field.name;
     const wrong = (value: unknown, typeName: string): string => {
-      const what = typeof value === 'number' && !Number.isInteger(value) && typeName.startsWith('int') ? `number ${value}` : jsonType(value);
+      // A number that is no integer of the type is named, as Go's UnmarshalTypeError does.
+      if (typeof value === 'number' && typeName === 'intstr.IntOrString') return `json: cannot unmarshal number ${value} into Go value of type int32`;
+      const what = typeof value === 'number' && typeName.startsWith('int') ? `number ${value}` : jsonType(value);
       return `json: cannot unmarshal ${what} into Go struct field ${type.name}.${path} of type ${typeName}`;
     };
     const nested = (value: unknown): string | undefined =>

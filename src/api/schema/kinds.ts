@@ -2,7 +2,7 @@
 // the message describing it, and the packages those messages live in. To
 // decode a new kind, describe its messages in a package and add a line here.
 import { apps } from './apps.js';
-import { coordination, discovery } from './cluster.js';
+import { autoscaling, coordination, discovery } from './cluster.js';
 import { core } from './core.js';
 import type { Package } from './describe.js';
 import { meta } from './meta.js';
@@ -10,7 +10,7 @@ import { gateway } from './gateway.js';
 import { networking } from './networking.js';
 import { rbac } from './rbac.js';
 
-export const packages: Package[] = [meta, core, apps, discovery, coordination, rbac, networking, gateway];
+export const packages: Package[] = [meta, core, apps, autoscaling, discovery, coordination, rbac, networking, gateway];
 
 export const kindMessages: Record<string, string> = {
   'v1 Namespace': 'core.Namespace',
@@ -24,6 +24,7 @@ export const kindMessages: Record<string, string> = {
   'v1 ServiceAccount': 'core.ServiceAccount',
   'apps/v1 Deployment': 'apps.Deployment',
   'apps/v1 ReplicaSet': 'apps.ReplicaSet',
+  'autoscaling/v1 Scale': 'autoscaling.Scale',
   'discovery.k8s.io/v1 EndpointSlice': 'discovery.EndpointSlice',
   'coordination.k8s.io/v1 Lease': 'coordination.Lease',
   'networking.k8s.io/v1 Ingress': 'networking.Ingress',

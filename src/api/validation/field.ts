@@ -67,3 +67,24 @@ export class FieldPath {
 export function path(...names: string[]): FieldPath {
   return names.reduce((p, n) => p.child(n), new FieldPath(''));
 }
+
+/** Go's %v of a float64 (every JSON number decoded into interface{}): 80, 1.5, 1e+06, 1e+12. */
+export function goFloat(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
+  const [mantissa, e] = n.toExponential().split('e') as [string, string];
+  const exp = Number(e);
+  if (exp >= -4 && exp < 6) return String(n);
+  return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+}
+
+/** Go's %+v of a decoded JSON value, as upstream quotes a strategic merge patch: map[spec:map[replicas:1.5]]. */
+export function goPlusV(value: unknown): string {
+  if (value === null || value === undefined) return '<nil>';
+  if (typeof value === 'number') return goFloat(value);
+  if (Array.isArray(value)) return `[${value.map(goPlusV).join(' ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.keys(value).sort().map((k) => `${k}:${goPlusV((value as Record<string, unknown>)[k])}`);
+    return `map[${entries.join(' ')}]`;
+  }
+  return String(value);
+}

@@ -7,6 +7,7 @@ import type { Container, ContainerPort, EnvVar, IntOrString, Pod, PodSpec, Probe
 import { fieldErrors, path, type FieldError, type FieldPath } from './field.js';
 import { validateLabels, type NameValidator } from './meta.js';
 import { dns1123Label, dns1123Subdomain, ianaServiceName, labelValue, qualifiedName } from './names.js';
+import { validatePodRanges } from './pod-ranges.js';
 
 /** ValidatePodName: pod names are DNS-1123 subdomains. */
 export const validatePodName: NameValidator = dns1123Subdomain;
@@ -388,6 +389,7 @@ export function validatePodSpec(spec: PodSpec, fld: FieldPath): FieldError[] {
     ...dnsLabelIfSet(spec.subdomain, fld.child('subdomain')),
     ...validateTolerations(spec.tolerations, fld.child('tolerations')),
     ...(spec.hostAliases ?? []).flatMap((a, i) => validateHostAlias(a, fld.child('hostAliases').index(i))),
+    ...validatePodRanges(spec, fld),
   ];
 }
 

@@ -71,6 +71,7 @@ export function serviceStrategy(allocations: ServiceAllocations, opts: ServiceVa
     },
     validate: (obj, old) => validateService(obj as Service, old as Service | undefined, opts),
     prepareUpdate(obj: KubeObject, old: KubeObject) {
+      (obj as Service).spec ??= {}; // a Go Service always has a spec
       prepareServiceUpdate(obj as Service, old as Service);
     },
     beforeCreate(obj, dryRun) {

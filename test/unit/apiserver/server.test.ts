@@ -175,6 +175,60 @@ test('a watch from a compacted resourceVersion gets a 410 Expired ERROR event', 
   t.like(events[0]!.object as object, { kind: 'Status', code: 410, reason: 'Expired' });
 });
 
+test('a watch or list from an invalid resourceVersion is a 400 with the storage layer\'s words (finding 6)', async (t) => {
+  const s = await startApiServer(t);
+  for (const path of ['/api/v1/nodes?watch=true&resourceVersion=zzz', '/api/v1/nodes?resourceVersion=zzz', '/api/v1/namespaces/default/pods?watch=1&resourceVersion=-1']) {
+    const r = await rawRequest(s.url, 'GET', path);
+    t.is(r.code, 400, path);
+    t.like(r.body, { kind: 'Status', reason: 'BadRequest' });
+  }
+  t.is((await rawRequest(s.url, 'GET', '/api/v1/nodes?watch=true&resourceVersion=zzz')).body.message, 'resourceVersion: Invalid value: "zzz": strconv.ParseUint: parsing "zzz": invalid syntax');
+  t.is(
+    (await rawRequest(s.url, 'GET', '/api/v1/nodes?resourceVersion=18446744073709551616')).body.message,
+    'resourceVersion: Invalid value: "18446744073709551616": strconv.ParseUint: parsing "18446744073709551616": value out of range',
+  );
+});
+
+test('integer query parameters are parsed as the parameter codec does: junk is a 400, a negative watch timeout ends at once', async (t) => {
+  const s = await startApiServer(t);
+  const bad = await rawRequest(s.url, 'GET', '/api/v1/nodes?watch=true&timeoutSeconds=1e99');
+  t.deepEqual([bad.code, bad.body.message], [400, 'strconv.ParseInt: parsing "1e99": invalid syntax']);
+  t.is((await rawRequest(s.url, 'DELETE', '/api/v1/namespaces/default/pods/x?gracePeriodSeconds=abc')).code, 400);
+  t.deepEqual(await watchLines(s.url, '/api/v1/nodes?watch=true&resourceVersion=1&timeoutSeconds=-5', 1), []);
+});
+
+test('a watch from a resourceVersion the store has not reached ends with the watch cache\'s Too large resource version', async (t) => {
+  const s = await startApiServer(t);
+  const future = s.store.resourceVersion + 1000;
+  const started = Date.now();
+  const events = await watchLines(s.url, `/api/v1/nodes?watch=true&resourceVersion=${future}`, 1);
+  t.true(Date.now() - started >= 2900, 'it waits blockTimeout (3 s) first, as the watch cache does');
+  t.is(events[0]!.type, 'ERROR');
+  t.deepEqual(events[0]!.object as unknown, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `Timeout: Too large resource version: ${future}, current: ${s.store.resourceVersion}`,
+    reason: 'Timeout',
+    details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+    code: 504,
+  });
+  const list = await rawRequest(s.url, 'GET', `/api/v1/nodes?resourceVersion=${future}`);
+  t.is(list.code, 504);
+  t.like(list.body, { reason: 'Timeout', details: { retryAfterSeconds: 1 } });
+});
+
+test('a watch from a resourceVersion reached within the wait streams what comes after it', async (t) => {
+  const s = await startApiServer(t);
+  const next = s.store.resourceVersion + 2;
+  const watching = watchLines(s.url, `/api/v1/nodes?watch=true&resourceVersion=${next}`, 1);
+  await new Promise((r) => setTimeout(r, 50));
+  for (const n of ['one', 'two', 'three']) await s.client.create(types.nodes, node(n));
+  const events = await watching;
+  t.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [['ADDED', 'three']]);
+});
+
 test('discovery lists the served resources with short names; /version answers', async (t) => {
   const s = await startApiServer(t);
   const core = await rawRequest(s.url, 'GET', '/api/v1');

@@ -92,3 +92,28 @@ test('events replayed from the WAL let a watch resume across a restart', async (
   t.deepEqual(seen, [2]);
   b.close();
 });
+
+test('the store directory is 0700 and its WAL and snapshot 0600, also when an older lab left them open to all', async (t) => {
+  const dir = tempDir(t);
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, 'wal.log'), '', { mode: 0o644 });
+  const a = new Store(dir, { snapshotEvery: 2 });
+  for (const n of ['a', 'b', 'c']) await a.write('put', 'core/namespaces', n, ns(n));
+  a.close();
+  const mode = (f: string) => fs.statSync(f).mode & 0o777;
+  t.is(mode(dir), 0o700);
+  t.is(mode(path.join(dir, 'wal.log')), 0o600);
+  t.is(mode(path.join(dir, 'snapshot.json')), 0o600);
+});
+
+test('an object that cannot be serialized is refused and leaves the store as it was (no exit)', async (t) => {
+  const dir = tempDir(t);
+  const a = new Store(dir);
+  await a.write('put', 'core/namespaces', 'kept', ns('kept'));
+  const bad = { ...ns('bad'), spec: { n: 1n } } as unknown as Parameters<Store['write']>[3];
+  await t.throwsAsync(a.write('put', 'core/namespaces', 'bad', bad), { instanceOf: TypeError });
+  t.is(a.get('core/namespaces', 'bad'), undefined);
+  t.is(a.resourceVersion, 1);
+  t.is((await a.write('put', 'core/namespaces', 'after', ns('after'))).metadata.resourceVersion, '2');
+  a.close();
+});
