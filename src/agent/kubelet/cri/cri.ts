@@ -2,6 +2,7 @@
 // sandboxes and container generations. The pod worker only talks to this, so
 // the netns and docker runtimes differ here alone.
 import type { ExecOptions, ExecProcess } from './exec.js';
+import type { ContainerSecurity } from './security.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
 export interface ExitInfo {
@@ -36,6 +37,8 @@ export interface ContainerRequest {
   argv: string[];
   env: Record<string, string>;
   hostname: string;
+  /** From the pod's and the container's securityContext. */
+  security: ContainerSecurity;
 }
 
 export interface Adopted {

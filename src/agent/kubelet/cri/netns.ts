@@ -1,13 +1,17 @@
 // The netns container runtime: a pod is a named network namespace; each
 // container is a process under a shim, in that namespace with its own UTS
-// namespace and the pod's /etc files (`ip netns exec` bind-mounts them).
+// namespace and the pod's /etc files (`ip netns exec` bind-mounts them), in a
+// sandbox (rootfs.ts, security.ts) unless privileged.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
+import { run } from '../../../net/run.js';
 import type { Adopted, ContainerHandle, ContainerRequest, PodRuntime } from './cri.js';
 import { ContainerProcess } from './process.js';
+import { containerArgv } from './rootfs.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
+import { setprivArgs } from './security.js';
 
 export class NetnsPodRuntime implements PodRuntime {
   readonly name = 'netns';
@@ -17,6 +21,9 @@ export class NetnsPodRuntime implements PodRuntime {
   async createSandbox(pod: { uid: string; namespace: string; name: string }): Promise<SandboxRecord> {
     const rec = this.sandboxes.reserve(pod.uid, pod.namespace, pod.name);
     await ip(['netns', 'add', rec.netns]);
+    // Docker's per-container sysctls: ping without CAP_NET_RAW, low ports without NET_BIND_SERVICE.
+    const r = await run('ip', ['netns', 'exec', rec.netns, 'sysctl', '-q', '-w', 'net.ipv4.ping_group_range=0 2147483647', 'net.ipv4.ip_unprivileged_port_start=0']);
+    if (r.exitCode !== 0) throw new Error(`pod sysctls: ${r.stderr.trim()}`);
     await this.sandboxes.wire(rec);
     return rec;
   }
@@ -53,8 +60,10 @@ export class NetnsPodRuntime implements PodRuntime {
   startContainer(rec: SandboxRecord, req: ContainerRequest): Promise<ContainerHandle> {
     const h = this.handle(rec, req.name, req.restart);
     // Own UTS namespace (the pod's hostname) inside the pod's netns, with its /etc files.
-    const argv = ['ip', 'netns', 'exec', rec.netns, 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', req.hostname, ...req.argv];
-    return ContainerProcess.start(h.id, h.dir, h.log, argv, req.env, req.argv);
+    const enter = setprivArgs(req.security);
+    const program = [...enter, ...req.argv];
+    const argv = ['ip', 'netns', 'exec', rec.netns, ...containerArgv({ hostname: req.hostname, root: path.join(h.dir, 'root'), privileged: req.security.privileged, program })];
+    return ContainerProcess.start(h.id, h.dir, h.log, argv, req.env, req.argv, enter);
   }
 
   async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {

@@ -57,11 +57,13 @@ export class ContainerProcess implements ContainerHandle {
   /**
    * Starts argv with env under a shim; resolves once the container's own program runs: argv is a
    * chain of execs (setsid, ip netns exec, unshare, the hostname step) ending in `program`, and
-   * until it gets there an exec into the process would still see the node's hostname.
+   * until it gets there an exec into the process would still see the node's hostname. `enter` is
+   * what an exec runs behind nsenter to get the container's privileges (setpriv), kept for adoption.
    */
-  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv): Promise<ContainerProcess> {
+  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv, enter: string[] = []): Promise<ContainerProcess> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'enter.json'), JSON.stringify(enter));
     const p = new ContainerProcess(id, dir, logFile);
     const child = spawn('sh', ['-c', shim, 'svclab-shim', dir, logFile, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
@@ -172,7 +174,15 @@ export class ContainerProcess implements ContainerHandle {
 
   async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exit || !this.pid) return undefined;
-    return spawnExec(['nsenter', '-t', String(this.pid), '-n', '-u', '-m', '--'], processEnv(`/proc/${this.pid}/environ`), command, o);
+    return spawnExec(['nsenter', '-t', String(this.pid), '-n', '-u', '-m', '--', ...this.enter()], processEnv(`/proc/${this.pid}/environ`), command, o);
+  }
+
+  private enter(): string[] {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, 'enter.json'), 'utf8')) as string[];
+    } catch {
+      return []; // started before the sandbox existed
+    }
   }
 
   async logs(): Promise<LogReader> {
