@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
 import { run } from '../../../net/run.js';
 import type { Adopted, ContainerHandle, ContainerRequest, PodRuntime } from './cri.js';
-import { ContainerProcess } from './process.js';
+import { ContainerProcess, INIT_FILE } from './process.js';
 import { containerArgv } from './rootfs.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 import { setprivArgs } from './security.js';
@@ -60,10 +60,9 @@ export class NetnsPodRuntime implements PodRuntime {
   startContainer(rec: SandboxRecord, req: ContainerRequest): Promise<ContainerHandle> {
     const h = this.handle(rec, req.name, req.restart);
     // Own UTS namespace (the pod's hostname) inside the pod's netns, with its /etc files.
-    const enter = setprivArgs(req.security);
-    const program = [...enter, ...req.argv];
-    const argv = ['ip', 'netns', 'exec', rec.netns, ...containerArgv({ hostname: req.hostname, root: path.join(h.dir, 'root'), privileged: req.security.privileged, program })];
-    return ContainerProcess.start(h.id, h.dir, h.log, argv, req.env, req.argv, enter);
+    const setpriv = setprivArgs(req.security);
+    const c = containerArgv({ hostname: req.hostname, root: path.join(h.dir, 'root'), initFile: path.join(h.dir, INIT_FILE), privileged: req.security.privileged, setpriv, argv: req.argv });
+    return ContainerProcess.start(h.id, h.dir, h.log, ['ip', 'netns', 'exec', rec.netns, ...c.argv], req.env, c.runs, setpriv);
   }
 
   async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {

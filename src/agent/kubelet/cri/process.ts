@@ -19,6 +19,8 @@ const shim = [
   'echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"',
 ].join('\n');
 
+/** In a container's directory: the host pid of its pid namespace's init, when it has one (the sandbox). */
+export const INIT_FILE = 'init';
 
 /** The environment of a process, from /proc (exec inherits the container's variables). */
 export function processEnv(environFile: string): Record<string, string> {
@@ -56,8 +58,9 @@ export class ContainerProcess implements ContainerHandle {
 
   /**
    * Starts argv with env under a shim; resolves once the container's own program runs: argv is a
-   * chain of execs (setsid, ip netns exec, unshare, the hostname step) ending in `program`, and
-   * until it gets there an exec into the process would still see the node's hostname. `enter` is
+   * chain of execs (setsid, ip netns exec, unshare, the hostname and sandbox steps) ending in
+   * `program` (in the sandbox, run by the pid namespace's init, whose host pid it records in
+   * INIT_FILE), and until it gets there an exec would still see the node's hostname. `enter` is
    * what an exec runs behind nsenter to get the container's privileges (setpriv), kept for adoption.
    */
   static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv, enter: string[] = []): Promise<ContainerProcess> {
@@ -79,7 +82,7 @@ export class ContainerProcess implements ContainerHandle {
     const want = program.slice(0, 2).join('\0');
     for (let i = 0; i < 600; i++) {
       try {
-        const cmdline = fs.readFileSync(`/proc/${this.pid}/cmdline`, 'utf8');
+        const cmdline = fs.readFileSync(`/proc/${this.target()}/cmdline`, 'utf8');
         if (cmdline.startsWith(want)) return;
       } catch {
         return; // already gone: the exit is reported by the watcher
@@ -174,7 +177,18 @@ export class ContainerProcess implements ContainerHandle {
 
   async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exit || !this.pid) return undefined;
-    return spawnExec(['nsenter', '-t', String(this.pid), '-n', '-u', '-m', '--', ...this.enter()], processEnv(`/proc/${this.pid}/environ`), command, o);
+    const target = this.target();
+    const pidns = target !== this.pid ? ['-p'] : [];
+    return spawnExec(['nsenter', '-t', String(target), '-n', '-u', '-m', ...pidns, '--', ...this.enter()], processEnv(`/proc/${target}/environ`), command, o);
+  }
+
+  /** The process an exec joins: the sandbox's init, else the container's own. */
+  private target(): number {
+    try {
+      return Number(fs.readFileSync(path.join(this.dir, INIT_FILE), 'utf8'));
+    } catch {
+      return this.pid!;
+    }
   }
 
   private enter(): string[] {
