@@ -9,7 +9,7 @@ import type { ApiClient } from '../../../src/client/client.js';
 import { exec } from '../../../src/client/exec.js';
 import { readState, serverUrl } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
-import { clientFor, componentPid, lab, labName, waitFor } from '../../helpers/lab.js';
+import { clientFor, lab, labName, restartAgent, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
 
 const it = e2e(test);
@@ -161,10 +161,7 @@ it.serial("privileged: true is the explicit way back to the node's powers", asyn
 
 it.serial('a restarted agent adopts sandboxed containers, and exec still enters the same sandbox', async (t) => {
   const beforeRestart = await running('plain');
-  const agent = componentPid(name, 'agent-node1')!;
-  process.kill(agent, 'SIGKILL');
-  await waitFor('a new agent-node1', () => componentPid(name, 'agent-node1') !== agent && componentPid(name, 'agent-node1'));
-  await new Promise((r) => setTimeout(r, 1500));
+  await restartAgent(name, 'node1');
   const after = await running('plain');
   t.is(after.status!.containerStatuses![0]!.restartCount, beforeRestart.status!.containerStatuses![0]!.restartCount);
   const r = await inPod('plain', 'cat /tmp/secret; head -c 30 /etc/shadow; grep -E "^(CapEff|NoNewPrivs):" /proc/self/status');
