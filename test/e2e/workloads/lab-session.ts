@@ -18,7 +18,7 @@ import { clientFor, lab, labName, waitFor } from '../../helpers/lab.js';
 export interface LabSession {
   name: string;
   client: ApiClient;
-  /** A scratch directory on the host (pod processes share the host's filesystem). */
+  /** A scratch directory on the host (pods do not see it: they run in their own sandbox). */
   scratch: string;
 }
 
