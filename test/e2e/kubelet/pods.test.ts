@@ -1,6 +1,7 @@
 import test from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
+import { programPid } from '../../../src/agent/kubelet/cri/process.js';
 import { types } from '../../../src/api/resources.js';
 import type { Event, Pod } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
@@ -40,7 +41,7 @@ async function onHost(host: string, command: string[]): Promise<string> {
 /** The container's host pid, from the shim's record in the node's state. */
 function containerPid(p: Pod, container = 'main'): number {
   const restart = p.status!.containerStatuses!.find((c) => c.name === container)!.restartCount;
-  return Number(fs.readFileSync(`/run/svclab/${name}/nodes/${p.spec.nodeName}/pods/${p.metadata.uid}/containers/${container}/${restart}/pid`, 'utf8'));
+  return programPid(`/run/svclab/${name}/nodes/${p.spec.nodeName}/pods/${p.metadata.uid}/containers/${container}/${restart}`);
 }
 
 async function events(podName: string): Promise<string[]> {

@@ -22,6 +22,26 @@ const shim = [
 /** In a container's directory: the host pid of its pid namespace's init, when it has one (the sandbox). */
 export const INIT_FILE = 'init';
 
+function parentPid(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** The host pid of a container's own program (what signals are for): in the sandbox, its init's child. */
+export function programPid(dir: string): number {
+  const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+  if (!fs.existsSync(path.join(dir, INIT_FILE))) return pid;
+  const init = Number(fs.readFileSync(path.join(dir, INIT_FILE), 'utf8'));
+  for (const entry of fs.readdirSync('/proc')) {
+    try {
+      if (/^\d+$/.test(entry) && parentPid(Number(entry)) === init) return Number(entry);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return init;
+}
+
 /** The environment of a process, from /proc (exec inherits the container's variables). */
 export function processEnv(environFile: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -135,8 +155,7 @@ export class ContainerProcess implements ContainerHandle {
     if (this.shimPid !== undefined) return alive(this.shimPid);
     // A shim's process group is its own session; its pid is the container's parent.
     try {
-      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = parentPid(this.pid!);
       return ppid > 1 && alive(ppid);
     } catch {
       return fs.existsSync(path.join(this.dir, 'pid')) && !fs.existsSync(path.join(this.dir, 'exit')) && false;
