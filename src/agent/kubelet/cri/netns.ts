@@ -62,7 +62,9 @@ export class NetnsPodRuntime implements PodRuntime {
     // Own UTS namespace (the pod's hostname) inside the pod's netns, with its /etc files.
     const setpriv = setprivArgs(req.security);
     const c = containerArgv({ hostname: req.hostname, root: path.join(h.dir, 'root'), initFile: path.join(h.dir, INIT_FILE), privileged: req.security.privileged, setpriv, argv: req.argv });
-    return ContainerProcess.start(h.id, h.dir, h.log, ['ip', 'netns', 'exec', rec.netns, ...c.argv], req.env, c.runs, setpriv);
+    // The sandbox always gets to tini (or exits): worth waiting for on a busy node, an exec must not enter it half-built.
+    const startTimeoutMs = req.security.privileged ? 3000 : 30_000;
+    return ContainerProcess.start(h.id, h.dir, h.log, ['ip', 'netns', 'exec', rec.netns, ...c.argv], req.env, c.runs, { enter: setpriv, startTimeoutMs });
   }
 
   async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {

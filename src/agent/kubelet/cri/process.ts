@@ -80,27 +80,28 @@ export class ContainerProcess implements ContainerHandle {
    * Starts argv with env under a shim; resolves once the container's own program runs: argv is a
    * chain of execs (setsid, ip netns exec, unshare, the hostname and sandbox steps) ending in
    * `program` (in the sandbox, run by the pid namespace's init, whose host pid it records in
-   * INIT_FILE), and until it gets there an exec would still see the node's hostname. `enter` is
-   * what an exec runs behind nsenter to get the container's privileges (setpriv), kept for adoption.
+   * INIT_FILE), and until it gets there an exec would still see the node's hostname. `o.enter` is
+   * what an exec runs behind nsenter to get the container's privileges (setpriv), kept for adoption;
+   * `o.startTimeoutMs` bounds the wait for `program` (a program that execs another never matches).
    */
-  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv, enter: string[] = []): Promise<ContainerProcess> {
+  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv, o: { enter?: string[]; startTimeoutMs?: number } = {}): Promise<ContainerProcess> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'enter.json'), JSON.stringify(enter));
+    fs.writeFileSync(path.join(dir, 'enter.json'), JSON.stringify(o.enter ?? []));
     const p = new ContainerProcess(id, dir, logFile);
     const child = spawn('sh', ['-c', shim, 'svclab-shim', dir, logFile, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
     p.shimPid = child.pid;
     child.on('exit', () => p.check());
     await p.waitForPid();
-    await p.waitForProgram(program);
+    await p.waitForProgram(program, o.startTimeoutMs ?? 3000);
     p.watch();
     return p;
   }
 
-  private async waitForProgram(program: string[]): Promise<void> {
+  private async waitForProgram(program: string[], timeoutMs: number): Promise<void> {
     const want = program.slice(0, 2).join('\0');
-    for (let i = 0; i < 600; i++) {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
       try {
         const cmdline = fs.readFileSync(`/proc/${this.target()}/cmdline`, 'utf8');
         if (cmdline.startsWith(want)) return;
