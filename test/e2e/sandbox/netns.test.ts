@@ -61,9 +61,9 @@ it.after.always(async (t) => {
 it.serial("the host's shadow files, /root and the lab state are out of a pod's sight", async (t) => {
   const shadow = fs.readFileSync('/etc/shadow');
   t.true(shadow.length > 0, 'the host has a shadow file to hide');
-  const r = await inPod('plain', 'head -c 30 /etc/shadow; head -c 30 /etc/gshadow; ls -A /root');
+  const r = await inPod('plain', 'head -c 30 /etc/shadow; head -c 30 /etc/gshadow; ls -A /root /var/backups /etc/ssl/private');
   t.is(r.exitCode, 0, r.stderr);
-  t.is(r.stdout, '', "neither the host's shadow nor gshadow, /root is empty");
+  t.is(r.stdout, '/etc/ssl/private:\n\n/root:\n\n/var/backups:\n', "neither the host's shadow nor gshadow; /root, the shadow backups and private keys are empty");
 
   const stateFile = `/run/svclab/${name}/kubeconfig`;
   t.true(fs.existsSync(stateFile));
@@ -110,7 +110,7 @@ it.serial("a pod has Docker's default capabilities and no_new_privs; NET_ADMIN a
 it.serial("runAsUser/runAsGroup are honoured (the container's over the pod's), and such a process keeps no capability", async (t) => {
   await client.create(
     types.pods,
-    pod('user', { securityContext: { runAsUser: 1000 }, image: 'lab/hello', env: [{ name: 'PORT', value: '80' }] }, { securityContext: { runAsUser: 2000, runAsGroup: 3000, supplementalGroups: [4000] } }),
+    pod('user', { securityContext: { runAsUser: 1000 }, image: 'lab/hello', env: [{ name: 'PORT', value: '80' }], readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 1 } }, { securityContext: { runAsUser: 2000, runAsGroup: 3000, supplementalGroups: [4000] } }),
     'default',
   );
   const p = await running('user');

@@ -6,8 +6,8 @@
 // findmnt and pivot_root by a sh step while it still has root's full powers; setpriv
 // then drops them on the way to tini and the container's program.
 
-/** Directories shown empty: home directories, other labs' and Docker's state, other pods' /etc files. */
-export const MASKED_DIRS = ['/root', '/home', '/mnt', '/media', '/var/lib/docker', '/etc/netns', '/proc/acpi', '/proc/scsi', '/sys/firmware'];
+/** Directories shown empty: home directories, private keys, backups of the shadow files, host logs, Docker's state, other pods' /etc files. */
+export const MASKED_DIRS = ['/root', '/home', '/mnt', '/media', '/etc/ssl/private', '/var/backups', '/var/log', '/var/lib/docker', '/etc/netns', '/proc/acpi', '/proc/scsi', '/sys/firmware'];
 /** Files shown as /dev/null: password hashes, host keys, and the /proc files Docker masks. */
 export const MASKED_FILES = [
   '/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-', '/etc/ssh/ssh_host_*key',
