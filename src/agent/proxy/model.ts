@@ -91,6 +91,8 @@ export interface SyncResult {
 
 export interface ProxyBackend {
   readonly mode: string;
+  /** The periodic sync is a full one (kube-proxy's IPVS proxier reconciles with the kernel on every sync; partial syncs are iptables' and nftables'). */
+  readonly fullPeriodicSync?: boolean;
   /** Programs the kernel so it matches the request, in one atomic transaction. */
   sync(req: SyncRequest): Promise<SyncResult>;
   /** Removes everything this backend ever installed (kube-proxy --cleanup). */

@@ -35,9 +35,10 @@ export interface ProxierOptions {
 }
 
 /** Why a sync is full, or undefined when it may be partial (kube-proxy's needFullSync || time since the last full sync). */
-export function fullSyncReason(s: { reason: SyncReason; needFull: boolean; now: number; lastFull: number; fullSyncPeriodMs: number }): string | undefined {
+export function fullSyncReason(s: { reason: SyncReason; needFull: boolean; now: number; lastFull: number; fullSyncPeriodMs: number; fullPeriodicSync?: boolean }): string | undefined {
   if (s.needFull) return 'requested';
   if (s.reason === 'retry') return 'after a failed sync';
+  if (s.reason === 'periodic' && s.fullPeriodicSync) return 'periodic (the backend reconciles every period)';
   if (s.now - s.lastFull >= s.fullSyncPeriodMs) return 'full sync period';
   return undefined;
 }
@@ -153,7 +154,7 @@ export class Proxier {
   private async sync(reason: SyncReason): Promise<void> {
     const pending = this.tracker.pending();
     const started = this.clock.now();
-    const full = fullSyncReason({ reason, needFull: this.needFull, now: started, lastFull: this.lastFull, fullSyncPeriodMs: this.fullSyncPeriodMs }) !== undefined;
+    const full = fullSyncReason({ reason, needFull: this.needFull, now: started, lastFull: this.lastFull, fullSyncPeriodMs: this.fullSyncPeriodMs, fullPeriodicSync: this.o.backend.fullPeriodicSync }) !== undefined;
     this.needFull = false;
     const byKey = this.tracker.snapshot();
     const services = [...byKey.values()];

@@ -43,6 +43,8 @@ const serviceFlag = { TCP: '-t', UDP: '-u', SCTP: '--sctp-service' } as const;
 
 export class IpvsBackend implements ProxyBackend {
   readonly mode = 'ipvs';
+  // Upstream's IPVS proxier compares with the kernel's virtual servers on every sync: a server deleted behind its back comes back within a period.
+  readonly fullPeriodicSync = true;
   private readonly exec: Exec;
   private readonly scheduler: string;
   private readonly randomFully: boolean;

@@ -150,6 +150,8 @@ test('fullSyncReason: requested, after a failure, or when the full sync period h
   t.is(fullSyncReason({ ...base, needFull: true }), 'requested');
   t.is(fullSyncReason({ ...base, reason: 'retry' }), 'after a failed sync');
   t.is(fullSyncReason({ ...base, now: 3_600_000 }), 'full sync period');
+  t.is(fullSyncReason({ ...base, fullPeriodicSync: true }), 'periodic (the backend reconciles every period)', "IPVS: upstream's proxier reconciles on every sync");
+  t.is(fullSyncReason({ ...base, reason: 'requested', fullPeriodicSync: true }), undefined);
 });
 
 test('a UDP endpoint that leaves gets its conntrack flows deleted after the sync', async (t) => {
