@@ -9,7 +9,7 @@ import type { Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import type { Cluster } from './model.js';
-import { NginxProcess } from './nginx.js';
+import { NginxProcess, portsFree } from './nginx.js';
 import { Reconciler } from './reconciler.js';
 
 const { values } = parseArgs({
@@ -59,6 +59,8 @@ const publishAddress = (): string | undefined => {
 
 const nginx = new NginxProcess(values['work-dir']);
 nginx.killStale();
+// A killed container's nginx lives in the old sandbox's pid namespace, which this run cannot see: its ports free up a moment later.
+await portsFree([render.httpPort, render.httpsPort], 10_000);
 const reconciler = new Reconciler({
   client,
   nginx,

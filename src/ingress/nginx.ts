@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from '../net/run.js';
@@ -23,6 +24,22 @@ function staleNginx(): number[] {
     }
   }
   return pids;
+}
+
+/** Resolves once every port can be bound here (or after timeoutMs: nginx will then say what holds them). */
+export async function portsFree(ports: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const port of ports) {
+    while (Date.now() < deadline) {
+      const free = await new Promise<boolean>((resolve) => {
+        const probe = net.createServer();
+        probe.once('error', () => resolve(false));
+        probe.listen({ port, host: '0.0.0.0', exclusive: true }, () => probe.close(() => resolve(true)));
+      });
+      if (free) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 export class NginxProcess {
