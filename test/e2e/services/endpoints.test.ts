@@ -1,9 +1,11 @@
 import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Deployment, Endpoints, EndpointSlice, Pod, Service } from '../../../src/api/types.js';
 import { waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
-import { gone, inPod, readyPod, readyPods, useLab } from '../workloads/lab-session.js';
+import { gone, readyPod, readyPods, useLab } from '../workloads/lab-session.js';
 
 const it = e2e(test);
 const s = useLab(it, 'endpoints', ['--nodes', '2']);
@@ -16,14 +18,17 @@ interface View {
   slices: string[];
 }
 
-/** A lab/hello pod on a node, Ready while it has no /tmp/unready (an exec probe, like a real health check script). */
+const readyFile = (pod: string): string => path.join(s.scratch, `${pod}.ready`);
+
+/** A lab/hello pod on a node, Ready while its file exists (an exec probe, like a real health check script). */
 function pod(name: string, node: string): Pod {
+  fs.writeFileSync(readyFile(name), '');
   return {
     metadata: { name, labels: { app: 'web' } },
     spec: {
       nodeName: node,
       terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'web', image: 'lab/hello', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { exec: { command: ['test', '!', '-e', '/tmp/unready'] }, periodSeconds: 1, failureThreshold: 1 } }],
+      containers: [{ name: 'web', image: 'lab/hello', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { exec: { command: ['test', '-e', readyFile(name)] }, periodSeconds: 1, failureThreshold: 1 } }],
     },
   } as Pod;
 }
@@ -86,10 +91,10 @@ it.serial('created pods join when Ready, with their named target port resolved',
 it.serial('a pod failing its readiness probe moves to notReadyAddresses and ready=false, and back when it passes', async (t) => {
   const a = await readyPod(s, 'a');
   const b = await readyPod(s, 'b');
-  t.is((await inPod(s, 'a', ['touch', '/tmp/unready'])).exitCode, 0);
+  fs.rmSync(readyFile('a'));
   await waitFor('a not Ready', async () => (await s.client.get<Pod>(types.pods, 'a', 'default')).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False', bound);
   await expect({ ready: [b], notReady: [a] });
-  t.is((await inPod(s, 'a', ['rm', '/tmp/unready'])).exitCode, 0);
+  fs.writeFileSync(readyFile('a'), '');
   await readyPod(s, 'a');
   const v = await expect({ ready: [a, b] });
   t.deepEqual(v.notReady, []);

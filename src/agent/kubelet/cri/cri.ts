@@ -3,7 +3,6 @@
 // the netns and docker runtimes differ here alone.
 import type { Readable, Writable } from 'node:stream';
 import type { ExecOptions, ExecProcess } from './exec.js';
-import type { ContainerSecurity } from './security.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
 export interface ExitInfo {
@@ -61,8 +60,6 @@ export interface ContainerRequest {
   stdin: boolean;
   stdinOnce: boolean;
   tty: boolean;
-  /** From the pod's and the container's securityContext. */
-  security: ContainerSecurity;
 }
 
 export interface Adopted {
