@@ -59,7 +59,7 @@ const publishAddress = (): string | undefined => {
 
 const nginx = new NginxProcess(values['work-dir']);
 nginx.killStale();
-// A killed container's nginx lives in the old sandbox's pid namespace, which this run cannot see: its ports free up a moment later.
+// A killed container's nginx may hold its ports a moment longer (killStale cannot reach one that is already exiting): wait for them.
 await portsFree([render.httpPort, render.httpsPort], 10_000);
 const reconciler = new Reconciler({
   client,
