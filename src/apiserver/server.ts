@@ -2,7 +2,7 @@
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError, badRequest, methodNotAllowed, notAcceptable, notFoundPath, successStatus, tooLargeResourceVersion } from '../api/errors.js';
+import { ApiError, badRequest, internalError, methodNotAllowed, notAcceptable, notFoundPath, successStatus, tooLargeResourceVersion } from '../api/errors.js';
 import { protobufMediaType } from '../api/protobuf/decode.js';
 import { matches, matchesFields, parseFieldSelector, parseSelector } from '../api/labels.js';
 import { apiVersionOf, findType, typeKey, type ResourceType } from '../api/resources.js';
@@ -15,6 +15,9 @@ import { asTable, tableEvents, tableRequested } from './printing/index.js';
 import type { DeleteOptions, Registry } from './registry.js';
 import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
 import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
+import { requestAttributes } from './auth/attributes.js';
+import { forbiddenRequest } from './auth/forbidden.js';
+import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -97,6 +100,13 @@ function notServed(subresource: string | undefined): ApiError {
   return instead ? badRequest(instead) : notFoundPath();
 }
 
+/** An upgrade refused with a Status, as a plain HTTP answer on the raw socket. */
+function refuseUpgrade(socket: Duplex, err: ApiError): void {
+  const status = err.status;
+  const body = JSON.stringify(status);
+  socket.end(`HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
 
 export class ApiServer {
@@ -107,14 +117,30 @@ export class ApiServer {
   proxy?: (p: ProxyRequest, req: http.IncomingMessage, res: http.ServerResponse, search: string) => Promise<void>;
   readonly servers: http.Server[] = [];
   log = false;
+  /** Who sent a request (throws a 401 ApiError for bad credentials). Until a lab sets it, everyone is its admin. */
+  authenticate: (req: http.IncomingMessage) => Promise<UserInfo> | UserInfo = () => labAdmin;
+  authorizer: Authorizer = allowAll;
+  /** The user each request was authenticated as, for handlers that need it (SelfSubjectReview, impersonation, ...). */
+  readonly users = new WeakMap<http.IncomingMessage, UserInfo>();
 
   constructor(readonly registry: Registry) {}
 
   handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const started = Date.now();
     if (this.log) res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
-    this.route(req, res).catch((err) => sendError(res, err));
+    this.admit(req)
+      .then(() => this.route(req, res))
+      .catch((err) => sendError(res, err));
   };
+
+  /** Authentication, then authorization: a request goes no further without both. */
+  private async admit(req: http.IncomingMessage): Promise<void> {
+    const user = await this.authenticate(req);
+    this.users.set(req, user);
+    const attrs = requestAttributes(req, user);
+    const decision = this.authorizer.authorize(attrs);
+    if (!decision.allowed) throw forbiddenRequest(attrs, decision.reason);
+  }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
@@ -241,13 +267,18 @@ export class ApiServer {
   }
 
   private upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.admit(req).then(
+      () => this.upgradeAdmitted(req, socket, head),
+      (err) => refuseUpgrade(socket, err instanceof ApiError ? err : internalError(String(err))),
+    );
+  };
+
+  private upgradeAdmitted(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://local');
     const r = parseResourcePath(url.pathname);
     const handler = r?.name && r.subresource ? this.upgrades.get(`${typeKey(r.type)}/${r.subresource}`) : undefined;
     if (!r?.name || !handler) {
-      const status = notServed(r?.subresource).status;
-      const body = JSON.stringify(status);
-      socket.end(`HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      refuseUpgrade(socket, notServed(r?.subresource));
       return;
     }
     try {
@@ -256,7 +287,7 @@ export class ApiServer {
       console.error('apiserver: upgrade failed:', e);
       socket.destroy();
     }
-  };
+  }
 
   listen(port: number, socketPath?: string): Promise<void> {
     this.servers.length = 0;

@@ -60,6 +60,14 @@ export interface ContainerRequest {
   stdin: boolean;
   stdinOnce: boolean;
   tty: boolean;
+  /** Host directories the container sees at containerPath (the projected service-account token, ...). */
+  mounts?: Mount[];
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
 }
 
 export interface Adopted {
