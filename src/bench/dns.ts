@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { types } from '../api/resources.js';
 import type { KubeObject, Pod, Service } from '../api/types.js';
+import { programPid } from '../agent/kubelet/cri/process.js';
 import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
 import { parse } from '../cli/args.js';
@@ -94,8 +95,8 @@ async function dnsServers(lab: string, client: ApiClient): Promise<DnsServerPod[
   const pods = (await client.list<Pod>(types.pods, 'kube-system', { labelSelector: 'k8s-app=kube-dns' })).items;
   return pods.map((p) => {
     const restarts = p.status!.containerStatuses![0]!.restartCount;
-    const pidFile = path.join(labDir(lab), 'nodes', p.spec.nodeName!, 'pods', p.metadata.uid!, 'containers', 'coredns', String(restarts), 'pid');
-    return { name: p.metadata.name!, ip: p.status!.podIP!, pid: Number(fs.readFileSync(pidFile, 'utf8')) };
+    const dir = path.join(labDir(lab), 'nodes', p.spec.nodeName!, 'pods', p.metadata.uid!, 'containers', 'coredns', String(restarts));
+    return { name: p.metadata.name!, ip: p.status!.podIP!, pid: programPid(dir) };
   });
 }
 

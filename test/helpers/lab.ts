@@ -44,3 +44,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 export function labName(prefix: string): string {
   return `${prefix}${process.pid % 10000}`;
 }
+
+/** kill -9 a node's agent and waits until its supervisor has started a new one and it had time to resync. */
+export async function restartAgent(name: string, node: string): Promise<void> {
+  const agent = componentPid(name, `agent-${node}`)!;
+  process.kill(agent, 'SIGKILL');
+  await waitFor(`a new agent-${node}`, () => componentPid(name, `agent-${node}`) !== agent && componentPid(name, `agent-${node}`));
+  await new Promise((r) => setTimeout(r, 1500));
+}

@@ -10,6 +10,7 @@ import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
 import type { ExecOptions, ExecProcess } from './cri/exec.js';
+import { containerSecurity, type ContainerSecurity, type SecurityContextFields } from './cri/security.js';
 import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
 import type { SandboxRecord } from './cri/sandbox.js';
 import type { KubeletContext } from './context.js';
@@ -145,7 +146,9 @@ export class PodWorker {
       return;
     }
     let env: Record<string, string>;
+    let security: ContainerSecurity;
     try {
+      security = containerSecurity(this.pod.spec.securityContext as SecurityContextFields | undefined, c.securityContext as SecurityContextFields | undefined, { pod: this.ref, container: c.name });
       const built = await this.ctx.containerEnv(this.pod, c, { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: podHostname(this.pod), ...image.env });
       for (const w of built.warnings) this.ctx.events.event(this.pod, 'Warning', w.reason, w.message);
       env = built.env;
@@ -174,6 +177,7 @@ export class PodWorker {
         stdin: c.stdin === true,
         stdinOnce: c.stdinOnce === true,
         tty: c.tty === true,
+        security,
       });
       if (run.proc) run.previous = run.proc;
       run.proc = next;

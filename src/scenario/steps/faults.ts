@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { types } from '../../api/resources.js';
 import type { Pod } from '../../api/types.js';
+import { programPid } from '../../agent/kubelet/cri/process.js';
 import { resolvePort } from '../../agent/kubelet/probes.js';
 import { hostArgv } from '../../lab/hosts.js';
 import { labDir, readComponents } from '../../lab/state.js';
@@ -24,12 +25,11 @@ function podDir(ctx: Ctx, pod: Pod): string {
   return path.join(labDir(ctx.lab), 'nodes', pod.spec.nodeName!, 'pods', pod.metadata.uid!);
 }
 
-/** Signals the current run of a container (its host pid is in <pod dir>/containers/<name>/<restartCount>/pid). */
+/** Signals the current run of a container (the shim's records are in <pod dir>/containers/<name>/<restartCount>/). */
 function signalContainer(ctx: Ctx, pod: Pod, containerName: string | undefined, signal: NodeJS.Signals): string {
   const container = containerName ?? pod.spec.containers[0]!.name;
   const restarts = pod.status?.containerStatuses?.find((c) => c.name === container)?.restartCount ?? 0;
-  const pidFile = path.join(podDir(ctx, pod), 'containers', container, String(restarts), 'pid');
-  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  const pid = programPid(path.join(podDir(ctx, pod), 'containers', container, String(restarts)));
   process.kill(pid, signal);
   return `${signal} -> ${pod.metadata.name}/${container} (pid ${pid}, restart count ${restarts})`;
 }

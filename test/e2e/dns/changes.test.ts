@@ -2,11 +2,8 @@
 // ready right now, pods with hostname+subdomain get stable names, and
 // ExternalName services change with their externalName and their type.
 import test from 'ava';
-import fs from 'node:fs';
-import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
-import { labDir } from '../../../src/lab/state.js';
 import { waitFor } from '../../helpers/lab.js';
 import { dnsLab, toolbox, values } from './dns-lab.js';
 
@@ -35,29 +32,33 @@ it.serial.before(async () => {
 });
 
 it.serial('a headless service lists exactly its ready pods as they come, turn unready, and go; none ready is NXDOMAIN', async (t) => {
-  // Readiness is a file per pod in the lab's state directory, removed by `lab down`.
-  const readyFile = (pod: string): string => path.join(labDir(dns.name), `ready-${pod}`);
-  const peer = (name: string): Pod => ({
+  // Readiness is a file in the pod's own /tmp, made by the container at start or by an exec.
+  const peer = (name: string, ready: boolean): Pod => ({
     metadata: { name, labels: { app: 'peer' } },
-    spec: { containers: [{ name: 'main', image: 'lab/toolbox', readinessProbe: { exec: { command: ['test', '-e', readyFile(name)] }, periodSeconds: 1, failureThreshold: 1 } }] },
+    spec: {
+      containers: [{ name: 'main', image: 'lab/toolbox', command: ['sh', '-c', `${ready ? 'touch /tmp/ready; ' : ''}exec sleep infinity`], readinessProbe: { exec: { command: ['test', '-e', '/tmp/ready'] }, periodSeconds: 1, failureThreshold: 1 } }],
+    },
   });
+  const setReady = async (pod: string, ready: boolean): Promise<void> => {
+    const r = await dns.exec(pod, ready ? ['touch', '/tmp/ready'] : ['rm', '/tmp/ready']);
+    if (r.exitCode !== 0) throw new Error(`${pod}: ${r.stderr}`);
+  };
   const ports = [{ name: 'http', port: 80, targetPort: 8080 }];
   await dns.client.create(types.services, { metadata: { name: 'peers' }, spec: { clusterIP: 'None', selector: { app: 'peer' }, ports } }, 'default');
   await dns.client.create(types.services, { metadata: { name: 'peers-all' }, spec: { clusterIP: 'None', selector: { app: 'peer' }, ports, publishNotReadyAddresses: true } }, 'default');
   const name = 'peers.default.svc.cluster.local';
   await answers(name, 'NXDOMAIN');
 
-  const one = (await dns.runPod(peer('peer-1'), { ready: false })).status!.podIP!;
+  const one = (await dns.runPod(peer('peer-1', false), { ready: false })).status!.podIP!;
   await answers('peers-all.default.svc.cluster.local', [one]);
   t.deepEqual(await addresses(name), 'NXDOMAIN', 'an unready pod is not listed');
 
-  fs.writeFileSync(readyFile('peer-1'), '');
+  await setReady('peer-1', true);
   await answers(name, [one]);
-  fs.writeFileSync(readyFile('peer-2'), '');
-  const two = (await dns.runPod(peer('peer-2'))).status!.podIP!;
+  const two = (await dns.runPod(peer('peer-2', true))).status!.podIP!;
   await answers(name, [one, two]);
 
-  fs.rmSync(readyFile('peer-1'));
+  await setReady('peer-1', false);
   await answers(name, [two]);
   await answers('peers-all.default.svc.cluster.local', [one, two]);
 
@@ -66,7 +67,7 @@ it.serial('a headless service lists exactly its ready pods as they come, turn un
   const nx = await dns.dig('asker', [name, 'A']);
   t.true(nx.authority.some((a) => a.type === 'SOA' && a.name === 'cluster.local.'), nx.output);
 
-  fs.writeFileSync(readyFile('peer-1'), '');
+  await setReady('peer-1', true);
   await answers(name, [one]);
 });
 

@@ -2,10 +2,10 @@
 // before `lab up`, compared after `lab down`), pods to ask from, and the real
 // dig run inside them, its output parsed like the unit tests parse it.
 import type { TestFn } from 'ava';
-import fs from 'node:fs';
 import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
+import { programPid } from '../../../src/agent/kubelet/cri/process.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { exec, type ExecResult } from '../../../src/client/exec.js';
 import { labDir, readState, serverUrl } from '../../../src/lab/state.js';
@@ -63,7 +63,7 @@ export function dnsLab(test: TestFn, prefix: string, nodes = 2): [TestFn, DnsLab
     },
     containerPid(pod, container) {
       const restart = pod.status!.containerStatuses!.find((c) => c.name === container)!.restartCount;
-      return Number(fs.readFileSync(path.join(labDir(name), 'nodes', pod.spec.nodeName!, 'pods', pod.metadata.uid!, 'containers', container, String(restart), 'pid'), 'utf8'));
+      return programPid(path.join(labDir(name), 'nodes', pod.spec.nodeName!, 'pods', pod.metadata.uid!, 'containers', container, String(restart)));
     },
   };
   it.serial.before(async (t) => {

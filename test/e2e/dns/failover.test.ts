@@ -2,12 +2,10 @@
 // resolving through kube-dns (10.96.0.10) while one DNS server is SIGKILLed or
 // its pod deleted, and the lost replica comes back and serves again.
 import test from 'ava';
-import fs from 'node:fs';
-import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Endpoints, Pod } from '../../../src/api/types.js';
 import { exec } from '../../../src/client/exec.js';
-import { labDir, readState, serverUrl } from '../../../src/lab/state.js';
+import { readState, serverUrl } from '../../../src/lab/state.js';
 import { waitFor } from '../../helpers/lab.js';
 import { dnsLab, toolbox } from './dns-lab.js';
 
@@ -34,7 +32,8 @@ async function kubeDnsAddresses(): Promise<string[]> {
  * `FAIL <what dig said>`.
  */
 function resolveLoop(): { answered(): number; stop(): Promise<string[]> } {
-  const stopFile = path.join(labDir(dns.name), 'stop-resolving');
+  // In the asker's own /tmp: the pod does not see the host's files.
+  const stopFile = '/tmp/stop-resolving';
   const dig = 'r=$(dig +short +tries=3 +timeout=1 kubernetes.default.svc.cluster.local 2>&1 | tr "\\n" " ")';
   const gotAnswer = 'case "$r" in *"10.96.0.1 ") true;; *) false;; esac';
   const script = `while [ ! -e ${stopFile} ]; do n=1; ${dig}; while ! ${gotAnswer} && [ $n -lt 3 ]; do sleep 1; n=$((n+1)); ${dig}; done; if ${gotAnswer}; then echo "ok $n"; else echo "FAIL $r"; fi; done`;
@@ -43,9 +42,9 @@ function resolveLoop(): { answered(): number; stop(): Promise<string[]> } {
   return {
     answered: () => out.split('\n').filter((l) => l.startsWith('ok ')).length,
     async stop() {
-      fs.writeFileSync(stopFile, '');
+      await dns.exec('asker', ['touch', stopFile]);
       await done;
-      fs.rmSync(stopFile);
+      await dns.exec('asker', ['rm', stopFile]);
       return out.split('\n').filter(Boolean);
     },
   };

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
+import { programPid } from '../../../src/agent/kubelet/cri/process.js';
 import { types } from '../../../src/api/resources.js';
 import type { Event, Pod } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
@@ -8,7 +9,7 @@ import { exec } from '../../../src/client/exec.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
 import { readState, serverUrl } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
-import { clientFor, componentPid, lab, labName, waitFor } from '../../helpers/lab.js';
+import { clientFor, lab, labName, restartAgent, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
 
 const it = e2e(test);
@@ -40,7 +41,7 @@ async function onHost(host: string, command: string[]): Promise<string> {
 /** The container's host pid, from the shim's record in the node's state. */
 function containerPid(p: Pod, container = 'main'): number {
   const restart = p.status!.containerStatuses!.find((c) => c.name === container)!.restartCount;
-  return Number(fs.readFileSync(`/run/svclab/${name}/nodes/${p.spec.nodeName}/pods/${p.metadata.uid}/containers/${container}/${restart}/pid`, 'utf8'));
+  return programPid(`/run/svclab/${name}/nodes/${p.spec.nodeName}/pods/${p.metadata.uid}/containers/${container}/${restart}`);
 }
 
 async function events(podName: string): Promise<string[]> {
@@ -159,10 +160,7 @@ it.serial('logs show what the container printed, with tail', async (t) => {
 it.serial('a restarted agent adopts the running containers instead of restarting them', async (t) => {
   const webBefore = await running('web');
   const pidBefore = containerPid(webBefore);
-  const agent = componentPid(name, 'agent-node1')!;
-  process.kill(agent, 'SIGKILL');
-  await waitFor('a new agent-node1', () => componentPid(name, 'agent-node1') !== agent && componentPid(name, 'agent-node1'));
-  await new Promise((r) => setTimeout(r, 1500));
+  await restartAgent(name, 'node1');
   const webAfter = await running('web');
   t.is(webAfter.status!.containerStatuses![0]!.restartCount, webBefore.status!.containerStatuses![0]!.restartCount);
   t.is(webAfter.status!.podIP, webBefore.status!.podIP);

@@ -1,11 +1,9 @@
 import test from 'ava';
-import fs from 'node:fs';
-import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Deployment, Endpoints, EndpointSlice, Pod, Service } from '../../../src/api/types.js';
 import { waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
-import { gone, readyPod, readyPods, useLab } from '../workloads/lab-session.js';
+import { gone, inPod, readyPod, readyPods, useLab } from '../workloads/lab-session.js';
 
 const it = e2e(test);
 const s = useLab(it, 'endpoints', ['--nodes', '2']);
@@ -18,17 +16,14 @@ interface View {
   slices: string[];
 }
 
-const readyFile = (pod: string): string => path.join(s.scratch, `${pod}.ready`);
-
-/** A lab/hello pod on a node, Ready while its file exists (an exec probe, like a real health check script). */
+/** A lab/hello pod on a node, Ready while it has no /tmp/unready (an exec probe, like a real health check script). */
 function pod(name: string, node: string): Pod {
-  fs.writeFileSync(readyFile(name), '');
   return {
     metadata: { name, labels: { app: 'web' } },
     spec: {
       nodeName: node,
       terminationGracePeriodSeconds: 1,
-      containers: [{ name: 'web', image: 'lab/hello', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { exec: { command: ['test', '-e', readyFile(name)] }, periodSeconds: 1, failureThreshold: 1 } }],
+      containers: [{ name: 'web', image: 'lab/hello', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { exec: { command: ['test', '!', '-e', '/tmp/unready'] }, periodSeconds: 1, failureThreshold: 1 } }],
     },
   } as Pod;
 }
@@ -91,10 +86,10 @@ it.serial('created pods join when Ready, with their named target port resolved',
 it.serial('a pod failing its readiness probe moves to notReadyAddresses and ready=false, and back when it passes', async (t) => {
   const a = await readyPod(s, 'a');
   const b = await readyPod(s, 'b');
-  fs.rmSync(readyFile('a'));
+  t.is((await inPod(s, 'a', ['touch', '/tmp/unready'])).exitCode, 0);
   await waitFor('a not Ready', async () => (await s.client.get<Pod>(types.pods, 'a', 'default')).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False', bound);
   await expect({ ready: [b], notReady: [a] });
-  fs.writeFileSync(readyFile('a'), '');
+  t.is((await inPod(s, 'a', ['rm', '/tmp/unready'])).exitCode, 0);
   await readyPod(s, 'a');
   const v = await expect({ ready: [a, b] });
   t.deepEqual(v.notReady, []);

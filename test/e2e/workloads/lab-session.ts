@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { programPid } from '../../../src/agent/kubelet/cri/process.js';
 import { ApiError, type Status } from '../../../src/api/errors.js';
 import { types, type ResourceType } from '../../../src/api/resources.js';
 import type { KubeObject, Pod } from '../../../src/api/types.js';
@@ -18,7 +19,7 @@ import { clientFor, lab, labName, waitFor } from '../../helpers/lab.js';
 export interface LabSession {
   name: string;
   client: ApiClient;
-  /** A scratch directory on the host (pod processes share the host's filesystem). */
+  /** A scratch directory on the host (pods do not see it: they run in their own sandbox). */
   scratch: string;
 }
 
@@ -102,7 +103,7 @@ export async function curlFrom(s: LabSession, host: string, url: string, extra: 
 /** The host pid of a container's current run, from the shim's record in the node's state. */
 export function containerPid(s: LabSession, p: Pod, container: string): number {
   const restart = p.status!.containerStatuses!.find((c) => c.name === container)!.restartCount;
-  return Number(fs.readFileSync(`/run/svclab/${s.name}/nodes/${p.spec.nodeName}/pods/${p.metadata.uid}/containers/${container}/${restart}/pid`, 'utf8'));
+  return programPid(`/run/svclab/${s.name}/nodes/${p.spec.nodeName}/pods/${p.metadata.uid}/containers/${container}/${restart}`);
 }
 
 /** The Status a refused request answered with (fails the test when the request succeeded). */

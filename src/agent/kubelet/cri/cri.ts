@@ -3,6 +3,7 @@
 // the netns and docker runtimes differ here alone.
 import type { Readable, Writable } from 'node:stream';
 import type { ExecOptions, ExecProcess } from './exec.js';
+import type { ContainerSecurity } from './security.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
 export interface ExitInfo {
@@ -60,6 +61,8 @@ export interface ContainerRequest {
   stdin: boolean;
   stdinOnce: boolean;
   tty: boolean;
+  /** From the pod's and the container's securityContext. */
+  security: ContainerSecurity;
   /** Host directories the container sees at containerPath (the projected service-account token, ...). */
   mounts?: Mount[];
 }

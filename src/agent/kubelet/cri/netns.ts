@@ -1,14 +1,18 @@
 // The netns container runtime: a pod is a named network namespace; each
 // container is a process under a shim, in that namespace with its own UTS
-// namespace and the pod's /etc files (`ip netns exec` bind-mounts them).
+// namespace and the pod's /etc files (`ip netns exec` bind-mounts them), in a
+// sandbox (rootfs.ts, security.ts) unless privileged.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
+import { run } from '../../../net/run.js';
 import { systemTool } from '../../../net/tools.js';
 import type { Adopted, ContainerHandle, ContainerRequest, PodRuntime } from './cri.js';
-import { ContainerProcess, withTerminal } from './process.js';
+import { ContainerProcess, INIT_FILE, withTerminal } from './process.js';
+import { containerArgv } from './rootfs.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
+import { setprivArgs } from './security.js';
 
 export class NetnsPodRuntime implements PodRuntime {
   readonly name = 'netns';
@@ -18,6 +22,9 @@ export class NetnsPodRuntime implements PodRuntime {
   async createSandbox(pod: { uid: string; namespace: string; name: string }): Promise<SandboxRecord> {
     const rec = this.sandboxes.reserve(pod.uid, pod.namespace, pod.name);
     await ip(['netns', 'add', rec.netns]);
+    // Docker's per-container sysctls: ping without CAP_NET_RAW, low ports without NET_BIND_SERVICE.
+    const r = await run('ip', ['netns', 'exec', rec.netns, 'sysctl', '-q', '-w', 'net.ipv4.ping_group_range=0 2147483647', 'net.ipv4.ip_unprivileged_port_start=0']);
+    if (r.exitCode !== 0) throw new Error(`pod sysctls: ${r.stderr.trim()}`);
     await this.sandboxes.wire(rec);
     return rec;
   }
@@ -55,10 +62,14 @@ export class NetnsPodRuntime implements PodRuntime {
     const h = this.handle(rec, req.name, req.restart);
     // Own UTS namespace (the pod's hostname) inside the pod's netns, with its /etc files.
     const program = req.tty ? withTerminal(req.argv) : req.argv;
-    // The host's tools by path: the container's PATH may lead elsewhere (busybox's applets).
-    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && shift && exec "$@"`, 'sh', req.hostname, ...program];
+    const [tool, ...privs] = setprivArgs(req.security);
+    const setpriv = tool ? [systemTool(tool), ...privs] : [];
+    const c = containerArgv({ hostname: req.hostname, root: path.join(h.dir, 'root'), initFile: path.join(h.dir, INIT_FILE), privileged: req.security.privileged, setpriv, argv: program });
+    // The sandbox always gets to tini (or exits): worth waiting for on a busy node, an exec must not enter it half-built.
+    const startTimeoutMs = req.security.privileged ? 3000 : 30_000;
     const env = req.tty ? { TERM: 'xterm', ...req.env } : req.env;
-    return ContainerProcess.start(h.id, h.dir, h.log, argv, env, program, req);
+    // The host's tools by path: the container's PATH may lead elsewhere (busybox's applets).
+    return ContainerProcess.start(h.id, h.dir, h.log, [systemTool('ip'), 'netns', 'exec', rec.netns, ...c.argv], env, c.runs, { io: req, enter: setpriv, startTimeoutMs });
   }
 
   async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {

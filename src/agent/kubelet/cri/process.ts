@@ -21,6 +21,28 @@ const shim = [
   'echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"',
 ].join('\n');
 
+/** In a container's directory: the host pid of its pid namespace's init, when it has one (the sandbox). */
+export const INIT_FILE = 'init';
+
+function parentPid(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** The host pid of a container's own program (what signals are for): in the sandbox, its init's child. */
+export function programPid(dir: string): number {
+  const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+  if (!fs.existsSync(path.join(dir, INIT_FILE))) return pid;
+  const init = Number(fs.readFileSync(path.join(dir, INIT_FILE), 'utf8'));
+  for (const entry of fs.readdirSync('/proc')) {
+    try {
+      if (/^\d+$/.test(entry) && parentPid(Number(entry)) === init) return Number(entry);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return init;
+}
 
 /** The environment of a process, from /proc (exec inherits the container's variables). */
 export function processEnv(environFile: string): Record<string, string> {
@@ -73,14 +95,19 @@ export class ContainerProcess implements ContainerHandle {
 
   /**
    * Starts argv with env under a shim; resolves once the container's own program runs: argv is a
-   * chain of execs (setsid, ip netns exec, unshare, the hostname step) ending in `program`, and
-   * until it gets there an exec into the process would still see the node's hostname.
+   * chain of execs (setsid, ip netns exec, unshare, the hostname and sandbox steps) ending in
+   * `program` (in the sandbox, run by the pid namespace's init, whose host pid it records in
+   * INIT_FILE), and until it gets there an exec would still see the node's hostname. `o.enter` is
+   * what an exec runs behind nsenter to get the container's privileges (setpriv), kept for adoption;
+   * `o.startTimeoutMs` bounds the wait for `program` (a program that execs another never matches).
    */
-  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv, io?: ContainerIO): Promise<ContainerProcess> {
+  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv, o: { io?: ContainerIO; enter?: string[]; startTimeoutMs?: number } = {}): Promise<ContainerProcess> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'enter.json'), JSON.stringify(o.enter ?? []));
     const p = new ContainerProcess(id, dir, logFile);
     let stdin = '/dev/null';
+    const io = o.io;
     if (io?.stdin) {
       // Opened read-write first, so the shim's read-only open does not wait for a writer.
       stdin = path.join(dir, 'stdin');
@@ -94,16 +121,16 @@ export class ContainerProcess implements ContainerHandle {
     p.shimPid = child.pid;
     child.on('exit', () => p.check());
     await p.waitForPid();
-    await p.waitForProgram(program);
+    await p.waitForProgram(program, o.startTimeoutMs ?? 3000);
     p.watch();
     return p;
   }
 
-  private async waitForProgram(program: string[]): Promise<void> {
+  private async waitForProgram(program: string[], timeoutMs: number): Promise<void> {
     const want = program.slice(0, 2).join('\0');
-    for (let i = 0; i < 600; i++) {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
       try {
-        const cmdline = fs.readFileSync(`/proc/${this.pid}/cmdline`, 'utf8');
+        const cmdline = fs.readFileSync(`/proc/${this.target()}/cmdline`, 'utf8');
         if (cmdline.startsWith(want)) return;
       } catch {
         return; // already gone: the exit is reported by the watcher
@@ -157,8 +184,7 @@ export class ContainerProcess implements ContainerHandle {
     if (this.shimPid !== undefined) return alive(this.shimPid);
     // A shim's process group is its own session; its pid is the container's parent.
     try {
-      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const ppid = parentPid(this.pid!);
       return ppid > 1 && alive(ppid);
     } catch {
       return fs.existsSync(path.join(this.dir, 'pid')) && !fs.existsSync(path.join(this.dir, 'exit')) && false;
@@ -199,7 +225,26 @@ export class ContainerProcess implements ContainerHandle {
 
   async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exit || !this.pid) return undefined;
-    return spawnExec([systemTool('nsenter'), '-t', String(this.pid), '-n', '-u', '-m', '--'], processEnv(`/proc/${this.pid}/environ`), command, o);
+    const target = this.target();
+    const pidns = target !== this.pid ? ['-p'] : [];
+    return spawnExec([systemTool('nsenter'), '-t', String(target), '-n', '-u', '-m', ...pidns, '--', ...this.enter()], processEnv(`/proc/${target}/environ`), command, o);
+  }
+
+  /** The process an exec joins: the sandbox's init, else the container's own. */
+  private target(): number {
+    try {
+      return Number(fs.readFileSync(path.join(this.dir, INIT_FILE), 'utf8'));
+    } catch {
+      return this.pid!;
+    }
+  }
+
+  private enter(): string[] {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, 'enter.json'), 'utf8')) as string[];
+    } catch {
+      return []; // started before the sandbox existed
+    }
   }
 
   async logs(): Promise<LogReader> {

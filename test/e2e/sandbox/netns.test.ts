@@ -1,0 +1,169 @@
+// The netns runtime's pod sandbox, seen from inside pods: host secrets and the lab
+// state out of sight, a read-only root with private /tmp and /run, Docker's default
+// capabilities, no_new_privs, runAsUser, and privileged: true as the way back.
+import test from 'ava';
+import fs from 'node:fs';
+import { types } from '../../../src/api/resources.js';
+import type { Pod } from '../../../src/api/types.js';
+import type { ApiClient } from '../../../src/client/client.js';
+import { exec } from '../../../src/client/exec.js';
+import { readState, serverUrl } from '../../../src/lab/state.js';
+import { hostSnapshot } from '../../helpers/host.js';
+import { clientFor, lab, labName, restartAgent, waitFor } from '../../helpers/lab.js';
+import { e2e } from '../../helpers/root.js';
+
+const it = e2e(test);
+const name = labName('sandbox');
+let client: ApiClient;
+let before: string[];
+
+/** Docker's default capability set as /proc/<pid>/status prints it. */
+const DOCKER_CAPS = '00000000a80425fb';
+
+function pod(podName: string, container: Record<string, unknown> = {}, spec: Record<string, unknown> = {}): Pod {
+  return { metadata: { name: podName }, spec: { terminationGracePeriodSeconds: 2, containers: [{ name: 'main', image: 'lab/toolbox', ...container }], ...spec } } as Pod;
+}
+
+async function running(podName: string): Promise<Pod> {
+  return waitFor(`pod ${podName} Running`, async () => {
+    const p = await client.get<Pod>(types.pods, podName, 'default');
+    return p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready ? p : undefined;
+  }, 15_000);
+}
+
+async function inPod(podName: string, script: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return exec({ server: serverUrl(readState(name)!), namespace: 'default', pod: podName, command: ['sh', '-c', script] });
+}
+
+/** A field of /proc/<pid>/status inside the pod (self: the exec'd shell, 1: the init, tini). */
+async function status(podName: string, field: string, pid = 'self'): Promise<string> {
+  const r = await inPod(podName, `grep '^${field}:' /proc/${pid}/status`);
+  return r.stdout.split(':')[1]!.trim();
+}
+
+it.before(async (t) => {
+  before = await hostSnapshot(name);
+  const r = await lab(['up', '--name', name, '--nodes', '1']);
+  t.is(r.exitCode, 0, String(r.all));
+  client = clientFor(name);
+  await client.create(types.pods, pod('plain'), 'default');
+  await client.create(types.pods, pod('other'), 'default');
+  await running('plain');
+  await running('other');
+});
+
+it.after.always(async (t) => {
+  client?.close();
+  await lab(['down', '--name', name]);
+  t.deepEqual(await hostSnapshot(name), before);
+});
+
+it.serial("the host's shadow files, /root and the lab state are out of a pod's sight", async (t) => {
+  const shadow = fs.readFileSync('/etc/shadow');
+  t.true(shadow.length > 0, 'the host has a shadow file to hide');
+  const r = await inPod('plain', 'head -c 30 /etc/shadow; head -c 30 /etc/gshadow; ls -A /root /var/backups /etc/ssl/private');
+  t.is(r.exitCode, 0, r.stderr);
+  t.is(r.stdout, '/etc/ssl/private:\n\n/root:\n\n/var/backups:\n', "neither the host's shadow nor gshadow; /root, the shadow backups and private keys are empty");
+
+  const stateFile = `/run/svclab/${name}/kubeconfig`;
+  t.true(fs.existsSync(stateFile));
+  const state = await inPod('plain', `cat ${stateFile}; ls /run/svclab; ls /run/netns; test -e /var/run/docker.sock && echo docker.sock`);
+  t.not(state.exitCode, 0);
+  t.is(state.stdout, '');
+  t.regex(state.stderr, /No such file or directory/);
+});
+
+it.serial('the root file system is read-only; /tmp and /run are private and writable', async (t) => {
+  const ro = await inPod('plain', 'touch /usr/svclab-probe');
+  t.not(ro.exitCode, 0);
+  t.regex(ro.stderr, /Read-only file system/);
+  t.false(fs.existsSync('/usr/svclab-probe'));
+  const etc = await inPod('plain', 'echo x >>/etc/passwd');
+  t.regex(etc.stderr, /Read-only file system/);
+
+  const rw = await inPod('plain', 'echo mine >/tmp/secret && echo run >/run/f && cat /tmp/secret /run/f && ls -A /tmp');
+  t.is(rw.exitCode, 0, rw.stderr);
+  t.is(rw.stdout, 'mine\nrun\nsecret\n');
+  // Another pod's /tmp is its own, and its processes are not even listed (own pid namespace).
+  const other = await inPod('other', 'ls -A /tmp; cat /proc/*/root/tmp/secret 2>/dev/null; ps -e -o pid=,comm=');
+  t.false(other.stdout.includes('mine'));
+  t.regex(other.stdout.trim(), /^1 tini\s+\d+ sleep\s+\d+ sh\s+\d+ ps$/);
+});
+
+it.serial("a pod has Docker's default capabilities and no_new_privs; NET_ADMIN and SYS_ADMIN are refused, ping works", async (t) => {
+  for (const pid of ['self', '1']) {
+    t.is(await status('plain', 'CapEff', pid), DOCKER_CAPS);
+    t.is(await status('plain', 'CapBnd', pid), DOCKER_CAPS);
+    t.is(await status('plain', 'NoNewPrivs', pid), '1');
+  }
+  const netAdmin = await inPod('plain', 'ip link set lo mtu 1400');
+  t.regex(netAdmin.stderr, /Operation not permitted/);
+  const sysAdmin = await inPod('plain', 'mount -t tmpfs none /tmp');
+  t.not(sysAdmin.exitCode, 0);
+  t.regex(sysAdmin.stderr, /permission denied|must be superuser/i);
+  const otherIP = (await running('other')).status!.podIP!;
+  const ping = await inPod('plain', `ping -c 1 -W 2 ${otherIP}`);
+  t.is(ping.exitCode, 0, ping.stderr);
+  t.regex(ping.stdout, /1 received/);
+});
+
+it.serial("runAsUser/runAsGroup are honoured (the container's over the pod's), and such a process keeps no capability", async (t) => {
+  await client.create(
+    types.pods,
+    pod('user', { securityContext: { runAsUser: 1000 }, image: 'lab/hello', env: [{ name: 'PORT', value: '80' }], readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 1 } }, { securityContext: { runAsUser: 2000, runAsGroup: 3000, supplementalGroups: [4000] } }),
+    'default',
+  );
+  const p = await running('user');
+  const id = await inPod('user', 'id -u; id -g; id -G');
+  t.is(id.stdout, '1000\n3000\n3000 4000\n');
+  t.is((await status('user', 'Uid', '1')).split(/\s+/)[0], '1000', 'the container itself runs as 1000');
+  t.is(await status('user', 'CapEff'), '0000000000000000');
+  t.is(await status('user', 'CapBnd'), DOCKER_CAPS);
+  // Docker's sysctls: a non-root server on port 80, and ping without CAP_NET_RAW.
+  const hello = await inPod('plain', `curl -s --max-time 3 http://${p.status!.podIP}:80/`);
+  t.regex(hello.stdout, /^Hello from user/);
+  const ping = await inPod('user', `ping -c 1 -W 2 ${p.status!.podIP}`);
+  t.is(ping.exitCode, 0, ping.stderr);
+  const tmp = await inPod('user', 'touch /tmp/x && stat -c %u /tmp/x');
+  t.is(tmp.stdout, '1000\n');
+});
+
+it.serial('capabilities.add/drop and allowPrivilegeEscalation change the set and no_new_privs', async (t) => {
+  await client.create(types.pods, pod('netadmin', { securityContext: { capabilities: { add: ['NET_ADMIN'], drop: ['NET_RAW'] }, allowPrivilegeEscalation: true } }), 'default');
+  await running('netadmin');
+  // + CAP_NET_ADMIN (bit 12), - CAP_NET_RAW (bit 13)
+  t.is(await status('netadmin', 'CapEff'), '00000000a80415fb');
+  t.is(await status('netadmin', 'NoNewPrivs'), '0');
+  const r = await inPod('netadmin', 'ip link set lo mtu 1400 && ip -o link show lo');
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout, /mtu 1400/);
+});
+
+it.serial('runAsNonRoot without a user is refused, as upstream', async (t) => {
+  await client.create(types.pods, pod('nonroot', { securityContext: { runAsNonRoot: true } }), 'default');
+  const p = await waitFor('nonroot CreateContainerConfigError', async () => {
+    const got = await client.get<Pod>(types.pods, 'nonroot', 'default');
+    return got.status?.containerStatuses?.[0]?.state.waiting?.reason === 'CreateContainerConfigError' ? got : undefined;
+  });
+  t.regex(p.status!.containerStatuses![0]!.state.waiting!.message!, /^container has runAsNonRoot and image will run as root \(pod: "nonroot_default\(.+\)", container: main\)$/);
+});
+
+it.serial("privileged: true is the explicit way back to the node's powers", async (t) => {
+  await client.create(types.pods, pod('priv', { securityContext: { privileged: true } }), 'default');
+  await running('priv');
+  const r = await inPod('priv', 'head -c 30 /etc/shadow');
+  t.is(r.stdout, fs.readFileSync('/etc/shadow').subarray(0, 30).toString());
+  t.is(await status('priv', 'NoNewPrivs'), '0');
+  t.is(await status('priv', 'CapEff'), fs.readFileSync('/proc/self/status', 'utf8').match(/^CapBnd:\s+(\w+)/m)![1]);
+  const state = await inPod('priv', `test -f /run/svclab/${name}/kubeconfig && echo visible`);
+  t.is(state.stdout, 'visible\n');
+});
+
+it.serial('a restarted agent adopts sandboxed containers, and exec still enters the same sandbox', async (t) => {
+  const beforeRestart = await running('plain');
+  await restartAgent(name, 'node1');
+  const after = await running('plain');
+  t.is(after.status!.containerStatuses![0]!.restartCount, beforeRestart.status!.containerStatuses![0]!.restartCount);
+  const r = await inPod('plain', 'cat /tmp/secret; head -c 30 /etc/shadow; grep -E "^(CapEff|NoNewPrivs):" /proc/self/status');
+  t.is(r.stdout.replace(/\t/g, ' '), `mine\nCapEff: ${DOCKER_CAPS}\nNoNewPrivs: 1\n`);
+});
