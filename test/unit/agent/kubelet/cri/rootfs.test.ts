@@ -1,20 +1,22 @@
 import test from 'ava';
+import { systemTool } from '../../../../../src/net/tools.js';
 import { containerArgv } from '../../../../../src/agent/kubelet/cri/rootfs.js';
 
 const base = { hostname: 'web', root: '/s/c/0/root', initFile: '/s/c/0/init', setpriv: ['setpriv', '--no-new-privs', '--'], argv: ['sleep', 'infinity'] };
 
 test('a sandboxed container: own UTS and pid namespaces, the sandbox step, setpriv, then tini running the program', (t) => {
   const { argv, runs } = containerArgv({ ...base, privileged: false });
-  t.deepEqual(argv.slice(0, 6), ['unshare', '--uts', '--pid', '--fork', '--kill-child=SIGKILL', '--']);
-  t.deepEqual(argv.slice(6, 8), ['sh', '-c']);
-  t.deepEqual(argv.slice(9), ['svclab-sandbox', 'web', '/s/c/0/root', '/s/c/0/init', 'setpriv', '--no-new-privs', '--', 'tini', '--', 'sleep', 'infinity']);
-  t.deepEqual(runs, ['tini', '--', 'sleep', 'infinity']);
+  // The host's tools by path: a container's PATH may put busybox's applets first.
+  t.deepEqual(argv.slice(0, 6), [systemTool('unshare'), '--uts', '--pid', '--fork', '--kill-child=SIGKILL', '--']);
+  t.deepEqual(argv.slice(6, 8), ['/bin/sh', '-c']);
+  t.deepEqual(argv.slice(9), ['svclab-sandbox', 'web', '/s/c/0/root', '/s/c/0/init', 'setpriv', '--no-new-privs', '--', systemTool('tini'), '--', 'sleep', 'infinity']);
+  t.deepEqual(runs, [systemTool('tini'), '--', 'sleep', 'infinity']);
   const script = argv[8]!;
   for (const step of ['pivot_root . .', 'mount --bind /dev/null "$f"', 'mount -t proc', '"$r"/etc/shadow', '"$r"/root', 'exec "$@"']) t.true(script.includes(step), step);
 });
 
 test("a privileged container keeps today's chain: the hostname step, no sandbox, no pid namespace", (t) => {
   const { argv, runs } = containerArgv({ ...base, setpriv: [], privileged: true });
-  t.deepEqual(argv, ['unshare', '--uts', '--', 'sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', 'web', 'sleep', 'infinity']);
+  t.deepEqual(argv, [systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && shift && exec "$@"`, 'sh', 'web', 'sleep', 'infinity']);
   t.deepEqual(runs, ['sleep', 'infinity']);
 });
