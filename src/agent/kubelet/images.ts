@@ -17,6 +17,8 @@ type Image = Omit<ImageSpec, 'name'>;
 
 // This module is dist/src/agent/kubelet/images.js; the programs are under dist/images/.
 const imagesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../images');
+/** The checkout the programs (and their node_modules) run from: pods must see it, wherever it is. */
+export const checkoutDir = path.resolve(imagesDir, '..', '..');
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const program = (script: string, ports: number[], env: Record<string, string> = {}): Image => ({

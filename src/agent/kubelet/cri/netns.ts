@@ -10,6 +10,7 @@ import { run } from '../../../net/run.js';
 import { systemTool } from '../../../net/tools.js';
 import type { Adopted, ContainerHandle, ContainerRequest, PodRuntime } from './cri.js';
 import { ContainerProcess, INIT_FILE, withTerminal } from './process.js';
+import { checkoutDir } from '../images.js';
 import { containerArgv } from './rootfs.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 import { setprivArgs } from './security.js';
@@ -64,7 +65,7 @@ export class NetnsPodRuntime implements PodRuntime {
     const program = req.tty ? withTerminal(req.argv) : req.argv;
     const [tool, ...privs] = setprivArgs(req.security);
     const setpriv = tool ? [systemTool(tool), ...privs] : [];
-    const c = containerArgv({ hostname: req.hostname, root: path.join(h.dir, 'root'), initFile: path.join(h.dir, INIT_FILE), privileged: req.security.privileged, setpriv, argv: program });
+    const c = containerArgv({ hostname: req.hostname, root: path.join(h.dir, 'root'), initFile: path.join(h.dir, INIT_FILE), privileged: req.security.privileged, setpriv, argv: program, keep: [checkoutDir] });
     // The sandbox always gets to tini (or exits): worth waiting for on a busy node, an exec must not enter it half-built.
     const startTimeoutMs = req.security.privileged ? 3000 : 30_000;
     const env = req.tty ? { TERM: 'xterm', ...req.env } : req.env;

@@ -22,7 +22,8 @@ const PROC_READONLY = ['bus', 'fs', 'irq', 'sys', 'sysrq-trigger'];
 const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
 // $1: the pod's hostname, $2: an empty directory for the new root, $3: where to write the
-// host pid of the namespace's init (for exec), then the program.
+// host pid of the namespace's init (for exec), $4: directories to keep visible (read-only, ":"
+// between them) although they lie under one the sandbox replaces, then the program.
 const script = String.raw`set -e
 # The host's tools, whatever the container's PATH says (busybox images put its applets first); the program gets its own PATH back.
 container_path=$PATH
@@ -32,7 +33,8 @@ r=$2
 # The host's /proc is still mounted: /proc/self is this shell's pid as the node sees it.
 read -r pid _ </proc/self/stat
 echo "$pid" >"$3.tmp" && mv "$3.tmp" "$3"
-shift 3
+keep=$4
+shift 4
 mkdir -p "$r"
 mount --make-rprivate /
 mount --rbind / "$r"
@@ -47,6 +49,10 @@ mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs "$r/tmp"
 mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs "$r/run"
 mount -t tmpfs -o nosuid,nodev,mode=755 tmpfs "$r/dev"
 for d in ${DEVICES.join(' ')}; do touch "$r/dev/$d"; mount --bind "/dev/$d" "$r/dev/$d"; done
+# A checkout under /tmp or /run (a CI clone) holds the catalogue's programs: shown again, read-only.
+IFS=:; for k in $keep; do
+  case "$k" in ${PRIVATE.map((d) => `${d}/*`).join('|')}) mkdir -p "$r$k" && mount --bind "$k" "$r$k" && mount -o remount,bind,ro "$r$k" ;; esac
+done; unset IFS
 mkdir "$r/dev/pts" "$r/dev/shm"
 mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5,nosuid,noexec devpts "$r/dev/pts"
 mount -t tmpfs -o nosuid,nodev,noexec,mode=1777 shm "$r/dev/shm"
@@ -71,6 +77,8 @@ export interface ContainerArgvOptions {
   privileged: boolean;
   /** setpriv's part (setprivArgs), empty when there is nothing to change. */
   setpriv: string[];
+  /** Directories that must stay visible (the checkout the images run from), wherever they are. */
+  keep?: string[];
   argv: string[];
 }
 
@@ -85,5 +93,5 @@ export function containerArgv(o: ContainerArgvOptions): { argv: string[]; runs: 
   }
   // unshare stays the shim's child and passes on the exit code; if it is killed, so is the namespace.
   const runs = [systemTool('tini'), '--', ...o.argv];
-  return { argv: [systemTool('unshare'), '--uts', '--pid', '--fork', '--kill-child=SIGKILL', '--', '/bin/sh', '-c', script, 'svclab-sandbox', o.hostname, o.root, o.initFile, ...o.setpriv, ...runs], runs };
+  return { argv: [systemTool('unshare'), '--uts', '--pid', '--fork', '--kill-child=SIGKILL', '--', '/bin/sh', '-c', script, 'svclab-sandbox', o.hostname, o.root, o.initFile, (o.keep ?? []).join(':'), ...o.setpriv, ...runs], runs };
 }

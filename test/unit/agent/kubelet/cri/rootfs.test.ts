@@ -9,7 +9,7 @@ test('a sandboxed container: own UTS and pid namespaces, the sandbox step, setpr
   // The host's tools by path: a container's PATH may put busybox's applets first.
   t.deepEqual(argv.slice(0, 6), [systemTool('unshare'), '--uts', '--pid', '--fork', '--kill-child=SIGKILL', '--']);
   t.deepEqual(argv.slice(6, 8), ['/bin/sh', '-c']);
-  t.deepEqual(argv.slice(9), ['svclab-sandbox', 'web', '/s/c/0/root', '/s/c/0/init', 'setpriv', '--no-new-privs', '--', systemTool('tini'), '--', 'sleep', 'infinity']);
+  t.deepEqual(argv.slice(9), ['svclab-sandbox', 'web', '/s/c/0/root', '/s/c/0/init', '', 'setpriv', '--no-new-privs', '--', systemTool('tini'), '--', 'sleep', 'infinity']);
   t.deepEqual(runs, [systemTool('tini'), '--', 'sleep', 'infinity']);
   const script = argv[8]!;
   for (const step of ['pivot_root . .', 'mount --bind /dev/null "$f"', 'mount -t proc', '"$r"/etc/shadow', '"$r"/root', 'exec "$@"']) t.true(script.includes(step), step);
