@@ -20,3 +20,10 @@ test("a privileged container keeps today's chain: the hostname step, no sandbox,
   t.deepEqual(argv, [systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && shift && exec "$@"`, 'sh', 'web', 'sleep', 'infinity']);
   t.deepEqual(runs, ['sleep', 'infinity']);
 });
+
+test('the checkout the images run from is passed to the sandbox step, which shows it again under a replaced /tmp or /run', (t) => {
+  const { argv } = containerArgv({ ...base, privileged: false, keep: ['/tmp/ci/svclab', '/work/svclab'] });
+  t.is(argv[13], '/tmp/ci/svclab:/work/svclab');
+  const script = argv[8]!;
+  t.regex(script, /case "\$k" in \/proc\/\*\|\/tmp\/\*\|\/run\/\*\|\/dev\/\*\) mkdir -p "\$r\$k" && mount --bind "\$k" "\$r\$k" && mount -o remount,bind,ro "\$r\$k"/);
+});
