@@ -9,9 +9,9 @@ import { ip, netnsPids } from '../../../net/ip.js';
 import { run } from '../../../net/run.js';
 import { systemTool } from '../../../net/tools.js';
 import type { Adopted, ContainerHandle, ContainerRequest, PodRuntime } from './cri.js';
-import { ContainerProcess, INIT_FILE, withTerminal } from './process.js';
+import { ContainerProcess, withTerminal } from './process.js';
 import { checkoutDir } from '../images.js';
-import { containerArgv } from './rootfs.js';
+import { containerArgv, hostMounts, prepareSandbox } from './rootfs.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 import { setprivArgs } from './security.js';
 
@@ -65,12 +65,16 @@ export class NetnsPodRuntime implements PodRuntime {
     const program = req.tty ? withTerminal(req.argv) : req.argv;
     const [tool, ...privs] = setprivArgs(req.security);
     const setpriv = tool ? [systemTool(tool), ...privs] : [];
-    const c = containerArgv({ hostname: req.hostname, root: path.join(h.dir, 'root'), initFile: path.join(h.dir, INIT_FILE), privileged: req.security.privileged, setpriv, argv: program, keep: [checkoutDir] });
+    const privileged = req.security.privileged;
+    // A privileged container shares the node's file system: nowhere to make a mount point but the host's own tree.
+    if (privileged && req.mounts?.length) return Promise.reject(new Error('volume mounts are not supported for privileged containers in the netns runtime'));
+    const c = containerArgv({ hostname: req.hostname, dir: h.dir, privileged, setpriv, argv: program });
+    const prepare = privileged ? undefined : (dir: string): void => prepareSandbox({ dir, podEtc: `/etc/netns/${rec.netns}`, keep: [checkoutDir], mounts: req.mounts ?? [], host: hostMounts() });
     // The sandbox always gets to tini (or exits): worth waiting for on a busy node, an exec must not enter it half-built.
-    const startTimeoutMs = req.security.privileged ? 3000 : 30_000;
+    const startTimeoutMs = privileged ? 3000 : 30_000;
     const env = req.tty ? { TERM: 'xterm', ...req.env } : req.env;
     // The host's tools by path: the container's PATH may lead elsewhere (busybox's applets).
-    return ContainerProcess.start(h.id, h.dir, h.log, [systemTool('ip'), 'netns', 'exec', rec.netns, ...c.argv], env, c.runs, { io: req, enter: setpriv, startTimeoutMs });
+    return ContainerProcess.start(h.id, h.dir, h.log, [systemTool('ip'), 'netns', 'exec', rec.netns, ...c.argv], env, c.runs, { io: req, enter: setpriv, startTimeoutMs, prepare });
   }
 
   async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {

@@ -23,25 +23,51 @@ const shim = [
 
 /** In a container's directory: the host pid of its pid namespace's init, when it has one (the sandbox). */
 export const INIT_FILE = 'init';
+const INIT_START_FILE = 'init.start';
 
 function parentPid(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
+/** The host pid of a sandbox's init (undefined: not a sandbox, or not written yet: the sandbox writes it with a shell built-in). */
+export function initPid(dir: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dir, INIT_FILE), 'utf8').trim());
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function children(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** The host pid of a container's own program (what signals are for): in the sandbox, its init's child. */
 export function programPid(dir: string): number {
   const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
-  if (!fs.existsSync(path.join(dir, INIT_FILE))) return pid;
-  const init = Number(fs.readFileSync(path.join(dir, INIT_FILE), 'utf8'));
+  const init = initPid(dir);
+  if (init === undefined) return pid;
+  return children(init)[0] ?? init;
+}
+
+/** The processes in a pid namespace (by its /proc/<pid>/ns/pid link), as the node sees them. */
+export function pidnsMembers(ns: string): number[] {
+  const pids: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      if (/^\d+$/.test(entry) && parentPid(Number(entry)) === init) return Number(entry);
+      if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === ns) pids.push(Number(entry));
     } catch {
-      /* gone meanwhile */
+      /* gone meanwhile, or a kernel thread */
     }
   }
-  return init;
+  return pids;
 }
 
 /** The environment of a process, from /proc (exec inherits the container's variables). */
@@ -86,6 +112,7 @@ export class ContainerProcess implements ContainerHandle {
   private poll?: NodeJS.Timeout;
   /** The shim of a container this agent started (an adopted one's is found through /proc). */
   private shimPid?: number;
+  private initStart?: string;
 
   private constructor(
     readonly id: string,
@@ -99,11 +126,13 @@ export class ContainerProcess implements ContainerHandle {
    * `program` (in the sandbox, run by the pid namespace's init, whose host pid it records in
    * INIT_FILE), and until it gets there an exec would still see the node's hostname. `o.enter` is
    * what an exec runs behind nsenter to get the container's privileges (setpriv), kept for adoption;
-   * `o.startTimeoutMs` bounds the wait for `program` (a program that execs another never matches).
+   * `o.startTimeoutMs` bounds the wait for `program` (a program that execs another never matches);
+   * `o.prepare` fills the fresh directory first (the sandbox's files).
    */
-  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv, o: { io?: ContainerIO; enter?: string[]; startTimeoutMs?: number } = {}): Promise<ContainerProcess> {
+  static async start(id: string, dir: string, logFile: string, argv: string[], env: Record<string, string>, program: string[] = argv, o: { io?: ContainerIO; enter?: string[]; startTimeoutMs?: number; prepare?: (dir: string) => void } = {}): Promise<ContainerProcess> {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
+    o.prepare?.(dir);
     fs.writeFileSync(path.join(dir, 'enter.json'), JSON.stringify(o.enter ?? []));
     const p = new ContainerProcess(id, dir, logFile);
     let stdin = '/dev/null';
@@ -122,6 +151,7 @@ export class ContainerProcess implements ContainerHandle {
     child.on('exit', () => p.check());
     await p.waitForPid();
     await p.waitForProgram(program, o.startTimeoutMs ?? 3000);
+    p.recordInit();
     p.watch();
     return p;
   }
@@ -144,9 +174,27 @@ export class ContainerProcess implements ContainerHandle {
     if (!fs.existsSync(path.join(dir, 'pid'))) return undefined;
     const p = new ContainerProcess(id, dir, logFile);
     p.pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+    try {
+      p.initStart = fs.readFileSync(path.join(dir, INIT_START_FILE), 'utf8').trim();
+    } catch {
+      /* no sandbox, or it ended before its start was recorded */
+    }
     p.watch();
     p.check();
     return p;
+  }
+
+  /** The sandbox's init's start time, which tells it from a later process given the same pid. */
+  private recordInit(): void {
+    const init = initPid(this.dir);
+    if (init === undefined) return;
+    try {
+      const stat = fs.readFileSync(`/proc/${init}/stat`, 'utf8');
+      this.initStart = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      fs.writeFileSync(path.join(this.dir, INIT_START_FILE), this.initStart!);
+    } catch {
+      /* already gone */
+    }
   }
 
   private async waitForPid(): Promise<void> {
@@ -164,6 +212,8 @@ export class ContainerProcess implements ContainerHandle {
 
   private check(): void {
     if (this.exited) return;
+    // The init of a pid namespace is reaped only after every process in it: until then the old run still holds its ports and files.
+    if (this.initAlive()) return;
     const exitFile = path.join(this.dir, 'exit');
     let info: ExitInfo | undefined;
     if (fs.existsSync(exitFile)) {
@@ -177,6 +227,19 @@ export class ContainerProcess implements ContainerHandle {
     this.closeStdin();
     clearInterval(this.poll);
     for (const w of this.waiters.splice(0)) w(info);
+  }
+
+  /** Whether the sandbox's init (pid 1 of the container's pid namespace) still exists, if only as a zombie. */
+  private initAlive(): boolean {
+    const init = initPid(this.dir);
+    if (init === undefined) return false;
+    try {
+      const stat = fs.readFileSync(`/proc/${init}/stat`, 'utf8');
+      // The same process (not a reused pid): it started when the container did, recorded at start.
+      return this.initStart === undefined || stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === this.initStart;
+    } catch {
+      return false;
+    }
   }
 
   private shimAlive(): boolean {
@@ -232,11 +295,7 @@ export class ContainerProcess implements ContainerHandle {
 
   /** The process an exec joins: the sandbox's init, else the container's own. */
   private target(): number {
-    try {
-      return Number(fs.readFileSync(path.join(this.dir, INIT_FILE), 'utf8'));
-    } catch {
-      return this.pid!;
-    }
+    return initPid(this.dir) ?? this.pid!;
   }
 
   private enter(): string[] {
