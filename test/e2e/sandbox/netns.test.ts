@@ -7,7 +7,8 @@ import { types } from '../../../src/api/resources.js';
 import type { Pod } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { exec } from '../../../src/client/exec.js';
-import { readState, serverUrl } from '../../../src/lab/state.js';
+import { initPid, programPid } from '../../../src/agent/kubelet/cri/process.js';
+import { labDir, readState, serverUrl } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, lab, labName, repo, restartAgent, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
@@ -161,6 +162,29 @@ it.serial("privileged: true is the explicit way back to the node's powers", asyn
   t.is(await status('priv', 'CapEff'), fs.readFileSync('/proc/self/status', 'utf8').match(/^CapBnd:\s+(\w+)/m)![1]);
   const state = await inPod('priv', `test -f /run/svclab/${name}/kubeconfig && echo visible`);
   t.is(state.stdout, 'visible\n');
+});
+
+it.serial('a SIGKILLed sandboxed program is restarted exactly once, after its whole pid namespace is gone', async (t) => {
+  await client.create(types.pods, pod('killed', { image: 'lab/hello', readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }), 'default');
+  const p = await running('killed');
+  const dir = `${labDir(name)}/nodes/${p.spec.nodeName}/pods/${p.metadata.uid}/containers/main/0`;
+  const init = initPid(dir)!;
+  const program = programPid(dir);
+  t.regex(fs.readFileSync(`/proc/${program}/cmdline`, 'utf8'), /images\/hello\/main\.js/);
+  process.kill(program, 'SIGKILL');
+  const after = await waitFor('the container restarted and Ready', async () => {
+    const x = await client.get<Pod>(types.pods, 'killed', 'default');
+    return (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && x.status!.containerStatuses![0]!.ready ? x : undefined;
+  }, 20_000);
+  t.like(after.status!.containerStatuses![0]!.lastState!.terminated!, { exitCode: 137 });
+  // The new run started only once the old namespace's init had been reaped (it goes after every process in it).
+  const restartedAt = fs.statSync(`${dir.slice(0, -1)}1/pid`).mtimeMs;
+  t.false(fs.existsSync(`/proc/${init}`) && fs.statSync(`/proc/${init}`).mtimeMs < restartedAt, 'the old init is gone');
+  // A second restart would come within the back-off (1 s, then 2 s): the count stays at exactly 1.
+  await new Promise((r) => setTimeout(r, 4000));
+  const settled = await client.get<Pod>(types.pods, 'killed', 'default');
+  t.is(settled.status!.containerStatuses![0]!.restartCount, 1);
+  t.true(settled.status!.containerStatuses![0]!.ready);
 });
 
 it.serial('a restarted agent adopts sandboxed containers, and exec still enters the same sandbox', async (t) => {
