@@ -91,6 +91,10 @@ it.serial('the root file system is read-only; /tmp and /run are private and writ
   const otherTmp = await inPod('other', 'ls -A /tmp; cat /proc/*/root/tmp/secret 2>/dev/null');
   t.false(otherTmp.stdout.includes('mine'));
   t.deepEqual(otherTmp.stdout.split('\n').filter(Boolean), kept);
+  // CAP_MKNOD is in Docker's set, but without a device cgroup only nodev keeps a made node inert.
+  const mem = await inPod('plain', 'mknod /tmp/mem c 1 1 && head -c 1 /tmp/mem');
+  t.not(mem.exitCode, 0);
+  t.regex(mem.stderr, /Permission denied/);
   const ps = await inPod('other', 'ps -e -o pid=,comm=');
   t.regex(ps.stdout.trim(), /^1 tini\s+\d+ sleep\s+\d+ sh\s+\d+ ps$/);
 });

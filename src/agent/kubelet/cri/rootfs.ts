@@ -119,7 +119,8 @@ export function prepareSandbox(p: SandboxPlan): void {
   for (const m of p.host) {
     if (under(m.target, [...FRESH, ...WRITABLE, ...maskDir.keys()])) continue;
     if (m.target !== '/' && !fs.existsSync(m.target)) continue;
-    add(m.target, m.target, 'none', ['bind', 'ro', ...m.flags]);
+    // nodev: no device cgroup here, so a device node anywhere but the container's /dev binds must stay inert.
+    add(m.target, m.target, 'none', ['bind', 'ro', ...new Set([...m.flags, 'nodev'])]);
   }
   // `ip netns exec` mounted the pod network namespace's own /sys.
   add('/sys', '/sys', 'none', ['bind', 'ro', 'nosuid', 'nodev', 'noexec']);
@@ -129,7 +130,8 @@ export function prepareSandbox(p: SandboxPlan): void {
     const dir = path.join(rw, w.slice(1));
     fs.mkdirSync(dir, { recursive: true });
     fs.chmodSync(dir, w === '/tmp' ? 0o1777 : 0o755);
-    add(dir, w, 'none', ['bind', 'nosuid', ...(w === '/dev' ? [] : ['nodev'])]);
+    // nodev on /dev too (CAP_MKNOD is in Docker's set): only the devices bound below work.
+    add(dir, w, 'none', ['bind', 'nosuid', 'nodev']);
   }
   const dev = path.join(rw, 'dev');
   for (const d of DEVICES) {

@@ -67,9 +67,9 @@ test("the sandbox's fstab: the host read-only mount by mount, fresh /proc, the c
   });
   const fstab = fs.readFileSync(path.join(dir, 'fstab'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
   const at = (target: string): string[] => fstab.filter((l) => l.split(' ')[1] === path.join(root, target));
-  t.deepEqual(fstab[0], `/ ${root} none bind,ro 0 0`, 'the root first: pivot_root needs a mount point');
+  t.deepEqual(fstab[0], `/ ${root} none bind,ro,nodev 0 0`, 'the root first: pivot_root needs a mount point');
   t.deepEqual(at('/proc'), [`proc ${root}/proc proc nosuid,nodev,noexec 0 0`], 'a fresh /proc, not the host one');
-  if (fs.existsSync('/usr')) t.deepEqual(at('/usr'), [`/usr ${root}/usr none bind,ro,nodev 0 0`]);
+  if (fs.existsSync('/usr')) t.deepEqual(at('/usr'), [`/usr ${root}/usr none bind,ro,nodev 0 0`], 'the host mount keeps its flags, and gets nodev');
   t.deepEqual(at('/run'), [`${dir}/rw/run ${root}/run none bind,nosuid,nodev 0 0`], "the host's /run is not bound, the container's own is");
   t.is(fs.statSync(path.join(dir, 'rw', 'tmp')).mode & 0o7777, 0o1777);
   t.deepEqual(at('/etc/hosts'), [`${etc}/hosts ${root}/etc/hosts none bind,ro 0 0`]);
