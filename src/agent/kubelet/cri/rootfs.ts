@@ -92,7 +92,8 @@ export function prepareSandbox(p: SandboxPlan): void {
   const add = (source: string, target: string, type: string, options: string[]): void => {
     lines.push(`${escape(source)} ${escape(target === '/' ? root : path.join(root, target))} ${type} ${options.join(',')} 0 0`);
   };
-  const maskDir = new Map(MASKED_DIRS.filter((d) => isDir(d)).map((d, i) => [d, path.join(masks, String(i))]));
+  // Real directories only (lstat): mount(8) would follow a symlink out of the new root.
+  const maskDir = new Map(MASKED_DIRS.filter((d) => fs.lstatSync(d, { throwIfNoEntry: false })?.isDirectory()).map((d, i) => [d, path.join(masks, String(i))]));
 
   /** Where a path of the container lands on this host: in one of its own directories, or in the host's tree (undefined: nowhere yet, under a directory the host lacks). */
   const backing = (p: string): string | undefined => {
@@ -162,7 +163,7 @@ function isDir(p: string): boolean {
 }
 
 function isFile(p: string): boolean {
-  return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  return fs.lstatSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
 function sshHostKeys(): string[] {
