@@ -6,9 +6,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
 import { systemTool } from '../../../net/tools.js';
-import type { Adopted, ContainerHandle, ContainerRequest, PodRuntime } from './cri.js';
+import type { Adopted, ContainerHandle, ContainerRequest, Mount, PodRuntime } from './cri.js';
 import { ContainerProcess, withTerminal } from './process.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
+
+/**
+ * The container's mounts, made in the mount namespace `ip netns exec` gives it (its root is a
+ * slave of the host's: nothing propagates back). Paths come as the sh step's $2, $3...; each
+ * target must exist on the node (the netns runtime's image is the host).
+ */
+export function bindMounts(mounts: Mount[]): { script: string; args: string[] } {
+  const mount = systemTool('mount');
+  let script = '';
+  mounts.forEach((m, i) => {
+    const [from, to] = [`"\${${2 + 2 * i}}"`, `"\${${3 + 2 * i}}"`];
+    script += `${mount} --bind ${from} ${to} && `;
+    if (m.readOnly) script += `${mount} -o remount,bind,ro ${to} && `;
+  });
+  return { script, args: mounts.flatMap((m) => [m.hostPath, m.containerPath]) };
+}
 
 export class NetnsPodRuntime implements PodRuntime {
   readonly name = 'netns';
@@ -56,7 +72,8 @@ export class NetnsPodRuntime implements PodRuntime {
     // Own UTS namespace (the pod's hostname) inside the pod's netns, with its /etc files.
     const program = req.tty ? withTerminal(req.argv) : req.argv;
     // The host's tools by path: the container's PATH may lead elsewhere (busybox's applets).
-    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && shift && exec "$@"`, 'sh', req.hostname, ...program];
+    const m = bindMounts(req.mounts ?? []);
+    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && ${m.script}shift ${1 + m.args.length} && exec "$@"`, 'sh', req.hostname, ...m.args, ...program];
     const env = req.tty ? { TERM: 'xterm', ...req.env } : req.env;
     return ContainerProcess.start(h.id, h.dir, h.log, argv, env, program, req);
   }
