@@ -21,6 +21,7 @@ const shim = [
   'echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"',
 ].join('\n');
 
+const ENV_FILE = 'env.json';
 
 /** The environment of a process, from /proc (exec inherits the container's variables). */
 export function processEnv(environFile: string): Record<string, string> {
@@ -89,6 +90,8 @@ export class ContainerProcess implements ContainerHandle {
       p.stdinFd = fs.openSync(stdin, fs.constants.O_RDWR);
     }
     if (io) p.io = io;
+    // Kept for exec: a program may write over its /proc environ (nginx's process titles).
+    fs.writeFileSync(path.join(dir, ENV_FILE), JSON.stringify(env), { mode: 0o600 });
     const child = spawn('/bin/sh', ['-c', shim, 'svclab-shim', dir, logFile, stdin, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
     p.shimPid = child.pid;
@@ -199,7 +202,16 @@ export class ContainerProcess implements ContainerHandle {
 
   async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exit || !this.pid) return undefined;
-    return spawnExec([systemTool('nsenter'), '-t', String(this.pid), '-n', '-u', '-m', '--'], processEnv(`/proc/${this.pid}/environ`), command, o);
+    return spawnExec([systemTool('nsenter'), '-t', String(this.pid), '-n', '-u', '-m', '--'], this.environment(), command, o);
+  }
+
+  /** The container's environment: as it was started, else (an older agent's container) from /proc. */
+  private environment(): Record<string, string> {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, ENV_FILE), 'utf8')) as Record<string, string>;
+    } catch {
+      return processEnv(`/proc/${this.pid}/environ`);
+    }
   }
 
   async logs(): Promise<LogReader> {
