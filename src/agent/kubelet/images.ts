@@ -12,6 +12,8 @@ export interface ImageSpec {
   cmd: string[];
   env: Record<string, string>;
   ports?: number[];
+  /** The image's STOPSIGNAL (SIGTERM when unset). */
+  stopSignal?: NodeJS.Signals;
   /** Paths where each container gets a fresh writable directory of its own, holding what the image has there (Docker's image VOLUMEs). */
   volumes?: string[];
   /** Files the image holds in its volumes, for a container with this environment (what the official images' entrypoints template). */
@@ -77,6 +79,8 @@ const CATALOGUE = new Map<string, (tag: string) => Image>(Object.entries({
     cmd: ['nginx', '-g', 'daemon off;'],
     env: { PATH, NGINX_VERSION: nginxVersion() },
     ports: [80],
+    // As the official image: a graceful stop (requests in flight are served, idle connections closed).
+    stopSignal: 'SIGQUIT',
     volumes: NGINX_VOLUMES,
     files: nginxFiles,
   }),

@@ -176,6 +176,7 @@ export class PodWorker {
         stdin: c.stdin === true,
         stdinOnce: c.stdinOnce === true,
         tty: c.tty === true,
+        stopSignal: image.stopSignal,
         mounts,
       });
       if (run.proc) run.previous = run.proc;

@@ -22,6 +22,7 @@ const shim = [
 ].join('\n');
 
 const ENV_FILE = 'env.json';
+const STOP_SIGNAL_FILE = 'stop-signal';
 
 /** The environment of a process, from /proc (exec inherits the container's variables). */
 export function processEnv(environFile: string): Record<string, string> {
@@ -46,6 +47,7 @@ export interface ContainerIO {
   stdin: boolean;
   stdinOnce: boolean;
   tty: boolean;
+  stopSignal?: NodeJS.Signals;
 }
 
 /** script(1) gives the container a pseudo-terminal (tty: true); what it prints goes to the log. */
@@ -92,6 +94,7 @@ export class ContainerProcess implements ContainerHandle {
     if (io) p.io = io;
     // Kept for exec: a program may write over its /proc environ (nginx's process titles).
     fs.writeFileSync(path.join(dir, ENV_FILE), JSON.stringify(env), { mode: 0o600 });
+    if (io?.stopSignal) fs.writeFileSync(path.join(dir, STOP_SIGNAL_FILE), io.stopSignal);
     const child = spawn('/bin/sh', ['-c', shim, 'svclab-shim', dir, logFile, stdin, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
     p.shimPid = child.pid;
@@ -179,7 +182,7 @@ export class ContainerProcess implements ContainerHandle {
     return new Promise((r) => this.waiters.push(r));
   }
 
-  /** SIGTERM to the container's process group, SIGKILL after the grace period. */
+  /** The stop signal (SIGTERM, or the image's) to the container's process group, SIGKILL after the grace period. */
   async stop(graceMs: number): Promise<ExitInfo> {
     if (this.exit || !this.pid) return this.exit ?? { exitCode: 0 };
     const signal = (s: NodeJS.Signals): void => {
@@ -193,11 +196,20 @@ export class ContainerProcess implements ContainerHandle {
         }
       }
     };
-    signal('SIGTERM');
+    signal(this.stopSignal());
     const timer = setTimeout(() => signal('SIGKILL'), graceMs);
     const info = await this.wait();
     clearTimeout(timer);
     return info;
+  }
+
+  /** Read from the container's directory: an adopted container keeps its image's stop signal. */
+  private stopSignal(): NodeJS.Signals {
+    try {
+      return fs.readFileSync(path.join(this.dir, STOP_SIGNAL_FILE), 'utf8').trim() as NodeJS.Signals;
+    } catch {
+      return 'SIGTERM';
+    }
   }
 
   async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
