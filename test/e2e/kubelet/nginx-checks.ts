@@ -10,7 +10,7 @@ import { types } from '../../../src/api/resources.js';
 import type { Pod } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { hostSnapshot } from '../../helpers/host.js';
-import { clientFor, lab, waitFor } from '../../helpers/lab.js';
+import { clientFor, kubectlFor, lab, waitFor } from '../../helpers/lab.js';
 
 /** The host's own nginx files: the pods must leave them as they are. */
 function hostNginxFiles(): string[] {
@@ -32,16 +32,7 @@ export function nginxImageTests(it: TestFn, name: string, upArgs: string[]): voi
   const version = /nginx\/(\S+)/.exec(spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' }).stderr)![1]!;
   const welcome = fs.readFileSync('/usr/share/nginx/html/index.html', 'utf8');
 
-  async function kubectl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const r = await lab(['kubectl', '--name', name, ...args]);
-    return { code: r.exitCode ?? -1, out: String(r.stdout), err: String(r.stderr) };
-  }
-
-  async function ok(...args: string[]): Promise<string> {
-    const r = await kubectl(...args);
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.err}`);
-    return r.out;
-  }
+  const { kubectl, ok } = kubectlFor(name);
 
   const webPods = async (): Promise<Pod[]> => (await client.list<Pod>(types.pods, 'default', { labelSelector: 'app=web' })).items;
 
