@@ -7,23 +7,24 @@ import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
 import { systemTool } from '../../../net/tools.js';
 import type { Adopted, ContainerHandle, ContainerRequest, Mount, PodRuntime } from './cri.js';
+import { quote } from './exec.js';
 import { ContainerProcess, withTerminal } from './process.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
 /**
- * The container's mounts, made in the mount namespace `ip netns exec` gives it (its root is a
- * slave of the host's: nothing propagates back). Paths come as the sh step's $2, $3...; each
- * target must exist on the node (the netns runtime's image is the host).
+ * The container's mounts as sh steps, each ending in `&& `: bind mounts in the mount namespace
+ * `ip netns exec` gives it (its root is a slave of the host's: nothing propagates back), each
+ * target existing on the node (the netns runtime's image is the host). `root`: an sh expression
+ * put before each target, for a container whose new root is still to be entered.
  */
-export function bindMounts(mounts: Mount[]): { script: string; args: string[] } {
+export function bindMounts(mounts: Mount[], root = ''): string {
   const mount = systemTool('mount');
-  let script = '';
-  mounts.forEach((m, i) => {
-    const [from, to] = [`"\${${2 + 2 * i}}"`, `"\${${3 + 2 * i}}"`];
-    script += `${mount} --bind ${from} ${to} && `;
-    if (m.readOnly) script += `${mount} -o remount,bind,ro ${to} && `;
-  });
-  return { script, args: mounts.flatMap((m) => [m.hostPath, m.containerPath]) };
+  return mounts
+    .map((m) => {
+      const to = `${root}${quote([m.containerPath])}`;
+      return `${mount} --bind ${quote([m.hostPath])} ${to} && ${m.readOnly ? `${mount} -o remount,bind,ro ${to} && ` : ''}`;
+    })
+    .join('');
 }
 
 export class NetnsPodRuntime implements PodRuntime {
@@ -72,8 +73,7 @@ export class NetnsPodRuntime implements PodRuntime {
     // Own UTS namespace (the pod's hostname) inside the pod's netns, with its /etc files.
     const program = req.tty ? withTerminal(req.argv) : req.argv;
     // The host's tools by path: the container's PATH may lead elsewhere (busybox's applets).
-    const m = bindMounts(req.mounts ?? []);
-    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && ${m.script}shift ${1 + m.args.length} && exec "$@"`, 'sh', req.hostname, ...m.args, ...program];
+    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && ${bindMounts(req.mounts ?? [])}shift && exec "$@"`, 'sh', req.hostname, ...program];
     const env = req.tty ? { TERM: 'xterm', ...req.env } : req.env;
     return ContainerProcess.start(h.id, h.dir, h.log, argv, env, program, req);
   }

@@ -2,21 +2,19 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { bindMounts } from '../../../../../src/agent/kubelet/cri/netns.js';
 
-test('bind mounts become sh steps over positional arguments, read-only ones remounted', (t) => {
-  const m = bindMounts([
-    { hostPath: '/state/a b', containerPath: '/etc/app', readOnly: false },
-    { hostPath: '/s/2', containerPath: '/t/2', readOnly: true },
-    ...Array.from({ length: 4 }, (_, i) => ({ hostPath: `/s/${i + 3}`, containerPath: `/t/${i + 3}`, readOnly: false })),
-  ]);
-  t.deepEqual(m.args.slice(0, 4), ['/state/a b', '/etc/app', '/s/2', '/t/2']);
-  // Run the script with `mount` replaced by echo: each mount gets its own two arguments, also past $9.
-  const script = m.script.replaceAll(/\S*\/mount /g, 'echo mount ');
-  const r = spawnSync('/bin/sh', ['-c', `${script}true`, 'sh', 'host', ...m.args], { encoding: 'utf8' });
-  t.deepEqual(r.stdout.trim().split('\n'), [
-    'mount --bind /state/a b /etc/app',
-    'mount --bind /s/2 /t/2',
-    'mount -o remount,bind,ro /t/2',
-    ...[3, 4, 5, 6].map((i) => `mount --bind /s/${i} /t/${i}`),
-  ]);
-  t.deepEqual(bindMounts([]), { script: '', args: [] });
+/** Runs the steps with `mount` replaced by echo: what would be mounted, one line each. */
+function steps(script: string, prefix = ''): string[] {
+  const r = spawnSync('/bin/sh', ['-c', `${prefix}${script.replaceAll(/\S*\/mount /g, 'echo mount ')}true`], { encoding: 'utf8' });
+  return r.stdout.trim().split('\n').filter(Boolean);
+}
+
+test('bind mounts become sh steps with quoted paths, read-only ones remounted', (t) => {
+  const mounts = [
+    { hostPath: "/state/a b'c", containerPath: '/etc/app', readOnly: false },
+    { hostPath: '/s/2', containerPath: '/t/$HOME', readOnly: true },
+  ];
+  t.deepEqual(steps(bindMounts(mounts)), ["mount --bind /state/a b'c /etc/app", 'mount --bind /s/2 /t/$HOME', 'mount -o remount,bind,ro /t/$HOME']);
+  // Under a root still to be entered (a sandbox's new root in $r).
+  t.deepEqual(steps(bindMounts(mounts, '"$r"'), 'r=/new/root; '), ["mount --bind /state/a b'c /new/root/etc/app", 'mount --bind /s/2 /new/root/t/$HOME', 'mount -o remount,bind,ro /new/root/t/$HOME']);
+  t.is(bindMounts([]), '');
 });
