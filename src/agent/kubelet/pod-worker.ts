@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
 import { timestamp } from '../../api/types.js';
 import { expand } from './env.js';
+import { imageVolumes } from './image-volumes.js';
 import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
@@ -167,6 +168,7 @@ export class PodWorker {
       this.ctx.events.event(this.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
     }
     try {
+      const mounts = imageVolumes(path.join(this.ctx.runtime.sandboxes.podDir(this.uid), 'volumes', c.name), image, env);
       const next = await this.ctx.runtime.startContainer(this.sandbox, {
         name: c.name,
         restart: run.restartCount,
@@ -178,6 +180,8 @@ export class PodWorker {
         stdinOnce: c.stdinOnce === true,
         tty: c.tty === true,
         security,
+        stopSignal: image.stopSignal,
+        mounts,
       });
       if (run.proc) run.previous = run.proc;
       run.proc = next;

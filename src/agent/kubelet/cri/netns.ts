@@ -8,12 +8,29 @@ import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
 import { run } from '../../../net/run.js';
 import { systemTool } from '../../../net/tools.js';
-import type { Adopted, ContainerHandle, ContainerRequest, PodRuntime } from './cri.js';
+import type { Adopted, ContainerHandle, ContainerRequest, Mount, PodRuntime } from './cri.js';
+import { quote } from './exec.js';
 import { ContainerProcess, withTerminal } from './process.js';
 import { checkoutDir } from '../images.js';
 import { containerArgv, hostMounts, prepareSandbox } from './rootfs.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 import { setprivArgs } from './security.js';
+
+/**
+ * The container's mounts as sh steps, each ending in `&& `: bind mounts in the mount namespace
+ * `ip netns exec` gives it (its root is a slave of the host's: nothing propagates back), each
+ * target existing on the node (the netns runtime's image is the host). `root`: an sh expression
+ * put before each target, for a container whose new root is still to be entered.
+ */
+export function bindMounts(mounts: Mount[], root = ''): string {
+  const mount = systemTool('mount');
+  return mounts
+    .map((m) => {
+      const to = `${root}${quote([m.containerPath])}`;
+      return `${mount} --bind ${quote([m.hostPath])} ${to} && ${m.readOnly ? `${mount} -o remount,bind,ro ${to} && ` : ''}`;
+    })
+    .join('');
+}
 
 export class NetnsPodRuntime implements PodRuntime {
   readonly name = 'netns';
@@ -66,9 +83,8 @@ export class NetnsPodRuntime implements PodRuntime {
     const [tool, ...privs] = setprivArgs(req.security);
     const setpriv = tool ? [systemTool(tool), ...privs] : [];
     const privileged = req.security.privileged;
-    // A privileged container shares the node's file system: nowhere to make a mount point but the host's own tree.
-    if (privileged && req.mounts?.length) return Promise.reject(new Error('volume mounts are not supported for privileged containers in the netns runtime'));
-    const c = containerArgv({ hostname: req.hostname, dir: h.dir, privileged, setpriv, argv: program });
+    // Privileged: the node's own tree, its mounts bound over existing paths in the namespace `ip netns exec` made.
+    const c = containerArgv({ hostname: req.hostname, dir: h.dir, privileged, setpriv, argv: program, privilegedMounts: bindMounts(req.mounts ?? []) });
     const prepare = privileged ? undefined : (dir: string): void => prepareSandbox({ dir, podEtc: `/etc/netns/${rec.netns}`, keep: [checkoutDir], mounts: req.mounts ?? [], host: hostMounts() });
     // The sandbox always gets to tini (or exits): worth waiting for on a busy node, an exec must not enter it half-built.
     const startTimeoutMs = privileged ? 3000 : 30_000;

@@ -21,6 +21,9 @@ const shim = [
   'echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"',
 ].join('\n');
 
+const ENV_FILE = 'env.json';
+const STOP_SIGNAL_FILE = 'stop-signal';
+
 /** In a container's directory: the host pid of its pid namespace's init, when it has one (the sandbox). */
 export const INIT_FILE = 'init';
 const INIT_START_FILE = 'init.start';
@@ -56,20 +59,6 @@ export function programPid(dir: string): number {
   return children(init)[0] ?? init;
 }
 
-/** The processes in a pid namespace (by its /proc/<pid>/ns/pid link), as the node sees them. */
-export function pidnsMembers(ns: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readlinkSync(`/proc/${entry}/ns/pid`) === ns) pids.push(Number(entry));
-    } catch {
-      /* gone meanwhile, or a kernel thread */
-    }
-  }
-  return pids;
-}
-
 /** The environment of a process, from /proc (exec inherits the container's variables). */
 export function processEnv(environFile: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -93,6 +82,7 @@ export interface ContainerIO {
   stdin: boolean;
   stdinOnce: boolean;
   tty: boolean;
+  stopSignal?: NodeJS.Signals;
 }
 
 /** script(1) gives the container a pseudo-terminal (tty: true); what it prints goes to the log. */
@@ -145,6 +135,9 @@ export class ContainerProcess implements ContainerHandle {
       p.stdinFd = fs.openSync(stdin, fs.constants.O_RDWR);
     }
     if (io) p.io = io;
+    // Kept for exec: a program may write over its /proc environ (nginx's process titles).
+    fs.writeFileSync(path.join(dir, ENV_FILE), JSON.stringify(env), { mode: 0o600 });
+    if (io?.stopSignal) fs.writeFileSync(path.join(dir, STOP_SIGNAL_FILE), io.stopSignal);
     const child = spawn('/bin/sh', ['-c', shim, 'svclab-shim', dir, logFile, stdin, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
     p.shimPid = child.pid;
@@ -265,7 +258,7 @@ export class ContainerProcess implements ContainerHandle {
     return new Promise((r) => this.waiters.push(r));
   }
 
-  /** SIGTERM to the container's process group, SIGKILL after the grace period. */
+  /** The stop signal (SIGTERM, or the image's) to the container's process group, SIGKILL after the grace period. */
   async stop(graceMs: number): Promise<ExitInfo> {
     if (this.exit || !this.pid) return this.exit ?? { exitCode: 0 };
     const signal = (s: NodeJS.Signals): void => {
@@ -279,18 +272,45 @@ export class ContainerProcess implements ContainerHandle {
         }
       }
     };
-    signal('SIGTERM');
+    // In the sandbox, tini (the init) forwards the stop signal to the program; unshare, in the same process group, must not get it: it would die and take the namespace down at once.
+    const init = initPid(this.dir);
+    if (init === undefined) signal(this.stopSignal());
+    else {
+      try {
+        process.kill(init, this.stopSignal());
+      } catch {
+        /* gone */
+      }
+    }
     const timer = setTimeout(() => signal('SIGKILL'), graceMs);
     const info = await this.wait();
     clearTimeout(timer);
     return info;
   }
 
+  /** Read from the container's directory: an adopted container keeps its image's stop signal. */
+  private stopSignal(): NodeJS.Signals {
+    try {
+      return fs.readFileSync(path.join(this.dir, STOP_SIGNAL_FILE), 'utf8').trim() as NodeJS.Signals;
+    } catch {
+      return 'SIGTERM';
+    }
+  }
+
   async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exit || !this.pid) return undefined;
     const target = this.target();
     const pidns = target !== this.pid ? ['-p'] : [];
-    return spawnExec([systemTool('nsenter'), '-t', String(target), '-n', '-u', '-m', ...pidns, '--', ...this.enter()], processEnv(`/proc/${target}/environ`), command, o);
+    return spawnExec([systemTool('nsenter'), '-t', String(target), '-n', '-u', '-m', ...pidns, '--', ...this.enter()], this.environment(target), command, o);
+  }
+
+  /** The container's environment: as it was started, else (an older agent's container) from /proc. */
+  private environment(target: number): Record<string, string> {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, ENV_FILE), 'utf8')) as Record<string, string>;
+    } catch {
+      return processEnv(`/proc/${target}/environ`);
+    }
   }
 
   /** The process an exec joins: the sandbox's init, else the container's own. */

@@ -204,6 +204,8 @@ export interface ContainerArgvOptions {
   /** setpriv's part (setprivArgs), empty when there is nothing to change. */
   setpriv: string[];
   argv: string[];
+  /** Privileged only: sh steps, each ending in `&& `, that mount the request's volumes (netns.ts bindMounts). */
+  privilegedMounts?: string;
 }
 
 // $1: the pod's hostname, $2: the container's directory, then the program.
@@ -228,7 +230,7 @@ exec "$@"`;
 export function containerArgv(o: ContainerArgvOptions): { argv: string[]; runs: string[] } {
   if (o.privileged) {
     const runs = [...o.setpriv, ...o.argv];
-    return { argv: [systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && shift && exec "$@"`, 'sh', o.hostname, ...runs], runs };
+    return { argv: [systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && ${o.privilegedMounts ?? ''}shift && exec "$@"`, 'sh', o.hostname, ...runs], runs };
   }
   // unshare stays the shim's child and passes on the exit code; its mount namespace is private
   // (nothing the host mounts later shows up inside); if it is killed, so is the pid namespace.
