@@ -171,6 +171,7 @@ it.serial("privileged: true is the explicit way back to the node's powers", asyn
 it.serial('a SIGKILLed sandboxed program is restarted exactly once, after its whole pid namespace is gone', async (t) => {
   await client.create(types.pods, pod('killed', { image: 'lab/hello', readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }), 'default');
   const p = await running('killed');
+  t.is(p.status!.containerStatuses![0]!.restartCount, 0, 'the first start did not fail: a count of 1 below is this kill');
   const dir = `${labDir(name)}/nodes/${p.spec.nodeName}/pods/${p.metadata.uid}/containers/main/0`;
   const init = initPid(dir)!;
   const program = programPid(dir);

@@ -55,6 +55,8 @@ export function hostMounts(mountinfo = fs.readFileSync('/proc/self/mountinfo', '
     if (f.length < 6) continue;
     const target = unescape(f[4]!);
     if (seen.has(target)) continue; // stacked mounts: the path reaches the top one
+    // An automount point would wait for a daemon that mounts in the host's namespace, not in the sandbox's.
+    if (f[f.indexOf('-') + 1] === 'autofs') continue;
     seen.add(target);
     out.push({ target, flags: f[5]!.split(',').filter((o) => ['nosuid', 'nodev', 'noexec'].includes(o)) });
   }

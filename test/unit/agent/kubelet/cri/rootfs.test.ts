@@ -27,12 +27,13 @@ test("a privileged container keeps today's chain: the hostname step, no sandbox,
   t.deepEqual(runs, ['sleep', 'infinity']);
 });
 
-test("the host's mounts from mountinfo, escapes undone, the top one of a stack once, with the flags a read-only bind keeps", (t) => {
+test("the host's mounts from mountinfo, escapes undone, the top one of a stack once, automount points left out, with the flags a read-only bind keeps", (t) => {
   const info = [
     '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
     '30 22 0:5 / /dev rw,nosuid shared:2 - devtmpfs udev rw',
     '31 22 8:2 / /srv/my\\040data rw,nosuid,nodev,noexec shared:3 - ext4 /dev/sda2 rw',
     '32 22 8:3 / /srv/my\\040data rw shared:4 - ext4 /dev/sda3 rw',
+    '33 22 0:40 / /boot/efi rw,relatime shared:5 - autofs systemd-1 rw,fd=55',
   ].join('\n');
   t.deepEqual(hostMounts(info), [
     { target: '/', flags: [] },
