@@ -92,7 +92,7 @@ export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObjec
                 '--server', 'http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)',
                 '--publish-service', `${ns}/${INGRESS_SERVICE}`,
                 '--ingress-class', 'nginx',
-                // On the netns runtime pods share the host's files: nginx's directory goes with the lab's state.
+                // Where the pod can see it (a privileged pod); else nginx's directory goes to the container's own /tmp (the sandbox hides the lab's state).
                 '--work-dir', `${labDir(plan.name)}/ingress-nginx`,
               ],
               ports: [
