@@ -96,13 +96,17 @@ export class NetnsPodRuntime implements PodRuntime {
   async adoptContainer(rec: SandboxRecord, name: string): Promise<Adopted | undefined> {
     const dir = this.containerDir(rec.uid, name);
     const generations = fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => b - a) : [];
-    if (generations.length === 0) return undefined;
-    const restart = generations[0]!;
-    const h = this.handle(rec, name, restart);
-    const handle = ContainerProcess.adopt(h.id, h.dir, h.log);
-    if (!handle) return undefined;
-    const p = restart > 0 ? this.handle(rec, name, restart - 1) : undefined;
-    const previous = p && ContainerProcess.adopt(p.id, p.dir, p.log);
-    return { handle, restart, startedAt: fs.statSync(h.dir).mtime, previous };
+    for (const [i, restart] of generations.entries()) {
+      const h = this.handle(rec, name, restart);
+      // The newest may be a run the previous agent was starting when it went: its shim may still be writing the pid.
+      for (let waited = 0; i === 0 && waited < 2000 && !fs.existsSync(path.join(h.dir, 'pid')); waited += 20) await new Promise((r) => setTimeout(r, 20));
+      const handle = ContainerProcess.adopt(h.id, h.dir, h.log);
+      // Never started: the run before it is adopted (ended, so it is restarted once, into this number), never an older number reused.
+      if (!handle) continue;
+      const p = restart > 0 ? this.handle(rec, name, restart - 1) : undefined;
+      const previous = p && ContainerProcess.adopt(p.id, p.dir, p.log);
+      return { handle, restart, startedAt: fs.statSync(h.dir).mtime, previous };
+    }
+    return undefined;
   }
 }
