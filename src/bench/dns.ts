@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -20,7 +21,7 @@ import { NAMESPACES, nameOf } from '../dns/load.js';
 import { down, home, up } from '../lab/lifecycle.js';
 import { labDir, serverUrl } from '../lab/state.js';
 import { table } from '../lab/status.js';
-import { isPodReady, positive, writeResults } from './pods.js';
+import { positive, writeResults } from './pods.js';
 
 const loadScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dns', 'bench.js');
 // /proc/<pid>/stat counts CPU time in USER_HZ ticks, 100 per second on Linux.
@@ -123,7 +124,7 @@ export async function runBenchDns(o: { sizes: number[]; rate: number; seconds: n
     const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
     try {
       await client.create(types.pods, { metadata: { name: 'load' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'lab/toolbox' }] } } as Pod, 'default');
-      await until('the load pod Ready', async () => (isPodReady(await client.get<Pod>(types.pods, 'load', 'default')) ? true : undefined), 60_000);
+      await until('the load pod Ready', async () => (isReady(await client.get<Pod>(types.pods, 'load', 'default')) ? true : undefined), 60_000);
       const inPod = (command: string[]) => exec({ server: serverUrl(state), namespace: 'default', pod: 'load', command });
       const servers = await dnsServers(name, client);
 

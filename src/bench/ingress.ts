@@ -3,6 +3,7 @@
 // straight to the backend Service's ClusterIP, in one lab and one run. wrk runs in a toolbox
 // pod for both in-cluster paths (the controller Service's ClusterIP with the Ingress's Host,
 // and the app's ClusterIP), and on the outside host for the load-balancer path users take.
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -16,7 +17,7 @@ import { serverUrl } from '../lab/state.js';
 import { table } from '../lab/status.js';
 import { run } from '../net/run.js';
 import { until } from './dns.js';
-import { isPodReady, positive, writeResults } from './pods.js';
+import { positive, writeResults } from './pods.js';
 
 const HOST = 'bench.example.com';
 
@@ -77,7 +78,7 @@ export async function runBenchIngress(o: { seconds: number; connections: number;
     await client.create(types.pods, { metadata: { name: 'load' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'lab/toolbox' }] } } as Pod, 'default');
     await until('the backends and the load pod Ready', async () => {
       const pods = (await client.list<Pod>(types.pods, 'default')).items;
-      return pods.length === o.backends + 1 && pods.every(isPodReady) ? true : undefined;
+      return pods.length === o.backends + 1 && pods.every(isReady) ? true : undefined;
     }, 120_000);
     const web = await client.get<Service>(types.services, 'bench-web', 'default');
     const controller = await client.get<Service>(types.services, INGRESS_SERVICE, INGRESS_NAMESPACE);

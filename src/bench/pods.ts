@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pidusage from 'pidusage';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Deployment, KubeObject, Pod } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -46,10 +47,6 @@ export async function componentRss(lab: string, which: (name: string) => boolean
   const usage = await pidusage([...pids.values()]);
   pidusage.clear();
   return Object.fromEntries([...pids].map(([name, pid]) => [name, Math.round((usage[pid]!.memory / 1024 / 1024) * 10) / 10]));
-}
-
-export function isPodReady(p: Pod): boolean {
-  return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** Resolves when pred holds after an informer event (or at once), rejects after timeoutMs. */
@@ -103,7 +100,7 @@ export async function timeScaleUp(client: ApiClient, namespace: string, replicas
   try {
     await pods.synced;
     const scaledAt = await scaleFromZero(client, namespace, replicas);
-    await until([pods as Informer<never>], () => pods.list().filter(isPodReady).length >= replicas, `${replicas} Ready pods of the Deployment`, 300_000);
+    await until([pods as Informer<never>], () => pods.list().filter(isReady).length >= replicas, `${replicas} Ready pods of the Deployment`, 300_000);
     return (performance.now() - scaledAt) / 1000;
   } finally {
     pods.stop();
@@ -126,7 +123,7 @@ export async function runBenchPods(o: { replicas: number; out: string; name?: st
     const key = p.metadata.name!;
     if (!createdAt.has(key)) createdAt.set(key, now);
     if (p.spec.nodeName && !boundAt.has(key)) boundAt.set(key, now);
-    if (isPodReady(p) && !readyAt.has(key)) readyAt.set(key, now);
+    if (isReady(p) && !readyAt.has(key)) readyAt.set(key, now);
   };
   pods.on({ add: seen, update: seen });
   try {
@@ -154,7 +151,7 @@ export async function runBenchPods(o: { replicas: number; out: string; name?: st
 
     // 2. A Deployment at 0 replicas, then scaled to N: scale request -> N Ready pods.
     const scaledAt = await scaleFromZero(client, ns, o.replicas);
-    await until(all, () => pods.list().filter(isPodReady).length >= o.replicas, `${o.replicas} Ready pods of the Deployment`, 300_000);
+    await until(all, () => pods.list().filter(isReady).length >= o.replicas, `${o.replicas} Ready pods of the Deployment`, 300_000);
     const since = (m: Map<string, number>, f: (...xs: number[]) => number): number => Math.round(f(...m.values()) - scaledAt);
     const scaleSeconds = since(readyAt, Math.max) / 1000;
     const stages = { firstCreatedMs: since(createdAt, Math.min), allCreatedMs: since(createdAt, Math.max), allBoundMs: since(boundAt, Math.max), firstReadyMs: since(readyAt, Math.min) };

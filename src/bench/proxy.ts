@@ -15,6 +15,7 @@ import path from 'node:path';
 import pidusage from 'pidusage';
 import { serviceKey } from '../agent/proxy/model.js';
 import { proxyModeInfo, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -27,7 +28,7 @@ import { parse, UsageError } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
 import { measureFloor, type Floor, type FloorMode } from './proxy-floor.js';
 import { writeProxyReport } from './proxy-report.js';
-import { isPodReady, percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
+import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
 /** Percentiles, and the samples themselves (ms) so a p99 made by one stall shows as such. */
 type Samples = Percentiles & { samples: number; raw?: number[] };
@@ -146,7 +147,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     const pod = (name: string, image: string, probe = false): Pod =>
       ({ metadata: { name }, spec: { nodeName: node, terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image, ...(probe ? { readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } } : {}) }] } }) as Pod;
     for (const p of [pod('hello-0', 'lab/hello', true), pod('hello-1', 'lab/hello', true), pod('client', 'lab/toolbox')]) await client.create(types.pods, p, ns);
-    await until([pods as Informer<never>], () => pods.list().filter(isPodReady).length === 3, '3 Ready pods', 60_000);
+    await until([pods as Informer<never>], () => pods.list().filter(isReady).length === 3, '3 Ready pods', 60_000);
     const ips = ['hello-0', 'hello-1'].map((n) => pods.get(`${ns}/${n}`)!.status!.podIP!);
     const inPod = async (command: string[]): Promise<string> => (await exec({ server, namespace: ns, pod: 'client', command })).stdout;
     const order = dispatchOrder(size);

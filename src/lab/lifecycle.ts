@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -97,7 +98,7 @@ async function waitForApiPort(name: string, timeoutMs: number): Promise<number> 
 
 export async function readyNodes(client: ApiClient): Promise<Node[]> {
   const list = await client.list<Node>(types.nodes);
-  return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  return list.items.filter(isReady);
 }
 
 async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {

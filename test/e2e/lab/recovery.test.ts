@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readyCondition } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Namespace, Node } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
@@ -14,7 +15,7 @@ let client: ApiClient;
 let before: string[];
 
 function readyStatus(n: Node | undefined): string | undefined {
-  return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return readyCondition(n)?.status;
 }
 
 async function nodeReady(node: string): Promise<string | undefined> {
@@ -75,7 +76,7 @@ it.serial('a stopped agent turns its node NotReady within the grace period, and 
       const n = await client.get<Node>(types.nodes, 'node2');
       return n.spec?.taints?.some((x) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute') && n;
     }, 5000, 200);
-    t.like(node2.status?.conditions?.find((c) => c.type === 'Ready'), { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+    t.like(readyCondition(node2), { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
     t.is(await nodeReady('node1'), 'True', 'the other node is unaffected');
   } finally {
     process.kill(pid, 'SIGCONT');

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { isReady } from '../../../../src/api/conditions.js';
 import { types } from '../../../../src/api/resources.js';
 import type { Deployment, Pod, ReplicaSet } from '../../../../src/api/types.js';
 import { computeHash } from '../../../../src/controllers/deployment/hash.js';
@@ -122,7 +123,7 @@ test('changing the image rolls the pods over a few at a time, within maxSurge an
   const observe = (): void => {
     const active = c.pods.list().filter(mine);
     maxActive = Math.max(maxActive, active.length);
-    minReady = Math.min(minReady, active.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length);
+    minReady = Math.min(minReady, active.filter(isReady).length);
     maxSpec = Math.max(maxSpec, replicaSetsOf(c, d).reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0));
   };
   c.pods.on({ add: observe, update: observe, delete: observe });
