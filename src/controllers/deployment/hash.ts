@@ -1,17 +1,8 @@
 // pod-template-hash: which ReplicaSet holds which pod template.
+import { canonicalJson } from '../../api/canonical-json.js';
 import type { PodTemplateSpec } from '../../api/types.js';
 
 export const hashLabel = 'pod-template-hash';
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 function fnv32a(bytes: Uint8Array, hash = 0x811c9dc5): number {
   let h = hash;
@@ -24,7 +15,7 @@ const safeAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** controller.ComputeHash: FNV-32a over the template (canonical JSON where upstream prints the Go struct), then the collision count, SafeEncodeString'd. */
 export function computeHash(template: PodTemplateSpec, collisionCount?: number): string {
-  let h = fnv32a(Buffer.from(canonical(template)));
+  let h = fnv32a(Buffer.from(canonicalJson(template)));
   if (collisionCount !== undefined) {
     const b = Buffer.alloc(8);
     b.writeUInt32LE(collisionCount >>> 0);
@@ -36,7 +27,7 @@ export function computeHash(template: PodTemplateSpec, collisionCount?: number):
 function templateWithoutHash(t: PodTemplateSpec): string {
   const copy = structuredClone(t);
   if (copy.metadata?.labels) delete copy.metadata.labels[hashLabel];
-  return canonical(copy);
+  return canonicalJson(copy);
 }
 
 /** EqualIgnoreHash: same template apart from the pod-template-hash label. */
