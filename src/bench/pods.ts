@@ -19,6 +19,7 @@ import { programPid } from '../lab/processes.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
+import { poll } from '../util/poll.js';
 
 export interface Percentiles {
   p50: number;
@@ -87,7 +88,7 @@ export async function scaleFromZero(client: ApiClient, namespace: string, replic
     metadata: { name: 'scale' },
     spec: { replicas: 0, selector: { matchLabels: { app: 'scale' } }, template: { metadata: { labels: { app: 'scale' } }, spec: { terminationGracePeriodSeconds: 0, containers: [toolbox] } } },
   } as Deployment, namespace);
-  for (let i = 0; i < 100 && (await client.list(types.replicasets, namespace)).items.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await poll(async () => (await client.list(types.replicasets, namespace)).items.length > 0, { timeoutMs: 5000, everyMs: 50 });
   const scaledAt = performance.now();
   await client.patch(types.deployments, 'scale', { spec: { replicas } }, namespace, 'scale');
   return scaledAt;

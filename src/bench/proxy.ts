@@ -26,6 +26,7 @@ import { kubeletSocket, labDir, readComponents, serverUrl } from '../lab/state.j
 import { table } from '../lab/status.js';
 import { parse, UsageError } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
+import { poll } from '../util/poll.js';
 import { measureFloor, type Floor, type FloorMode } from './proxy-floor.js';
 import { writeProxyReport } from './proxy-report.js';
 import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
@@ -94,16 +95,6 @@ function agentMetrics(): Promise<Metrics> {
 const count = (m: Metrics, h: string): number => m.get(`${h}_count`) ?? 0;
 const sum = (m: Metrics, h: string): number => m.get(`${h}_sum`) ?? 0;
 
-async function poll<T>(fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T | undefined> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return undefined;
-}
-
 function agentPid(): number {
   const pid = readComponents(lab).find((c) => c.name === `agent-${node}`)?.pid;
   if (!pid) throw new Error(`lab ${lab} has no running agent-${node}`);
@@ -169,7 +160,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     }
     const answers = async (svcName: string): Promise<true | undefined> =>
       (await inPod(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '1', `http://${clusterIPs.get(svcName)}/`])) === '200' ? true : undefined;
-    if (!(await poll(() => answers(targets.last), left(600_000), 200))) {
+    if (!(await poll(() => answers(targets.last), { timeoutMs: left(600_000), everyMs: 200, retryErrors: true }))) {
       point.notes.push(`did not converge: the last of ${size} services did not answer within the point's time`);
       return point;
     }
@@ -186,7 +177,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
       const quiet = n === seen;
       seen = n;
       return quiet ? true : undefined;
-    }, left(120_000), 2000);
+    }, { timeoutMs: left(120_000), everyMs: 2000, retryErrors: true });
     if (!settled) point.notes.push('the agent was still syncing 2 minutes after the last service answered');
 
     // 2. One endpoint moves to an address nobody has, one service at a time (never a connect target).
@@ -203,7 +194,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
       const m1 = await poll(async () => {
         const m = await agentMetrics();
         return count(m, metric.partial) > count(m0, metric.partial) || count(m, metric.full) > count(m0, metric.full) ? m : undefined;
-      }, left(60_000));
+      }, { timeoutMs: left(60_000), everyMs: 20, retryErrors: true });
       if (!m1) {
         unsynced++;
         continue;
@@ -239,7 +230,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
         if (agentPid() === pid) return undefined;
         const mm = await agentMetrics();
         return count(mm, metric.full) >= 1 ? mm : undefined;
-      }, left(300_000), 250);
+      }, { timeoutMs: left(300_000), everyMs: 250, retryErrors: true });
       if (!m) {
         point.notes.push(`did not converge: a restarted agent made no full sync within the point's time`);
         break;

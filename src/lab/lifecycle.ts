@@ -11,6 +11,7 @@ import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
 import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
+import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -88,11 +89,8 @@ export async function up(o: UpOptions): Promise<LabState> {
 }
 
 async function waitForApiPort(name: string, timeoutMs: number): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (fs.existsSync(paths.apiPort(name))) return Number(fs.readFileSync(paths.apiPort(name), 'utf8'));
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const port = await poll(() => fs.existsSync(paths.apiPort(name)) && Number(fs.readFileSync(paths.apiPort(name), 'utf8')), { timeoutMs, everyMs: 10 });
+  if (port !== undefined) return port;
   throw new Error(`the API server of lab ${name} did not start within ${timeoutMs / 1000} s; logs are in ${paths.logs(name)}`);
 }
 
@@ -103,19 +101,19 @@ export async function readyNodes(client: ApiClient): Promise<Node[]> {
 
 async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
   const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
-  const until = Date.now() + timeoutMs;
   let last = 'the API server did not answer';
   try {
-    while (Date.now() < until) {
+    const allReady = async (): Promise<boolean> => {
       try {
         const ready = await readyNodes(client);
-        if (ready.length === state.plan.nodes.length) return;
         last = `${ready.length} of ${state.plan.nodes.length} nodes Ready`;
+        return ready.length === state.plan.nodes.length;
       } catch (e) {
         last = (e as Error).message;
+        return false;
       }
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    };
+    if (await poll(allReady, { timeoutMs, everyMs: 25 })) return;
   } finally {
     client.close();
   }
@@ -126,11 +124,7 @@ async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
   const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
   try {
     await installAddons(client, state.plan);
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if ((await dnsReady(client)) && (!state.plan.ingress || (await ingressReady(client, state.plan)))) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    if (await poll(async () => (await dnsReady(client)) && (!state.plan.ingress || (await ingressReady(client, state.plan))), { timeoutMs, everyMs: 50 })) return;
   } finally {
     client.close();
   }
