@@ -11,6 +11,7 @@ import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
 import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
+import { UserError } from '../util/errors.js';
 import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
@@ -131,7 +132,7 @@ async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
   throw new Error(`the cluster DNS${state.plan.ingress ? ' or the ingress controller' : ''} of lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s; logs are in ${paths.logs(state.plan.name)}`);
 }
 
-export class NoSuchLab extends Error {}
+export class NoSuchLab extends UserError {}
 
 /** Stops every process of the lab, removes its namespaces and state. Idempotent. */
 export async function down(name: string): Promise<void> {

@@ -14,6 +14,7 @@ import { Informer } from '../client/informer.js';
 import type { LabState } from '../lab/state.js';
 import { serverUrl } from '../lab/state.js';
 import type { Ctx } from '../scenario/context.js';
+import { UserError } from '../util/errors.js';
 import type { EndpointCounts } from './counters.js';
 
 /** The page and its libraries, from the checkout that runs the lab. */
@@ -125,7 +126,7 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
       },
       (e: Error & { code?: number }) => {
         // Bad input (an unknown place or service) is the asker's error, not the dashboard's.
-        res.writeHead(typeof e.code === 'number' ? e.code : e.constructor.name === 'TraceError' ? 400 : 500, { 'content-type': 'application/json' });
+        res.writeHead(typeof e.code === 'number' ? e.code : e instanceof UserError ? 400 : 500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: e.message }));
       },
     );
