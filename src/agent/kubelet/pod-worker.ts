@@ -3,12 +3,12 @@
 // graceful end. Everything it learns is reported through the pod's status.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Container, ContainerState, Pod, PodStatus } from '../../api/types.js';
+import type { Container, Pod, PodStatus } from '../../api/types.js';
 import { timestamp } from '../../api/types.js';
 import { expand } from './env.js';
 import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
-import { podStatus, statusSummary, terminatedState } from './pod-status.js';
+import { podStatus, statusSummary, terminatedState, type ContainerRunView } from './pod-status.js';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
 import type { ExecOptions, ExecProcess } from './cri/exec.js';
 import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
@@ -17,22 +17,15 @@ import type { KubeletContext } from './context.js';
 
 export const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
 
-interface ContainerRun {
-  spec: Container;
-  restartCount: number;
+/** One container's runs: what the status shows (ContainerRunView), plus what restarts and probes need. */
+interface ContainerRun extends ContainerRunView {
   proc?: ContainerHandle;
   /** The generation before proc, for logs --previous. */
   previous?: ContainerHandle;
-  startedAt?: string;
   startedMs?: number;
-  lastTerminated?: ContainerState['terminated'];
-  waiting?: { reason: string; message?: string };
-  ready: boolean;
-  started: boolean;
   probes: ProbeWorker[];
   retryTimer?: NodeJS.Timeout;
   failures: number;
-  containerID?: string;
 }
 
 export class PodWorker {
