@@ -27,7 +27,7 @@ function answers(url: string): Promise<boolean> {
 export async function waitForDashboard(lab: string, ms: number): Promise<string | undefined> {
   return poll(async () => {
     const url = dashboardUrl(lab);
-    return url && (await answers(url)) && url;
+    return url && (await answers(url)) ? url : undefined;
   }, { timeoutMs: ms, everyMs: 100 });
 }
 
