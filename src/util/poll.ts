@@ -4,7 +4,7 @@ import { setTimeout as sleepMs } from 'node:timers/promises';
 /** What an attempt returns: a value when done, undefined or false when not yet. */
 type Attempt<T> = T | undefined | false;
 
-export interface PollOptions {
+interface PollOptions {
   timeoutMs: number;
   /** The pause between attempts (default 50 ms). */
   everyMs?: number;

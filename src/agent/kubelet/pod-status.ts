@@ -22,7 +22,7 @@ export interface ContainerRunView {
   containerID?: string;
 }
 
-export interface PodStatusInput {
+interface PodStatusInput {
   pod: Pod;
   runs: ContainerRunView[];
   /** The pod's sandbox, once created. */

@@ -24,7 +24,7 @@ export function setCondition(status: Status, c: Condition): void {
   status.conditions = [...(status.conditions ?? []).filter((x) => x.type !== c.type), c];
 }
 
-export function removeCondition(status: Status, type: string): void {
+function removeCondition(status: Status, type: string): void {
   status.conditions = (status.conditions ?? []).filter((c) => c.type !== type);
 }
 
@@ -38,7 +38,7 @@ export function complete(d: Deployment, s: Status): boolean {
 }
 
 /** DeploymentProgressing: the new status shows more updated, ready or available replicas, or fewer old ones. */
-export function progressing(d: Deployment, s: Status): boolean {
+function progressing(d: Deployment, s: Status): boolean {
   const old = d.status ?? {};
   const oldOld = (old.replicas ?? 0) - (old.updatedReplicas ?? 0);
   const newOld = (s.replicas ?? 0) - (s.updatedReplicas ?? 0);

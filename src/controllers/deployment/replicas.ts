@@ -40,7 +40,7 @@ export const sum = (rss: ReplicaSet[], f: (rs: ReplicaSet) => number): number =>
 export const specTotal = (rss: ReplicaSet[]): number => sum(rss, rsReplicas);
 export const active = (rss: ReplicaSet[]): ReplicaSet[] => rss.filter((rs) => rsReplicas(rs) > 0);
 
-export function created(rs: ReplicaSet): number {
+function created(rs: ReplicaSet): number {
   return Date.parse(rs.metadata.creationTimestamp ?? '') || 0;
 }
 
@@ -92,7 +92,7 @@ export function proportion(d: Deployment, rs: ReplicaSet, toAdd: number, added: 
   return toAdd > 0 ? Math.min(fraction, allowed) : Math.max(fraction, allowed);
 }
 
-export interface ProportionalScale {
+interface ProportionalScale {
   /** 'up', 'down', or '' when the total is already right. */
   operation: string;
   /** Every active ReplicaSet, in the order upstream writes them, with its new size. */

@@ -11,7 +11,7 @@ import { calculateStatus, condition, getCondition, hasProgressDeadline, pausedSt
 import { computeHash, hashLabel, sameTemplate } from './hash.js';
 import { active, activeOrLatest, annotateReplicas, byCreation, isRolling, newReplicaSetReplicas, proportionalSizes, replicasOf, rsReplicas } from './replicas.js';
 
-export interface SyncContext {
+interface SyncContext {
   client: ApiClient;
   events: EventRecorder;
   /** The pods as the informer holds them now. */
