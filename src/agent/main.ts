@@ -7,6 +7,7 @@ import type { Node, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
+import { sleep } from '../util/poll.js';
 import { createPodRuntime } from './kubelet/cri/index.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { keepNodeAlive, registerNode } from './kubelet/node-status.js';
@@ -53,7 +54,7 @@ for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
     break;
   } catch (e) {
     console.error(`agent: registering node ${id.name}: ${(e as Error).message}`);
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay);
   }
 }
 

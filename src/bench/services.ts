@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pidusage from 'pidusage';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -19,7 +20,7 @@ import { readComponents, serverUrl } from '../lab/state.js';
 import { table } from '../lab/status.js';
 import { parse } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
-import { isPodReady, percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
+import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
 export interface ServicesResult {
   nodes: number;
@@ -152,7 +153,7 @@ async function measureLag(client: ApiClient, scratch: string, informers: Informe
     seen.set(pod, { ready, at: performance.now() });
     settle(pod);
   };
-  pods.on({ add: (p) => note(podSeen, p.metadata.name, isPodReady(p)), update: (p) => note(podSeen, p.metadata.name, isPodReady(p)) });
+  pods.on({ add: (p) => note(podSeen, p.metadata.name, isReady(p)), update: (p) => note(podSeen, p.metadata.name, isReady(p)) });
   const onSlice = (s: EndpointSlice): void => note(sliceSeen, s.metadata.labels?.['kubernetes.io/service-name'], s.endpoints?.[0]?.conditions?.ready);
   slices.on({ add: onSlice, update: onSlice });
   const names = Array.from({ length: podCount }, (_, i) => `lag-${i}`);

@@ -7,6 +7,7 @@ import { down, up } from '../lab/lifecycle.js';
 import { ApiClient } from '../client/client.js';
 import type { RuntimeName } from '../lab/plan.js';
 import { serverUrl } from '../lab/state.js';
+import { sleep } from '../util/poll.js';
 import { componentRss, timeScaleUp } from './pods.js';
 import { table } from '../lab/status.js';
 
@@ -45,7 +46,7 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
       upTimes.push((Date.now() - t0) / 1000);
       times.push((Date.parse(state.nodesReadyAt!) - t0) / 1000);
       try {
-        await new Promise((r) => setTimeout(r, 3000)); // let the agents settle after start-up
+        await sleep(3000); // let the agents settle after start-up
         const rss = await componentRss(name, (c) => c.startsWith('agent-') || c === 'apiserver');
         for (const [component, mb] of Object.entries(rss)) {
           if (component.startsWith('agent-')) agentRss.push(mb);

@@ -4,7 +4,7 @@ import { types } from '../api/resources.js';
 import type { Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import { startDeploymentController } from './deployment.js';
+import { startDeploymentController } from './deployment/index.js';
 import { startEndpointControllers } from './endpoints/index.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startNodeLifecycle } from './node-lifecycle.js';

@@ -5,11 +5,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
 import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
+import { UserError } from '../util/errors.js';
+import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -87,34 +90,31 @@ export async function up(o: UpOptions): Promise<LabState> {
 }
 
 async function waitForApiPort(name: string, timeoutMs: number): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (fs.existsSync(paths.apiPort(name))) return Number(fs.readFileSync(paths.apiPort(name), 'utf8'));
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const port = await poll(() => fs.existsSync(paths.apiPort(name)) && Number(fs.readFileSync(paths.apiPort(name), 'utf8')), { timeoutMs, everyMs: 10 });
+  if (port !== undefined) return port;
   throw new Error(`the API server of lab ${name} did not start within ${timeoutMs / 1000} s; logs are in ${paths.logs(name)}`);
 }
 
 export async function readyNodes(client: ApiClient): Promise<Node[]> {
   const list = await client.list<Node>(types.nodes);
-  return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  return list.items.filter(isReady);
 }
 
 async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
   const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
-  const until = Date.now() + timeoutMs;
   let last = 'the API server did not answer';
   try {
-    while (Date.now() < until) {
+    const allReady = async (): Promise<boolean> => {
       try {
         const ready = await readyNodes(client);
-        if (ready.length === state.plan.nodes.length) return;
         last = `${ready.length} of ${state.plan.nodes.length} nodes Ready`;
+        return ready.length === state.plan.nodes.length;
       } catch (e) {
         last = (e as Error).message;
+        return false;
       }
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    };
+    if (await poll(allReady, { timeoutMs, everyMs: 25 })) return;
   } finally {
     client.close();
   }
@@ -125,18 +125,14 @@ async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
   const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
   try {
     await installAddons(client, state.plan);
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if ((await dnsReady(client)) && (!state.plan.ingress || (await ingressReady(client, state.plan)))) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    if (await poll(async () => (await dnsReady(client)) && (!state.plan.ingress || (await ingressReady(client, state.plan))), { timeoutMs, everyMs: 50 })) return;
   } finally {
     client.close();
   }
   throw new Error(`the cluster DNS${state.plan.ingress ? ' or the ingress controller' : ''} of lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s; logs are in ${paths.logs(state.plan.name)}`);
 }
 
-export class NoSuchLab extends Error {}
+export class NoSuchLab extends UserError {}
 
 /** Stops every process of the lab, removes its namespaces and state. Idempotent. */
 export async function down(name: string): Promise<void> {

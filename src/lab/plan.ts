@@ -2,6 +2,7 @@
 // which node gets which IP and pod CIDR. Pure data, shared by every runtime.
 import type { ProxyMode } from '../agent/proxy/modes.js';
 import { cidrSize, formatCidr, formatIp, hostAt, parseCidr, subnet, type Cidr } from '../net/cidr.js';
+import { UserError } from '../util/errors.js';
 
 export const runtimes = ['netns', 'docker'] as const;
 export type RuntimeName = (typeof runtimes)[number];
@@ -65,7 +66,7 @@ export function labPrefix(name: string): string {
   return `${netnsPrefix}${name}-`;
 }
 
-export class PlanError extends Error {}
+export class PlanError extends UserError {}
 
 /** How many nodes an address plan can hold: one IP each next to the router, one pod /24 each. */
 export function maxNodes(nodeCIDR: Cidr, podCIDR: Cidr): number {

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { execa } from 'execa';
 import { proxyModeInfo, type ProxyMode } from '../agent/proxy/modes.js';
+import { UserError } from '../util/errors.js';
 
-export class PreflightError extends Error {}
+export class PreflightError extends UserError {}
 
 export function requireRoot(command: string): void {
   if (process.getuid?.() !== 0) throw new PreflightError(`lab ${command} needs root (it creates network namespaces and kernel rules); run it with sudo`);

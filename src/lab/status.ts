@@ -1,4 +1,5 @@
 // What `lab status` reports: the lab's plan, its nodes as the API sees them, its processes.
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -25,9 +26,8 @@ export interface LabStatus {
 }
 
 function readiness(node: Node | undefined): { ready: boolean; status: string } {
-  const c = node?.status?.conditions?.find((x) => x.type === 'Ready');
   if (!node) return { ready: false, status: 'NotRegistered' };
-  if (c?.status === 'True') return { ready: true, status: 'Ready' };
+  if (isReady(node)) return { ready: true, status: 'Ready' };
   return { ready: false, status: 'NotReady' };
 }
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runtimeFor } from '../runtime/index.js';
+import { poll } from '../util/poll.js';
 import { componentsFor, type Component } from './components.js';
 import { paths, readState, writeJsonAtomic, type ComponentState } from './state.js';
 
@@ -61,8 +62,7 @@ function start(r: Running): void {
 }
 
 async function waitForSocket(file: string, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until && !fs.existsSync(file)) await new Promise((r) => setTimeout(r, 10));
+  await poll(() => fs.existsSync(file), { timeoutMs: ms, everyMs: 10 });
 }
 
 function stop(): void {

@@ -8,6 +8,7 @@ import type { LabPlan } from '../lab/plan.js';
 import { runAt, type Where } from '../lab/run-at.js';
 import { systemTool } from '../net/tools.js';
 import { probeArgv, type Attempt } from '../scenario/probe-spec.js';
+import { UserError } from '../util/errors.js';
 import type { TraceResult } from './model.js';
 import { traceSession } from './session.js';
 
@@ -24,7 +25,7 @@ export interface TraceRequest {
   namespace: string;
 }
 
-export class TraceError extends Error {}
+export class TraceError extends UserError {}
 
 function place(plan: LabPlan, from: string, namespace: string): Where {
   if (from === 'outside' || from === 'external') return { kind: 'host', host: from, label: from };

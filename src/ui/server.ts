@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Endpoints, KubeObject, Node, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -13,6 +14,7 @@ import { Informer } from '../client/informer.js';
 import type { LabState } from '../lab/state.js';
 import { serverUrl } from '../lab/state.js';
 import type { Ctx } from '../scenario/context.js';
+import { UserError } from '../util/errors.js';
 import type { EndpointCounts } from './counters.js';
 
 /** The page and its libraries, from the checkout that runs the lab. */
@@ -75,8 +77,8 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
         lab: name,
         proxyMode: state.plan.proxyMode,
         counterUnit: unit,
-        nodes: informers.nodes.list().map((n) => ({ name: n.metadata.name, ip: state.plan.nodes.find((p) => p.name === n.metadata.name)?.ip, ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' })),
-        pods: informers.pods.list().map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec.nodeName, ip: p.status?.podIP, labels: p.metadata.labels ?? {}, ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false })),
+        nodes: informers.nodes.list().map((n) => ({ name: n.metadata.name, ip: state.plan.nodes.find((p) => p.name === n.metadata.name)?.ip, ready: isReady(n) })),
+        pods: informers.pods.list().map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec.nodeName, ip: p.status?.podIP, labels: p.metadata.labels ?? {}, ready: isReady(p) })),
         services: informers.services.list().map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name, type: s.spec.type ?? 'ClusterIP', clusterIP: s.spec.clusterIP, selector: s.spec.selector, ports: (s.spec.ports ?? []).map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort, nodePort: p.nodePort })) })),
         // Endpoints as edges: service -> ready address (ip:port), with its counter.
         edges: informers.endpoints.list().flatMap((e) =>
@@ -124,7 +126,7 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
       },
       (e: Error & { code?: number }) => {
         // Bad input (an unknown place or service) is the asker's error, not the dashboard's.
-        res.writeHead(typeof e.code === 'number' ? e.code : e.constructor.name === 'TraceError' ? 400 : 500, { 'content-type': 'application/json' });
+        res.writeHead(typeof e.code === 'number' ? e.code : e instanceof UserError ? 400 : 500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: e.message }));
       },
     );

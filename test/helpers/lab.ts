@@ -39,20 +39,7 @@ export function componentPid(name: string, component: string): number | undefine
   return readComponents(name).find((c) => c.name === component)?.pid;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, everyMs = 50): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      lastError = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-}
+export { waitFor } from '../../src/util/poll.js';
 
 /** Unique per test file and run, so test files can run side by side. */
 export function labName(prefix: string): string {

@@ -3,12 +3,13 @@
 // graceful end. Everything it learns is reported through the pod's status.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
+import type { Container, Pod, PodStatus } from '../../api/types.js';
 import { timestamp } from '../../api/types.js';
 import { expand } from './env.js';
 import { imageVolumes } from './image-volumes.js';
 import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
+import { podStatus, statusSummary, terminatedState, type ContainerRunView } from './pod-status.js';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
 import type { ExecOptions, ExecProcess } from './cri/exec.js';
 import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
@@ -17,32 +18,15 @@ import type { KubeletContext } from './context.js';
 
 export const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
 
-interface ContainerRun {
-  spec: Container;
-  restartCount: number;
+/** One container's runs: what the status shows (ContainerRunView), plus what restarts and probes need. */
+interface ContainerRun extends ContainerRunView {
   proc?: ContainerHandle;
   /** The generation before proc, for logs --previous. */
   previous?: ContainerHandle;
-  startedAt?: string;
   startedMs?: number;
-  lastTerminated?: ContainerState['terminated'];
-  waiting?: { reason: string; message?: string };
-  ready: boolean;
-  started: boolean;
   probes: ProbeWorker[];
   retryTimer?: NodeJS.Timeout;
   failures: number;
-  containerID?: string;
-}
-
-export function terminatedState(info: ExitInfo, startedAt: string | undefined, id: string | undefined): NonNullable<ContainerState['terminated']> {
-  const reason = info.exitCode === 0 ? 'Completed' : 'Error';
-  return { exitCode: info.exitCode, ...(info.signal ? { signal: info.signal } : {}), reason, startedAt, finishedAt: timestamp(), ...(id ? { containerID: id } : {}) } as NonNullable<ContainerState['terminated']>;
-}
-
-/** The parts of a pod status only the kubelet decides, to notice when the API holds another. */
-function summary(s: PodStatus | undefined): string {
-  return JSON.stringify([s?.phase, s?.podIP, (s?.conditions ?? []).filter((c) => c.type === 'Ready' || c.type === 'ContainersReady').map((c) => `${c.type}=${c.status}`).sort(), (s?.containerStatuses ?? []).map((c) => [c.name, c.ready, c.restartCount, Object.keys(c.state ?? {})])]);
 }
 
 export class PodWorker {
@@ -78,7 +62,7 @@ export class PodWorker {
     }
     // Someone else changed the status (the node controller marks pods not Ready on a lost node):
     // report ours again, as kubelet's status manager reconciles.
-    if (this.lastStatus && !this.statusInFlight && summary(pod.status) !== summary(JSON.parse(this.lastStatus) as PodStatus)) {
+    if (this.lastStatus && !this.statusInFlight && statusSummary(pod.status) !== statusSummary(JSON.parse(this.lastStatus) as PodStatus)) {
       this.lastStatus = '';
       this.reportStatus();
     }
@@ -340,66 +324,8 @@ export class PodWorker {
     return proc?.logs();
   }
 
-  // ---- status ----
-
-  private containerStatus(run: ContainerRun): ContainerStatus {
-    const c = run.spec;
-    let state: ContainerState;
-    if (run.waiting) state = { waiting: run.waiting };
-    else if (run.proc && !run.proc.exit) state = { running: { startedAt: run.startedAt } };
-    else if (run.lastTerminated && run.proc?.exit) state = { terminated: run.lastTerminated };
-    else state = { waiting: { reason: 'ContainerCreating' } };
-    const status: ContainerStatus = {
-      name: c.name,
-      state,
-      ready: run.ready && !!state.running,
-      restartCount: run.restartCount,
-      image: c.image ?? '',
-      imageID: resolveImage(c.image ?? '') ? `svclab.local/${c.image}` : '',
-      started: !!state.running && run.started,
-    };
-    if (run.containerID && !run.waiting) status.containerID = run.containerID;
-    // lastState is the previous run's end, once the container has been restarted.
-    if (run.lastTerminated && (state.running || state.waiting)) status.lastState = { terminated: run.lastTerminated };
-    return status;
-  }
-
   computeStatus(): PodStatus {
-    const statuses = [...this.runs.values()].map((r) => this.containerStatus(r));
-    const policy = this.pod.spec.restartPolicy ?? 'Always';
-    const allTerminated = statuses.length > 0 && statuses.every((s) => s.state.terminated);
-    let phase: PodStatus['phase'] = 'Pending';
-    if (allTerminated && policy !== 'Always') phase = statuses.every((s) => s.state.terminated!.exitCode === 0) ? 'Succeeded' : 'Failed';
-    else if (statuses.some((s) => s.state.running || s.restartCount > 0 || s.lastState)) phase = 'Running';
-    const ready = statuses.length > 0 && statuses.every((s) => s.ready);
-    const previous = this.pod.status?.conditions ?? [];
-    const cond = (type: string, ok: boolean, reason?: string): PodCondition => {
-      const status = ok ? 'True' : 'False';
-      const old = previous.find((c) => c.type === type);
-      const c: PodCondition = { type, status, lastProbeTime: null, lastTransitionTime: old?.status === status ? old.lastTransitionTime : timestamp() };
-      if (!ok && reason) c.reason = reason;
-      return c;
-    };
-    const notReadyReason = phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady';
-    const conditions: PodCondition[] = [
-      cond('PodReadyToStartContainers', !!this.sandbox),
-      cond('Initialized', true),
-      cond('Ready', ready, notReadyReason),
-      cond('ContainersReady', ready, notReadyReason),
-      previous.find((c) => c.type === 'PodScheduled') ?? cond('PodScheduled', true),
-    ];
-    for (const c of conditions) {
-      if (c.status === 'False' && c.reason === 'ContainersNotReady') {
-        const names = statuses.filter((s) => !s.ready).map((s) => s.name);
-        c.message = `containers with unready status: [${names.join(' ')}]`;
-      }
-    }
-    const status: PodStatus = { phase, conditions, hostIP: this.ctx.nodeIP, hostIPs: [{ ip: this.ctx.nodeIP }], startTime: this.startTime, containerStatuses: statuses, qosClass: 'BestEffort' };
-    if (this.sandbox) {
-      status.podIP = this.sandbox.ip;
-      status.podIPs = [{ ip: this.sandbox.ip }];
-    }
-    return status;
+    return podStatus({ pod: this.pod, runs: [...this.runs.values()], sandbox: this.sandbox, nodeIP: this.ctx.nodeIP, startTime: this.startTime });
   }
 
   /**

@@ -4,6 +4,7 @@
 import type { TestFn } from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
@@ -54,8 +55,7 @@ export function dnsLab(test: TestFn, prefix: string, nodes = 2): [TestFn, DnsLab
       const ready = opts.ready ?? true;
       return waitFor(`pod ${pod} Running${ready ? ' and Ready' : ''}`, async () => {
         const p = await self.client.get<Pod>(types.pods, pod, opts.namespace ?? 'default');
-        const isReady = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-        return p.status?.phase === 'Running' && (!ready || isReady) ? p : undefined;
+        return p.status?.phase === 'Running' && (!ready || isReady(p)) ? p : undefined;
       }, 30_000);
     },
     service(svc, namespace = 'default') {

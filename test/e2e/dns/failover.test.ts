@@ -4,6 +4,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Endpoints, Pod } from '../../../src/api/types.js';
 import { exec } from '../../../src/client/exec.js';
@@ -13,7 +14,6 @@ import { dnsLab, toolbox } from './dns-lab.js';
 
 const [it, dns] = dnsLab(test, 'dnsfail');
 
-const isReady = (p: Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 async function dnsPods(): Promise<Pod[]> {
   return (await dns.client.list<Pod>(types.pods, 'kube-system', { labelSelector: 'k8s-app=kube-dns' })).items.filter((p) => !p.metadata.deletionTimestamp);

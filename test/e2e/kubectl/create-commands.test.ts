@@ -10,6 +10,7 @@ import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { ConfigMap, Deployment, EndpointSlice, Namespace, Pod, Secret, Service, ServiceAccount } from '../../../src/api/types.js';
 import { readState, serverUrl } from '../../../src/lab/state.js';
+import { poll } from '../../../src/util/poll.js';
 import { lab, waitFor } from '../../helpers/lab.js';
 import { encodeBody } from '../../helpers/protobuf.js';
 import { e2e } from '../../helpers/root.js';
@@ -109,8 +110,7 @@ it.serial('kubectl create configmap and secret (generic, tls) store what was typ
   t.regex(await ok('get', 'pod', 'missing', '-n', 'demo'), /missing\s+0\/1\s+CreateContainerConfigError\s+0\s+/);
   // It starts once the ConfigMap exists.
   await ok('create', 'configmap', 'nope', '-n', 'demo', '--from-literal=k=v');
-  await waitFor('missing ran once the ConfigMap appeared', async () => (await s.client.get<Pod>(types.pods, 'missing', 'demo')).status?.phase === 'Succeeded', 60_000);
-  t.pass();
+  t.true(await poll(async () => (await s.client.get<Pod>(types.pods, 'missing', 'demo')).status?.phase === 'Succeeded', { timeoutMs: 60_000, retryErrors: true }), 'missing ran once the ConfigMap appeared');
 });
 
 it.serial('kubectl describe clusterrole system:controller:endpoint-controller shows the rules of a real cluster (seed 004)', async (t) => {

@@ -1,6 +1,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readyCondition } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Deployment, Endpoints, EndpointSlice, Pod, Service } from '../../../src/api/types.js';
 import { waitFor } from '../../helpers/lab.js';
@@ -92,7 +93,7 @@ it.serial('a pod failing its readiness probe moves to notReadyAddresses and read
   const a = await readyPod(s, 'a');
   const b = await readyPod(s, 'b');
   fs.rmSync(readyFile('a'));
-  await waitFor('a not Ready', async () => (await s.client.get<Pod>(types.pods, 'a', 'default')).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False', bound);
+  await waitFor('a not Ready', async () => readyCondition(await s.client.get<Pod>(types.pods, 'a', 'default'))?.status === 'False', bound);
   await expect({ ready: [b], notReady: [a] });
   fs.writeFileSync(readyFile('a'), '');
   await readyPod(s, 'a');

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isReady } from '../../../src/api/conditions.js';
 import { ApiError, type Status } from '../../../src/api/errors.js';
 import { types, type ResourceType } from '../../../src/api/resources.js';
 import type { KubeObject, Pod } from '../../../src/api/types.js';
@@ -40,10 +41,6 @@ export function useLab(it: TestFn, prefix: string, upArgs: string[]): LabSession
     t.deepEqual(await hostSnapshot(session.name), before);
   });
   return session;
-}
-
-export function isReady(p: Pod): boolean {
-  return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 }
 
 /** Pods that count for their controller: not being deleted, not finished. */
