@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { assemble } from '../../src/apiserver/assemble.js';
 import type { Registry } from '../../src/apiserver/registry.js';
 import type { ApiServer } from '../../src/apiserver/server.js';
-import type { Store } from '../../src/apiserver/store.js';
+import type { ObjectStore } from '../../src/apiserver/store.js';
 import type { ServiceAllocations } from '../../src/apiserver/allocators/service-allocations.js';
 import { ApiClient } from '../../src/client/client.js';
 import { tempDir } from './tmp.js';
@@ -15,7 +15,7 @@ export interface TestServer {
   port: number;
   dir: string;
   client: ApiClient;
-  store: Store;
+  store: ObjectStore;
   registry: Registry;
   server: ApiServer;
   allocations: ServiceAllocations;
