@@ -102,7 +102,7 @@ export function objectKey(namespace: string | undefined, name: string): string {
 }
 
 /** How often a read-modify-write is redone when another writer changed the object in between. */
-const conflictRetries = 5;
+const conflictRetries = 50;
 
 function hasStatus(t: ResourceType): boolean {
   return t.subresources?.includes('status') ?? false;

@@ -7,7 +7,7 @@ import { benchProxy } from '../bench/proxy.js';
 import { benchIngress } from '../bench/ingress.js';
 import { clean, down, home, up } from '../lab/lifecycle.js';
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
-import { runtimes, type RuntimeName } from '../lab/plan.js';
+import { runtimes, stores, type RuntimeName, type StoreName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
 import { setCurrentLab } from '../lab/select.js';
@@ -18,6 +18,7 @@ import { schedulers } from '../agent/proxy/ipvs/names.js';
 import { runTests } from './test.js';
 import { applyCommand } from './apply.js';
 import { execCommand, logsCommand } from './pods.js';
+import { etcdctlCommand } from './etcdctl.js';
 import { kubectlCommand } from './kubectl.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
@@ -49,7 +50,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress]`,
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
@@ -61,6 +62,7 @@ export const commands: Record<string, Command> = {
         'ipvs-scheduler': { type: 'string', default: 'rr' },
         'ui-port': { type: 'string', default: '0' },
         ingress: { type: 'boolean', default: false },
+        store: { type: 'string', default: 'embedded' },
       });
       const uiPort = wholeNumber('up', 'ui-port', values['ui-port']);
       if (uiPort > 65535) throw new UsageError(`lab up: --ui-port must be a port number (got "${uiPort}")`);
@@ -75,6 +77,7 @@ export const commands: Record<string, Command> = {
         ipvsScheduler: oneOf('up', 'ipvs-scheduler', values['ipvs-scheduler'], schedulers),
         uiPort,
         ingress: values.ingress,
+        store: oneOf<StoreName>('up', 'store', values.store, stores),
       });
       setCurrentLab(state.plan.name);
       const status = await labStatus(state.plan.name);
@@ -185,6 +188,7 @@ export const commands: Record<string, Command> = {
     },
   },
   kubectl: kubectlCommand,
+  etcdctl: etcdctlCommand,
   run: runCommand,
   vm: vmCommand,
   images: imagesCommand,
