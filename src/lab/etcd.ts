@@ -14,6 +14,11 @@ export function etcdEndpoint(dir: string): string {
   return `unix://${path.join(dir, clientSocket)}`;
 }
 
+/** The sockets etcd makes in dir: a killed etcd leaves them, and the next one cannot bind while they exist. */
+export function etcdSockets(dir: string): string[] {
+  return [path.join(dir, clientSocket), path.join(dir, peerSocket)];
+}
+
 /** The argv of a one-member etcd that keeps its data under dir/data; run it with dir as working directory. */
 export function etcdArgv(dir: string, member = 'svclab'): string[] {
   const client = `unix://${clientSocket}`;

@@ -34,6 +34,7 @@ function persist(): void {
 }
 
 function start(r: Running): void {
+  for (const socket of r.spec.sockets ?? []) fs.rmSync(socket, { force: true });
   const log = fs.openSync(path.join(logs, `${r.spec.name}.log`), 'a');
   const [cmd, ...args] = r.spec.argv;
   const child = spawn(cmd!, args, {

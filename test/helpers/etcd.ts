@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { etcdArgv, etcdEndpoint } from '../../src/lab/etcd.js';
+import { etcdArgv, etcdEndpoint, etcdSockets } from '../../src/lab/etcd.js';
 
 export interface TestEtcd {
   dir: string;
@@ -28,8 +28,8 @@ export async function startEtcd(t: ExecutionContext<unknown>): Promise<TestEtcd>
     await gone;
   };
   const start = async (): Promise<void> => {
+    for (const f of etcdSockets(dir)) fs.rmSync(f, { force: true }); // left by a killed etcd, which the next one cannot bind
     const socket = etcdEndpoint(dir).slice('unix://'.length);
-    fs.rmSync(socket, { force: true }); // left by a killed etcd: wait for the new one's
     const [cmd, ...args] = etcdArgv(dir);
     const log = fs.openSync(path.join(dir, 'etcd.log'), 'a');
     child = spawn(cmd!, args, { cwd: dir, stdio: ['ignore', log, log] });
