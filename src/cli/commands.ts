@@ -2,6 +2,7 @@
 import { runBenchUp } from '../bench/up.js';
 import { benchPods } from '../bench/pods.js';
 import { benchServices } from '../bench/services.js';
+import { benchStore } from '../bench/store.js';
 import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
 import { benchIngress } from '../bench/ingress.js';
@@ -126,10 +127,10 @@ export const commands: Record<string, Command> = {
   demo: demoCommand,
   bench: {
     summary: 'benchmarks; `lab bench up` times lab up for 3 and 20 nodes and measures agent memory; also `bench pods`, `bench services`',
-    usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--pods N] [--out bench-results/up.json] | pods ${benchPods.usage} | services ${benchServices.usage}`,
+    usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--store embedded[,etcd]] [--pods N] [--out bench-results/up.json] | store ${benchStore.usage} | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
-      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress };
+      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress, store: benchStore };
       if (what && other[what]) return other[what].run(rest);
       if (what !== 'up') throw new UsageError(`lab bench: unknown benchmark "${what ?? ''}" (available: up, ${Object.keys(other).join(', ')})`);
       const { values } = parse('bench up', rest, {
@@ -137,12 +138,14 @@ export const commands: Record<string, Command> = {
         runs: { type: 'string', default: '3' },
         runtime: { type: 'string', default: 'netns' },
         pods: { type: 'string', default: '0' },
+        store: { type: 'string', default: 'embedded' },
         out: { type: 'string', default: `${home}/bench-results/up.json` },
       });
       const sizes = values.nodes.split(',').map((n) => wholeNumber('bench up', 'nodes', n));
       const runtimesWanted = values.runtime.split(',').map((r) => oneOf<RuntimeName>('bench up', 'runtime', r, runtimes));
       const pods = /^\d+$/.test(values.pods) ? Number(values.pods) : wholeNumber('bench up', 'pods', values.pods);
-      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out, runtimes: runtimesWanted, pods });
+      const storesWanted = values.store.split(',').map((s) => oneOf<StoreName>('bench up', 'store', s, stores));
+      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out, runtimes: runtimesWanted, stores: storesWanted, pods });
     },
   },
   exec: {

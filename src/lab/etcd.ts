@@ -1,6 +1,8 @@
 // The lab's etcd (Debian's etcd-server): one member, reachable only through unix
 // sockets in its own 0700 directory, so no TCP port is taken on the host. etcd
 // wants host:port-shaped unix URLs and makes the socket in its working directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export const etcdBinary = process.env.SVCLAB_ETCD ?? '/usr/bin/etcd';
@@ -47,4 +49,26 @@ export function etcdArgv(dir: string, member = 'svclab'): string[] {
 /** The argv of etcdctl (API v3) against the etcd in dir. */
 export function etcdctlArgv(dir: string, args: string[]): string[] {
   return [etcdctlBinary, '--endpoints', etcdEndpoint(dir), ...args];
+}
+
+/**
+ * Starts an etcd on dir outside a lab (store tests, `lab bench store`), its output in dir/etcd.log;
+ * resolves once its client socket is there. Stop it with kill().
+ */
+export async function spawnEtcd(dir: string): Promise<ChildProcess> {
+  for (const f of etcdSockets(dir)) fs.rmSync(f, { force: true });
+  const [cmd, ...args] = etcdArgv(dir);
+  const logFile = path.join(dir, 'etcd.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(cmd!, args, { cwd: dir, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const until = Date.now() + 10_000;
+  while (!fs.existsSync(etcdSockets(dir)[0]!)) {
+    if (Date.now() > until || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`etcd did not start: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return child;
 }

@@ -5,8 +5,8 @@
 // watch feeds (like the watch cache), so a second API server on the same etcd
 // sees every write; a write resolves once the watch has brought it back, so the
 // writer reads its own writes.
-import { ExponentialBackoff } from 'cockatiel';
-import { Etcd3, type IKeyValue, type IWatchResponse, type Watcher } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen } from 'cockatiel';
+import { Etcd3, isRecoverableError, type IKeyValue, type IWatchResponse, type Watcher } from 'etcd3';
 import type { KubeObject } from '../../api/types.js';
 import { ObjectCache, type Listener, type StoreEvent } from '../cache.js';
 import { ConflictError, type ObjectStore } from '../store.js';
@@ -57,8 +57,11 @@ export class EtcdStore implements ObjectStore {
     const client = new Etcd3({
       hosts: opts.endpoints,
       dialTimeout: 2000,
-      // A restarted etcd is back within a second or two; the default backoff waits up to 30 s.
-      faultHandling: { watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }).next() },
+      // A restarted etcd is back within a second or two; the defaults wait 5 s (calls) and up to 30 s (watch).
+      faultHandling: {
+        host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),
+        watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }).next(),
+      },
     });
     const store = new EtcdStore(client, opts);
     try {
