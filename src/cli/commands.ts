@@ -63,7 +63,8 @@ export const commands: Record<string, Command> = {
         'ipvs-scheduler': { type: 'string', default: 'rr' },
         'ui-port': { type: 'string', default: '0' },
         ingress: { type: 'boolean', default: false },
-        store: { type: 'string', default: 'embedded' },
+        // SVCLAB_STORE=etcd runs every lab on etcd (e.g. the end-to-end suites).
+        store: { type: 'string', default: process.env.SVCLAB_STORE ?? 'embedded' },
       });
       const uiPort = wholeNumber('up', 'ui-port', values['ui-port']);
       if (uiPort > 65535) throw new UsageError(`lab up: --ui-port must be a port number (got "${uiPort}")`);
