@@ -115,3 +115,24 @@ export class ObjectCache {
     return lo;
   }
 }
+
+/** The reads both store backends answer from their cache alike. */
+export abstract class CachedReads {
+  protected constructor(protected readonly cache: ObjectCache) {}
+
+  get(type: string, key: string): KubeObject | undefined {
+    return this.cache.get(type, key);
+  }
+
+  list(type: string, namespace?: string): KubeObject[] {
+    return this.cache.list(type, namespace);
+  }
+
+  count(type: string): number {
+    return this.cache.count(type);
+  }
+
+  subscribe(fromRV: number, listener: Listener): () => void {
+    return this.cache.subscribe(fromRV, listener);
+  }
+}

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KubeObject } from '../api/types.js';
-import { ObjectCache, type Listener, type StoreEvent } from './cache.js';
+import { CachedReads, ObjectCache, type Listener, type StoreEvent } from './cache.js';
 import { WriteAheadLog, type WalRecord } from './wal.js';
 
 export { TooOldError, type Listener, type StoreEvent } from './cache.js';
@@ -45,20 +45,17 @@ export interface StoreOptions {
   snapshotEvery?: number;
 }
 
-export class Store implements ObjectStore {
+export class Store extends CachedReads implements ObjectStore {
   private rv = 0;
   /** The newest rv that is on disk and has been announced to listeners. */
   private announcedRV = 0;
-  private readonly cache: ObjectCache;
   private readonly wal: WriteAheadLog;
-  private readonly historySize: number;
   private readonly snapshotEvery: number;
   private readonly snapshotFile: string;
 
   constructor(readonly dir: string, opts: StoreOptions = {}) {
-    this.historySize = opts.historySize ?? 100_000;
+    super(new ObjectCache(opts.historySize ?? 100_000));
     this.snapshotEvery = opts.snapshotEvery ?? 20_000;
-    this.cache = new ObjectCache(this.historySize);
     // Objects and Secrets live here: root only.
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
@@ -115,18 +112,6 @@ export class Store implements ObjectStore {
     return this.announcedRV;
   }
 
-  get(type: string, key: string): KubeObject | undefined {
-    return this.cache.get(type, key);
-  }
-
-  list(type: string, namespace?: string): KubeObject[] {
-    return this.cache.list(type, namespace);
-  }
-
-  count(type: string): number {
-    return this.cache.count(type);
-  }
-
   /**
    * Stores obj (put) or removes key (del). The object gets the next resourceVersion.
    * Memory changes at once so later writes see it; the promise resolves (and
@@ -152,10 +137,6 @@ export class Store implements ObjectStore {
     this.announcedRV = rv;
     this.cache.announce(event);
     return stored;
-  }
-
-  subscribe(fromRV: number, listener: Listener): () => void {
-    return this.cache.subscribe(fromRV, listener);
   }
 
   close(): void {

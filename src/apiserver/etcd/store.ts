@@ -8,7 +8,7 @@
 import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen } from 'cockatiel';
 import { Etcd3, isRecoverableError, type IKeyValue, type IWatchResponse, type Watcher } from 'etcd3';
 import type { KubeObject } from '../../api/types.js';
-import { ObjectCache, type Listener, type StoreEvent } from '../cache.js';
+import { CachedReads, ObjectCache, type StoreEvent } from '../cache.js';
 import { ConflictError, type ObjectStore } from '../store.js';
 import { etcdKey, parseEtcdKey, registryPrefix } from './keys.js';
 
@@ -36,8 +36,7 @@ const prefixEnd = (prefix: string): Buffer => {
   return end;
 };
 
-export class EtcdStore implements ObjectStore {
-  private readonly cache: ObjectCache;
+export class EtcdStore extends CachedReads implements ObjectStore {
   private rv = 0;
   private watcher: Watcher | undefined;
   /** Checked after every watch response: promises waiting for the cache to reach a state. */
@@ -49,7 +48,7 @@ export class EtcdStore implements ObjectStore {
     readonly client: Etcd3,
     private readonly opts: EtcdStoreOptions,
   ) {
-    this.cache = new ObjectCache(opts.historySize ?? 10_000);
+    super(new ObjectCache(opts.historySize ?? 10_000));
   }
 
   /** Connects, loads the objects and the recent history, and follows etcd's watch. */
@@ -190,18 +189,6 @@ export class EtcdStore implements ObjectStore {
     return this.rv; // the cache holds only what etcd has committed
   }
 
-  get(type: string, key: string): KubeObject | undefined {
-    return this.cache.get(type, key);
-  }
-
-  list(type: string, namespace?: string): KubeObject[] {
-    return this.cache.list(type, namespace);
-  }
-
-  count(type: string): number {
-    return this.cache.count(type);
-  }
-
   async write(op: 'put' | 'del', type: string, key: string, obj: KubeObject): Promise<KubeObject> {
     if (this.closed) throw new Error('the store is closed');
     const current = this.cache.get(type, key);
@@ -224,10 +211,6 @@ export class EtcdStore implements ObjectStore {
     const rv = Number(res.header.revision);
     await this.until(() => this.rv >= rv);
     return { ...obj, metadata: { ...meta, resourceVersion: String(rv) } };
-  }
-
-  subscribe(fromRV: number, listener: Listener): () => void {
-    return this.cache.subscribe(fromRV, listener);
   }
 
   /** Compacts etcd's history up to rv (default: now); watches from before it get 410 Gone. */
