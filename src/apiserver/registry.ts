@@ -209,7 +209,8 @@ export class Registry {
     try {
       return await this.store.write('put', typeKey(t), key, obj);
     } catch (e) {
-      s.afterDelete?.(obj); // not stored: give back what beforeCreate took
+      // Surely not stored (lost a race, or not serializable): give back what beforeCreate took.
+      if (e instanceof ConflictError || e instanceof TypeError) s.afterDelete?.(obj);
       throw e;
     }
   }

@@ -86,6 +86,7 @@ export const commands: Record<string, Command> = {
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
       console.log(formatStatus(status!));
       console.log(`\n${kubeconfigUsage(state.plan.name)}`);
+      if (state.plan.store === 'etcd') console.log(`Objects are in etcd: lab etcdctl --name ${state.plan.name} -- get --prefix /registry/ --keys-only`);
       const url = await waitForDashboard(state.plan.name, 5000);
       console.log(`Dashboard: ${url ?? `not listening yet (lab ui --name ${state.plan.name} prints its address)`}`);
       console.log(`Take it down with: lab down --name ${state.plan.name}`);
