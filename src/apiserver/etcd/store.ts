@@ -75,11 +75,11 @@ export class EtcdStore extends CachedReads implements ObjectStore {
   private async start(): Promise<void> {
     const deadline = Date.now() + (this.opts.connectTimeoutMs ?? 30_000);
     const range = { key: Buffer.from(registryPrefix), range_end: prefixEnd(registryPrefix) };
-    // The newest change under /registry/ (the key changed last) and the current revision.
+    // The current revision, and the last compaction's.
     let head;
     for (;;) {
       try {
-        head = await this.client.kv.range({ ...range, limit: 1, sort_order: 'Descend', sort_target: 'Mod', keys_only: true });
+        head = await this.client.kv.range({ key: Buffer.from(compactRevKey) });
         break;
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`etcd at ${this.opts.endpoints.join(',')} does not answer: ${(e as Error).message}`);
@@ -87,8 +87,7 @@ export class EtcdStore extends CachedReads implements ObjectStore {
       }
     }
     const current = Number(head.header.revision);
-    const newest = Number(head.kvs[0]?.mod_revision ?? 0);
-    const compacted = Number((await this.client.get(compactRevKey).string()) ?? 0);
+    const compacted = Number(head.kvs[0]?.value.toString() ?? 0);
     // Start from a past revision and replay the events since, so watches resume across a restart.
     let from = Math.max(1, compacted, current - (this.opts.historySize ?? 10_000));
     let snapshot;
@@ -106,10 +105,12 @@ export class EtcdStore extends CachedReads implements ObjectStore {
     }
     this.rv = from;
     this.cache.compactedRV = from;
-    this.watcher = await this.client.watch().prefix(registryPrefix).startRevision(String(from + 1)).create();
+    // The whole keyspace, so the cache's revision follows etcd's (a write outside /registry/, like
+    // compact_rev_key, moves it too) and "caught up with revision N" is always reached.
+    this.watcher = await this.client.watch().prefix('').startRevision(String(from + 1)).create();
     this.watcher.on('data', (res) => this.apply(res));
     this.watcher.on('error', (err) => this.lost(err));
-    await this.until(() => this.rv >= newest, Math.max(deadline - Date.now(), 5000));
+    await this.until(() => this.rv >= current, Math.max(deadline - Date.now(), 5000));
     const interval = this.opts.compactionIntervalMs ?? 5 * 60_000;
     if (interval > 0) {
       // Like kube-apiserver: each tick compacts up to the revision seen at the previous tick.
@@ -123,14 +124,18 @@ export class EtcdStore extends CachedReads implements ObjectStore {
   }
 
   private decode(kv: IKeyValue): KubeObject | undefined {
+    let obj: KubeObject | undefined;
     try {
-      const obj = JSON.parse(kv.value.toString()) as KubeObject;
-      obj.metadata = { ...obj.metadata, resourceVersion: String(kv.mod_revision) };
-      return obj;
+      obj = JSON.parse(kv.value.toString()) as KubeObject;
     } catch {
-      console.error(`etcd store: ${kv.key.toString()} is not a JSON object, ignored`);
+      /* reported below */
+    }
+    if (typeof obj?.metadata !== 'object' || obj.metadata === null) {
+      console.error(`etcd store: ${kv.key.toString()} does not hold a JSON object with metadata; ignored`);
       return undefined;
     }
+    obj.metadata = { ...obj.metadata, resourceVersion: String(kv.mod_revision) };
+    return obj;
   }
 
   private apply(res: IWatchResponse): void {

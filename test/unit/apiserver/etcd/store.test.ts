@@ -1,7 +1,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { execa } from 'execa';
 import { EtcdStore } from '../../../../src/apiserver/etcd/store.js';
-import { ConflictError, type ObjectStore } from '../../../../src/apiserver/store.js';
+import { ConflictError, TooOldError, type ObjectStore } from '../../../../src/apiserver/store.js';
 import type { KubeObject } from '../../../../src/api/types.js';
 import { etcdBinary, etcdctlArgv } from '../../../../src/lab/etcd.js';
 import { startEtcd, type TestEtcd } from '../../../helpers/etcd.js';
@@ -92,4 +92,24 @@ test('when etcd crashes and comes back, the store follows again: its watch resum
   t.truthy(written);
   t.deepEqual(seen, ['b']);
   t.is(store.get('core/namespaces', 'b')?.metadata.resourceVersion, written!.metadata.resourceVersion);
+});
+
+test('etcd compacted by hand (etcdctl compact) and junk under /registry/: a restarted store starts at the current revision and skips the junk', async (t) => {
+  const etcd = await startEtcd(t);
+  const first = await open(etcd);
+  const old = await first.write('put', 'core/namespaces', 'a', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
+  await first.write('put', 'core/namespaces', 'b', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } });
+  first.close();
+  await etcdctl(etcd, 'put', '/registry/namespaces/junk', 'not json');
+  const revision = (JSON.parse(await etcdctl(etcd, 'get', '/registry/namespaces/junk', '-w', 'json')) as { header: { revision: number } }).header.revision;
+  await etcdctl(etcd, 'compact', String(revision));
+  const store = await open(etcd);
+  t.teardown(() => store.close());
+  t.is(store.resourceVersion, revision);
+  t.deepEqual(store.list('core/namespaces').map((n) => n.metadata.name).sort(), ['a', 'b']);
+  t.throws(() => store.subscribe(Number(old.metadata.resourceVersion), () => undefined), { instanceOf: TooOldError });
+  const seen: string[] = [];
+  store.subscribe(revision, (e) => seen.push(e.object.metadata.name!));
+  await store.write('put', 'core/namespaces', 'c', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'c' } });
+  t.deepEqual(seen, ['c']);
 });
