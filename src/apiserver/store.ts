@@ -25,6 +25,11 @@ export interface ObjectStore {
   write(op: 'put' | 'del', type: string, key: string, obj: KubeObject): Promise<KubeObject>;
   /** Events after fromRV (history first, then live); throws TooOldError when fromRV is compacted away. */
   subscribe(fromRV: number, listener: Listener): () => void;
+  /**
+   * Resolves once memory holds every write committed anywhere before the call (a consistent read, as
+   * upstream's reads from the watch cache); absent where memory is the source of truth.
+   */
+  sync?(): Promise<void>;
   close(): void;
 }
 

@@ -218,6 +218,13 @@ export class EtcdStore extends CachedReads implements ObjectStore {
     return { ...obj, metadata: { ...meta, resourceVersion: String(rv) } };
   }
 
+  /** Waits until the cache has caught up with etcd's current revision (writes by other API servers too). */
+  async sync(): Promise<void> {
+    const res = await this.client.kv.range({ key: Buffer.from(compactRevKey), count_only: true });
+    const revision = Number(res.header.revision);
+    await this.until(() => this.rv >= revision);
+  }
+
   /** Compacts etcd's history up to rv (default: now); watches from before it get 410 Gone. */
   async compact(rv = this.rv): Promise<void> {
     if (rv <= this.cache.compactedRV) return;

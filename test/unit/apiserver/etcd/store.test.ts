@@ -58,8 +58,9 @@ test('a second store on the same etcd sees the first one\'s writes, and a write 
   const b = await open(etcd);
   t.teardown(() => [a, b].forEach((s) => s.close()));
   const v1 = await a.write('put', 'core/services', 'default/web', svc('default', 'web'));
-  // b's cache is fed by etcd's watch only: a's write reaches it without b writing anything.
-  for (let i = 0; i < 100 && !b.get('core/services', 'default/web'); i++) await new Promise((r) => setTimeout(r, 20));
+  // b's cache is fed by etcd's watch only: a's write reaches it without b writing anything, and
+  // sync() (a consistent read) waits until it has.
+  await b.sync();
   const seenByB = b.get('core/services', 'default/web')!;
   t.is(seenByB.metadata.resourceVersion, v1.metadata.resourceVersion);
   // Both computed from v1; the second to commit loses, and then reads the winner.
