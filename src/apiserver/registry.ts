@@ -168,7 +168,8 @@ export class Registry {
   }
 
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
-    return this.retrying(t, undefined, () => this.createOnce(t, namespace, body, opts));
+    // Each attempt gets its own copy: strategies fill in defaults and allocations as they go.
+    return this.retrying(t, undefined, () => this.createOnce(t, namespace, structuredClone(body), opts));
   }
 
   /**
@@ -224,7 +225,7 @@ export class Registry {
   }
 
   async update(t: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
-    return this.retrying(t, name, () => this.updateOnce(t, namespace, name, body, opts));
+    return this.retrying(t, name, () => this.updateOnce(t, namespace, name, structuredClone(body), opts));
   }
 
   private async updateOnce(t: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions): Promise<KubeObject> {
