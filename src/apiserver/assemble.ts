@@ -12,7 +12,8 @@ import { serviceStrategy } from './strategies/service.js';
 import { ensureSystemNamespaces, startNamespaceFinalizer } from './namespaces.js';
 import { Registry } from './registry.js';
 import { ApiServer } from './server.js';
-import { Store, type StoreOptions } from './store.js';
+import { EtcdStore } from './etcd/store.js';
+import { Store, type ObjectStore, type StoreOptions } from './store.js';
 import { strategies } from './strategies/index.js';
 import { bindingHandler } from './subresources/binding.js';
 import { scaleHandler } from './subresources/scale.js';
@@ -21,6 +22,8 @@ import { proxyHandler } from './subresources/proxy.js';
 
 export interface AssembleOptions extends StoreOptions {
   stateDir: string;
+  /** kube-apiserver's --etcd-servers: keep objects in etcd instead of the embedded store. */
+  etcdServers?: string[];
   /** Directory of the node agents' kubelet sockets (<node>.sock), for logs, exec, attach, port-forward and the proxy. */
   kubeletSocketDir?: string;
   serviceCIDR?: string;
@@ -29,8 +32,8 @@ export interface AssembleOptions extends StoreOptions {
   advertise?: Advertise;
 }
 
-export async function assemble(opts: AssembleOptions): Promise<{ store: Store; registry: Registry; server: ApiServer; allocations: ServiceAllocations }> {
-  const store = new Store(path.join(opts.stateDir, 'store'), opts);
+export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectStore; registry: Registry; server: ApiServer; allocations: ServiceAllocations }> {
+  const store = opts.etcdServers?.length ? await EtcdStore.open({ endpoints: opts.etcdServers, historySize: opts.historySize }) : new Store(path.join(opts.stateDir, 'store'), opts);
   const registry = new Registry(store);
   for (const s of strategies) registry.register(s);
   const config = { serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', nodePortRange: opts.nodePortRange ?? { min: 30000, max: 32767 } };

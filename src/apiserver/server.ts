@@ -201,6 +201,9 @@ export class ApiServer {
     switch (req.method) {
       case 'GET': {
         const table = tableRequested(req.headers.accept, query);
+        // No resourceVersion asks for the newest state: a store shared with other writers catches up first.
+        const isWatch = query.get('watch') === 'true' || query.get('watch') === '1';
+        if (reg.store.sync && !query.get('resourceVersion') && !isWatch) await reg.store.sync();
         if (name) {
           const obj = reg.get(t, namespace, name);
           return sendJson(res, 200, table ? asTable(t, [obj], table, obj.metadata.resourceVersion ?? '') : obj);
@@ -211,7 +214,7 @@ export class ApiServer {
           fields: parseFieldSelector(query.get('fieldSelector')),
         };
         const items = (): KubeObject[] => reg.store.list(typeKey(t), namespace);
-        if (query.get('watch') === 'true' || query.get('watch') === '1') {
+        if (isWatch) {
           serveWatch(reg.store, t, filter, items, req, res, {
             resourceVersion: query.get('resourceVersion') ?? undefined,
             timeoutSeconds: int64Param(query, 'timeoutSeconds'),

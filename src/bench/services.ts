@@ -35,7 +35,7 @@ const lagNs = 'bench-lag';
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 /** Runs fn(0..count-1) with at most `inFlight` calls pending. */
-async function pool(count: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+export async function pool(count: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: inFlight }, async () => {
     while (next < count) await fn(next++);

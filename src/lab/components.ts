@@ -1,11 +1,15 @@
 // The processes of a running lab and how each is started.
 import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
+import { etcdArgv, etcdEndpoint, etcdSockets } from './etcd.js';
 import { paths, socketServer, type LabState } from './state.js';
 
 export interface Component {
   name: string;
   argv: string[];
+  cwd?: string;
+  /** Unix sockets the component makes, removed before each (re)start: a killed process leaves them behind. */
+  sockets?: string[];
 }
 
 export function distEntry(home: string, rel: string): string {
@@ -38,6 +42,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         plan.apiAdvertise.ip,
         '--advertise-port',
         String(plan.apiAdvertise.port),
+        ...(plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : []),
       ],
     },
     {
@@ -45,6 +50,10 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
     },
   ];
+  if (plan.store === 'etcd') {
+    const dir = paths.etcd(plan.name);
+    out.unshift({ name: 'etcd', argv: etcdArgv(dir), cwd: dir, sockets: etcdSockets(dir) });
+  }
   out.push({
     name: 'router',
     argv: runtime.hostCommand(plan, 'router', [

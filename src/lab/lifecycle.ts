@@ -17,7 +17,7 @@ import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { makePlan, type PlanOptions } from './plan.js';
-import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
+import { proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
 import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
@@ -44,7 +44,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
     throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
   }
-  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode))];
+  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store)];
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
 
   if (!fs.existsSync(stateRoot)) {
@@ -56,7 +56,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   // nothing; what holds objects, secrets, logs or sockets is root's alone (the store makes its own 0700).
   fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o711 });
   fs.chmodSync(labDir(plan.name), 0o711);
-  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name)]) {
+  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), ...(plan.store === 'etcd' ? [paths.etcd(plan.name)] : [])]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }

@@ -4,6 +4,8 @@ import os from 'node:os';
 import { execa } from 'execa';
 import { proxyModeInfo, type ProxyMode } from '../agent/proxy/modes.js';
 import { UserError } from '../util/errors.js';
+import { etcdBinary } from './etcd.js';
+import type { StoreName } from './plan.js';
 
 export class PreflightError extends UserError {}
 
@@ -30,5 +32,10 @@ export async function proxyModeProblems(mode: ProxyMode): Promise<string[]> {
     return [`proxy mode ${mode} needs kernel modules ${missing.join(', ')}, which this kernel (${os.release()}) does not have; use iptables, nftables or nftables-maps here, or run it in a VM with Debian's kernel: ./lab vm run -- ./lab demo --proxy-mode ${mode} (tests: ./lab vm test ${mode})`];
   }
   for (const tool of info.tools) if (!(await hasCommand(tool.command))) return [`proxy mode ${mode} needs ${tool.command} (apt-get install ${tool.apt})`];
+  return [];
+}
+
+export function storeProblems(store: StoreName | undefined): string[] {
+  if (store === 'etcd' && !fs.existsSync(etcdBinary)) return [`--store etcd needs ${etcdBinary} (apt-get install etcd-server etcd-client, or run scripts/setup)`];
   return [];
 }

@@ -36,6 +36,8 @@ export const paths = {
   components: (name: string) => path.join(labDir(name), 'components.json'),
   socket: (name: string) => path.join(labDir(name), 'api.sock'),
   store: (name: string) => labDir(name),
+  /** The lab's etcd (lab up --store etcd): its sockets and data, 0700. */
+  etcd: (name: string) => path.join(labDir(name), 'etcd'),
   logs: (name: string) => path.join(labDir(name), 'logs'),
   kubeconfig: (name: string) => path.join(labDir(name), 'kubeconfig'),
   kubeletSockets: (name: string) => path.join(labDir(name), 'kubelet'),

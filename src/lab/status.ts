@@ -17,6 +17,8 @@ export interface LabStatus {
   name: string;
   runtime: string;
   proxyMode: string;
+  /** Where the API server keeps objects: embedded or etcd. */
+  store: string;
   apiServer: string;
   socket: string;
   kubeconfig: string;
@@ -48,6 +50,7 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
     name,
     runtime: state.plan.runtime,
     proxyMode: state.plan.proxyMode,
+    store: state.plan.store ?? 'embedded',
     apiServer: serverUrl(state),
     socket: paths.socket(name),
     kubeconfig: paths.kubeconfig(name),
@@ -72,7 +75,7 @@ export function table(rows: string[][]): string {
 
 export function formatStatus(s: LabStatus): string {
   const lines = [
-    `lab ${s.name}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}, proxy mode ${s.proxyMode}, runtime ${s.runtime}`,
+    `lab ${s.name}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}, proxy mode ${s.proxyMode}, runtime ${s.runtime}, store ${s.store}`,
     `API server: ${s.apiServer}${s.apiReachable ? '' : ' (not answering)'}   socket: ${s.socket}`,
     '',
     table([['NODE', 'STATUS', 'INTERNAL-IP', 'POD-CIDR'], ...s.nodes.map((n) => [n.name, n.status, n.ip, n.podCIDR])]),

@@ -35,9 +35,11 @@ function persist(): void {
 }
 
 function start(r: Running): void {
+  for (const socket of r.spec.sockets ?? []) fs.rmSync(socket, { force: true });
   const log = fs.openSync(path.join(logs, `${r.spec.name}.log`), 'a');
   const [cmd, ...args] = r.spec.argv;
   const child = spawn(cmd!, args, {
+    cwd: r.spec.cwd,
     stdio: ['ignore', log, log],
     env: { ...process.env, SVCLAB_LAB: name, SVCLAB_COMPONENT: r.spec.name },
   });
@@ -90,8 +92,10 @@ process.on('SIGINT', stop);
 
 const specs = componentsFor(state, runtimeFor(state.plan.runtime));
 for (const spec of specs) running.set(spec.name, { spec, state: { name: spec.name, restarts: 0 }, backoffMs: 100 });
-// The API server first, so the others find it at their first try.
+// etcd (when the lab has one) and the API server first, so the others find it at their first try.
+const etcd = running.get('etcd');
+if (etcd) start(etcd);
 start(running.get('apiserver')!);
-await waitForSocket(paths.socket(name), 5000);
+await waitForSocket(paths.socket(name), etcd ? 30_000 : 5000);
 for (const r of running.values()) if (!r.child && r.spec.name !== 'apiserver') start(r);
 console.log(`supervisor: lab ${name} running ${running.size} components`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApiClient } from '../client/client.js';
 import { down, up } from '../lab/lifecycle.js';
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
-import type { RuntimeName } from '../lab/plan.js';
+import type { RuntimeName, StoreName } from '../lab/plan.js';
 import { proxyModeProblems } from '../lab/preflight.js';
 import { serverUrl } from '../lab/state.js';
 import { Aborted, durationMs, type Ctx } from './context.js';
@@ -35,6 +35,8 @@ export interface RunOptions {
   modes?: ProxyMode[];
   /** Run on this runtime instead of the scenario's own. */
   runtime?: RuntimeName;
+  /** Where the labs' API servers keep objects (default: the embedded store). */
+  store?: StoreName;
   /** Lab names are <prefix><n> (at most 20 characters in all). */
   labPrefix?: string;
   onProgress?: (p: Progress) => void;
@@ -112,6 +114,7 @@ export async function runJob(job: Job, opts: RunOptions = {}): Promise<RunResult
       nodes: c.nodes ?? 2,
       proxyMode: mode,
       runtime,
+      store: opts.store,
       lbPool: c.lbPool,
       ingress: c.ingress,
       nodeGracePeriodSeconds: c.nodeGracePeriod === undefined ? undefined : Math.max(1, Math.round(durationMs(c.nodeGracePeriod, 10_000) / 1000)),
