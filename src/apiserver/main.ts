@@ -15,6 +15,7 @@ const { values } = parseArgs({
     'service-node-port-range': { type: 'string', default: '30000-32767' },
     'advertise-address': { type: 'string' },
     'advertise-port': { type: 'string', default: '6443' },
+    'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
   },
 });
 
@@ -26,6 +27,7 @@ if (!stateDir) {
 
 const [min, max] = values['service-node-port-range']!.split('-').map(Number);
 const { store, server } = await assemble({
+  authorizationMode: values['authorization-mode'],
   stateDir,
   kubeletSocketDir: values['kubelet-socket-dir'],
   serviceCIDR: values['service-cluster-ip-range'],

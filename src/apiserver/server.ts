@@ -18,6 +18,8 @@ import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
 import { requestAttributes } from './auth/attributes.js';
 import { forbiddenRequest } from './auth/forbidden.js';
 import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.js';
+import { impersonate } from './auth/impersonation.js';
+import type { ReviewHandler } from './auth/reviews.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -113,6 +115,8 @@ export class ApiServer {
   readonly subresources = new Map<string, SubresourceHandler>();
   /** HTTP upgrades (exec over WebSocket) by "<type key>/<subresource>". */
   readonly upgrades = new Map<string, UpgradeHandler>();
+  /** Create-only resources answered rather than stored (access reviews, SelfSubjectReview), by type key. */
+  readonly reviews = new Map<string, ReviewHandler>();
   /** services|pods/NAME[:PORT]/proxy/PATH, once kubelets can open the connections. */
   proxy?: (p: ProxyRequest, req: http.IncomingMessage, res: http.ServerResponse, search: string) => Promise<void>;
   readonly servers: http.Server[] = [];
@@ -127,7 +131,7 @@ export class ApiServer {
 
   handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const started = Date.now();
-    if (this.log) res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    if (this.log) res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms ${this.users.get(req)?.username ?? ''}`));
     this.admit(req)
       .then(() => this.route(req, res))
       .catch((err) => sendError(res, err));
@@ -135,7 +139,7 @@ export class ApiServer {
 
   /** Authentication, then authorization: a request goes no further without both. */
   private async admit(req: http.IncomingMessage): Promise<void> {
-    const user = await this.authenticate(req);
+    const user = impersonate(req, await this.authenticate(req), this.authorizer);
     this.users.set(req, user);
     const attrs = requestAttributes(req, user);
     const decision = this.authorizer.authorize(attrs);
@@ -192,6 +196,12 @@ export class ApiServer {
       setWarnings(res, warnings);
       sendJson(res, code, obj);
     };
+    const review = this.reviews.get(typeKey(t));
+    if (review) {
+      if (req.method !== 'POST' || name) throw methodNotAllowed();
+      const body = await readRequestBody(req, { kind: t.kind });
+      return reply(201, review(body.value, { user: this.users.get(req) ?? labAdmin, authorizer: this.authorizer, namespace }));
+    }
     if (subresource && subresource !== 'status') {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);

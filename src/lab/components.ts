@@ -38,6 +38,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         plan.apiAdvertise.ip,
         '--advertise-port',
         String(plan.apiAdvertise.port),
+        '--authorization-mode',
+        'RBAC',
       ],
     },
     {
