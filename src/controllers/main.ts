@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
 import type { Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
+import { ApiClient, impersonationFlags, impersonationFrom } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { startDeploymentController } from './deployment.js';
 import { startEndpointControllers } from './endpoints/index.js';
@@ -16,6 +16,7 @@ import { startServiceAccountsController } from './serviceaccounts.js';
 const { values } = parseArgs({
   options: {
     server: { type: 'string' },
+    ...impersonationFlags,
     'node-grace-period': { type: 'string', default: '10' },
   },
 });
@@ -24,7 +25,7 @@ if (!values.server) {
   process.exit(2);
 }
 
-const client = new ApiClient({ server: values.server, userAgent: 'svclab-controller-manager' });
+const client = new ApiClient({ server: values.server, userAgent: 'svclab-controller-manager', impersonate: impersonationFrom(values) });
 const nodes = new Informer<Node>(client, types.nodes).start();
 const leases = new Informer<Lease>(client, types.leases, { namespace: 'kube-node-lease' }).start();
 const pods = new Informer<Pod>(client, types.pods).start();

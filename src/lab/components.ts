@@ -1,7 +1,16 @@
 // The processes of a running lab and how each is started.
 import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
+import { identities } from '../apiserver/bootstrap/components.js';
 import { paths, socketServer, type LabState } from './state.js';
+
+/**
+ * --as/--as-group: until the API server authenticates components, each acts as
+ * its own identity by impersonation, so RBAC holds them to their roles.
+ */
+export function actAs(id: { user: string; groups: string[] }): string[] {
+  return ['--as', id.user, ...id.groups.flatMap((g) => ['--as-group', g])];
+}
 
 export interface Component {
   name: string;
@@ -44,7 +53,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     },
     {
       name: 'controller-manager',
-      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
+      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, '--node-grace-period', String(plan.nodeGracePeriodSeconds), ...actAs(identities.controllerManager)],
     },
   ];
   out.push({
@@ -58,6 +67,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
       '--lb-pool',
       plan.lbPool,
+      ...actAs(identities.router),
     ]),
   });
   out.push(
@@ -67,7 +77,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     },
     { name: 'external-web', argv: runtime.hostCommand(plan, 'external', [node, path.join(home, 'dist', 'images', 'external', 'main.js')]) },
     // In the host's namespace, on 127.0.0.1 only: the workshop's browser runs here.
-    { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name)] },
+    { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name), ...actAs(identities.dashboard)] },
   );
   for (const n of plan.nodes) {
     out.push({
@@ -99,6 +109,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         plan.clusterDomain,
         '--cluster-cidr',
         plan.podCIDR,
+        ...actAs(identities.node(n.name)),
       ]),
     });
   }

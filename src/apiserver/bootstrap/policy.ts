@@ -7,6 +7,7 @@ import { matches, selectorFromObject } from '../../api/labels.js';
 import { types } from '../../api/resources.js';
 import type { ClusterRole, KubeObject, PolicyRule, RoleBinding } from '../../api/types.js';
 import type { Registry } from '../registry.js';
+import { componentBindings, componentClusterRoles } from './components.js';
 import { bootstrapAnnotations, bootstrapLabels, clusterRoleBindings, clusterRoles, controllerRoles } from './roles.js';
 
 const controllerPrefix = 'system:controller:';
@@ -14,6 +15,9 @@ const controllerPrefix = 'system:controller:';
 function meta(name: string, labels: Record<string, string> = {}): KubeObject['metadata'] {
   return { name, labels: { ...bootstrapLabels, ...labels }, annotations: { ...bootstrapAnnotations } };
 }
+
+/** The lab's own components' roles are not upstream defaults: labelled as the lab's. */
+const labMeta = (name: string): KubeObject['metadata'] => ({ name, labels: { 'app.kubernetes.io/part-of': 'svclab' } });
 
 /** Rules of every aggregated role: the union of the rules of the roles it selects (by name order, without repeats). */
 export function aggregate(roles: ClusterRole[]): void {
@@ -48,20 +52,22 @@ export function bootstrapClusterRoles(): ClusterRole[] {
   for (const [name, rules] of Object.entries(controllerRoles)) {
     roles.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(controllerPrefix + name), rules });
   }
+  for (const r of componentClusterRoles) roles.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: labMeta(r.name), rules: r.rules });
   return roles;
 }
 
 export function bootstrapClusterRoleBindings(): RoleBinding[] {
-  const binding = (role: string, subjects: RoleBinding['subjects']): RoleBinding => ({
+  const binding = (role: string, subjects: RoleBinding['subjects'], metadata = meta(role)): RoleBinding => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
-    metadata: meta(role),
+    metadata,
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
     subjects,
   });
   return [
     ...clusterRoleBindings.map((b) => binding(b.role, b.subjects)),
     ...Object.keys(controllerRoles).map((name) => binding(controllerPrefix + name, [{ kind: 'ServiceAccount', name, namespace: 'kube-system' }])),
+    ...componentBindings.map((b) => binding(b.role, b.subjects, labMeta(b.name))),
   ];
 }
 
