@@ -4,11 +4,10 @@
 // kinds; every change renders the whole configuration, which replaces the running one
 // (after `nginx -t`) only when it differs.
 import { parseArgs } from 'node:util';
-import { type ResourceType, types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
 import { ApiClient, impersonationFlags, impersonationFrom } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import type { Cluster } from './model.js';
+import { watchedTypes, type Cluster } from './model.js';
 import { NginxProcess, portsFree } from './nginx.js';
 import { Reconciler } from './reconciler.js';
 
@@ -38,17 +37,7 @@ const render = { httpPort: whole('http-port', 65535), httpsPort: whole('https-po
 if (!/^[^/]+\/[^/]+$/.test(values['publish-service'])) usage(`--publish-service must be NAMESPACE/NAME (got "${values['publish-service']}")`);
 
 const client = new ApiClient({ server: values.server!, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000, impersonate: impersonationFrom(values) });
-const watched: Record<keyof Cluster, ResourceType> = {
-  namespaces: types.namespaces,
-  ingresses: types.ingresses,
-  ingressClasses: types.ingressclasses,
-  services: types.services,
-  endpointSlices: types.endpointslices,
-  secrets: types.secrets,
-  gatewayClasses: types.gatewayclasses,
-  gateways: types.gateways,
-  httpRoutes: types.httproutes,
-};
+const watched = watchedTypes;
 const informers = Object.fromEntries(Object.entries(watched).map(([k, t]) => [k, new Informer(client, t)])) as Record<keyof Cluster, Informer>;
 
 const snapshot = (): Cluster => Object.fromEntries(Object.entries(informers).map(([k, i]) => [k, i.list()])) as unknown as Cluster;
