@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assemble } from './assemble.js';
+import { authorizationModes } from './auth/modes.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +23,12 @@ const { values } = parseArgs({
 const stateDir = values['state-dir'];
 if (!stateDir) {
   console.error('apiserver: --state-dir is required');
+  process.exit(2);
+}
+
+const unknownMode = values['authorization-mode']!.split(',').map((m) => m.trim()).find((m) => !(authorizationModes as readonly string[]).includes(m));
+if (unknownMode !== undefined) {
+  console.error(`apiserver: --authorization-mode: "${unknownMode}" is not supported (choose from ${authorizationModes.join(', ')}, comma-separated)`);
   process.exit(2);
 }
 
