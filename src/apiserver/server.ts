@@ -20,6 +20,7 @@ import { forbiddenRequest } from './auth/forbidden.js';
 import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.js';
 import { impersonate } from './auth/impersonation.js';
 import type { ReviewHandler } from './auth/reviews.js';
+import { confirmNoEscalation } from './auth/rbac/escalation.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -191,7 +192,9 @@ export class ApiServer {
     if (onlyProtobufAccepted(req.headers.accept)) throw notAcceptable(['application/json']); // objects are answered in JSON only
     const dryRun = query.getAll('dryRun').includes('All');
     const warnings: string[] = [];
-    const write = { dryRun, fieldValidation: fieldValidation(query), warnings };
+    const user = this.users.get(req) ?? labAdmin;
+    const admit = t.group === 'rbac.authorization.k8s.io' ? (obj: KubeObject) => confirmNoEscalation(t, obj, { user, authorizer: this.authorizer, store: reg.store }) : undefined;
+    const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit };
     const reply = (code: number, obj: unknown): void => {
       setWarnings(res, warnings);
       sendJson(res, code, obj);
@@ -200,7 +203,7 @@ export class ApiServer {
     if (review) {
       if (req.method !== 'POST' || name) throw methodNotAllowed();
       const body = await readRequestBody(req, { kind: t.kind });
-      return reply(201, review(body.value, { user: this.users.get(req) ?? labAdmin, authorizer: this.authorizer, namespace }));
+      return reply(201, review(body.value, { user, authorizer: this.authorizer, namespace }));
     }
     if (subresource && subresource !== 'status') {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
