@@ -110,6 +110,8 @@ function refuseUpgrade(socket: Duplex, err: ApiError): void {
   socket.end(`HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+const streamingSubresources = new Set(['exec', 'attach', 'portforward']);
+
 export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
 
 export class ApiServer {
@@ -143,6 +145,8 @@ export class ApiServer {
     const user = impersonate(req, await this.authenticate(req), this.authorizer);
     this.users.set(req, user);
     const attrs = requestAttributes(req, user);
+    // A WebSocket exec, attach or port-forward is a GET that acts: upstream asks for create (AuthorizePodWebsocketUpgradeCreatePermission).
+    if (req.headers.upgrade && attrs.resource === 'pods' && streamingSubresources.has(attrs.subresource ?? '') && attrs.verb === 'get') attrs.verb = 'create';
     const decision = this.authorizer.authorize(attrs);
     if (!decision.allowed) throw forbiddenRequest(attrs, decision.reason);
   }

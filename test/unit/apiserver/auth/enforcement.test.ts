@@ -1,6 +1,7 @@
 // RBAC enforced by a real API server over HTTP: who gets a 403 and in which
 // words, impersonation, anonymous requests and the review resources.
 import test, { type ExecutionContext } from 'ava';
+import http from 'node:http';
 import { ApiError, type Status } from '../../../../src/api/errors.js';
 import { types } from '../../../../src/api/resources.js';
 import { anonymous, type UserInfo } from '../../../../src/apiserver/auth/user.js';
@@ -144,4 +145,24 @@ test('SelfSubjectRulesReview lists the rules in a namespace; SubjectAccessReview
   t.true(local.status.allowed, 'the namespace comes from the path');
   t.like(await status(s.client.request('POST', '/apis/authorization.k8s.io/v1/namespaces/demo/localsubjectaccessreviews', { spec: { user: 'u', resourceAttributes: { namespace: 'other', verb: 'list', resource: 'services' } } })), { code: 422 });
   t.deepEqual(s.store.list('authorization.k8s.io/subjectaccessreviews'), [], 'reviews are not stored');
+});
+
+test('a WebSocket exec needs create on pods/exec, as upstream asks since 1.31: get alone is refused', async (t) => {
+  const s = await rbacServer(t);
+  await s.client.create(types.roles, { metadata: { name: 'exec-get', namespace: 'demo' }, rules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods', 'pods/exec'] }] }, 'demo');
+  await s.client.create(types.rolebindings, { metadata: { name: 'bob-exec', namespace: 'demo' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'exec-get' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'bob' }] }, 'demo');
+  s.server.authenticate = () => bob;
+  const answer = await new Promise<{ code: number; body: string }>((resolve, reject) => {
+    const req = http.request(`${s.url}/api/v1/namespaces/demo/pods/p/exec?command=true&stdout=true`, { headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+    });
+    req.on('upgrade', () => reject(new Error('upgraded')));
+    req.on('error', reject);
+    req.end();
+  });
+  t.is(answer.code, 403);
+  t.is((JSON.parse(answer.body) as Status).message, 'pods "p" is forbidden: User "bob" cannot create resource "pods/exec" in API group "" in the namespace "demo"');
 });
