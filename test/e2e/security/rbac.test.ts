@@ -5,7 +5,8 @@
 import test from 'ava';
 import { types } from '../../../src/api/resources.js';
 import type { Endpoints } from '../../../src/api/types.js';
-import { lab, waitFor } from '../../helpers/lab.js';
+import fs from 'node:fs';
+import { componentPid, lab, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
 import { inPod, readyPods, useLab } from '../workloads/lab-session.js';
 
@@ -68,4 +69,17 @@ it.serial('the lab works under RBAC with its components as their own identities:
   const r = await inPod(s, pod!.metadata.name!, ['curl', '-s', '--max-time', '3', 'http://web.demo.svc.cluster.local/'], 'demo');
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stdout, new RegExp(`^Hello from ${pod!.metadata.name}`));
+});
+
+it.serial('each lab process acts as its own identity: the components and the DNS pods carry --as', async (t) => {
+  const argv = (pid: number | undefined): string => (pid ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ') : '');
+  t.regex(argv(componentPid(s.name, 'agent-node1')), / --as system:node:node1 --as-group system:nodes/);
+  t.regex(argv(componentPid(s.name, 'controller-manager')), / --as system:kube-controller-manager/);
+  t.regex(argv(componentPid(s.name, 'router')), / --as svclab:router/);
+  t.regex(argv(componentPid(s.name, 'dashboard')), / --as svclab:dashboard/);
+  const dns = await ok('get', 'deployment', 'coredns', '-n', 'kube-system', '-o', 'jsonpath={.spec.template.spec.serviceAccountName} {.spec.template.spec.containers[0].args}');
+  t.regex(dns, /^coredns .*"--as","system:serviceaccount:kube-system:coredns"/);
+  // What that identity may do: CoreDNS reads Services but cannot touch Secrets.
+  t.is(await ok('auth', 'can-i', 'watch', 'services', '--as=system:serviceaccount:kube-system:coredns'), 'yes');
+  t.like(await kubectl('auth', 'can-i', 'get', 'secrets', '-n', 'kube-system', '--as=system:serviceaccount:kube-system:coredns'), { code: 1, out: 'no' });
 });
