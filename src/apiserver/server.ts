@@ -12,7 +12,9 @@ import { fieldValidation, readBody, readRequestBody, sendError, sendJson, setWar
 import { openapiV3 } from './openapi.js';
 import { patchTypeOf } from './patch.js';
 import { asTable, tableEvents, tableRequested } from './printing/index.js';
-import type { DeleteOptions, Registry } from './registry.js';
+import { checkDecoded, type DeleteOptions, type Registry } from './registry.js';
+import { isPlainObject } from './patch.js';
+import { messageFor } from '../api/schema/index.js';
 import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
 import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
 import { requestAttributes } from './auth/attributes.js';
@@ -207,6 +209,11 @@ export class ApiServer {
     if (review) {
       if (req.method !== 'POST' || name) throw methodNotAllowed();
       const body = await readRequestBody(req, { kind: t.kind });
+      if (!isPlainObject(body.value)) throw badRequest('Object in request body is not a valid JSON object');
+      // Checked as a create's body is: JSON types as Go reads them, unknown fields per fieldValidation.
+      checkDecoded(messageFor(apiVersionOf(t), t.kind), body.value as Record<string, unknown>, { ...write, strictErrors: body.strictErrors }, (detail) =>
+        badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`),
+      );
       return reply(201, review(body.value, { user, authorizer: this.authorizer, namespace }));
     }
     if (subresource && subresource !== 'status') {

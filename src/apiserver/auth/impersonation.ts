@@ -27,7 +27,14 @@ export function impersonate(req: http.IncomingMessage, user: UserInfo, authorize
   const uid = values(req, 'impersonate-uid')[0];
   const extra: Record<string, string[]> = {};
   for (const [h, v] of Object.entries(req.headersDistinct)) {
-    if (h.startsWith(extraPrefix) && v) extra[decodeURIComponent(h.slice(extraPrefix.length))] = v;
+    if (!h.startsWith(extraPrefix) || !v) continue;
+    let key: string;
+    try {
+      key = decodeURIComponent(h.slice(extraPrefix.length));
+    } catch {
+      throw badRequest(`malformed header ${h}: not a percent-encoded key`);
+    }
+    extra[key] = v;
   }
   if (username === undefined) {
     if (groups.length || uid !== undefined || Object.keys(extra).length) throw badRequest('requested groups, uid or user-extra without impersonating a user');

@@ -166,3 +166,18 @@ test('a WebSocket exec needs create on pods/exec, as upstream asks since 1.31: g
   t.is(answer.code, 403);
   t.is((JSON.parse(answer.body) as Status).message, 'pods "p" is forbidden: User "bob" cannot create resource "pods/exec" in API group "" in the namespace "demo"');
 });
+
+test('a review body is checked as a create\'s: wrong JSON types are a 400, unknown fields refused under Strict', async (t) => {
+  const s = await rbacServer(t);
+  const path = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+  t.like(await status(s.client.request('POST', path, { spec: { user: 'u', groups: 'devs', resourceAttributes: { verb: 'get', resource: 'pods' } } })), {
+    code: 400,
+    message: 'SubjectAccessReview in version "v1" cannot be handled as a SubjectAccessReview: json: cannot unmarshal string into Go struct field SubjectAccessReviewSpec.spec.groups of type []string',
+  });
+  t.like(await status(s.client.request('POST', `${path}?fieldValidation=Strict`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { usr: 'u' } })), { code: 400 });
+  t.like(await status(s.client.request('POST', path, ['not', 'an', 'object'])), { code: 400, message: 'Object in request body is not a valid JSON object' });
+  const ok = await s.client.request<{ status: { allowed: boolean } }>('POST', `${path}?fieldValidation=Strict`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: { creationTimestamp: null }, spec: { user: 'u', resourceAttributes: { verb: 'get', resource: 'pods' } }, status: { allowed: false } });
+  t.false(ok.status.allowed);
+  const bad = await fetch(`${s.url}/api`, { headers: { 'Impersonate-User': 'alice', 'Impersonate-Extra-%zz': 'v' } });
+  t.is(bad.status, 400);
+});
