@@ -27,6 +27,7 @@ export const labControllers = [
   'endpointslice-controller',
   'endpointslicemirroring-controller',
   'service-account-controller',
+  'clusterrole-aggregation-controller',
 ];
 
 const events = rule('create patch update', 'core events.k8s.io', 'events');

@@ -2,10 +2,9 @@
 // and bindings exist (missing ones are created at start; ones users changed are
 // left alone). Aggregated roles (admin, edit, view) get the rules of the roles
 // their selectors pick, as the clusterrole-aggregation controller would.
-import { isDeepStrictEqual } from 'node:util';
-import { matches, selectorFromObject } from '../../api/labels.js';
+import { aggregate } from '../../api/aggregation.js';
 import { types } from '../../api/resources.js';
-import type { ClusterRole, KubeObject, PolicyRule, RoleBinding } from '../../api/types.js';
+import type { ClusterRole, KubeObject, RoleBinding } from '../../api/types.js';
 import type { Registry } from '../registry.js';
 import { componentBindings, componentClusterRoles } from './components.js';
 import { bootstrapAnnotations, bootstrapLabels, clusterRoleBindings, clusterRoles, controllerRoles } from './roles.js';
@@ -18,27 +17,6 @@ function meta(name: string, labels: Record<string, string> = {}): KubeObject['me
 
 /** The lab's own components' roles are not upstream defaults: labelled as the lab's. */
 const labMeta = (name: string): KubeObject['metadata'] => ({ name, labels: { 'app.kubernetes.io/part-of': 'svclab' } });
-
-/** Rules of every aggregated role: the union of the rules of the roles it selects (by name order, without repeats). */
-export function aggregate(roles: ClusterRole[]): void {
-  const byName = [...roles].sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
-  // admin selects edit, which selects view: repeat until nothing changes.
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const role of roles.filter((r) => r.aggregationRule)) {
-      const selectors = (role.aggregationRule!.clusterRoleSelectors ?? []).map(selectorFromObject);
-      const rules: PolicyRule[] = [];
-      for (const other of byName) {
-        if (other === role || !selectors.some((s) => matches(s, other.metadata.labels))) continue;
-        for (const r of other.rules ?? []) if (!rules.some((x) => isDeepStrictEqual(x, r))) rules.push(r);
-      }
-      if (!isDeepStrictEqual(rules, role.rules ?? [])) {
-        role.rules = rules;
-        changed = true;
-      }
-    }
-  }
-}
 
 export function bootstrapClusterRoles(): ClusterRole[] {
   const roles: ClusterRole[] = clusterRoles.map((r) => ({

@@ -5,12 +5,13 @@
 import test, { type ExecutionContext } from 'ava';
 import { ApiError } from '../../../../src/api/errors.js';
 import { types, type ResourceType } from '../../../../src/api/resources.js';
-import type { Deployment, EndpointSlice, Endpoints, KubeObject, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../../../../src/api/types.js';
+import type { ClusterRole, Deployment, EndpointSlice, Endpoints, KubeObject, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../../../../src/api/types.js';
 import { registerNode, keepNodeAlive } from '../../../../src/agent/kubelet/node-status.js';
 import { identities } from '../../../../src/apiserver/bootstrap/components.js';
 import type { Impersonation } from '../../../../src/client/client.js';
 import { EventRecorder } from '../../../../src/client/events.js';
 import { Informer } from '../../../../src/client/informer.js';
+import { startClusterRoleAggregation } from '../../../../src/controllers/clusterrole-aggregation.js';
 import { startDeploymentController } from '../../../../src/controllers/deployment.js';
 import { startEndpointControllers } from '../../../../src/controllers/endpoints/index.js';
 import { startGarbageCollector } from '../../../../src/controllers/garbage-collector.js';
@@ -111,7 +112,8 @@ test('the controller-manager as system:kube-controller-manager runs every contro
   const slices = informer<EndpointSlice>(t, cm, types.endpointslices);
   const namespaces = informer<Namespace>(t, cm, types.namespaces);
   const accounts = informer<ServiceAccount>(t, cm, types.serviceaccounts);
-  await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts].map((i) => i.synced));
+  const clusterRoles = informer<ClusterRole>(t, cm, types.clusterroles);
+  await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles].map((i) => i.synced));
   for (const stop of [
     startNodeLifecycle(cm, nodes, leases, { gracePeriodMs: 60_000 }),
     startNodePods(cm, nodes, pods),
@@ -121,6 +123,7 @@ test('the controller-manager as system:kube-controller-manager runs every contro
     startGarbageCollector(cm, [pods, replicasets, deployments]),
     startEndpointControllers(cm, { services, pods, endpoints, slices, nodes }),
     startServiceAccountsController(cm, namespaces, accounts),
+    startClusterRoleAggregation(cm, clusterRoles),
   ]) t.teardown(stop);
 
   await s.client.create(types.namespaces, { metadata: { name: 'team' } });
@@ -140,6 +143,10 @@ test('the controller-manager as system:kube-controller-manager runs every contro
   // Deleting the Deployment leaves its ReplicaSet to the garbage collector.
   await s.client.delete(types.deployments, 'web', 'team', { propagationPolicy: 'Background' });
   await waitFor('the ReplicaSet collected', async () => ((await s.client.list(types.replicasets, 'team')).items.length === 0 ? true : undefined), 5000);
+  // Aggregation writes rules the controller-manager does not hold (it may escalate ClusterRoles).
+  const widgets = { verbs: ['delete'], apiGroups: ['example.com'], resources: ['widgets'] };
+  await s.client.create(types.clusterroles, { metadata: { name: 'widget-editor', labels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } }, rules: [widgets] });
+  await waitFor('admin aggregates the widget rule', async () => ((await s.client.get<ClusterRole>(types.clusterroles, 'admin')).rules?.some((r) => r.apiGroups?.includes('example.com')) ? true : undefined), 5000);
   await refused(t, 'the controller-manager creating a Node', cm.create(types.nodes, { metadata: { name: 'n9' }, spec: {} }));
   await refused(t, 'the controller-manager binding roles', cm.create(types.clusterrolebindings, { metadata: { name: 'x' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [] }));
 });
