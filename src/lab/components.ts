@@ -48,7 +48,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         '--advertise-port',
         String(plan.apiAdvertise.port),
         '--authorization-mode',
-        'RBAC',
+        'Node,RBAC',
       ],
     },
     {

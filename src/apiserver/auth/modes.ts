@@ -4,11 +4,12 @@
 // is asked, as upstream's privilegedGroupAuthorizer.
 import type { PolicyRule } from '../../api/types.js';
 import type { Store } from '../store.js';
+import { NodeAuthorizer } from './node.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
 import { allowAll, type Authorizer, type Decision, type UserInfo } from './user.js';
 
 export const privilegedGroup = 'system:masters';
-export const authorizationModes = ['AlwaysAllow', 'AlwaysDeny', 'RBAC'] as const;
+export const authorizationModes = ['AlwaysAllow', 'AlwaysDeny', 'Node', 'RBAC'] as const;
 
 const alwaysDeny: Authorizer = { authorize: () => ({ allowed: false }) };
 
@@ -52,7 +53,7 @@ const privileged: Authorizer = {
   }),
 };
 
-/** The authorizer for a --authorization-mode value ("RBAC", "AlwaysAllow", "RBAC,AlwaysDeny"...); throws on an unknown mode. */
+/** The authorizer for a --authorization-mode value ("Node,RBAC", "RBAC", "AlwaysAllow"...); throws on an unknown mode. */
 export function authorizerFor(mode: string, store: Store): Authorizer {
   const names = mode.split(',').map((m) => m.trim()).filter(Boolean);
   if (names.length === 0) throw new Error('--authorization-mode: at least one authorization mode must be passed');
@@ -62,6 +63,8 @@ export function authorizerFor(mode: string, store: Store): Authorizer {
         return { authorize: allowAll.authorize, rulesFor: () => ({ rules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }], incomplete: false, errors: [] }) };
       case 'AlwaysDeny':
         return alwaysDeny;
+      case 'Node':
+        return new NodeAuthorizer(store);
       case 'RBAC':
         return new RbacAuthorizer(store);
       default:

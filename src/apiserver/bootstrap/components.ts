@@ -1,11 +1,12 @@
 // Who the lab's own components are and what they may do, as kubeadm binds its
 // components: the agent is kubelet and kube-proxy in one process (system:node
-// and system:node-proxier for the group system:nodes); the controller-manager
-// runs every controller and the scheduler under one identity, so it holds the
-// roles of the controllers it runs (upstream's advice when controllers do not
-// use their own ServiceAccounts); the router is the lab's cloud load-balancer
-// controller; the dashboard reads what it draws and deletes the pods it is told
-// to. The DNS and ingress pods use ServiceAccounts (lab/addons.ts).
+// through the Node authorizer, and system:node-proxier for the group
+// system:nodes); the controller-manager runs every controller and the
+// scheduler under one identity, so it holds the roles of the controllers it
+// runs (upstream's advice when controllers do not use their own
+// ServiceAccounts); the router is the lab's cloud load-balancer controller;
+// the dashboard reads what it draws and deletes the pods it is told to. The
+// DNS and ingress pods use ServiceAccounts (lab/addons.ts).
 import type { PolicyRule, Subject } from '../../api/types.js';
 import { rule } from './roles.js';
 

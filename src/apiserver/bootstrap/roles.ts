@@ -80,7 +80,7 @@ export const clusterRoles: { name: string; rules?: PolicyRule[]; labels?: Record
   },
   { name: 'system:kube-dns', rules: [rule('list watch', 'core', 'endpoints services')] },
   {
-    // The kubelet's rights (NodeRules upstream); the lab has no Node authorizer to narrow them to a node's own objects.
+    // The kubelet's rights (NodeRules upstream), which the Node authorizer applies (auth/node.ts).
     name: 'system:node',
     rules: [
       rule('create', 'authentication.k8s.io', 'tokenreviews'),
@@ -171,8 +171,8 @@ export const clusterRoleBindings: { role: string; subjects: RoleBinding['subject
   { role: 'system:node-proxier', subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:kube-proxy' }] },
   { role: 'system:kube-controller-manager', subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:kube-controller-manager' }] },
   { role: 'system:kube-scheduler', subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:kube-scheduler' }] },
-  // Upstream leaves this binding without subjects (the Node authorizer serves nodes); the lab has no Node authorizer.
-  { role: 'system:node', subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:nodes' }] },
+  // Without subjects, as upstream: the Node authorizer gives nodes these rules, narrowed to their own pods' objects.
+  { role: 'system:node', subjects: [] },
 ];
 
 /**

@@ -30,7 +30,7 @@ import { DrainingClient, markRunning, waitFor } from '../../controllers/fake-clu
 const node1 = { name: 'n1', ip: '10.0.0.1', podCIDR: '10.244.1.0/24', proxyMode: 'iptables' };
 
 async function rbacServer(t: ExecutionContext): Promise<TestServer> {
-  return startApiServer(t, { authorizationMode: 'RBAC' });
+  return startApiServer(t, { authorizationMode: 'Node,RBAC' });
 }
 
 /** A client acting as `who`; drained at teardown so no write meets a closed store. */
@@ -78,11 +78,19 @@ test('the agent as system:node:n1 (group system:nodes): registers, heartbeats, r
   // The kubelet's pods, the services for environment variables and the proxy's slices.
   await mayListAndWatch(agent, [types.pods], { fieldSelector: 'spec.nodeName=n1' });
   await mayListAndWatch(agent, [types.services, types.endpointslices, types.nodes]);
+  // A node reads the ConfigMaps and Secrets its own pods use, no others (the Node authorizer).
   await s.client.create(types.configmaps, { metadata: { name: 'cfg' }, data: { a: 'b' } }, 'default');
   await s.client.create(types.secrets, { metadata: { name: 'sec' }, stringData: { a: 'b' } }, 'default');
+  await s.client.create(types.secrets, { metadata: { name: 'other' }, stringData: { a: 'b' } }, 'default');
+  await refused(t, 'a node reading a Secret no pod of it uses', agent.get(types.secrets, 'sec', 'default'));
+  const containers = [{ name: 'c', image: 'nginx', envFrom: [{ configMapRef: { name: 'cfg' } }], env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 'sec', key: 'a' } } }] }];
+  const pod = await s.client.create<Pod>(types.pods, { metadata: { name: 'p' }, spec: { nodeName: 'n1', containers } }, 'default');
   await agent.get(types.configmaps, 'cfg', 'default');
   await agent.get(types.secrets, 'sec', 'default');
-  const pod = await s.client.create<Pod>(types.pods, { metadata: { name: 'p' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] } }, 'default');
+  const other = await agent.get(types.secrets, 'other', 'default').catch((e: unknown) => e);
+  t.is((other as ApiError).status.message, 'secrets "other" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node \'n1\' and this object');
+  await refused(t, 'a node listing Secrets', agent.list(types.secrets, 'default'));
+  await refused(t, 'another node reading the pod\'s Secret', acting(t, s, identities.node('n2')).get(types.secrets, 'sec', 'default'));
   await markRunning(agent, pod, '10.244.1.5');
   const events = new EventRecorder(agent, 'kubelet', 'n1');
   await events.event(pod, 'Normal', 'Started', 'Started container c');

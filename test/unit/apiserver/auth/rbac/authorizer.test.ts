@@ -118,6 +118,6 @@ test('--authorization-mode: system:masters is allowed everything before RBAC is 
   t.false(rbac.authorize(ask(bob, 'delete', 'nodes', undefined, 'n1')).allowed);
   t.true(authorizerFor('AlwaysAllow', store).authorize(ask(bob, 'delete', 'nodes')).allowed);
   t.false(authorizerFor('AlwaysDeny', store).authorize(ask(bob, 'get', 'nodes')).allowed);
-  t.throws(() => authorizerFor('Node,RBAC', store), { message: /authorization mode "Node" is not supported/ });
+  t.throws(() => authorizerFor('Node,Webhook', store), { message: /authorization mode "Webhook" is not supported/ });
   t.throws(() => authorizerFor('', store), { message: /at least one authorization mode/ });
 });
