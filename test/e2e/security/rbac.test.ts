@@ -83,3 +83,11 @@ it.serial('each lab process acts as its own identity: the components and the DNS
   t.is(await ok('auth', 'can-i', 'watch', 'services', '--as=system:serviceaccount:kube-system:coredns'), 'yes');
   t.like(await kubectl('auth', 'can-i', 'get', 'secrets', '-n', 'kube-system', '--as=system:serviceaccount:kube-system:coredns'), { code: 1, out: 'no' });
 });
+
+it.serial('the Node authorizer: a node reads no Secret its pods do not use', async (t) => {
+  await ok('create', 'secret', 'generic', 'db', '--from-literal=password=s3cret', '-n', 'demo');
+  const r = await kubectl('get', 'secret', 'db', '-n', 'demo', '--as=system:node:node1', '--as-group=system:nodes');
+  t.is(r.code, 1);
+  t.is(r.err, `Error from server (Forbidden): secrets "db" is forbidden: User "system:node:node1" cannot get resource "secrets" in API group "" in the namespace "demo": no relationship found between node 'node1' and this object`);
+  t.like(await kubectl('auth', 'can-i', 'list', 'pods', '--as=system:node:node1', '--as-group=system:nodes'), { code: 0, out: 'yes' });
+});
