@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
 import type { Node, Service } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
+import { ApiClient, impersonationFlags, impersonationFrom } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
 import { sleep } from '../util/poll.js';
@@ -21,6 +21,7 @@ import { kubeletSocket } from '../lab/state.js';
 const { values } = parseArgs({
   options: {
     server: { type: 'string' },
+    ...impersonationFlags,
     node: { type: 'string' },
     'node-ip': { type: 'string' },
     'pod-cidr': { type: 'string' },
@@ -45,7 +46,7 @@ for (const required of ['server', 'node', 'node-ip', 'pod-cidr', 'lab', 'state-d
 const proxyMode = values['proxy-mode']!;
 if (!isProxyMode(proxyMode)) throw new Error(`agent: unknown proxy mode ${proxyMode} (known: ${proxyModes.join(', ')})`);
 const id = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode };
-const client = new ApiClient({ server: values.server!, userAgent: `svclab-agent/${id.name}` });
+const client = new ApiClient({ server: values.server!, userAgent: `svclab-agent/${id.name}`, impersonate: impersonationFrom(values) });
 
 // The API server may still be starting (or restarting): retry registration.
 for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {

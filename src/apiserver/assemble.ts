@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
+import { authorizerFor } from './auth/modes.js';
+import { reviewHandlers } from './auth/reviews.js';
 import { ensureBootstrapPolicy } from './bootstrap/policy.js';
 import { ServiceAllocations } from './allocators/service-allocations.js';
 import { ensureKubernetesService, type Advertise } from './kubernetes-service.js';
@@ -30,6 +32,8 @@ export interface AssembleOptions extends StoreOptions {
   nodePortRange?: { min: number; max: number };
   /** Where pods reach the API server: the default/kubernetes service's endpoint. */
   advertise?: Advertise;
+  /** --authorization-mode: "RBAC", "AlwaysAllow" (the default, as upstream's), or a comma-separated chain. */
+  authorizationMode?: string;
 }
 
 export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectStore; registry: Registry; server: ApiServer; allocations: ServiceAllocations }> {
@@ -49,6 +53,8 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectSt
   if (opts.advertise) await ensureKubernetesService(registry, opts.advertise, config.serviceCIDR);
   startNamespaceFinalizer(registry);
   const server = new ApiServer(registry);
+  server.authorizer = authorizerFor(opts.authorizationMode ?? 'AlwaysAllow', store);
+  for (const [key, handler] of Object.entries(reviewHandlers)) server.reviews.set(key, handler);
   server.subresources.set('core/pods/binding', bindingHandler(registry));
   server.subresources.set('apps/deployments/scale', scaleHandler(registry, types.deployments));
   server.subresources.set('apps/replicasets/scale', scaleHandler(registry, types.replicasets));

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assemble } from './assemble.js';
+import { authorizationModes } from './auth/modes.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     'advertise-address': { type: 'string' },
     'advertise-port': { type: 'string', default: '6443' },
     'etcd-servers': { type: 'string' },
+    'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
   },
 });
 
@@ -25,8 +27,15 @@ if (!stateDir) {
   process.exit(2);
 }
 
+const unknownMode = values['authorization-mode']!.split(',').map((m) => m.trim()).find((m) => !(authorizationModes as readonly string[]).includes(m));
+if (unknownMode !== undefined) {
+  console.error(`apiserver: --authorization-mode: "${unknownMode}" is not supported (choose from ${authorizationModes.join(', ')}, comma-separated)`);
+  process.exit(2);
+}
+
 const [min, max] = values['service-node-port-range']!.split('-').map(Number);
 const { store, server } = await assemble({
+  authorizationMode: values['authorization-mode'],
   stateDir,
   etcdServers: values['etcd-servers']?.split(',').filter(Boolean),
   kubeletSocketDir: values['kubelet-socket-dir'],

@@ -60,6 +60,8 @@ export interface WriteOptions {
   strictErrors?: string[];
   /** Where a strict error arises in the body (create and update), for Go's document order. */
   orderOf?: (error: string) => number;
+  /** A last check of the object about to be stored, by who writes it (RBAC's escalation check); throws to refuse. */
+  admit?: (obj: KubeObject) => void;
 }
 
 /** The Warning headers of strict errors: a YAML error lists one per line, as upstream's parseYAMLWarnings. */
@@ -203,6 +205,7 @@ export class Registry {
     s.prepareCreate?.(obj);
     s.defaults?.(obj);
     this.validateAll(s, obj, undefined);
+    opts.admit?.(obj);
     const key = objectKey(namespace, meta.name!);
     if (this.store.get(typeKey(t), key)) throw alreadyExists(t.plural, meta.name!, t.group);
     s.beforeCreate?.(obj, !!opts.dryRun);
@@ -259,6 +262,7 @@ export class Registry {
     if (opts.subresource !== 'status') s.prepareUpdate?.(obj, old);
     s.defaults?.(obj);
     this.validateAll(s, obj, old);
+    opts.admit?.(obj);
     if (!isDeepStrictEqual(obj.spec, old.spec) && old.metadata.generation !== undefined) {
       obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }

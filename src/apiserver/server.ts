@@ -12,12 +12,17 @@ import { fieldValidation, readBody, readRequestBody, sendError, sendJson, setWar
 import { openapiV3 } from './openapi.js';
 import { patchTypeOf } from './patch.js';
 import { asTable, tableEvents, tableRequested } from './printing/index.js';
-import type { DeleteOptions, Registry } from './registry.js';
+import { checkDecoded, type DeleteOptions, type Registry } from './registry.js';
+import { isPlainObject } from './patch.js';
+import { messageFor } from '../api/schema/index.js';
 import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
 import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
 import { requestAttributes } from './auth/attributes.js';
 import { forbiddenRequest } from './auth/forbidden.js';
 import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.js';
+import { impersonate } from './auth/impersonation.js';
+import type { ReviewHandler } from './auth/reviews.js';
+import { confirmNoEscalation } from './auth/rbac/escalation.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -107,12 +112,16 @@ function refuseUpgrade(socket: Duplex, err: ApiError): void {
   socket.end(`HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+const streamingSubresources = new Set(['exec', 'attach', 'portforward']);
+
 export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
 
 export class ApiServer {
   readonly subresources = new Map<string, SubresourceHandler>();
   /** HTTP upgrades (exec over WebSocket) by "<type key>/<subresource>". */
   readonly upgrades = new Map<string, UpgradeHandler>();
+  /** Create-only resources answered rather than stored (access reviews, SelfSubjectReview), by type key. */
+  readonly reviews = new Map<string, ReviewHandler>();
   /** services|pods/NAME[:PORT]/proxy/PATH, once kubelets can open the connections. */
   proxy?: (p: ProxyRequest, req: http.IncomingMessage, res: http.ServerResponse, search: string) => Promise<void>;
   readonly servers: http.Server[] = [];
@@ -127,7 +136,7 @@ export class ApiServer {
 
   handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const started = Date.now();
-    if (this.log) res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    if (this.log) res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms ${this.users.get(req)?.username ?? ''}`));
     this.admit(req)
       .then(() => this.route(req, res))
       .catch((err) => sendError(res, err));
@@ -135,9 +144,11 @@ export class ApiServer {
 
   /** Authentication, then authorization: a request goes no further without both. */
   private async admit(req: http.IncomingMessage): Promise<void> {
-    const user = await this.authenticate(req);
+    const user = impersonate(req, await this.authenticate(req), this.authorizer);
     this.users.set(req, user);
     const attrs = requestAttributes(req, user);
+    // A WebSocket exec, attach or port-forward is a GET that acts: upstream asks for create (AuthorizePodWebsocketUpgradeCreatePermission).
+    if (req.headers.upgrade && attrs.resource === 'pods' && streamingSubresources.has(attrs.subresource ?? '') && attrs.verb === 'get') attrs.verb = 'create';
     const decision = this.authorizer.authorize(attrs);
     if (!decision.allowed) throw forbiddenRequest(attrs, decision.reason);
   }
@@ -187,11 +198,24 @@ export class ApiServer {
     if (onlyProtobufAccepted(req.headers.accept)) throw notAcceptable(['application/json']); // objects are answered in JSON only
     const dryRun = query.getAll('dryRun').includes('All');
     const warnings: string[] = [];
-    const write = { dryRun, fieldValidation: fieldValidation(query), warnings };
+    const user = this.users.get(req) ?? labAdmin;
+    const admit = t.group === 'rbac.authorization.k8s.io' ? (obj: KubeObject) => confirmNoEscalation(t, obj, { user, authorizer: this.authorizer, store: reg.store }) : undefined;
+    const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit };
     const reply = (code: number, obj: unknown): void => {
       setWarnings(res, warnings);
       sendJson(res, code, obj);
     };
+    const review = this.reviews.get(typeKey(t));
+    if (review) {
+      if (req.method !== 'POST' || name) throw methodNotAllowed();
+      const body = await readRequestBody(req, { kind: t.kind });
+      if (!isPlainObject(body.value)) throw badRequest('Object in request body is not a valid JSON object');
+      // Checked as a create's body is: JSON types as Go reads them, unknown fields per fieldValidation.
+      checkDecoded(messageFor(apiVersionOf(t), t.kind), body.value as Record<string, unknown>, { ...write, strictErrors: body.strictErrors }, (detail) =>
+        badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`),
+      );
+      return reply(201, review(body.value, { user, authorizer: this.authorizer, namespace }));
+    }
     if (subresource && subresource !== 'status') {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);

@@ -6,6 +6,7 @@ import { benchStore } from '../bench/store.js';
 import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
 import { benchIngress } from '../bench/ingress.js';
+import { benchRbac } from '../bench/rbac.js';
 import { clean, down, home, up } from '../lab/lifecycle.js';
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { runtimes, stores, type RuntimeName, type StoreName } from '../lab/plan.js';
@@ -132,7 +133,7 @@ export const commands: Record<string, Command> = {
     usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--store embedded[,etcd]] [--pods N] [--out bench-results/up.json] | store ${benchStore.usage} | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
-      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress, store: benchStore };
+      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress, store: benchStore, rbac: benchRbac };
       if (what && other[what]) return other[what].run(rest);
       if (what !== 'up') throw new UsageError(`lab bench: unknown benchmark "${what ?? ''}" (available: up, ${Object.keys(other).join(', ')})`);
       const { values } = parse('bench up', rest, {

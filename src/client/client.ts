@@ -11,6 +11,20 @@ export interface ClientOptions {
   server: string;
   userAgent?: string;
   timeoutMs?: number;
+  /** Act as this user (Impersonate-User / Impersonate-Group headers, as kubectl --as / --as-group). */
+  impersonate?: Impersonation;
+}
+
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+}
+
+/** The --as / --as-group flags of the lab's components, for node:util parseArgs. */
+export const impersonationFlags = { as: { type: 'string' }, 'as-group': { type: 'string', multiple: true } } as const;
+
+export function impersonationFrom(values: { as?: string; 'as-group'?: string[] }): Impersonation | undefined {
+  return values.as ? { user: values.as, groups: values['as-group'] ?? [] } : undefined;
 }
 
 export interface ListOptions {
@@ -56,6 +70,7 @@ export class ApiClient {
           headers: {
             Accept: 'application/json',
             'User-Agent': this.opts.userAgent ?? 'svclab',
+            ...(this.opts.impersonate ? { 'Impersonate-User': this.opts.impersonate.user, ...(this.opts.impersonate.groups?.length ? { 'Impersonate-Group': this.opts.impersonate.groups } : {}) } : {}),
             ...(data ? { 'Content-Type': contentType, 'Content-Length': data.length } : {}),
           },
         },

@@ -1,9 +1,10 @@
 // The controller-manager process: every cluster-level controller, fed by shared informers.
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
-import type { Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
+import type { ClusterRole, Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
+import { ApiClient, impersonationFlags, impersonationFrom } from '../client/client.js';
 import { Informer } from '../client/informer.js';
+import { startClusterRoleAggregation } from './clusterrole-aggregation.js';
 import { startDeploymentController } from './deployment/index.js';
 import { startEndpointControllers } from './endpoints/index.js';
 import { startGarbageCollector } from './garbage-collector.js';
@@ -16,6 +17,7 @@ import { startServiceAccountsController } from './serviceaccounts.js';
 const { values } = parseArgs({
   options: {
     server: { type: 'string' },
+    ...impersonationFlags,
     'node-grace-period': { type: 'string', default: '10' },
   },
 });
@@ -24,7 +26,7 @@ if (!values.server) {
   process.exit(2);
 }
 
-const client = new ApiClient({ server: values.server, userAgent: 'svclab-controller-manager' });
+const client = new ApiClient({ server: values.server, userAgent: 'svclab-controller-manager', impersonate: impersonationFrom(values) });
 const nodes = new Informer<Node>(client, types.nodes).start();
 const leases = new Informer<Lease>(client, types.leases, { namespace: 'kube-node-lease' }).start();
 const pods = new Informer<Pod>(client, types.pods).start();
@@ -35,7 +37,8 @@ const endpoints = new Informer<Endpoints>(client, types.endpoints).start();
 const slices = new Informer<EndpointSlice>(client, types.endpointslices).start();
 const namespaces = new Informer<Namespace>(client, types.namespaces).start();
 const accounts = new Informer<ServiceAccount>(client, types.serviceaccounts).start();
-await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts].map((i) => i.synced));
+const clusterRoles = new Informer<ClusterRole>(client, types.clusterroles).start();
+await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles].map((i) => i.synced));
 startNodeLifecycle(client, nodes, leases, { gracePeriodMs: Number(values['node-grace-period']) * 1000 });
 startNodePods(client, nodes, pods);
 startScheduler(client, nodes, pods);
@@ -44,7 +47,8 @@ startDeploymentController(client, deployments, replicasets, pods);
 startGarbageCollector(client, [pods, replicasets, deployments]);
 startEndpointControllers(client, { services, pods, endpoints, slices, nodes });
 startServiceAccountsController(client, namespaces, accounts);
-console.log('controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount');
+startClusterRoleAggregation(client, clusterRoles);
+console.log('controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount, clusterrole-aggregation');
 
 const stop = (): void => process.exit(0);
 process.on('SIGTERM', stop);

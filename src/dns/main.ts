@@ -5,7 +5,7 @@
 // seconds (CoreDNS's `health { lameduck }` as kubeadm configures it), so queries
 // still land while kube-dns drops the terminating pod from its endpoints.
 import { parseArgs } from 'node:util';
-import { ApiClient } from '../client/client.js';
+import { ApiClient, impersonationFlags, impersonationFrom } from '../client/client.js';
 import { syncClusterView } from './cluster-sync.js';
 import { ClusterView } from './cluster-view.js';
 import { ClusterZone } from './cluster-zone.js';
@@ -17,6 +17,7 @@ import { StaticZone } from './static-zone.js';
 const { values } = parseArgs({
   options: {
     server: { type: 'string' },
+    ...impersonationFlags,
     zone: { type: 'string', default: 'cluster.local' },
     listen: { type: 'string', default: '0.0.0.0:53' },
     upstream: { type: 'string' },
@@ -57,7 +58,7 @@ if (values['zone-file']) {
   engine = new AnswerEngine({ zones: [orFail(() => StaticZone.fromFile(file, ttl))] });
 } else {
   const view = new ClusterView();
-  stopSync = await syncClusterView(new ApiClient({ server: values.server!, userAgent: 'svclab-dns' }), view);
+  stopSync = await syncClusterView(new ApiClient({ server: values.server!, userAgent: 'svclab-dns', impersonate: impersonationFrom(values) }), view);
   console.log(`dns: synced ${JSON.stringify(view.size)}`);
   engine = new AnswerEngine({ zones: [new ClusterZone(view, { zone: values.zone, ttl })], forwarder: upstream && new Forwarder(upstream) });
 }

@@ -4,17 +4,17 @@
 // kinds; every change renders the whole configuration, which replaces the running one
 // (after `nginx -t`) only when it differs.
 import { parseArgs } from 'node:util';
-import { type ResourceType, types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
+import { ApiClient, impersonationFlags, impersonationFrom } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import type { Cluster } from './model.js';
+import { watchedTypes, type Cluster } from './model.js';
 import { NginxProcess, portsFree } from './nginx.js';
 import { Reconciler } from './reconciler.js';
 
 const { values } = parseArgs({
   options: {
     server: { type: 'string' },
+    ...impersonationFlags,
     'ingress-class': { type: 'string', default: 'nginx' },
     'publish-service': { type: 'string', default: 'ingress-nginx/ingress-nginx-controller' },
     'work-dir': { type: 'string' },
@@ -36,18 +36,8 @@ const whole = (flag: 'http-port' | 'https-port' | 'health-port' | 'workers', max
 const render = { httpPort: whole('http-port', 65535), httpsPort: whole('https-port', 65535), healthPort: whole('health-port', 65535), workers: whole('workers', 64) };
 if (!/^[^/]+\/[^/]+$/.test(values['publish-service'])) usage(`--publish-service must be NAMESPACE/NAME (got "${values['publish-service']}")`);
 
-const client = new ApiClient({ server: values.server!, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
-const watched: Record<keyof Cluster, ResourceType> = {
-  namespaces: types.namespaces,
-  ingresses: types.ingresses,
-  ingressClasses: types.ingressclasses,
-  services: types.services,
-  endpointSlices: types.endpointslices,
-  secrets: types.secrets,
-  gatewayClasses: types.gatewayclasses,
-  gateways: types.gateways,
-  httpRoutes: types.httproutes,
-};
+const client = new ApiClient({ server: values.server!, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000, impersonate: impersonationFrom(values) });
+const watched = watchedTypes;
 const informers = Object.fromEntries(Object.entries(watched).map(([k, t]) => [k, new Informer(client, t)])) as Record<keyof Cluster, Informer>;
 
 const snapshot = (): Cluster => Object.fromEntries(Object.entries(informers).map(([k, i]) => [k, i.list()])) as unknown as Cluster;

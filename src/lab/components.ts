@@ -2,7 +2,16 @@
 import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
 import { etcdArgv, etcdEndpoint, etcdSockets } from './etcd.js';
+import { identities } from '../apiserver/bootstrap/components.js';
 import { paths, socketServer, type LabState } from './state.js';
+
+/**
+ * --as/--as-group: until the API server authenticates components, each acts as
+ * its own identity by impersonation, so RBAC holds them to their roles.
+ */
+export function actAs(id: { user: string; groups: string[] }): string[] {
+  return ['--as', id.user, ...id.groups.flatMap((g) => ['--as-group', g])];
+}
 
 export interface Component {
   name: string;
@@ -43,11 +52,13 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         '--advertise-port',
         String(plan.apiAdvertise.port),
         ...(plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : []),
+        '--authorization-mode',
+        'Node,RBAC',
       ],
     },
     {
       name: 'controller-manager',
-      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
+      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, '--node-grace-period', String(plan.nodeGracePeriodSeconds), ...actAs(identities.controllerManager)],
     },
   ];
   if (plan.store === 'etcd') {
@@ -65,6 +76,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
       '--lb-pool',
       plan.lbPool,
+      ...actAs(identities.router),
     ]),
   });
   out.push(
@@ -74,7 +86,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     },
     { name: 'external-web', argv: runtime.hostCommand(plan, 'external', [node, path.join(home, 'dist', 'images', 'external', 'main.js')]) },
     // In the host's namespace, on 127.0.0.1 only: the workshop's browser runs here.
-    { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name)] },
+    { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name), ...actAs(identities.dashboard)] },
   );
   for (const n of plan.nodes) {
     out.push({
@@ -106,6 +118,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         plan.clusterDomain,
         '--cluster-cidr',
         plan.podCIDR,
+        ...actAs(identities.node(n.name)),
       ]),
     });
   }

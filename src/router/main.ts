@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
 import type { EndpointSlice, Node, Service } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
+import { ApiClient, impersonationFlags, impersonationFrom } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { startApiRelay } from './api-relay.js';
@@ -13,6 +13,7 @@ import { startLoadBalancer } from './loadbalancer.js';
 const { values } = parseArgs({
   options: {
     server: { type: 'string' },
+    ...impersonationFlags,
     'api-listen': { type: 'string' },
     'lb-pool': { type: 'string', default: 'none' },
     'outside-dev': { type: 'string', default: 'eth1' },
@@ -25,7 +26,7 @@ if (!values.server?.startsWith('unix:') || !values['api-listen']) {
 const [host, port] = values['api-listen'].split(':');
 startApiRelay({ host: host!, port: Number(port) }, values.server.slice(5));
 
-const client = new ApiClient({ server: values.server, userAgent: 'svclab-router' });
+const client = new ApiClient({ server: values.server, userAgent: 'svclab-router', impersonate: impersonationFrom(values) });
 const inf = {
   services: new Informer<Service>(client, types.services).start(),
   nodes: new Informer<Node>(client, types.nodes).start(),

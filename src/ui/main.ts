@@ -2,16 +2,17 @@
 // the port it got to --port-file (lab up and lab ui print the URL from it).
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { impersonationFlags, impersonationFrom } from '../client/client.js';
 import { readState } from '../lab/state.js';
 import { startDashboard } from './server.js';
 
-const { values } = parseArgs({ options: { lab: { type: 'string' }, port: { type: 'string', default: '0' }, 'port-file': { type: 'string' } } });
+const { values } = parseArgs({ options: { lab: { type: 'string' }, port: { type: 'string', default: '0' }, 'port-file': { type: 'string' }, ...impersonationFlags } });
 const state = values.lab ? readState(values.lab) : undefined;
 if (!state || !values['port-file']) {
   console.error('dashboard: --lab NAME (of a lab with state) and --port-file PATH are required');
   process.exit(2);
 }
-const d = await startDashboard(values.lab!, state, Number(values.port));
+const d = await startDashboard(values.lab!, state, Number(values.port), impersonationFrom(values));
 const port = new URL(d.url).port;
 fs.writeFileSync(`${values['port-file']}.tmp`, port);
 fs.renameSync(`${values['port-file']}.tmp`, values['port-file']);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Endpoints, KubeObject, Node, Pod, Service } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
+import { ApiClient, type Impersonation } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import type { LabState } from '../lab/state.js';
 import { serverUrl } from '../lab/state.js';
@@ -47,10 +47,10 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, string>> {
   });
 }
 
-export async function startDashboard(name: string, state: LabState, port = 0): Promise<Dashboard> {
+export async function startDashboard(name: string, state: LabState, port = 0, impersonate?: Impersonation): Promise<Dashboard> {
   const server = serverUrl(state);
   const files = pageFiles(state.home);
-  const client = new ApiClient({ server, timeoutMs: 10_000 });
+  const client = new ApiClient({ server, timeoutMs: 10_000, impersonate });
   const informers = { nodes: new Informer<Node>(client, types.nodes), pods: new Informer<Pod>(client, types.pods), services: new Informer<Service>(client, types.services), endpoints: new Informer<Endpoints>(client, types.endpoints) };
   for (const i of Object.values(informers)) (i as Informer<KubeObject>).start();
   // Counters are read when the page asks (every second while one is open), at most once a second.

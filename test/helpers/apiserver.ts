@@ -27,14 +27,14 @@ export interface TestServer {
   stop(): void;
 }
 
-export async function startApiServer(t: ExecutionContext<unknown>, opts: { dir?: string; port?: number; historySize?: number; advertise?: { ip: string; port: number }; kubeletSocketDir?: string; store?: 'embedded' | 'etcd' } = {}): Promise<TestServer> {
+export async function startApiServer(t: ExecutionContext<unknown>, opts: { dir?: string; port?: number; historySize?: number; advertise?: { ip: string; port: number }; kubeletSocketDir?: string; store?: 'embedded' | 'etcd'; authorizationMode?: string } = {}): Promise<TestServer> {
   const dir = opts.dir ?? tempDir(t);
   let etcd: TestEtcd | undefined;
   if ((opts.store ?? process.env.SVCLAB_TEST_STORE) === 'etcd') {
     etcd = etcds.get(dir) ?? (await startEtcd(t));
     etcds.set(dir, etcd);
   }
-  const { store, registry, server, allocations } = await assemble({ stateDir: dir, etcdServers: etcd && [etcd.endpoint], historySize: opts.historySize, advertise: opts.advertise, kubeletSocketDir: opts.kubeletSocketDir });
+  const { store, registry, server, allocations } = await assemble({ stateDir: dir, etcdServers: etcd && [etcd.endpoint], historySize: opts.historySize, advertise: opts.advertise, kubeletSocketDir: opts.kubeletSocketDir, authorizationMode: opts.authorizationMode });
   await server.listen(opts.port ?? 0);
   const port = (server.servers[0]!.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
