@@ -17,6 +17,9 @@ const { values } = parseArgs({
   options: {
     server: { type: 'string' },
     'node-grace-period': { type: 'string', default: '10' },
+    'token-file': { type: 'string' },
+    /** The cluster CA every namespace's kube-root-ca.crt ConfigMap publishes. */
+    'root-ca-file': { type: 'string' },
   },
 });
 if (!values.server) {
@@ -24,7 +27,7 @@ if (!values.server) {
   process.exit(2);
 }
 
-const client = new ApiClient({ server: values.server, userAgent: 'svclab-controller-manager' });
+const client = new ApiClient({ server: values.server, tokenFile: values['token-file'], userAgent: 'svclab-controller-manager' });
 const nodes = new Informer<Node>(client, types.nodes).start();
 const leases = new Informer<Lease>(client, types.leases, { namespace: 'kube-node-lease' }).start();
 const pods = new Informer<Pod>(client, types.pods).start();

@@ -13,11 +13,13 @@ import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { adminConnection } from './credentials.js';
+import { makePki } from './pki.js';
 import { makePlan, type PlanOptions } from './plan.js';
 import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
-import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
+import { labDir, listLabs, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
 
 /** The checkout this code runs from (dist/src/lab/ -> three levels up). */
 export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -58,7 +60,8 @@ export async function up(o: UpOptions): Promise<LabState> {
     fs.chmodSync(dir, 0o700);
   }
   try {
-    await runtime.create(plan);
+    // The certificates take ~0.2 s (the RSA key), made while the topology is built.
+    await Promise.all([runtime.create(plan), makePki(plan)]);
     writeUpstreamZone(plan, paths.upstreamZone(plan.name));
     const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home, ...(o.uiPort ? { uiPort: o.uiPort } : {}) };
     writeJsonAtomic(paths.state(plan.name), state);
@@ -101,7 +104,7 @@ export async function readyNodes(client: ApiClient): Promise<Node[]> {
 }
 
 async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   const until = Date.now() + timeoutMs;
   let last = 'the API server did not answer';
   try {
@@ -122,7 +125,7 @@ async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
 }
 
 async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   try {
     await installAddons(client, state.plan);
     const until = Date.now() + timeoutMs;

@@ -35,6 +35,8 @@ export const paths = {
   state: (name: string) => path.join(labDir(name), 'lab.json'),
   components: (name: string) => path.join(labDir(name), 'components.json'),
   socket: (name: string) => path.join(labDir(name), 'api.sock'),
+  /** The API server's TLS on a unix socket, which the router relays kubernetes.default to. */
+  tlsSocket: (name: string) => path.join(labDir(name), 'api-tls.sock'),
   store: (name: string) => labDir(name),
   logs: (name: string) => path.join(labDir(name), 'logs'),
   kubeconfig: (name: string) => path.join(labDir(name), 'kubeconfig'),
@@ -88,7 +90,7 @@ export function serverUrl(state: LabState): string {
   } catch {
     /* not started yet */
   }
-  return `http://127.0.0.1:${port}`;
+  return `https://127.0.0.1:${port}`;
 }
 
 /** The dashboard's URL once it listens. */

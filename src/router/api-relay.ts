@@ -1,6 +1,7 @@
 // The API server as pods see it: a TCP listener on the router's node-network
-// address relaying to the API server's unix socket; the default/kubernetes
-// Service's endpoint (real clusters reach a control-plane node the same way).
+// address relaying to the API server's TLS unix socket (TLS passthrough: the API
+// server itself presents its certificate and verifies client certificates); the
+// default/kubernetes Service's endpoint (real clusters reach a control-plane node the same way).
 import net from 'node:net';
 
 export function startApiRelay(listen: { host: string; port: number }, socketPath: string): net.Server {
