@@ -1,7 +1,8 @@
 // The controller-manager process: every cluster-level controller, fed by shared informers.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
-import type { Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
+import type { ConfigMap, Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { startDeploymentController } from './deployment.js';
@@ -12,6 +13,7 @@ import { startNodePods } from './node-pods.js';
 import { startReplicaSetController } from './replicaset.js';
 import { startScheduler } from './scheduler.js';
 import { startServiceAccountsController } from './serviceaccounts.js';
+import { rootCAConfigMapName, startRootCAPublisher } from './root-ca-publisher.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +40,9 @@ const endpoints = new Informer<Endpoints>(client, types.endpoints).start();
 const slices = new Informer<EndpointSlice>(client, types.endpointslices).start();
 const namespaces = new Informer<Namespace>(client, types.namespaces).start();
 const accounts = new Informer<ServiceAccount>(client, types.serviceaccounts).start();
-await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts].map((i) => i.synced));
+const rootCA = values['root-ca-file'] ? fs.readFileSync(values['root-ca-file'], 'utf8') : undefined;
+const caMaps = rootCA ? new Informer<ConfigMap>(client, types.configmaps, { fieldSelector: `metadata.name=${rootCAConfigMapName}` }).start() : undefined;
+await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
 startNodeLifecycle(client, nodes, leases, { gracePeriodMs: Number(values['node-grace-period']) * 1000 });
 startNodePods(client, nodes, pods);
 startScheduler(client, nodes, pods);
@@ -47,7 +51,8 @@ startDeploymentController(client, deployments, replicasets, pods);
 startGarbageCollector(client, [pods, replicasets, deployments]);
 startEndpointControllers(client, { services, pods, endpoints, slices, nodes });
 startServiceAccountsController(client, namespaces, accounts);
-console.log('controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount');
+if (rootCA && caMaps) startRootCAPublisher(client, namespaces, caMaps, rootCA);
+console.log(`controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount${rootCA ? ', root-ca-cert-publisher' : ''}`);
 
 const stop = (): void => process.exit(0);
 process.on('SIGTERM', stop);

@@ -41,7 +41,7 @@ export function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Se
             {
               name: 'coredns',
               image: 'svclab/dns',
-              args: ['--server', 'http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)', '--zone', plan.clusterDomain, '--listen', '0.0.0.0:53', '--upstream', plan.external.dnsIP],
+              args: ['--in-cluster', '--zone', plan.clusterDomain, '--listen', '0.0.0.0:53', '--upstream', plan.external.dnsIP],
               ports: [
                 { name: 'dns', containerPort: 53, protocol: 'UDP' },
                 { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
@@ -89,7 +89,7 @@ export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObjec
               name: 'controller',
               image: 'svclab/ingress-nginx',
               args: [
-                '--server', 'http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)',
+                '--in-cluster',
                 '--publish-service', `${ns}/${INGRESS_SERVICE}`,
                 '--ingress-class', 'nginx',
                 // On the netns runtime pods share the host's files: nginx's directory goes with the lab's state.

@@ -55,7 +55,8 @@ export async function up(o: UpOptions): Promise<LabState> {
   // nothing; what holds objects, secrets, logs or sockets is root's alone (the store makes its own 0700).
   fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o711 });
   fs.chmodSync(labDir(plan.name), 0o711);
-  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name)]) {
+  // nodes/ holds the pods' projected tokens: root's alone (containers see them through their mounts).
+  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), path.join(labDir(plan.name), 'nodes')]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }

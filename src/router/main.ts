@@ -19,6 +19,8 @@ const { values } = parseArgs({
     'token-file': { type: 'string' },
     /** The API server's TLS unix socket: pods' HTTPS connections are relayed to it unchanged. */
     'api-tls-socket': { type: 'string' },
+    /** Also relay plain HTTP (anonymous, to the unix socket) for pods without a token: see components.ts. */
+    'plain-http-relay': { type: 'boolean', default: false },
   },
 });
 if (!values.server?.startsWith('unix:') || !values['api-listen'] || !values['api-tls-socket']) {
@@ -26,7 +28,7 @@ if (!values.server?.startsWith('unix:') || !values['api-listen'] || !values['api
   process.exit(2);
 }
 const [host, port] = values['api-listen'].split(':');
-startApiRelay({ host: host!, port: Number(port) }, values['api-tls-socket']);
+startApiRelay({ host: host!, port: Number(port) }, { tlsSocket: values['api-tls-socket'], plainSocket: values['plain-http-relay'] ? values.server.slice(5) : undefined });
 
 const client = new ApiClient({ server: values.server, tokenFile: values['token-file'], userAgent: 'svclab-router' });
 const inf = {

@@ -13,6 +13,7 @@ import type { ExecOptions, ExecProcess } from './cri/exec.js';
 import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
 import type { SandboxRecord } from './cri/sandbox.js';
 import type { KubeletContext } from './context.js';
+import { ProjectedVolumes } from './volumes.js';
 
 export const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
 
@@ -46,6 +47,7 @@ function summary(s: PodStatus | undefined): string {
 
 export class PodWorker {
   private sandbox?: SandboxRecord;
+  private volumes?: ProjectedVolumes;
   private readonly runs = new Map<string, ContainerRun>();
   private terminating?: Promise<void>;
   private startTime = timestamp();
@@ -94,6 +96,7 @@ export class PodWorker {
     const startFile = path.join(runtime.sandboxes.podDir(this.uid), 'started');
     if (existing && fs.existsSync(startFile)) this.startTime = fs.readFileSync(startFile, 'utf8');
     else fs.writeFileSync(startFile, this.startTime);
+    this.volumes = new ProjectedVolumes(this.pod, path.join(runtime.sandboxes.podDir(this.uid), 'volumes'), this.ctx.volumeSources, (l) => console.error(l));
     runtime.writeEtc(this.sandbox, {
       'resolv.conf': resolvConf(this.pod, this.ctx.dns),
       hosts: hostsFile(this.pod, this.sandbox.ip, this.ctx.dns.clusterDomain),
@@ -146,6 +149,17 @@ export class PodWorker {
     }
     let env: Record<string, string>;
     try {
+      await this.volumes?.setUp();
+    } catch (e) {
+      // A token that cannot be had yet (its ServiceAccount or kube-root-ca.crt missing): retried, as kubelet's volume manager does.
+      const message = (e as Error).message;
+      if (run.waiting?.message !== message) this.ctx.events.event(this.pod, 'Warning', 'FailedMount', message);
+      run.waiting = { reason: 'ContainerCreating', message };
+      this.reportStatus();
+      this.retryStart(run);
+      return;
+    }
+    try {
       const built = await this.ctx.containerEnv(this.pod, c, { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: podHostname(this.pod), ...image.env });
       for (const w of built.warnings) this.ctx.events.event(this.pod, 'Warning', w.reason, w.message);
       env = built.env;
@@ -174,6 +188,7 @@ export class PodWorker {
         stdin: c.stdin === true,
         stdinOnce: c.stdinOnce === true,
         tty: c.tty === true,
+        mounts: this.volumes?.mounts(c) ?? [],
       });
       if (run.proc) run.previous = run.proc;
       run.proc = next;
@@ -297,6 +312,7 @@ export class PodWorker {
         }),
       );
       clearTimeout(this.statusTimer);
+      this.volumes?.stop();
       if (this.sandbox) await this.ctx.runtime.destroySandbox(this.sandbox);
       if (!force) await this.ctx.finalDelete(this.pod);
     })();

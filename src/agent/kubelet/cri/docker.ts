@@ -304,7 +304,13 @@ export class DockerPodRuntime implements PodRuntime {
       OpenStdin: req.stdin,
       StdinOnce: req.stdinOnce,
       Tty: req.tty,
-      HostConfig: { NetworkMode: `container:${rec.pauseId}`, IpcMode: `container:${rec.pauseId}`, Init: true, Binds: this.etcBinds(rec) },
+      HostConfig: {
+        NetworkMode: `container:${rec.pauseId}`,
+        IpcMode: `container:${rec.pauseId}`,
+        Init: true,
+        // The volume directories are under the lab state dir: the same path on the host and in the node.
+        Binds: [...this.etcBinds(rec), ...(req.mounts ?? []).map((m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`)],
+      },
     });
     await container.start();
     return new DockerContainer(container, undefined, req.tty);
