@@ -17,6 +17,7 @@ import type { DeleteOptions, Registry } from './registry.js';
 import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
 import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
 import { requestAttributes } from './auth/attributes.js';
+import { selfSubjectReview, selfSubjectReviewPath } from './auth/self-subject-review.js';
 import { forbiddenRequest } from './auth/forbidden.js';
 import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.js';
 
@@ -172,6 +173,7 @@ export class ApiServer {
         return;
       }
     }
+    if (p === selfSubjectReviewPath) return selfSubjectReview(req, res, this.users.get(req));
     const r = parseResourcePath(p);
     // .../services/NAME[:PORT]/proxy/<path> has more segments than a resource path.
     if (!r) throw notServed(/^\/api\/v1\/(namespaces\/[^/]+\/)?(services|pods|nodes)\/[^/]+\/proxy\//.test(p) ? 'proxy' : undefined);

@@ -1,5 +1,5 @@
 // authentication.k8s.io/v1: TokenRequest, the body of POST serviceaccounts/<name>/token
-// (`kubectl create token` sends it as protobuf).
+// (`kubectl create token` sends it as protobuf), and SelfSubjectReview (`kubectl auth whoami`).
 import type { Package } from './describe.js';
 
 export const authentication: Package = {
@@ -22,6 +22,18 @@ export const authentication: Package = {
       '': 'The issued token.',
       token: '1 string required -- The opaque bearer token.',
       expirationTimestamp: '2 meta.Time required -- When the token expires.',
+    },
+    SelfSubjectReview: {
+      '': 'Who the API server takes the requester for.',
+      metadata: '1 meta.ObjectMeta -- Standard object metadata.',
+      status: '2 SelfSubjectReviewStatus -- Filled in by the server.',
+    },
+    SelfSubjectReviewStatus: { '': 'The requester.', userInfo: '1 UserInfo -- The user as authenticated.' },
+    UserInfo: {
+      '': 'An authenticated user (extra, a map of string lists, is answered in JSON only).',
+      username: '1 string -- The user name.',
+      uid: '2 string -- A unique value across time.',
+      groups: '3 []string -- The groups the user is in.',
     },
     BoundObjectReference: {
       '': 'An object a token is bound to.',

@@ -38,4 +38,5 @@ export const kindMessages: Record<string, string> = {
   'rbac.authorization.k8s.io/v1 RoleBinding': 'rbac.RoleBinding',
   'rbac.authorization.k8s.io/v1 ClusterRoleBinding': 'rbac.ClusterRoleBinding',
   'authentication.k8s.io/v1 TokenRequest': 'authentication.TokenRequest',
+  'authentication.k8s.io/v1 SelfSubjectReview': 'authentication.SelfSubjectReview',
 };
