@@ -4,9 +4,9 @@
 // --ingress the ingress-nginx controller (as its cloud deploy.yaml installs it).
 import fs from 'node:fs';
 import YAML from 'yaml';
-import { types } from '../api/resources.js';
+import { types, type ResourceType } from '../api/resources.js';
 import type { GatewayClass, IngressClass } from '../api/networking.js';
-import type { Deployment, Endpoints, KubeObject, Service } from '../api/types.js';
+import type { ClusterRole, Deployment, Endpoints, KubeObject, PolicyRule, RoleBinding, Service } from '../api/types.js';
 import { CONTROLLER, GATEWAY_CONTROLLER } from '../ingress/model.js';
 import { labDir } from './state.js';
 import { isConflict, type ApiClient } from '../client/client.js';
@@ -23,6 +23,30 @@ export function writeUpstreamZone(plan: LabPlan, file: string): void {
   fs.writeFileSync(file, YAML.stringify(upstreamZone(plan)));
 }
 
+/** A ServiceAccount, and the ClusterRole + ClusterRoleBinding granting it `rules` (how kubeadm and ingress-nginx install theirs). */
+function accountWithRole(namespace: string, account: string, role: string, rules: PolicyRule[], labels: Record<string, string> = {}): [ResourceType, KubeObject][] {
+  const meta = (name: string) => ({ name, labels });
+  const clusterRole: ClusterRole = { metadata: meta(role), rules };
+  const binding: RoleBinding = {
+    metadata: meta(role),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: account, namespace }],
+  };
+  return [
+    [types.serviceaccounts, { metadata: { name: account, namespace, labels } }],
+    [types.clusterroles, clusterRole],
+    [types.clusterrolebindings, binding],
+  ];
+}
+
+/** kubeadm's CoreDNS account: what the kubernetes plugin lists and watches. */
+export function dnsAccess(): [ResourceType, KubeObject][] {
+  return accountWithRole('kube-system', 'coredns', 'system:coredns', [
+    { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+    { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+  ]);
+}
+
 export function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Service } {
   const labels = { 'k8s-app': 'kube-dns' };
   const deployment: Deployment = {
@@ -36,6 +60,7 @@ export function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Se
         spec: {
           // The DNS server must not resolve through itself.
           dnsPolicy: 'Default',
+          serviceAccountName: 'coredns',
           terminationGracePeriodSeconds: 2,
           containers: [
             {
@@ -72,7 +97,7 @@ export const INGRESS_NAMESPACE = 'ingress-nginx';
 export const INGRESS_SERVICE = 'ingress-nginx-controller';
 
 /** The ingress-nginx addon: namespace, controller Deployment behind a LoadBalancer Service, IngressClass and GatewayClass. */
-export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObject][] {
+export function ingressObjects(plan: LabPlan): [ResourceType, KubeObject][] {
   const labels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
   const ns = INGRESS_NAMESPACE;
   const deployment: Deployment = {
@@ -83,6 +108,7 @@ export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObjec
       template: {
         metadata: { labels },
         spec: {
+          serviceAccountName: 'ingress-nginx',
           terminationGracePeriodSeconds: 5,
           containers: [
             {
@@ -125,8 +151,20 @@ export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObjec
     spec: { controller: CONTROLLER },
   };
   const gatewayClass: GatewayClass = { metadata: { name: 'nginx' }, spec: { controllerName: GATEWAY_CONTROLLER, description: 'Gateways served by the ingress-nginx pods' } };
+  const read = ['get', 'list', 'watch'];
+  // What the controller reads and the status it writes (ingress-nginx's own role, for this lab's resources).
+  const access = accountWithRole(ns, 'ingress-nginx', 'ingress-nginx', [
+    { apiGroups: [''], resources: ['namespaces', 'services', 'secrets', 'endpoints'], verbs: read },
+    { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
+    { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: read },
+    { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+    { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses', 'gateways', 'httproutes'], verbs: read },
+    { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses/status', 'gateways/status', 'httproutes/status'], verbs: ['update'] },
+    { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ], labels);
   return [
     [types.namespaces, { metadata: { name: ns, labels: { 'app.kubernetes.io/name': 'ingress-nginx' } } }],
+    ...access,
     [types.ingressclasses, ingressClass],
     [types.gatewayclasses, gatewayClass],
     [types.services, service],
@@ -136,7 +174,8 @@ export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObjec
 
 export async function installAddons(client: ApiClient, plan: LabPlan): Promise<void> {
   const { deployment, service } = dnsObjects(plan);
-  const objects: [typeof types.services, KubeObject][] = [
+  const objects: [ResourceType, KubeObject][] = [
+    ...dnsAccess(),
     [types.services, service],
     [types.deployments, deployment],
     ...(plan.ingress ? ingressObjects(plan) : []),
