@@ -22,7 +22,7 @@ export interface TokenClaims {
   iat: number;
   nbf: number;
   jti: string;
-  'kubernetes.io': { namespace: string; serviceaccount: { name: string; uid: string }; pod?: BoundPod };
+  'kubernetes.io': { namespace: string; serviceaccount: { name: string; uid: string }; pod?: BoundPod; node?: BoundPod };
 }
 
 /** Finds a stored object ("core/serviceaccounts", "ns/name"). */
@@ -32,6 +32,8 @@ export interface IssueRequest {
   namespace: string;
   serviceAccount: { name: string; uid: string };
   pod?: BoundPod;
+  /** The bound pod's node (upstream's ServiceAccountTokenPodNodeInfo, on by default since 1.30). */
+  node?: BoundPod;
   audiences?: string[];
   expirationSeconds: number;
 }
@@ -52,7 +54,7 @@ export class TokenIssuer {
   async issue(r: IssueRequest, now = Math.floor(Date.now() / 1000)): Promise<{ token: string; expiresAt: number }> {
     const exp = now + r.expirationSeconds;
     const claims = {
-      'kubernetes.io': { namespace: r.namespace, serviceaccount: r.serviceAccount, ...(r.pod ? { pod: r.pod } : {}) },
+      'kubernetes.io': { namespace: r.namespace, serviceaccount: r.serviceAccount, ...(r.pod ? { pod: r.pod } : {}), ...(r.node ? { node: r.node } : {}) },
     };
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: this.kid })

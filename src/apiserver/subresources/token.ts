@@ -1,7 +1,7 @@
 // POST serviceaccounts/<name>/token: upstream's TokenRequest. Issues a bound ServiceAccount
 // JWT (`kubectl create token`, and the kubelet for every pod's projected token).
 import { badRequest, conflict, invalid, notFound } from '../../api/errors.js';
-import { timestamp, type KubeObject } from '../../api/types.js';
+import { timestamp, type KubeObject, type Pod } from '../../api/types.js';
 import { fieldErrors, type FieldError } from '../../api/validation/field.js';
 import { readBody, sendJson } from '../http.js';
 import type { Registry } from '../registry.js';
@@ -31,6 +31,7 @@ export function tokenRequestHandler(registry: Registry, issuer: TokenIssuer): Su
     if (errs.length > 0) throw invalid('TokenRequest', '', errs, 'authentication.k8s.io');
     const sa = registry.get({ ...r.type }, r.namespace, r.name); // 404 serviceaccounts "x" not found
     let pod: BoundPod | undefined;
+    let node: BoundPod | undefined;
     const ref = spec.boundObjectRef;
     if (ref) {
       if (ref.kind !== 'Pod') throw badRequest(`cannot bind token for object of kind "${ref.kind ?? ''}": only Pod is supported in this lab`);
@@ -40,9 +41,12 @@ export function tokenRequestHandler(registry: Registry, issuer: TokenIssuer): Su
         throw conflict('pods', ref.name!, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
       }
       pod = { name: obj.metadata.name!, uid: obj.metadata.uid! };
+      const nodeName = (obj as Pod).spec?.nodeName;
+      const n = nodeName ? registry.store.get('core/nodes', nodeName) : undefined;
+      if (n) node = { name: nodeName!, uid: n.metadata.uid! };
     }
     const audiences = spec.audiences && spec.audiences.length > 0 ? spec.audiences : issuer.audiences;
-    const { token, expiresAt } = await issuer.issue({ namespace: r.namespace!, serviceAccount: { name: sa.metadata.name!, uid: sa.metadata.uid! }, pod, audiences, expirationSeconds });
+    const { token, expiresAt } = await issuer.issue({ namespace: r.namespace!, serviceAccount: { name: sa.metadata.name!, uid: sa.metadata.uid! }, pod, node, audiences, expirationSeconds });
     sendJson(res, 201, {
       kind: 'TokenRequest',
       apiVersion: 'authentication.k8s.io/v1',
