@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ConfigMap, Container, Pod, Volume } from '../../api/types.js';
 import type { Mount } from './cri/cri.js';
+import { fieldRefValue } from './env.js';
 
 export interface VolumeSources {
   /** POST serviceaccounts/<name>/token bound to the pod. */
@@ -16,23 +17,6 @@ export interface VolumeSources {
 /** upstream: a token is renewed once 80% of its lifetime has passed (or after 24 h). */
 export function refreshDelayMs(issuedAt: number, expiresAt: number): number {
   return Math.max(1000, Math.min((expiresAt - issuedAt) * 0.8, 24 * 3600_000));
-}
-
-function downwardField(pod: Pod, fieldPath: string): string {
-  switch (fieldPath) {
-    case 'metadata.namespace':
-      return pod.metadata.namespace ?? '';
-    case 'metadata.name':
-      return pod.metadata.name ?? '';
-    case 'metadata.uid':
-      return pod.metadata.uid ?? '';
-    case 'spec.serviceAccountName':
-      return pod.spec.serviceAccountName ?? '';
-    case 'spec.nodeName':
-      return pod.spec.nodeName ?? '';
-    default:
-      throw new Error(`unsupported fieldPath: ${fieldPath}`);
-  }
 }
 
 function writeAtomic(dir: string, file: string, content: string, mode: number): void {
@@ -109,7 +93,7 @@ export class ProjectedVolumes {
           writeAtomic(dir, item.path, value, item.mode ?? mode);
         }
       } else if (s.downwardAPI) {
-        for (const item of s.downwardAPI.items ?? []) if (item.fieldRef) writeAtomic(dir, item.path, downwardField(this.pod, item.fieldRef.fieldPath), item.mode ?? mode);
+        for (const item of s.downwardAPI.items ?? []) if (item.fieldRef) writeAtomic(dir, item.path, fieldRefValue(this.pod, item.fieldRef.fieldPath), item.mode ?? mode);
       }
     }
   }
