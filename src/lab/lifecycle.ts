@@ -16,7 +16,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { adminConnection } from './credentials.js';
 import { makePki } from './pki.js';
 import { makePlan, type PlanOptions } from './plan.js';
-import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
+import { pkiProblems, proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
 import { labDir, listLabs, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
@@ -43,7 +43,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
     throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
   }
-  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode))];
+  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...(await pkiProblems())];
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
 
   if (!fs.existsSync(stateRoot)) {

@@ -74,7 +74,7 @@ export async function makePki(plan: LabPlan): Promise<void> {
     fs.writeFileSync(pkiFiles.tokenAuthFile(lab), lines.join('\n') + '\n', { mode: 0o600 });
   } catch (e) {
     const stderr = (e as { stderr?: string }).stderr;
-    throw new Error(`making the lab's certificates with openssl failed${stderr ? `: ${stderr.trim()}` : ''}`);
+    throw new Error(`making the lab's certificates with openssl failed: ${stderr?.trim() || (e as Error).message}`);
   } finally {
     process.umask(umask);
   }

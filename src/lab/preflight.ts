@@ -31,3 +31,8 @@ export async function proxyModeProblems(mode: ProxyMode): Promise<string[]> {
   for (const tool of info.tools) if (!(await hasCommand(tool.command))) return [`proxy mode ${mode} needs ${tool.command} (apt-get install ${tool.apt})`];
   return [];
 }
+
+/** The lab's certificates are made with the system's openssl. */
+export async function pkiProblems(): Promise<string[]> {
+  return (await hasCommand('openssl')) ? [] : ["the 'openssl' command is missing; it makes the lab's certificates (apt-get install openssl)"];
+}
