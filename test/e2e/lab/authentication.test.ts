@@ -49,6 +49,7 @@ it.serial('lab up made the PKI: root-only files, the serving certificate names e
   t.is((await execa('openssl', ['verify', '-CAfile', pkiFiles.caCert(s.name), pkiFiles.servingCert(s.name), pkiFiles.adminCert(s.name)])).exitCode, 0);
   const r = await asNobody('cat', pkiFiles.caKey(s.name));
   t.regex(r.stderr, /Permission denied/);
+  t.deepEqual([paths.socket(s.name), paths.tlsSocket(s.name)].map((f) => fs.statSync(f).mode & 0o777), [0o600, 0o600]);
 });
 
 it.serial('kubectl works over HTTPS as kubernetes-admin; kubectl create token gives a token that is the default ServiceAccount', async (t) => {
@@ -61,6 +62,13 @@ it.serial('kubectl works over HTTPS as kubernetes-admin; kubectl create token gi
   const url = `${serverUrl(readState(s.name)!)}${whoamiPath}`;
   const r = await execa('curl', ['-sS', '--cacert', publicCA(), '-H', `Authorization: Bearer ${token}`, '-H', 'Content-Type: application/json', '-d', review, url]);
   t.is(identity(r.stdout), 'system:serviceaccount:default:default');
+  // Bound to a pod: the claims name it and its node, as upstream 1.32's.
+  const [dns] = (await s.client.list<Pod>(types.pods, 'kube-system', { labelSelector: 'k8s-app=kube-dns' })).items;
+  const bound = String((await kubectl('create', 'token', 'coredns', '-n', 'kube-system', '--bound-object-kind', 'Pod', '--bound-object-name', dns!.metadata.name!)).stdout).trim();
+  const claims = JSON.parse(Buffer.from(bound.split('.')[1]!, 'base64url').toString()) as { sub: string; 'kubernetes.io': { pod: { name: string; uid: string }; node: { name: string } } };
+  t.is(claims.sub, 'system:serviceaccount:kube-system:coredns');
+  t.deepEqual(claims['kubernetes.io'].pod, { name: dns!.metadata.name, uid: dns!.metadata.uid });
+  t.is(claims['kubernetes.io'].node.name, dns!.spec.nodeName!);
 });
 
 it.serial('a local non-root user: no credentials is system:anonymous; a guessed token or a certificate of another CA is a 401', async (t) => {
@@ -117,9 +125,9 @@ it.serial('a ServiceAccount token stops working when its account is deleted', as
   t.pass();
 });
 
-it.serial('pods get the default ServiceAccount and the kube-api-access volume; its files are on the node, root-only above them', async (t) => {
+it.serial('pods get their ServiceAccount and the kube-api-access volume; its files are on the node, root-only above them', async (t) => {
   const [dns] = (await s.client.list<Pod>(types.pods, 'kube-system', { labelSelector: 'k8s-app=kube-dns' })).items;
-  t.is(dns!.spec.serviceAccountName, 'default');
+  t.is(dns!.spec.serviceAccountName, 'coredns');
   const vol = dns!.spec.volumes?.find((v) => v.name.startsWith('kube-api-access-'));
   t.truthy(vol);
   const dir = path.join(paths.store(s.name), 'nodes', dns!.spec.nodeName!, 'pods', dns!.metadata.uid!, 'volumes', vol!.name);
