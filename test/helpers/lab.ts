@@ -17,6 +17,20 @@ export function lab(args: string[], opts: { uid?: number; env?: Record<string, s
   return execa(argv[0]!, argv.slice(1), { reject: false, all: true, env: { FORCE_COLOR: '0', ...opts.env } }) as unknown as Promise<Result>;
 }
 
+/** The real kubectl against a lab, as a user types it: kubectl() never throws, ok() throws with kubectl's stderr and returns stdout. */
+export function kubectlFor(name: string): { kubectl(...args: string[]): Promise<{ code: number; out: string; err: string }>; ok(...args: string[]): Promise<string> } {
+  const kubectl = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
+    const r = await lab(['kubectl', '--name', name, ...args]);
+    return { code: r.exitCode ?? -1, out: String(r.stdout), err: String(r.stderr) };
+  };
+  const ok = async (...args: string[]): Promise<string> => {
+    const r = await kubectl(...args);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.err}`);
+    return r.out;
+  };
+  return { kubectl, ok };
+}
+
 export function clientFor(name: string): ApiClient {
   const state = readState(name);
   if (!state) throw new Error(`no lab ${name}`);

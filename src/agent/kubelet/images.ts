@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENTRYPOINT_SCRIPT, NGINX_VOLUMES, nginxFiles, nginxVersion } from './nginx-image.js';
 
 export interface ImageSpec {
   name: string;
@@ -11,6 +12,12 @@ export interface ImageSpec {
   cmd: string[];
   env: Record<string, string>;
   ports?: number[];
+  /** The image's STOPSIGNAL (SIGTERM when unset). */
+  stopSignal?: NodeJS.Signals;
+  /** Paths where each container gets a fresh writable directory of its own, holding what the image has there (Docker's image VOLUMEs). */
+  volumes?: string[];
+  /** Files the image holds in its volumes, for a container with this environment (what the official images' entrypoints template). */
+  files?: (env: Record<string, string>) => Record<string, string>;
 }
 
 type Image = Omit<ImageSpec, 'name'>;
@@ -66,8 +73,17 @@ const CATALOGUE = new Map<string, (tag: string) => Image>(Object.entries({
     ...toolbox(),
     entrypoint: ['/bin/sh', '-c', 'if [ "${1#-}" != "$1" ] || [ -z "$(command -v "$1")" ]; then set -- curl "$@"; fi; exec "$@"', 'entrypoint.sh'],
   }),
-  // The Server header follows a full version tag (nginx:1.25.3), else the current stable.
-  nginx: (tag) => program('nginx/main.js', [80], { NGINX_VERSION: /^\d+\.\d+\.\d+/.exec(tag)?.[0] ?? '1.27.5' }),
+  // Debian's nginx whatever the tag, with the official image's entrypoint, command and configuration.
+  nginx: () => ({
+    entrypoint: ['/bin/sh', '-c', ENTRYPOINT_SCRIPT, '/docker-entrypoint.sh'],
+    cmd: ['nginx', '-g', 'daemon off;'],
+    env: { PATH, NGINX_VERSION: nginxVersion() },
+    ports: [80],
+    // As the official image: a graceful stop (requests in flight are served, idle connections closed).
+    stopSignal: 'SIGQUIT',
+    volumes: NGINX_VOLUMES,
+    files: nginxFiles,
+  }),
   'bretfisher/httpenv': () => program('seeds/httpenv.js', [8888]),
   // The Kubernetes docs' test server: the subcommand comes as args (netexec, serve-hostname, pause).
   'registry.k8s.io/e2e-test-images/agnhost': agnhost,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
 import { timestamp } from '../../api/types.js';
 import { expand } from './env.js';
+import { imageVolumes } from './image-volumes.js';
 import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
@@ -96,7 +97,8 @@ export class PodWorker {
     const startFile = path.join(runtime.sandboxes.podDir(this.uid), 'started');
     if (existing && fs.existsSync(startFile)) this.startTime = fs.readFileSync(startFile, 'utf8');
     else fs.writeFileSync(startFile, this.startTime);
-    this.volumes = new ProjectedVolumes(this.pod, path.join(runtime.sandboxes.podDir(this.uid), 'volumes'), this.ctx.volumeSources, (l) => console.error(l));
+    // Beside the image volumes (volumes/<container>), in a name no container can have, as upstream's kubelet.
+    this.volumes = new ProjectedVolumes(this.pod, path.join(runtime.sandboxes.podDir(this.uid), 'volumes', 'kubernetes.io~projected'), this.ctx.volumeSources, (l) => console.error(l));
     runtime.writeEtc(this.sandbox, {
       'resolv.conf': resolvConf(this.pod, this.ctx.dns),
       hosts: hostsFile(this.pod, this.sandbox.ip, this.ctx.dns.clusterDomain),
@@ -178,6 +180,7 @@ export class PodWorker {
       this.ctx.events.event(this.pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
     }
     try {
+      const mounts = imageVolumes(path.join(this.ctx.runtime.sandboxes.podDir(this.uid), 'volumes', c.name), image, env);
       const next = await this.ctx.runtime.startContainer(this.sandbox, {
         name: c.name,
         restart: run.restartCount,
@@ -188,7 +191,8 @@ export class PodWorker {
         stdin: c.stdin === true,
         stdinOnce: c.stdinOnce === true,
         tty: c.tty === true,
-        mounts: this.volumes?.mounts(c) ?? [],
+        stopSignal: image.stopSignal,
+        mounts: [...mounts, ...(this.volumes?.mounts(c) ?? [])],
       });
       if (run.proc) run.previous = run.proc;
       run.proc = next;

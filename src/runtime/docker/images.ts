@@ -22,7 +22,7 @@ export const PACKAGES = [
   'dash', 'bash', 'coreutils', 'grep', 'sed', 'findutils', 'iproute2', 'iptables', 'nftables', 'conntrack',
   'ipset', 'ipvsadm', 'util-linux', 'mount', 'bsdutils', 'procps', 'hostname', 'curl', 'dnsutils',
   'netcat-openbsd', 'iputils-ping', 'busybox | busybox-static', 'telnet', 'wget', 'socat',
-  // The ingress controller's data plane (svclab/ingress-nginx pods).
+  // The `nginx` image and the ingress controller's data plane (svclab/ingress-nginx pods).
   'nginx',
   // The node binary's shared libraries (ldd): it comes from the host, not from a package.
   'libc6', 'libstdc++6', 'libgcc-s1',

@@ -10,23 +10,14 @@ import type { Pod, Service } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { kubectlArgv } from '../../../src/cli/kubectl.js';
 import { hostSnapshot } from '../../helpers/host.js';
-import { clientFor, lab, waitFor } from '../../helpers/lab.js';
+import { clientFor, kubectlFor, lab, waitFor } from '../../helpers/lab.js';
 
 export function streamingTests(it: TestFn, name: string, upArgs: string[], o: { all: boolean }): void {
   let client: ApiClient;
   let before: string[];
   const running: ResultPromise[] = [];
 
-  async function kubectl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const r = await lab(['kubectl', '--name', name, ...args]);
-    return { code: r.exitCode ?? -1, out: String(r.stdout), err: String(r.stderr) };
-  }
-
-  async function ok(...args: string[]): Promise<string> {
-    const r = await kubectl(...args);
-    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.err}`);
-    return r.out;
-  }
+  const { kubectl, ok } = kubectlFor(name);
 
   /** A long-running kubectl (port-forward, proxy, attach), once it printed what `ready` matches. */
   async function start(args: string[], ready: RegExp, env: Record<string, string> = {}): Promise<{ proc: ResultPromise; match: RegExpExecArray; output: () => string }> {

@@ -130,7 +130,7 @@ it.serial('pods get their ServiceAccount and the kube-api-access volume; its fil
   t.is(dns!.spec.serviceAccountName, 'coredns');
   const vol = dns!.spec.volumes?.find((v) => v.name.startsWith('kube-api-access-'));
   t.truthy(vol);
-  const dir = path.join(paths.store(s.name), 'nodes', dns!.spec.nodeName!, 'pods', dns!.metadata.uid!, 'volumes', vol!.name);
+  const dir = path.join(paths.store(s.name), 'nodes', dns!.spec.nodeName!, 'pods', dns!.metadata.uid!, 'volumes', 'kubernetes.io~projected', vol!.name);
   t.deepEqual(fs.readdirSync(dir).sort(), ['ca.crt', 'namespace', 'token']);
   t.is(fs.readFileSync(path.join(dir, 'namespace'), 'utf8'), 'kube-system');
   t.is(fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'), fs.readFileSync(pkiFiles.caCert(s.name), 'utf8'));

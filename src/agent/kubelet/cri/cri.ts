@@ -17,7 +17,7 @@ export interface ContainerHandle {
   /** The exit, once known (synchronous: the status is computed from it). */
   readonly exit: ExitInfo | undefined;
   wait(): Promise<ExitInfo>;
-  /** SIGTERM, SIGKILL after the grace period. */
+  /** The image's stop signal (SIGTERM unless it names another), SIGKILL after the grace period. */
   stop(graceMs: number): Promise<ExitInfo>;
   /** Runs a command inside the running container (undefined: it is not running). */
   exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined>;
@@ -60,6 +60,8 @@ export interface ContainerRequest {
   stdin: boolean;
   stdinOnce: boolean;
   tty: boolean;
+  /** The image's STOPSIGNAL (nginx: SIGQUIT, its graceful stop), as containerd sends it; SIGTERM when unset. */
+  stopSignal?: NodeJS.Signals;
   /** Host directories the container sees at containerPath (the projected service-account token, ...). */
   mounts?: Mount[];
 }

@@ -304,13 +304,10 @@ export class DockerPodRuntime implements PodRuntime {
       OpenStdin: req.stdin,
       StdinOnce: req.stdinOnce,
       Tty: req.tty,
-      HostConfig: {
-        NetworkMode: `container:${rec.pauseId}`,
-        IpcMode: `container:${rec.pauseId}`,
-        Init: true,
-        // The volume directories are under the lab state dir: the same path on the host and in the node.
-        Binds: [...this.etcBinds(rec), ...(req.mounts ?? []).map((m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`)],
-      },
+      // docker stop sends it (docker-init passes it on).
+      ...(req.stopSignal ? { StopSignal: req.stopSignal } : {}),
+      // The mounts' sources are in the pod's state directory, at the same path on the host.
+      HostConfig: { NetworkMode: `container:${rec.pauseId}`, IpcMode: `container:${rec.pauseId}`, Init: true, Binds: [...this.etcBinds(rec), ...(req.mounts ?? []).map((m) => `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`)] },
     });
     await container.start();
     return new DockerContainer(container, undefined, req.tty);

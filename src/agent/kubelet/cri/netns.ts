@@ -6,9 +6,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
 import { systemTool } from '../../../net/tools.js';
-import type { Adopted, ContainerHandle, ContainerRequest, PodRuntime } from './cri.js';
+import type { Adopted, ContainerHandle, ContainerRequest, Mount, PodRuntime } from './cri.js';
+import { quote } from './exec.js';
 import { ContainerProcess, withTerminal } from './process.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
+
+/**
+ * The container's mounts as sh steps, each ending in `&& `: bind mounts in the mount namespace
+ * `ip netns exec` gives it (its root is a slave of the host's: nothing propagates back), each
+ * target existing on the node (the netns runtime's image is the host). `root`: an sh expression
+ * put before each target, for a container whose new root is still to be entered.
+ */
+export function bindMounts(mounts: Mount[], root = ''): string {
+  const mount = systemTool('mount');
+  return mounts
+    .map((m) => {
+      const to = `${root}${quote([m.containerPath])}`;
+      return `${mount} --bind ${quote([m.hostPath])} ${to} && ${m.readOnly ? `${mount} -o remount,bind,ro ${to} && ` : ''}`;
+    })
+    .join('');
+}
 
 export class NetnsPodRuntime implements PodRuntime {
   readonly name = 'netns';
@@ -56,7 +73,10 @@ export class NetnsPodRuntime implements PodRuntime {
     // Own UTS namespace (the pod's hostname) inside the pod's netns, with its /etc files.
     const program = req.tty ? withTerminal(req.argv) : req.argv;
     // The host's tools by path: the container's PATH may lead elsewhere (busybox's applets).
-    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && shift && exec "$@"`, 'sh', req.hostname, ...program];
+    // The root is the host's: a mount point it lacks cannot be made (nothing is created on the host's
+    // filesystem), so such mounts (the projected ServiceAccount token) wait for the pod sandbox's own root.
+    const mounts = (req.mounts ?? []).filter((m) => fs.existsSync(m.containerPath));
+    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && ${bindMounts(mounts)}shift && exec "$@"`, 'sh', req.hostname, ...program];
     const env = req.tty ? { TERM: 'xterm', ...req.env } : req.env;
     return ContainerProcess.start(h.id, h.dir, h.log, argv, env, program, req);
   }

@@ -21,6 +21,8 @@ const shim = [
   'echo $? >"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"',
 ].join('\n');
 
+const ENV_FILE = 'env.json';
+const STOP_SIGNAL_FILE = 'stop-signal';
 
 /** The environment of a process, from /proc (exec inherits the container's variables). */
 export function processEnv(environFile: string): Record<string, string> {
@@ -45,6 +47,7 @@ export interface ContainerIO {
   stdin: boolean;
   stdinOnce: boolean;
   tty: boolean;
+  stopSignal?: NodeJS.Signals;
 }
 
 /** script(1) gives the container a pseudo-terminal (tty: true); what it prints goes to the log. */
@@ -89,6 +92,9 @@ export class ContainerProcess implements ContainerHandle {
       p.stdinFd = fs.openSync(stdin, fs.constants.O_RDWR);
     }
     if (io) p.io = io;
+    // Kept for exec: a program may write over its /proc environ (nginx's process titles).
+    fs.writeFileSync(path.join(dir, ENV_FILE), JSON.stringify(env), { mode: 0o600 });
+    if (io?.stopSignal) fs.writeFileSync(path.join(dir, STOP_SIGNAL_FILE), io.stopSignal);
     const child = spawn('/bin/sh', ['-c', shim, 'svclab-shim', dir, logFile, stdin, ...argv], { detached: true, stdio: 'ignore', env });
     child.unref();
     p.shimPid = child.pid;
@@ -176,7 +182,7 @@ export class ContainerProcess implements ContainerHandle {
     return new Promise((r) => this.waiters.push(r));
   }
 
-  /** SIGTERM to the container's process group, SIGKILL after the grace period. */
+  /** The stop signal (SIGTERM, or the image's) to the container's process group, SIGKILL after the grace period. */
   async stop(graceMs: number): Promise<ExitInfo> {
     if (this.exit || !this.pid) return this.exit ?? { exitCode: 0 };
     const signal = (s: NodeJS.Signals): void => {
@@ -190,16 +196,34 @@ export class ContainerProcess implements ContainerHandle {
         }
       }
     };
-    signal('SIGTERM');
+    signal(this.stopSignal());
     const timer = setTimeout(() => signal('SIGKILL'), graceMs);
     const info = await this.wait();
     clearTimeout(timer);
     return info;
   }
 
+  /** Read from the container's directory: an adopted container keeps its image's stop signal. */
+  private stopSignal(): NodeJS.Signals {
+    try {
+      return fs.readFileSync(path.join(this.dir, STOP_SIGNAL_FILE), 'utf8').trim() as NodeJS.Signals;
+    } catch {
+      return 'SIGTERM';
+    }
+  }
+
   async exec(command: string[], o: ExecOptions): Promise<ExecProcess | undefined> {
     if (this.exit || !this.pid) return undefined;
-    return spawnExec([systemTool('nsenter'), '-t', String(this.pid), '-n', '-u', '-m', '--'], processEnv(`/proc/${this.pid}/environ`), command, o);
+    return spawnExec([systemTool('nsenter'), '-t', String(this.pid), '-n', '-u', '-m', '--'], this.environment(), command, o);
+  }
+
+  /** The container's environment: as it was started, else (an older agent's container) from /proc. */
+  private environment(): Record<string, string> {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, ENV_FILE), 'utf8')) as Record<string, string>;
+    } catch {
+      return processEnv(`/proc/${this.pid}/environ`);
+    }
   }
 
   async logs(): Promise<LogReader> {
