@@ -29,7 +29,7 @@ export function tokenRequestHandler(registry: Registry, issuer: TokenIssuer): Su
     if (expirationSeconds < minExpirationSeconds) errs.push(fieldErrors.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration less than 10 minutes'));
     if (expirationSeconds > maxExpirationSeconds) errs.push(fieldErrors.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration larger than 2^32 seconds'));
     if (errs.length > 0) throw invalid('TokenRequest', '', errs, 'authentication.k8s.io');
-    const sa = registry.get({ ...r.type }, r.namespace, r.name); // 404 serviceaccounts "x" not found
+    const sa = registry.get(r.type, r.namespace, r.name); // 404 serviceaccounts "x" not found
     let pod: BoundPod | undefined;
     let node: BoundPod | undefined;
     const ref = spec.boundObjectRef;
