@@ -99,6 +99,8 @@ export class PodWorker {
     else fs.writeFileSync(startFile, this.startTime);
     // Beside the image volumes (volumes/<container>), in a name no container can have, as upstream's kubelet.
     this.volumes = new ProjectedVolumes(this.pod, path.join(runtime.sandboxes.podDir(this.uid), 'volumes', 'kubernetes.io~projected'), this.ctx.volumeSources, (l) => console.error(l));
+    // Written (and their renewal timers started) now, also for containers adopted from an earlier agent; a failure is retried when a container starts.
+    this.volumes.setUp().catch(() => undefined);
     runtime.writeEtc(this.sandbox, {
       'resolv.conf': resolvConf(this.pod, this.ctx.dns),
       hosts: hostsFile(this.pod, this.sandbox.ip, this.ctx.dns.clusterDomain),
