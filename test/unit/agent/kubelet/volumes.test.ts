@@ -56,3 +56,24 @@ test('a missing kube-root-ca.crt fails the mount with the kubelet message, and a
   await v.setUp();
   t.is(fs.readFileSync(path.join(dir, 'kube-api-access-abcde', 'ca.crt'), 'utf8'), 'PEM');
 });
+
+test('a token is replaced by a fresh one once 80% of its lifetime has passed', async (t) => {
+  const dir = tempDir(t);
+  let n = 0;
+  // A token living 1.5 s: renewed after 1.2 s.
+  const v = new ProjectedVolumes(pod, dir, {
+    token: async () => ({ token: `token-${++n}`, expirationTimestamp: new Date(Date.now() + 1500).toISOString() }),
+    configMap: async () => ({ metadata: { name: 'kube-root-ca.crt' }, data: { 'ca.crt': 'PEM' } }),
+  });
+  t.teardown(() => v.stop());
+  await v.setUp();
+  const file = path.join(dir, 'kube-api-access-abcde', 'token');
+  t.is(fs.readFileSync(file, 'utf8'), 'token-1');
+  await new Promise((r) => setTimeout(r, 800));
+  t.is(fs.readFileSync(file, 'utf8'), 'token-1', 'not before 80%');
+  for (let i = 0; i < 50 && fs.readFileSync(file, 'utf8') === 'token-1'; i++) await new Promise((r) => setTimeout(r, 100));
+  t.is(fs.readFileSync(file, 'utf8'), 'token-2');
+  v.stop();
+  await new Promise((r) => setTimeout(r, 1500));
+  t.is(fs.readFileSync(file, 'utf8'), 'token-2', 'a stopped pod renews nothing');
+});
