@@ -52,7 +52,6 @@ export async function makePki(plan: LabPlan): Promise<void> {
   fs.mkdirSync(path.join(dir, 'tokens'), { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
   const openssl = (args: string[]) => execa('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { OPENSSL_CONF: '/dev/null' } });
-  const umask = process.umask(0o077); // openssl's files are born 0600
   try {
     const saKey = openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', pkiFiles.saKey(lab)]);
     await openssl(['req', '-x509', ...ec, '-keyout', pkiFiles.caKey(lab), '-out', pkiFiles.caCert(lab), '-subj', `/CN=svclab-ca-${lab}`, '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,digitalSignature,keyCertSign,cRLSign']);
@@ -75,7 +74,7 @@ export async function makePki(plan: LabPlan): Promise<void> {
   } catch (e) {
     const stderr = (e as { stderr?: string }).stderr;
     throw new Error(`making the lab's certificates with openssl failed: ${stderr?.trim() || (e as Error).message}`);
-  } finally {
-    process.umask(umask);
   }
+  // Born inside the 0700 directory with openssl's modes; 0600 like the rest (no umask change: lab up runs the topology meanwhile).
+  for (const f of fs.readdirSync(dir)) if (f.endsWith('.key') || f.endsWith('.crt')) fs.chmodSync(path.join(dir, f), 0o600);
 }
