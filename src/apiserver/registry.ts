@@ -30,6 +30,8 @@ export interface Strategy {
   decode?(obj: KubeObject): void;
   /** Fills server-side defaults; runs on create and update. */
   defaults?(obj: KubeObject): void;
+  /** Admission on create (upstream's mutating admission plugins): may change the object, wait on others, or refuse with an ApiError. */
+  admit?(obj: KubeObject, namespace: string | undefined, dryRun: boolean): Promise<void>;
   /** Called on create only, before defaults (e.g. reset status). */
   prepareCreate?(obj: KubeObject): void;
   /** Update only, before defaults: carry stored values over (what the user left out). */
@@ -202,6 +204,7 @@ export class Registry {
     meta.creationTimestamp = timestamp();
     meta.uid = crypto.randomUUID();
     if ('spec' in obj) meta.generation = 1;
+    await s.admit?.(obj, namespace, !!opts.dryRun);
     s.prepareCreate?.(obj);
     s.defaults?.(obj);
     this.validateAll(s, obj, undefined);

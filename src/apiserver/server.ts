@@ -1,6 +1,7 @@
 // Routes Kubernetes REST paths onto the registry: /api/v1/..., /apis/<g>/<v>/...,
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
+import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { ApiError, badRequest, internalError, methodNotAllowed, notAcceptable, notFoundPath, successStatus, tooLargeResourceVersion } from '../api/errors.js';
 import { protobufMediaType } from '../api/protobuf/decode.js';
@@ -18,6 +19,7 @@ import { messageFor } from '../api/schema/index.js';
 import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
 import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
 import { requestAttributes } from './auth/attributes.js';
+import { selfSubjectReview, selfSubjectReviewPath } from './auth/self-subject-review.js';
 import { forbiddenRequest } from './auth/forbidden.js';
 import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.js';
 import { impersonate } from './auth/impersonation.js';
@@ -114,6 +116,14 @@ function refuseUpgrade(socket: Duplex, err: ApiError): void {
 
 const streamingSubresources = new Set(['exec', 'attach', 'portforward']);
 
+export interface TlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** The client CA: certificates it signed authenticate their subject. */
+  ca: string | Buffer;
+  socketPath?: string;
+}
+
 export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
 
 export class ApiServer {
@@ -174,6 +184,7 @@ export class ApiServer {
         return;
       }
     }
+    if (p === selfSubjectReviewPath) return selfSubjectReview(req, res, this.users.get(req));
     const r = parseResourcePath(p);
     // .../services/NAME[:PORT]/proxy/<path> has more segments than a resource path.
     if (!r) throw notServed(/^\/api\/v1\/(namespaces\/[^/]+\/)?(services|pods|nodes)\/[^/]+\/proxy\//.test(p) ? 'proxy' : undefined);
@@ -316,18 +327,24 @@ export class ApiServer {
     }
   }
 
-  listen(port: number, socketPath?: string): Promise<void> {
+  /**
+   * The TCP listener on 127.0.0.1 (HTTPS with `tls`: client certificates requested, not
+   * required), the plain unix socket for lab components, and with tls.socketPath a second
+   * unix socket speaking TLS, which the router relays pods' connections to unchanged.
+   */
+  listen(port: number, socketPath?: string, tls?: TlsOptions): Promise<void> {
     this.servers.length = 0;
-    const make = (): http.Server => {
-      const s = http.createServer(this.handle);
+    const make = (secure: boolean): http.Server => {
+      const s = secure && tls ? https.createServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: false }, this.handle) : http.createServer(this.handle);
       s.on('upgrade', this.upgrade);
       s.keepAliveTimeout = 65_000;
       s.requestTimeout = 0; // watches and log follows stay open
       this.servers.push(s);
       return s;
     };
-    const listens: Promise<void>[] = [new Promise((resolve, reject) => make().once('error', reject).listen(port, '127.0.0.1', resolve))];
-    if (socketPath) listens.push(new Promise((resolve, reject) => make().once('error', reject).listen(socketPath, resolve)));
+    const listens: Promise<void>[] = [new Promise((resolve, reject) => make(true).once('error', reject).listen(port, '127.0.0.1', resolve))];
+    if (socketPath) listens.push(new Promise((resolve, reject) => make(false).once('error', reject).listen(socketPath, resolve)));
+    if (tls?.socketPath) listens.push(new Promise((resolve, reject) => make(true).once('error', reject).listen(tls.socketPath, resolve)));
     return Promise.all(listens).then(() => undefined);
   }
 

@@ -19,7 +19,8 @@ import type { Command } from '../cli/commands.js';
 import type { LoadResult } from '../dns/load.js';
 import { NAMESPACES, nameOf } from '../dns/load.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { labDir, serverUrl } from '../lab/state.js';
+import { labDir } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { waitFor } from '../util/poll.js';
 import { positive, writeResults } from './pods.js';
@@ -111,11 +112,11 @@ export async function runBenchDns(o: { sizes: number[]; rate: number; seconds: n
     const name = o.name ?? 'benchdns';
     const nodes = 2;
     const state = await up({ name, nodes });
-    const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
+    const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
     try {
       await client.create(types.pods, { metadata: { name: 'load' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'lab/toolbox' }] } } as Pod, 'default');
       await waitFor('the load pod Ready', async () => (isReady(await client.get<Pod>(types.pods, 'load', 'default')) ? true : undefined), 60_000, 200);
-      const inPod = (command: string[]) => exec({ server: serverUrl(state), namespace: 'default', pod: 'load', command });
+      const inPod = (command: string[]) => exec({ ...adminConnection(state), namespace: 'default', pod: 'load', command });
       const servers = await dnsServers(name, client);
 
       const started = performance.now();

@@ -13,7 +13,7 @@ import type { Command } from '../cli/commands.js';
 import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/addons.js';
 import { hostArgv } from '../lab/hosts.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { serverUrl } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { run } from '../net/run.js';
 import { waitFor } from '../util/poll.js';
@@ -69,7 +69,7 @@ function app(replicas: number): KubeObject[] {
 export async function runBenchIngress(o: { seconds: number; connections: number; backends: number; out: string; name?: string }): Promise<IngressBenchResult> {
   const name = o.name ?? 'benchingress';
   const state = await up({ name, nodes: 2, ingress: true });
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
   try {
     const [deployment, service, ingress] = app(o.backends);
     await client.create(types.deployments, deployment!, 'default');
@@ -84,7 +84,7 @@ export async function runBenchIngress(o: { seconds: number; connections: number;
     const controller = await client.get<Service>(types.services, INGRESS_SERVICE, INGRESS_NAMESPACE);
     const lb = controller.status?.loadBalancer?.ingress?.[0]?.ip;
     if (!lb) throw new Error('the ingress controller Service has no load-balancer address');
-    const inPod = (command: string[]) => exec({ server: serverUrl(state), namespace: 'default', pod: 'load', command });
+    const inPod = (command: string[]) => exec({ ...adminConnection(state), namespace: 'default', pod: 'load', command });
     await waitFor('the ingress serving the backends', async () => ((await inPod(['curl', '-sf', '--max-time', '2', '-H', `Host: ${HOST}`, `http://${controller.spec.clusterIP}/`])).stdout.startsWith('Hello from bench-web-') ? true : undefined), 60_000, 200);
 
     const wrk = (url: string, seconds: number): string[] => ['wrk', '-t1', `-c${o.connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, url];

@@ -14,7 +14,8 @@ import type { Deployment, KubeObject, Pod } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { readComponents, serverUrl } from '../lab/state.js';
+import { readComponents } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { programPid } from '../lab/processes.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from '../cli/args.js';
@@ -112,7 +113,7 @@ export async function runBenchPods(o: { replicas: number; out: string; name?: st
   const name = o.name ?? 'benchpods';
   const nodes = 3;
   const state = await up({ name, nodes });
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 30_000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 30_000 });
   const pods = new Informer<Pod>(client, types.pods, { namespace: ns });
   const sentAt = new Map<string, number>();
   // When this process first saw each pod exist, bound to a node, and Ready.

@@ -22,7 +22,8 @@ import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
 import { Informer } from '../client/informer.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { kubeletSocket, labDir, readComponents, serverUrl } from '../lab/state.js';
+import { kubeletSocket, labDir, readComponents } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
@@ -129,8 +130,8 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     connectUs: null,
   };
   const state = await up({ name: lab, nodes: 1, proxyMode: mode });
-  const server = serverUrl(state);
-  const client = new ApiClient({ server, timeoutMs: 120_000 });
+  const api = adminConnection(state);
+  const client = new ApiClient({ ...api, timeoutMs: 120_000 });
   const pods = new Informer<Pod>(client, types.pods, { namespace: ns });
   try {
     await client.create(types.namespaces, { metadata: { name: ns } } as KubeObject);
@@ -140,7 +141,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     for (const p of [pod('hello-0', 'lab/hello', true), pod('hello-1', 'lab/hello', true), pod('client', 'lab/toolbox')]) await client.create(types.pods, p, ns);
     await until([pods as Informer<never>], () => pods.list().filter(isReady).length === 3, '3 Ready pods', 60_000);
     const ips = ['hello-0', 'hello-1'].map((n) => pods.get(`${ns}/${n}`)!.status!.podIP!);
-    const inPod = async (command: string[]): Promise<string> => (await exec({ server, namespace: ns, pod: 'client', command })).stdout;
+    const inPod = async (command: string[]): Promise<string> => (await exec({ ...api, namespace: ns, pod: 'client', command })).stdout;
     const order = dispatchOrder(size);
     const targets = { first: order[0]!, middle: order[Math.floor(size / 2)]!, last: order[size - 1]! };
     const clusterIPs = new Map<string, string>();

@@ -16,7 +16,8 @@ import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { readComponents, serverUrl } from '../lab/state.js';
+import { readComponents } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { parse } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
@@ -56,7 +57,7 @@ function apiserverPid(lab: string): number {
 export async function runBenchServices(o: { count: number; nodes: number; lagPods: number; flips: number; inFlight: number; out: string; name?: string }): Promise<ServicesResult> {
   const name = o.name ?? 'benchsvc';
   const state = await up({ name, nodes: o.nodes });
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `svclab-${name}-`));
   const informers: Informer<never>[] = [];
   const rssOf = async (): Promise<number> => mb((await pidusage(apiserverPid(name))).memory);

@@ -8,7 +8,6 @@ import { types } from '../api/resources.js';
 import type { GatewayClass, IngressClass } from '../api/networking.js';
 import type { ClusterRole, Deployment, Endpoints, KubeObject, PolicyRule, Role, RoleBinding, Service, ServiceAccount } from '../api/types.js';
 import { rule } from '../apiserver/bootstrap/roles.js';
-import { actAs } from './components.js';
 import { CONTROLLER, GATEWAY_CONTROLLER } from '../ingress/model.js';
 import { labDir } from './state.js';
 import { isConflict, type ApiClient } from '../client/client.js';
@@ -47,11 +46,6 @@ function bindingTo(kind: 'ClusterRole' | 'Role', name: string, role: string, sa:
   };
 }
 
-/** The ServiceAccount user a pod acts as (impersonated until pods carry tokens). */
-function saUser(sa: ServiceAccount): { user: string; groups: string[] } {
-  return { user: `system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`, groups: [] };
-}
-
 /** CoreDNS's ServiceAccount and the system:coredns role kubeadm gives it: it lists and watches what it answers from. */
 export function dnsAccess(): { account: ServiceAccount; role: ClusterRole; binding: RoleBinding } {
   const account = serviceAccount('kube-system', 'coredns');
@@ -79,7 +73,7 @@ export function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Se
             {
               name: 'coredns',
               image: 'svclab/dns',
-              args: ['--server', 'http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)', '--zone', plan.clusterDomain, '--listen', '0.0.0.0:53', '--upstream', plan.external.dnsIP, ...actAs(saUser(account))],
+              args: ['--in-cluster', '--zone', plan.clusterDomain, '--listen', '0.0.0.0:53', '--upstream', plan.external.dnsIP],
               ports: [
                 { name: 'dns', containerPort: 53, protocol: 'UDP' },
                 { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
@@ -183,12 +177,11 @@ export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObjec
               name: 'controller',
               image: 'svclab/ingress-nginx',
               args: [
-                '--server', 'http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)',
+                '--in-cluster',
                 '--publish-service', `${ns}/${INGRESS_SERVICE}`,
                 '--ingress-class', 'nginx',
                 // On the netns runtime pods share the host's files: nginx's directory goes with the lab's state.
                 '--work-dir', `${labDir(plan.name)}/ingress-nginx`,
-                ...actAs(saUser(account)),
               ],
               ports: [
                 { name: 'http', containerPort: 80, protocol: 'TCP' },

@@ -16,11 +16,13 @@ import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { adminConnection } from './credentials.js';
+import { makePki } from './pki.js';
 import { makePlan, type PlanOptions } from './plan.js';
-import { proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
+import { pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
-import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
+import { labDir, listLabs, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
 
 /** The checkout this code runs from (dist/src/lab/ -> three levels up). */
 export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -44,7 +46,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
     throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
   }
-  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store)];
+  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store), ...(await pkiProblems())];
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
 
   if (!fs.existsSync(stateRoot)) {
@@ -56,12 +58,14 @@ export async function up(o: UpOptions): Promise<LabState> {
   // nothing; what holds objects, secrets, logs or sockets is root's alone (the store makes its own 0700).
   fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o711 });
   fs.chmodSync(labDir(plan.name), 0o711);
-  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), ...(plan.store === 'etcd' ? [paths.etcd(plan.name)] : [])]) {
+  // nodes/ holds the pods' projected tokens: root's alone (containers see them through their mounts).
+  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), path.join(labDir(plan.name), 'nodes'), ...(plan.store === 'etcd' ? [paths.etcd(plan.name)] : [])]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }
   try {
-    await runtime.create(plan);
+    // The certificates take ~0.2 s (the RSA key), made while the topology is built.
+    await Promise.all([runtime.create(plan), makePki(plan)]);
     writeUpstreamZone(plan, paths.upstreamZone(plan.name));
     const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home, ...(o.uiPort ? { uiPort: o.uiPort } : {}) };
     writeJsonAtomic(paths.state(plan.name), state);
@@ -101,7 +105,7 @@ export async function readyNodes(client: ApiClient): Promise<Node[]> {
 }
 
 async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   let last = 'the API server did not answer';
   try {
     const allReady = async (): Promise<boolean> => {
@@ -122,7 +126,7 @@ async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
 }
 
 async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   try {
     await installAddons(client, state.plan);
     if (await poll(async () => (await dnsReady(client)) && (!state.plan.ingress || (await ingressReady(client, state.plan))), { timeoutMs, everyMs: 50 })) return;

@@ -1,6 +1,5 @@
-// authorization.k8s.io/v1 access reviews and authentication.k8s.io/v1
-// SelfSubjectReview: created (kubectl auth can-i / whoami send them as
-// protobuf), answered, never stored.
+// authorization.k8s.io/v1 access reviews (kubectl auth can-i sends them as
+// protobuf): answered, never stored.
 import type { Package } from './describe.js';
 
 const meta = '1 meta.ObjectMeta -- Standard object metadata.';
@@ -68,22 +67,5 @@ export const authorization: Package = {
       resourceNames: '4 []string -- The object names, when limited.',
     },
     NonResourceRule: { '': 'Verbs allowed on URL paths.', verbs: '1 []string -- The verbs.', nonResourceURLs: '2 []string -- The paths; a trailing * matches a prefix.' },
-  },
-};
-
-export const authentication: Package = {
-  name: 'authentication',
-  openapiPrefix: 'io.k8s.api.authentication.v1',
-  messages: {
-    SelfSubjectReview: { '': 'Says who the caller is.', metadata: meta, status: '2 SelfSubjectReviewStatus -- The caller, filled in by the server.' },
-    SelfSubjectReviewStatus: { '': 'The caller.', userInfo: '1 UserInfo -- Its user information.' },
-    UserInfo: {
-      '': 'A user as the API server authenticated it.',
-      username: '1 string -- The user name.',
-      uid: '2 string -- Its UID.',
-      groups: '3 []string -- Its groups.',
-      extra: '4 map<string,ExtraValue> -- Its extra attributes.',
-    },
-    ExtraValue: { '': 'Values of one extra attribute.', items: '1 []string -- The values.' },
   },
 };

@@ -2,7 +2,8 @@
 // the message describing it, and the packages those messages live in. To
 // decode a new kind, describe its messages in a package and add a line here.
 import { apps } from './apps.js';
-import { authentication, authorization } from './authorization.js';
+import { authentication } from './authentication.js';
+import { authorization } from './authorization.js';
 import { autoscaling, coordination, discovery } from './cluster.js';
 import { core } from './core.js';
 import type { Package } from './describe.js';
@@ -41,5 +42,6 @@ export const kindMessages: Record<string, string> = {
   'authorization.k8s.io/v1 SelfSubjectRulesReview': 'authorization.SelfSubjectRulesReview',
   'authorization.k8s.io/v1 SubjectAccessReview': 'authorization.SubjectAccessReview',
   'authorization.k8s.io/v1 LocalSubjectAccessReview': 'authorization.LocalSubjectAccessReview',
+  'authentication.k8s.io/v1 TokenRequest': 'authentication.TokenRequest',
   'authentication.k8s.io/v1 SelfSubjectReview': 'authentication.SelfSubjectReview',
 };

@@ -29,6 +29,7 @@ export const labControllers = [
   'endpointslicemirroring-controller',
   'service-account-controller',
   'clusterrole-aggregation-controller',
+  'root-ca-cert-publisher',
 ];
 
 const events = rule('create patch update', 'core events.k8s.io', 'events');

@@ -47,7 +47,7 @@ export function sourceObjects(ctx: Pick<Ctx, 'dir'>, src: Source | ApplyStep): K
 /** Applies objects; returns what the API server said, line by line, and its refusals. */
 export async function applySource(ctx: Ctx, objects: KubeObject[], namespace = ctx.namespace): Promise<{ lines: string[]; refusals: Refusal[] }> {
   const lines: string[] = [];
-  await applyObjects(ctx.server, objects, namespace, (l) => lines.push(l));
+  await applyObjects(ctx.api, objects, namespace, (l) => lines.push(l));
   const refusals = lines.flatMap((l) => {
     const m = /^Error from server \(([^)]*)\): (.*)$/s.exec(l) ?? /^(error): (.*)$/s.exec(l);
     return m ? [{ reason: m[1]!, message: m[2]! }] : [];
