@@ -7,6 +7,7 @@ import type { Node, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { EventRecorder } from '../client/events.js';
+import { sleep } from '../util/poll.js';
 import { createPodRuntime } from './kubelet/cri/index.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { keepNodeAlive, registerNode } from './kubelet/node-status.js';
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     'cluster-dns': { type: 'string', default: '10.96.0.10' },
     'cluster-domain': { type: 'string', default: 'cluster.local' },
     'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
+    /** This node's bearer token (system:node:<node>), in a root-only file. */
+    'token-file': { type: 'string' },
   },
 });
 
@@ -44,7 +47,7 @@ for (const required of ['server', 'node', 'node-ip', 'pod-cidr', 'lab', 'state-d
 const proxyMode = values['proxy-mode']!;
 if (!isProxyMode(proxyMode)) throw new Error(`agent: unknown proxy mode ${proxyMode} (known: ${proxyModes.join(', ')})`);
 const id = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode };
-const client = new ApiClient({ server: values.server!, userAgent: `svclab-agent/${id.name}` });
+const client = new ApiClient({ server: values.server!, tokenFile: values['token-file'], userAgent: `svclab-agent/${id.name}` });
 
 // The API server may still be starting (or restarting): retry registration.
 for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
@@ -53,7 +56,7 @@ for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
     break;
   } catch (e) {
     console.error(`agent: registering node ${id.name}: ${(e as Error).message}`);
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay);
   }
 }
 

@@ -119,6 +119,11 @@ export function gone(message: string): ApiError {
   return failure(410, 'Expired', message);
 }
 
+/** Bad or unknown credentials: upstream answers this, never saying which check failed. */
+export function unauthorized(): ApiError {
+  return failure(401, 'Unauthorized', 'Unauthorized');
+}
+
 export function forbidden(resource: string, name: string, why: string): ApiError {
   return failure(403, 'Forbidden', `${resource} "${name}" is forbidden: ${why}`, { name, kind: resource });
 }

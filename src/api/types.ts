@@ -197,7 +197,29 @@ export interface Container {
   stdin?: boolean;
   stdinOnce?: boolean;
   tty?: boolean;
+  volumeMounts?: VolumeMount[];
   [extra: string]: unknown;
+}
+
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+}
+
+/** A pod volume; the lab's kubelet fills `projected` ones (ServiceAccount token, ConfigMap keys, downward API). */
+export interface Volume {
+  name: string;
+  projected?: { defaultMode?: number; sources?: VolumeProjection[] };
+  [source: string]: unknown;
+}
+
+export interface VolumeProjection {
+  serviceAccountToken?: { path: string; expirationSeconds?: number; audience?: string };
+  configMap?: { name?: string; items?: { key: string; path: string; mode?: number }[]; optional?: boolean };
+  downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
+  [source: string]: unknown;
 }
 
 export interface PodSpec {
@@ -217,6 +239,9 @@ export interface PodSpec {
   schedulerName?: string;
   securityContext?: Record<string, unknown>;
   tolerations?: { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }[];
+  volumes?: Volume[];
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
   [extra: string]: unknown;
 }
 

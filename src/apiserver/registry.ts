@@ -20,7 +20,7 @@ import { fieldErrors, goPlusV, type FieldError } from '../api/validation/field.j
 import { validateObjectMeta, type NameValidator } from '../api/validation/meta.js';
 import { dns1123Subdomain } from '../api/validation/names.js';
 import { applyJsonPatch, isPlainObject, mergePatch, type PatchType } from './patch.js';
-import type { Store } from './store.js';
+import { ConflictError, type ObjectStore } from './store.js';
 import { appliedObject, strategicMergePatch } from './strategic-merge.js';
 
 export interface Strategy {
@@ -30,6 +30,8 @@ export interface Strategy {
   decode?(obj: KubeObject): void;
   /** Fills server-side defaults; runs on create and update. */
   defaults?(obj: KubeObject): void;
+  /** Admission on create (upstream's mutating admission plugins): may change the object, wait on others, or refuse with an ApiError. */
+  admit?(obj: KubeObject, namespace: string | undefined, dryRun: boolean): Promise<void>;
   /** Called on create only, before defaults (e.g. reset status). */
   prepareCreate?(obj: KubeObject): void;
   /** Update only, before defaults: carry stored values over (what the user left out). */
@@ -60,6 +62,8 @@ export interface WriteOptions {
   strictErrors?: string[];
   /** Where a strict error arises in the body (create and update), for Go's document order. */
   orderOf?: (error: string) => number;
+  /** A last check of the object about to be stored, by who writes it (RBAC's escalation check); throws to refuse. */
+  admit?: (obj: KubeObject) => void;
 }
 
 /** The Warning headers of strict errors: a YAML error lists one per line, as upstream's parseYAMLWarnings. */
@@ -101,6 +105,9 @@ export function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/** How often a read-modify-write is redone when another writer changed the object in between. */
+const conflictRetries = 50;
+
 function hasStatus(t: ResourceType): boolean {
   return t.subresources?.includes('status') ?? false;
 }
@@ -108,7 +115,7 @@ function hasStatus(t: ResourceType): boolean {
 export class Registry {
   private readonly strategies = new Map<string, Strategy>();
 
-  constructor(readonly store: Store) {}
+  constructor(readonly store: ObjectStore) {}
 
   register(strategy: Strategy): void {
     this.strategies.set(typeKey(strategy.type), strategy);
@@ -165,6 +172,27 @@ export class Registry {
   }
 
   async create(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    // Each attempt gets its own copy: strategies fill in defaults and allocations as they go.
+    return this.retrying(t, undefined, () => this.createOnce(t, namespace, structuredClone(body), opts));
+  }
+
+  /**
+   * Runs a read-modify-write again when the store reports that another writer changed the object
+   * in between (only a store shared with other API servers does), as upstream's GuaranteedUpdate:
+   * the rerun reads the new state, so preconditions (resourceVersion, uid, existence) are checked again.
+   */
+  private async retrying<T>(t: ResourceType, name: string | undefined, op: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op();
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+        if (attempt >= conflictRetries) throw staleConflict(t.plural, name ?? e.key.split('/').pop()!, t.group);
+      }
+    }
+  }
+
+  private async createOnce(t: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions): Promise<KubeObject> {
     const s = this.strategyFor(t);
     const obj = this.checkKind(t, body);
     this.checkDecoding(t, obj, opts);
@@ -176,14 +204,22 @@ export class Registry {
     meta.creationTimestamp = timestamp();
     meta.uid = crypto.randomUUID();
     if ('spec' in obj) meta.generation = 1;
+    await s.admit?.(obj, namespace, !!opts.dryRun);
     s.prepareCreate?.(obj);
     s.defaults?.(obj);
     this.validateAll(s, obj, undefined);
+    opts.admit?.(obj);
     const key = objectKey(namespace, meta.name!);
     if (this.store.get(typeKey(t), key)) throw alreadyExists(t.plural, meta.name!, t.group);
     s.beforeCreate?.(obj, !!opts.dryRun);
     if (opts.dryRun) return obj;
-    return this.store.write('put', typeKey(t), key, obj);
+    try {
+      return await this.store.write('put', typeKey(t), key, obj);
+    } catch (e) {
+      // Surely not stored (lost a race, or not serializable): give back what beforeCreate took.
+      if (e instanceof ConflictError || e instanceof TypeError) s.afterDelete?.(obj);
+      throw e;
+    }
   }
 
   private requireActiveNamespace(namespace: string, t: ResourceType): void {
@@ -195,6 +231,10 @@ export class Registry {
   }
 
   async update(t: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): Promise<KubeObject> {
+    return this.retrying(t, name, () => this.updateOnce(t, namespace, name, structuredClone(body), opts));
+  }
+
+  private async updateOnce(t: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions): Promise<KubeObject> {
     const s = this.strategyFor(t);
     const old = this.get(t, namespace, name);
     const obj = this.checkKind(t, body);
@@ -225,6 +265,7 @@ export class Registry {
     if (opts.subresource !== 'status') s.prepareUpdate?.(obj, old);
     s.defaults?.(obj);
     this.validateAll(s, obj, old);
+    opts.admit?.(obj);
     if (!isDeepStrictEqual(obj.spec, old.spec) && old.metadata.generation !== undefined) {
       obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
@@ -251,6 +292,10 @@ export class Registry {
     patch: unknown,
     opts: WriteOptions = {},
   ): Promise<KubeObject> {
+    return this.retrying(t, name, () => this.patchOnce(t, namespace, name, patchType, patch, opts));
+  }
+
+  private async patchOnce(t: ResourceType, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, opts: WriteOptions): Promise<KubeObject> {
     const s = this.strategyFor(t);
     // Server-side apply creates what is missing (its merge below is a strategic merge, not field ownership).
     if (patchType === 'apply' && !this.store.get(typeKey(t), objectKey(namespace, name))) return this.create(t, namespace, appliedObject(patch, name), opts);
@@ -281,6 +326,10 @@ export class Registry {
   }
 
   async delete(t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, opts: WriteOptions = {}): Promise<KubeObject> {
+    return this.retrying(t, name, () => this.deleteOnce(t, namespace, name, options, opts));
+  }
+
+  private async deleteOnce(t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions, opts: WriteOptions): Promise<KubeObject> {
     const s = this.strategyFor(t);
     const old = this.get(t, namespace, name);
     const pre = options.preconditions;
@@ -315,19 +364,23 @@ export class Registry {
    * thrown by fn refuses the write.
    */
   async mutate(t: ResourceType, namespace: string | undefined, name: string, fn: (obj: KubeObject) => KubeObject): Promise<KubeObject> {
-    const old = this.get(t, namespace, name);
-    const next = fn(structuredClone(old));
-    if (isDeepStrictEqual(next, old)) return old;
-    return this.store.write('put', typeKey(t), objectKey(namespace, name), next);
+    return this.retrying(t, name, async () => {
+      const old = this.get(t, namespace, name);
+      const next = fn(structuredClone(old));
+      if (isDeepStrictEqual(next, old)) return old;
+      return this.store.write('put', typeKey(t), objectKey(namespace, name), next);
+    });
   }
 
   /** Removes an object regardless of grace periods (kubelet's final delete, namespace cleanup). */
   async forceDelete(t: ResourceType, namespace: string | undefined, name: string): Promise<void> {
     const s = this.strategyFor(t);
     const key = objectKey(namespace, name);
-    const old = this.store.get(typeKey(t), key);
-    if (!old) return;
-    const deleted = await this.store.write('del', typeKey(t), key, old);
-    s.afterDelete?.(deleted);
+    await this.retrying(t, name, async () => {
+      const old = this.store.get(typeKey(t), key);
+      if (!old) return;
+      const deleted = await this.store.write('del', typeKey(t), key, old);
+      s.afterDelete?.(deleted);
+    });
   }
 }

@@ -7,7 +7,7 @@ import { fieldErrors } from '../api/validation/field.js';
 import { matches, matchesFields, type FieldRequirement, type Selector } from '../api/labels.js';
 import { apiVersionOf, typeKey, type ResourceType } from '../api/resources.js';
 import type { KubeObject, WatchEvent } from '../api/types.js';
-import { TooOldError, type Store, type StoreEvent } from './store.js';
+import { TooOldError, type ObjectStore, type StoreEvent } from './store.js';
 
 export interface WatchFilter {
   namespace?: string;
@@ -56,7 +56,7 @@ export function parseResourceVersion(rv: string | null | undefined): number | un
 }
 
 /** Resolves true once the store has reached rv, false after blockTimeoutMs (a list at a future resourceVersion). */
-export function waitForResourceVersion(store: Store, rv: number, timeoutMs = blockTimeoutMs): Promise<boolean> {
+export function waitForResourceVersion(store: ObjectStore, rv: number, timeoutMs = blockTimeoutMs): Promise<boolean> {
   if (store.resourceVersion >= rv) return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ok: boolean): void => {
@@ -72,7 +72,7 @@ export function waitForResourceVersion(store: Store, rv: number, timeoutMs = blo
 }
 
 export function serveWatch(
-  store: Store,
+  store: ObjectStore,
   t: ResourceType,
   filter: WatchFilter,
   initial: () => KubeObject[],

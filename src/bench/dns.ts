@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { KubeObject, Pod, Service } from '../api/types.js';
 import { programPid } from '../agent/kubelet/cri/process.js';
@@ -19,9 +20,11 @@ import type { Command } from '../cli/commands.js';
 import type { LoadResult } from '../dns/load.js';
 import { NAMESPACES, nameOf } from '../dns/load.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { labDir, serverUrl } from '../lab/state.js';
+import { labDir } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
-import { isPodReady, positive, writeResults } from './pods.js';
+import { waitFor } from '../util/poll.js';
+import { positive, writeResults } from './pods.js';
 
 const loadScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dns', 'bench.js');
 // /proc/<pid>/stat counts CPU time in USER_HZ ticks, 100 per second on Linux.
@@ -79,17 +82,6 @@ function rssMB(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
-/** Polls fn every 200 ms until it returns a value. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** The DNS pods with their host pids (from the shim's record in the node's state). */
 async function dnsServers(lab: string, client: ApiClient): Promise<DnsServerPod[]> {
   const pods = (await client.list<Pod>(types.pods, 'kube-system', { labelSelector: 'k8s-app=kube-dns' })).items;
@@ -121,11 +113,11 @@ export async function runBenchDns(o: { sizes: number[]; rate: number; seconds: n
     const name = o.name ?? 'benchdns';
     const nodes = 2;
     const state = await up({ name, nodes });
-    const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
+    const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
     try {
       await client.create(types.pods, { metadata: { name: 'load' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'lab/toolbox' }] } } as Pod, 'default');
-      await until('the load pod Ready', async () => (isPodReady(await client.get<Pod>(types.pods, 'load', 'default')) ? true : undefined), 60_000);
-      const inPod = (command: string[]) => exec({ server: serverUrl(state), namespace: 'default', pod: 'load', command });
+      await waitFor('the load pod Ready', async () => (isReady(await client.get<Pod>(types.pods, 'load', 'default')) ? true : undefined), 60_000, 200);
+      const inPod = (command: string[]) => exec({ ...adminConnection(state), namespace: 'default', pod: 'load', command });
       const servers = await dnsServers(name, client);
 
       const started = performance.now();
@@ -133,10 +125,10 @@ export async function runBenchDns(o: { sizes: number[]; rate: number; seconds: n
       const createSeconds = (performance.now() - started) / 1000;
       const last = nameOf(services - 1);
       const lastName = `${last.name}.${last.ns}.svc.${state.plan.clusterDomain}`;
-      await until(`both DNS pods to answer ${lastName}`, async () => {
+      await waitFor(`both DNS pods to answer ${lastName}`, async () => {
         for (const s of servers) if ((await inPod(['dig', '+short', `@${s.ip}`, lastName])).stdout.trim() !== lastIP) return undefined;
         return true;
-      }, 600_000);
+      }, 600_000, 200);
       const dnsCaughtUpSeconds = (performance.now() - started) / 1000 - createSeconds;
       console.log(`services=${services}: created in ${createSeconds.toFixed(1)} s; both DNS pods answer the last one ${dnsCaughtUpSeconds.toFixed(1)} s later`);
 
@@ -158,11 +150,11 @@ export async function runBenchDns(o: { sizes: number[]; rate: number; seconds: n
       const dnsMetrics: Record<string, unknown> = {};
       for (const s of servers) {
         process.kill(s.pid, 'SIGUSR1');
-        dnsMetrics[s.name] = await until(`metrics of ${s.name}`, async () => {
+        dnsMetrics[s.name] = await waitFor(`metrics of ${s.name}`, async () => {
           const log = await client.request<string>('GET', `/api/v1/namespaces/kube-system/pods/${s.name}/log?tailLines=1`);
           const m = /^dns: metrics (.*)$/m.exec(log);
           return m ? JSON.parse(m[1]!) : undefined;
-        }, 10_000);
+        }, 10_000, 200);
       }
       results.push({
         services,

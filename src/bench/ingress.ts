@@ -3,6 +3,7 @@
 // straight to the backend Service's ClusterIP, in one lab and one run. wrk runs in a toolbox
 // pod for both in-cluster paths (the controller Service's ClusterIP with the Ingress's Host,
 // and the app's ClusterIP), and on the outside host for the load-balancer path users take.
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
@@ -12,11 +13,11 @@ import type { Command } from '../cli/commands.js';
 import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/addons.js';
 import { hostArgv } from '../lab/hosts.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { serverUrl } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { run } from '../net/run.js';
-import { until } from './dns.js';
-import { isPodReady, positive, writeResults } from './pods.js';
+import { waitFor } from '../util/poll.js';
+import { positive, writeResults } from './pods.js';
 
 const HOST = 'bench.example.com';
 
@@ -68,23 +69,23 @@ function app(replicas: number): KubeObject[] {
 export async function runBenchIngress(o: { seconds: number; connections: number; backends: number; out: string; name?: string }): Promise<IngressBenchResult> {
   const name = o.name ?? 'benchingress';
   const state = await up({ name, nodes: 2, ingress: true });
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
   try {
     const [deployment, service, ingress] = app(o.backends);
     await client.create(types.deployments, deployment!, 'default');
     await client.create(types.services, service!, 'default');
     await client.create(types.ingresses, ingress!, 'default');
     await client.create(types.pods, { metadata: { name: 'load' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'lab/toolbox' }] } } as Pod, 'default');
-    await until('the backends and the load pod Ready', async () => {
+    await waitFor('the backends and the load pod Ready', async () => {
       const pods = (await client.list<Pod>(types.pods, 'default')).items;
-      return pods.length === o.backends + 1 && pods.every(isPodReady) ? true : undefined;
-    }, 120_000);
+      return pods.length === o.backends + 1 && pods.every(isReady) ? true : undefined;
+    }, 120_000, 200);
     const web = await client.get<Service>(types.services, 'bench-web', 'default');
     const controller = await client.get<Service>(types.services, INGRESS_SERVICE, INGRESS_NAMESPACE);
     const lb = controller.status?.loadBalancer?.ingress?.[0]?.ip;
     if (!lb) throw new Error('the ingress controller Service has no load-balancer address');
-    const inPod = (command: string[]) => exec({ server: serverUrl(state), namespace: 'default', pod: 'load', command });
-    await until('the ingress serving the backends', async () => ((await inPod(['curl', '-sf', '--max-time', '2', '-H', `Host: ${HOST}`, `http://${controller.spec.clusterIP}/`])).stdout.startsWith('Hello from bench-web-') ? true : undefined), 60_000);
+    const inPod = (command: string[]) => exec({ ...adminConnection(state), namespace: 'default', pod: 'load', command });
+    await waitFor('the ingress serving the backends', async () => ((await inPod(['curl', '-sf', '--max-time', '2', '-H', `Host: ${HOST}`, `http://${controller.spec.clusterIP}/`])).stdout.startsWith('Hello from bench-web-') ? true : undefined), 60_000, 200);
 
     const wrk = (url: string, seconds: number): string[] => ['wrk', '-t1', `-c${o.connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, url];
     const measure = async (label: string, url: string, where: 'pod' | 'outside'): Promise<WrkResult & { target: string }> => {

@@ -8,16 +8,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pidusage from 'pidusage';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Deployment, KubeObject, Pod } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { readComponents, serverUrl } from '../lab/state.js';
+import { readComponents } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { programPid } from '../lab/processes.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
+import { poll } from '../util/poll.js';
 
 export interface Percentiles {
   p50: number;
@@ -46,10 +49,6 @@ export async function componentRss(lab: string, which: (name: string) => boolean
   const usage = await pidusage([...pids.values()]);
   pidusage.clear();
   return Object.fromEntries([...pids].map(([name, pid]) => [name, Math.round((usage[pid]!.memory / 1024 / 1024) * 10) / 10]));
-}
-
-export function isPodReady(p: Pod): boolean {
-  return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** Resolves when pred holds after an informer event (or at once), rejects after timeoutMs. */
@@ -90,7 +89,7 @@ export async function scaleFromZero(client: ApiClient, namespace: string, replic
     metadata: { name: 'scale' },
     spec: { replicas: 0, selector: { matchLabels: { app: 'scale' } }, template: { metadata: { labels: { app: 'scale' } }, spec: { terminationGracePeriodSeconds: 0, containers: [toolbox] } } },
   } as Deployment, namespace);
-  for (let i = 0; i < 100 && (await client.list(types.replicasets, namespace)).items.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  await poll(async () => (await client.list(types.replicasets, namespace)).items.length > 0, { timeoutMs: 5000, everyMs: 50 });
   const scaledAt = performance.now();
   await client.patch(types.deployments, 'scale', { spec: { replicas } }, namespace, 'scale');
   return scaledAt;
@@ -103,7 +102,7 @@ export async function timeScaleUp(client: ApiClient, namespace: string, replicas
   try {
     await pods.synced;
     const scaledAt = await scaleFromZero(client, namespace, replicas);
-    await until([pods as Informer<never>], () => pods.list().filter(isPodReady).length >= replicas, `${replicas} Ready pods of the Deployment`, 300_000);
+    await until([pods as Informer<never>], () => pods.list().filter(isReady).length >= replicas, `${replicas} Ready pods of the Deployment`, 300_000);
     return (performance.now() - scaledAt) / 1000;
   } finally {
     pods.stop();
@@ -114,7 +113,7 @@ export async function runBenchPods(o: { replicas: number; out: string; name?: st
   const name = o.name ?? 'benchpods';
   const nodes = 3;
   const state = await up({ name, nodes });
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 30_000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 30_000 });
   const pods = new Informer<Pod>(client, types.pods, { namespace: ns });
   const sentAt = new Map<string, number>();
   // When this process first saw each pod exist, bound to a node, and Ready.
@@ -126,7 +125,7 @@ export async function runBenchPods(o: { replicas: number; out: string; name?: st
     const key = p.metadata.name!;
     if (!createdAt.has(key)) createdAt.set(key, now);
     if (p.spec.nodeName && !boundAt.has(key)) boundAt.set(key, now);
-    if (isPodReady(p) && !readyAt.has(key)) readyAt.set(key, now);
+    if (isReady(p) && !readyAt.has(key)) readyAt.set(key, now);
   };
   pods.on({ add: seen, update: seen });
   try {
@@ -154,7 +153,7 @@ export async function runBenchPods(o: { replicas: number; out: string; name?: st
 
     // 2. A Deployment at 0 replicas, then scaled to N: scale request -> N Ready pods.
     const scaledAt = await scaleFromZero(client, ns, o.replicas);
-    await until(all, () => pods.list().filter(isPodReady).length >= o.replicas, `${o.replicas} Ready pods of the Deployment`, 300_000);
+    await until(all, () => pods.list().filter(isReady).length >= o.replicas, `${o.replicas} Ready pods of the Deployment`, 300_000);
     const since = (m: Map<string, number>, f: (...xs: number[]) => number): number => Math.round(f(...m.values()) - scaledAt);
     const scaleSeconds = since(readyAt, Math.max) / 1000;
     const stages = { firstCreatedMs: since(createdAt, Math.min), allCreatedMs: since(createdAt, Math.max), allBoundMs: since(boundAt, Math.max), firstReadyMs: since(readyAt, Math.min) };

@@ -15,19 +15,22 @@ import path from 'node:path';
 import pidusage from 'pidusage';
 import { serviceKey } from '../agent/proxy/model.js';
 import { proxyModeInfo, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
 import { Informer } from '../client/informer.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { kubeletSocket, labDir, readComponents, serverUrl } from '../lab/state.js';
+import { kubeletSocket, labDir, readComponents } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
+import { poll } from '../util/poll.js';
 import { measureFloor, type Floor, type FloorMode } from './proxy-floor.js';
 import { writeProxyReport } from './proxy-report.js';
-import { isPodReady, percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
+import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
 /** Percentiles, and the samples themselves (ms) so a p99 made by one stall shows as such. */
 type Samples = Percentiles & { samples: number; raw?: number[] };
@@ -93,16 +96,6 @@ function agentMetrics(): Promise<Metrics> {
 const count = (m: Metrics, h: string): number => m.get(`${h}_count`) ?? 0;
 const sum = (m: Metrics, h: string): number => m.get(`${h}_sum`) ?? 0;
 
-async function poll<T>(fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T | undefined> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return undefined;
-}
-
 function agentPid(): number {
   const pid = readComponents(lab).find((c) => c.name === `agent-${node}`)?.pid;
   if (!pid) throw new Error(`lab ${lab} has no running agent-${node}`);
@@ -137,8 +130,8 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     connectUs: null,
   };
   const state = await up({ name: lab, nodes: 1, proxyMode: mode });
-  const server = serverUrl(state);
-  const client = new ApiClient({ server, timeoutMs: 120_000 });
+  const api = adminConnection(state);
+  const client = new ApiClient({ ...api, timeoutMs: 120_000 });
   const pods = new Informer<Pod>(client, types.pods, { namespace: ns });
   try {
     await client.create(types.namespaces, { metadata: { name: ns } } as KubeObject);
@@ -146,9 +139,9 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     const pod = (name: string, image: string, probe = false): Pod =>
       ({ metadata: { name }, spec: { nodeName: node, terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image, ...(probe ? { readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } } : {}) }] } }) as Pod;
     for (const p of [pod('hello-0', 'lab/hello', true), pod('hello-1', 'lab/hello', true), pod('client', 'lab/toolbox')]) await client.create(types.pods, p, ns);
-    await until([pods as Informer<never>], () => pods.list().filter(isPodReady).length === 3, '3 Ready pods', 60_000);
+    await until([pods as Informer<never>], () => pods.list().filter(isReady).length === 3, '3 Ready pods', 60_000);
     const ips = ['hello-0', 'hello-1'].map((n) => pods.get(`${ns}/${n}`)!.status!.podIP!);
-    const inPod = async (command: string[]): Promise<string> => (await exec({ server, namespace: ns, pod: 'client', command })).stdout;
+    const inPod = async (command: string[]): Promise<string> => (await exec({ ...api, namespace: ns, pod: 'client', command })).stdout;
     const order = dispatchOrder(size);
     const targets = { first: order[0]!, middle: order[Math.floor(size / 2)]!, last: order[size - 1]! };
     const clusterIPs = new Map<string, string>();
@@ -168,7 +161,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     }
     const answers = async (svcName: string): Promise<true | undefined> =>
       (await inPod(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '1', `http://${clusterIPs.get(svcName)}/`])) === '200' ? true : undefined;
-    if (!(await poll(() => answers(targets.last), left(600_000), 200))) {
+    if (!(await poll(() => answers(targets.last), { timeoutMs: left(600_000), everyMs: 200, retryErrors: true }))) {
       point.notes.push(`did not converge: the last of ${size} services did not answer within the point's time`);
       return point;
     }
@@ -185,7 +178,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
       const quiet = n === seen;
       seen = n;
       return quiet ? true : undefined;
-    }, left(120_000), 2000);
+    }, { timeoutMs: left(120_000), everyMs: 2000, retryErrors: true });
     if (!settled) point.notes.push('the agent was still syncing 2 minutes after the last service answered');
 
     // 2. One endpoint moves to an address nobody has, one service at a time (never a connect target).
@@ -202,7 +195,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
       const m1 = await poll(async () => {
         const m = await agentMetrics();
         return count(m, metric.partial) > count(m0, metric.partial) || count(m, metric.full) > count(m0, metric.full) ? m : undefined;
-      }, left(60_000));
+      }, { timeoutMs: left(60_000), everyMs: 20, retryErrors: true });
       if (!m1) {
         unsynced++;
         continue;
@@ -238,7 +231,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
         if (agentPid() === pid) return undefined;
         const mm = await agentMetrics();
         return count(mm, metric.full) >= 1 ? mm : undefined;
-      }, left(300_000), 250);
+      }, { timeoutMs: left(300_000), everyMs: 250, retryErrors: true });
       if (!m) {
         point.notes.push(`did not converge: a restarted agent made no full sync within the point's time`);
         break;

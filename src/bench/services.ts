@@ -10,16 +10,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pidusage from 'pidusage';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { down, home, up } from '../lab/lifecycle.js';
-import { readComponents, serverUrl } from '../lab/state.js';
+import { readComponents } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { parse } from '../cli/args.js';
 import type { Command } from '../cli/commands.js';
-import { isPodReady, percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
+import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
 export interface ServicesResult {
   nodes: number;
@@ -34,7 +36,7 @@ const lagNs = 'bench-lag';
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 /** Runs fn(0..count-1) with at most `inFlight` calls pending. */
-async function pool(count: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+export async function pool(count: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: inFlight }, async () => {
     while (next < count) await fn(next++);
@@ -55,7 +57,7 @@ function apiserverPid(lab: string): number {
 export async function runBenchServices(o: { count: number; nodes: number; lagPods: number; flips: number; inFlight: number; out: string; name?: string }): Promise<ServicesResult> {
   const name = o.name ?? 'benchsvc';
   const state = await up({ name, nodes: o.nodes });
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `svclab-${name}-`));
   const informers: Informer<never>[] = [];
   const rssOf = async (): Promise<number> => mb((await pidusage(apiserverPid(name))).memory);
@@ -152,7 +154,7 @@ async function measureLag(client: ApiClient, scratch: string, informers: Informe
     seen.set(pod, { ready, at: performance.now() });
     settle(pod);
   };
-  pods.on({ add: (p) => note(podSeen, p.metadata.name, isPodReady(p)), update: (p) => note(podSeen, p.metadata.name, isPodReady(p)) });
+  pods.on({ add: (p) => note(podSeen, p.metadata.name, isReady(p)), update: (p) => note(podSeen, p.metadata.name, isReady(p)) });
   const onSlice = (s: EndpointSlice): void => note(sliceSeen, s.metadata.labels?.['kubernetes.io/service-name'], s.endpoints?.[0]?.conditions?.ready);
   slices.on({ add: onSlice, update: onSlice });
   const names = Array.from({ length: podCount }, (_, i) => `lag-${i}`);

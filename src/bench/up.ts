@@ -5,13 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { down, up } from '../lab/lifecycle.js';
 import { ApiClient } from '../client/client.js';
-import type { RuntimeName } from '../lab/plan.js';
-import { serverUrl } from '../lab/state.js';
+import type { RuntimeName, StoreName } from '../lab/plan.js';
+import { adminConnection } from '../lab/credentials.js';
+import { sleep } from '../util/poll.js';
 import { componentRss, timeScaleUp } from './pods.js';
 import { table } from '../lab/status.js';
 
 export interface UpResult {
   runtime: RuntimeName;
+  store: StoreName;
   nodes: number;
   runs: number;
   /** From starting `lab up` to every node Ready. */
@@ -29,9 +31,10 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export async function runBenchUp(o: { sizes: number[]; runs: number; out: string; runtimes: RuntimeName[]; pods: number }): Promise<UpResult[]> {
+export async function runBenchUp(o: { sizes: number[]; runs: number; out: string; runtimes: RuntimeName[]; stores?: StoreName[]; pods: number }): Promise<UpResult[]> {
   const results: UpResult[] = [];
   for (const runtime of o.runtimes)
+  for (const store of o.stores ?? ['embedded'])
   for (const nodes of o.sizes) {
     const times: number[] = [];
     const podTimes: number[] = [];
@@ -41,18 +44,18 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
     for (let run = 0; run < o.runs; run++) {
       const name = `bench${nodes}`;
       const t0 = Date.now();
-      const state = await up({ name, nodes, runtime });
+      const state = await up({ name, nodes, runtime, store });
       upTimes.push((Date.now() - t0) / 1000);
       times.push((Date.parse(state.nodesReadyAt!) - t0) / 1000);
       try {
-        await new Promise((r) => setTimeout(r, 3000)); // let the agents settle after start-up
+        await sleep(3000); // let the agents settle after start-up
         const rss = await componentRss(name, (c) => c.startsWith('agent-') || c === 'apiserver');
         for (const [component, mb] of Object.entries(rss)) {
           if (component.startsWith('agent-')) agentRss.push(mb);
           else apiRss = Math.max(apiRss, mb);
         }
         if (o.pods > 0) {
-          const client = new ApiClient({ server: serverUrl(state), timeoutMs: 30_000 });
+          const client = new ApiClient({ ...adminConnection(state), timeoutMs: 30_000 });
           try {
             podTimes.push(await timeScaleUp(client, 'default', o.pods));
           } finally {
@@ -63,10 +66,11 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
         await down(name);
       }
       const podsNote = o.pods > 0 ? `, ${o.pods} pods Ready in ${podTimes.at(-1)!.toFixed(2)} s` : '';
-      console.log(`${runtime} nodes=${nodes} run=${run + 1}: nodes Ready in ${times.at(-1)!.toFixed(2)} s, lab up returned in ${upTimes.at(-1)!.toFixed(2)} s${podsNote}`);
+      console.log(`${runtime} store=${store} nodes=${nodes} run=${run + 1}: nodes Ready in ${times.at(-1)!.toFixed(2)} s, lab up returned in ${upTimes.at(-1)!.toFixed(2)} s${podsNote}`);
     }
     results.push({
       runtime,
+      store,
       nodes,
       runs: o.runs,
       readySeconds: { min: Math.min(...times), median: median(times), max: Math.max(...times) },
@@ -81,9 +85,10 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
   console.log(
     '\n' +
       table([
-        ['RUNTIME', 'NODES', 'NODES READY (median s)', 'NODES READY (max s)', 'UP RETURNED (median s)', 'PODS READY (median s)', 'AGENT RSS (median MB)', 'AGENT RSS (max MB)', 'APISERVER RSS (MB)'],
+        ['RUNTIME', 'STORE', 'NODES', 'NODES READY (median s)', 'NODES READY (max s)', 'UP RETURNED (median s)', 'PODS READY (median s)', 'AGENT RSS (median MB)', 'AGENT RSS (max MB)', 'APISERVER RSS (MB)'],
         ...results.map((r) => [
           r.runtime,
+          r.store,
           String(r.nodes),
           r.readySeconds.median.toFixed(2),
           r.readySeconds.max.toFixed(2),

@@ -5,8 +5,9 @@ import YAML from 'yaml';
 import { ApiError } from '../api/errors.js';
 import { findKind } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
-import { readState, serverUrl } from '../lab/state.js';
+import { ApiClient, type Connection } from '../client/client.js';
+import { adminConnection } from '../lab/credentials.js';
+import { readState } from '../lab/state.js';
 import { NoSuchLab } from '../lab/lifecycle.js';
 import { UsageError } from './args.js';
 
@@ -24,8 +25,8 @@ export function readManifests(file: string): KubeObject[] {
   return out;
 }
 
-export async function applyObjects(server: string, objects: KubeObject[], namespace: string, log: (line: string) => void): Promise<number> {
-  const client = new ApiClient({ server });
+export async function applyObjects(api: Connection, objects: KubeObject[], namespace: string, log: (line: string) => void): Promise<number> {
+  const client = new ApiClient(api);
   let failures = 0;
   try {
     for (const obj of objects) {
@@ -63,6 +64,6 @@ export async function applyCommand(lab: string, files: string[], namespace: stri
   const state = readState(lab);
   if (!state) throw new NoSuchLab(`no lab named "${lab}"`);
   const objects = files.flatMap(readManifests);
-  const failures = await applyObjects(serverUrl(state), objects, namespace, (l) => console.log(l));
+  const failures = await applyObjects(adminConnection(state), objects, namespace, (l) => console.log(l));
   return failures > 0 ? 1 : 0;
 }

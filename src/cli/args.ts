@@ -1,7 +1,8 @@
 // Strict flag parsing for every command.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UserError } from '../util/errors.js';
 
-export class UsageError extends Error {}
+export class UsageError extends UserError {}
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T, positionals = false) {
   try {

@@ -2,12 +2,14 @@
 import { runBenchUp } from '../bench/up.js';
 import { benchPods } from '../bench/pods.js';
 import { benchServices } from '../bench/services.js';
+import { benchStore } from '../bench/store.js';
 import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
 import { benchIngress } from '../bench/ingress.js';
+import { benchRbac } from '../bench/rbac.js';
 import { clean, down, home, up } from '../lab/lifecycle.js';
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
-import { runtimes, type RuntimeName } from '../lab/plan.js';
+import { runtimes, stores, type RuntimeName, type StoreName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
 import { setCurrentLab } from '../lab/select.js';
@@ -18,6 +20,7 @@ import { schedulers } from '../agent/proxy/ipvs/names.js';
 import { runTests } from './test.js';
 import { applyCommand } from './apply.js';
 import { execCommand, logsCommand } from './pods.js';
+import { etcdctlCommand } from './etcdctl.js';
 import { kubectlCommand } from './kubectl.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
@@ -49,7 +52,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress]`,
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
@@ -61,6 +64,8 @@ export const commands: Record<string, Command> = {
         'ipvs-scheduler': { type: 'string', default: 'rr' },
         'ui-port': { type: 'string', default: '0' },
         ingress: { type: 'boolean', default: false },
+        // SVCLAB_STORE=etcd runs every lab on etcd (e.g. the end-to-end suites).
+        store: { type: 'string', default: process.env.SVCLAB_STORE ?? 'embedded' },
       });
       const uiPort = wholeNumber('up', 'ui-port', values['ui-port']);
       if (uiPort > 65535) throw new UsageError(`lab up: --ui-port must be a port number (got "${uiPort}")`);
@@ -75,12 +80,14 @@ export const commands: Record<string, Command> = {
         ipvsScheduler: oneOf('up', 'ipvs-scheduler', values['ipvs-scheduler'], schedulers),
         uiPort,
         ingress: values.ingress,
+        store: oneOf<StoreName>('up', 'store', values.store, stores),
       });
       setCurrentLab(state.plan.name);
       const status = await labStatus(state.plan.name);
       console.log(`lab ${state.plan.name} is up in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
       console.log(formatStatus(status!));
       console.log(`\n${kubeconfigUsage(state.plan.name)}`);
+      if (state.plan.store === 'etcd') console.log(`Objects are in etcd: lab etcdctl --name ${state.plan.name} -- get --prefix /registry/ --keys-only`);
       const url = await waitForDashboard(state.plan.name, 5000);
       console.log(`Dashboard: ${url ?? `not listening yet (lab ui --name ${state.plan.name} prints its address)`}`);
       console.log(`Take it down with: lab down --name ${state.plan.name}`);
@@ -123,10 +130,10 @@ export const commands: Record<string, Command> = {
   demo: demoCommand,
   bench: {
     summary: 'benchmarks; `lab bench up` times lab up for 3 and 20 nodes and measures agent memory; also `bench pods`, `bench services`',
-    usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--pods N] [--out bench-results/up.json] | pods ${benchPods.usage} | services ${benchServices.usage}`,
+    usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--store embedded[,etcd]] [--pods N] [--out bench-results/up.json] | store ${benchStore.usage} | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
-      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress };
+      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress, store: benchStore, rbac: benchRbac };
       if (what && other[what]) return other[what].run(rest);
       if (what !== 'up') throw new UsageError(`lab bench: unknown benchmark "${what ?? ''}" (available: up, ${Object.keys(other).join(', ')})`);
       const { values } = parse('bench up', rest, {
@@ -134,12 +141,14 @@ export const commands: Record<string, Command> = {
         runs: { type: 'string', default: '3' },
         runtime: { type: 'string', default: 'netns' },
         pods: { type: 'string', default: '0' },
+        store: { type: 'string', default: 'embedded' },
         out: { type: 'string', default: `${home}/bench-results/up.json` },
       });
       const sizes = values.nodes.split(',').map((n) => wholeNumber('bench up', 'nodes', n));
       const runtimesWanted = values.runtime.split(',').map((r) => oneOf<RuntimeName>('bench up', 'runtime', r, runtimes));
       const pods = /^\d+$/.test(values.pods) ? Number(values.pods) : wholeNumber('bench up', 'pods', values.pods);
-      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out, runtimes: runtimesWanted, pods });
+      const storesWanted = values.store.split(',').map((s) => oneOf<StoreName>('bench up', 'store', s, stores));
+      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out, runtimes: runtimesWanted, stores: storesWanted, pods });
     },
   },
   exec: {
@@ -185,6 +194,7 @@ export const commands: Record<string, Command> = {
     },
   },
   kubectl: kubectlCommand,
+  etcdctl: etcdctlCommand,
   run: runCommand,
   vm: vmCommand,
   images: imagesCommand,

@@ -12,10 +12,28 @@ import { requireLab } from './lab-select.js';
 
 export const kubectlBinary = process.env.SVCLAB_KUBECTL ?? '/usr/bin/kubectl';
 
-/** Only a leading --name is the lab's: every other flag (including -n) is kubectl's. */
-function splitName(argv: string[]): { lab: string | undefined; args: string[] } {
+/** Runs a tool with the terminal (Ctrl-C reaches it through the terminal; lab waits), resolving with its exit code. */
+export function runInherited(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const child = spawn(cmd!, rest, { stdio: 'inherit', env });
+  const ignore = (): void => undefined;
+  const forward = (): void => void child.kill('SIGTERM');
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', forward);
+      resolve(code ?? 128 + (sig ? os.constants.signals[sig] : 0));
+    });
+  });
+}
+
+/** Only a leading --name is the lab's: every other flag belongs to the tool (kubectl, etcdctl). */
+export function splitLabName(command: string, argv: string[]): { lab: string | undefined; args: string[] } {
   if (argv[0] === '--name') {
-    if (argv[1] === undefined) throw new UsageError('lab kubectl: --name needs a lab name');
+    if (argv[1] === undefined) throw new UsageError(`lab ${command}: --name needs a lab name`);
     return { lab: argv[1], args: argv.slice(2) };
   }
   if (argv[0]?.startsWith('--name=')) return { lab: argv[0].slice('--name='.length), args: argv.slice(1) };
@@ -31,25 +49,11 @@ export const kubectlCommand: Command = {
   summary: "run the real kubectl against a lab (its kubeconfig; discovery cached in the lab's state)",
   usage: '[--name lab] KUBECTL-ARGS...',
   run(argv) {
-    const split = splitName(argv);
+    const split = splitLabName('kubectl', argv);
     const { name: lab } = requireLab('kubectl', split.lab);
     const args = split.args;
     if (!fs.existsSync(paths.kubeconfig(lab))) throw new NoSuchLab(`lab "${lab}" has no kubeconfig yet (is it still coming up?)`);
     if (!fs.existsSync(kubectlBinary)) throw new UsageError(`lab kubectl: ${kubectlBinary} is not installed`);
-    const [cmd, ...rest] = kubectlArgv(lab, args);
-    const child = spawn(cmd!, rest, { stdio: 'inherit' });
-    // Ctrl-C reaches kubectl through the terminal; lab waits for its exit code.
-    const ignore = (): void => undefined;
-    const forward = (): void => void child.kill('SIGTERM');
-    process.on('SIGINT', ignore);
-    process.on('SIGTERM', forward);
-    return new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, sig) => {
-        process.off('SIGINT', ignore);
-        process.off('SIGTERM', forward);
-        resolve(code ?? 128 + (sig ? os.constants.signals[sig] : 0));
-      });
-    });
+    return runInherited(kubectlArgv(lab, args), { ...process.env });
   },
 };

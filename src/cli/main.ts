@@ -1,5 +1,6 @@
 // `lab`: the command line. Each command parses its own flags strictly, so a
 // typo is one clear line and a non-zero exit, never a silent default.
+import { UserError } from '../util/errors.js';
 import { commands, type Command } from './commands.js';
 import { UsageError } from './args.js';
 import { withoutNodeModulesBin } from '../net/tools.js';
@@ -38,7 +39,7 @@ try {
   process.exitCode = (await command.run(rest)) ?? 0;
 } catch (e) {
   const err = e as Error;
-  const known = ['UsageError', 'PreflightError', 'PlanError', 'NoSuchLab', 'ScenarioError', 'LabChoiceError'].includes(err.constructor.name);
+  const known = err instanceof UserError;
   console.error(known ? err.message : `lab ${name}: ${err.message}`);
   if (!known && process.env.SVCLAB_DEBUG) console.error(err.stack);
   process.exitCode = err instanceof UsageError ? 2 : 1;

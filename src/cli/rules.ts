@@ -14,7 +14,7 @@ import { types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { hostArgv } from '../lab/hosts.js';
-import { serverUrl } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { parse, UsageError } from './args.js';
 import type { Command } from './commands.js';
@@ -177,7 +177,7 @@ export const rulesCommand: Command = {
     const [node, service] = positionals as [string, string | undefined];
     const { name: lab, state } = requireLab('rules', values.name);
     if (!state.plan.nodes.some((n) => n.name === node)) throw new UsageError(`lab rules: no node "${node}" in lab ${lab} (nodes: ${state.plan.nodes.map((n) => n.name).join(', ')})`);
-    const client = new ApiClient({ server: serverUrl(state), timeoutMs: 10_000 });
+    const client = new ApiClient({ ...adminConnection(state), timeoutMs: 10_000 });
     try {
       let services: Service[];
       if (service) {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
-import { runtimes, validateLabName, type RuntimeName } from '../lab/plan.js';
+import { runtimes, stores, validateLabName, type RuntimeName, type StoreName } from '../lab/plan.js';
 import { requireRoot } from '../lab/preflight.js';
 import { loadScenarios, ScenarioError } from '../scenario/parse.js';
 import { consoleProgress, runReport, summary } from '../scenario/report/console.js';
@@ -67,7 +67,7 @@ export async function runLibrary(targets: string[], o: RunLibraryOptions = {}): 
 
 export const runCommand: Command = {
   summary: 'run scenario files (a cluster, manifests, steps with expectations); JUnit XML for CI',
-  usage: 'FILE|DIR... [--junit out.xml] [--keep] [-j|--parallel N] [--proxy-mode MODE[,MODE]] [--runtime netns|docker] [-v|--verbose] [--lab-prefix P]',
+  usage: 'FILE|DIR... [--junit out.xml] [--keep] [-j|--parallel N] [--proxy-mode MODE[,MODE]] [--runtime netns|docker] [--store embedded|etcd] [-v|--verbose] [--lab-prefix P]',
   async run(argv) {
     const { values, positionals } = parse(
       'run',
@@ -78,6 +78,7 @@ export const runCommand: Command = {
         parallel: { type: 'string', short: 'j', default: '1' },
         'proxy-mode': { type: 'string' },
         runtime: { type: 'string' },
+        store: { type: 'string', default: process.env.SVCLAB_STORE ?? 'embedded' },
         verbose: { type: 'boolean', short: 'v', default: false },
         'lab-prefix': { type: 'string' },
       },
@@ -90,10 +91,12 @@ export const runCommand: Command = {
     if (wrong) throw new UsageError(`lab run: --proxy-mode must be one of ${proxyModes.join(', ')} (got "${wrong}")`);
     const runtime = values.runtime as RuntimeName | undefined;
     if (runtime && !runtimes.includes(runtime)) throw new UsageError(`lab run: --runtime must be one of ${runtimes.join(', ')} (got "${runtime}")`);
+    const store = values.store as StoreName;
+    if (!stores.includes(store)) throw new UsageError(`lab run: --store must be one of ${stores.join(', ')} (got "${store}")`);
     const prefix = values['lab-prefix'];
     const bad = prefix === undefined ? undefined : validateLabName(`${prefix}999`);
     if (bad) throw new UsageError(`lab run: --lab-prefix: ${bad}`);
-    const o = { junit: values.junit, keep: values.keep, parallel: Number(values.parallel), modes: modes as ProxyMode[] | undefined, runtime, verbose: values.verbose, labPrefix: prefix };
+    const o = { junit: values.junit, keep: values.keep, parallel: Number(values.parallel), modes: modes as ProxyMode[] | undefined, runtime, store, verbose: values.verbose, labPrefix: prefix };
     return (await runLibrary(positionals, o)).code;
   },
 };

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { dashboardUrl, paths } from '../lab/state.js';
+import { poll } from '../util/poll.js';
 import { parse } from './args.js';
 import type { Command } from './commands.js';
 import { labFlag, requireLab } from './lab-select.js';
@@ -24,11 +25,10 @@ function answers(url: string): Promise<boolean> {
 
 /** The dashboard's URL once it answers, or undefined after ms. */
 export async function waitForDashboard(lab: string, ms: number): Promise<string | undefined> {
-  for (const until = Date.now() + ms; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+  return poll(async () => {
     const url = dashboardUrl(lab);
-    if (url && (await answers(url))) return url;
-  }
-  return undefined;
+    return url && (await answers(url)) ? url : undefined;
+  }, { timeoutMs: ms, everyMs: 100 });
 }
 
 export const uiCommand: Command = {

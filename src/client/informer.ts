@@ -5,6 +5,7 @@
 import { ApiError } from '../api/errors.js';
 import type { ResourceType } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
+import { sleep } from '../util/poll.js';
 import type { ApiClient, ListOptions, Watch } from './client.js';
 
 export interface Handlers<T extends KubeObject> {
@@ -16,8 +17,6 @@ export interface Handlers<T extends KubeObject> {
 export function cacheKey(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();

@@ -1,6 +1,7 @@
 // Node lifecycle: a node whose Lease has not been renewed for the grace period
 // gets Ready=Unknown ("Kubelet stopped posting node status.") and the
 // unreachable taint; the taint goes once the node's agent reports Ready again.
+import { readyCondition } from '../api/conditions.js';
 import type { ApiClient } from '../client/client.js';
 import type { Informer } from '../client/informer.js';
 import { types } from '../api/resources.js';
@@ -28,7 +29,7 @@ export function startNodeLifecycle(client: ApiClient, nodes: Informer<Node>, lea
       const name = node.metadata.name!;
       const lease = leases.get(`kube-node-lease/${name}`);
       const silentFor = Date.now() - Math.max(lastRenewal(node, lease), startedAt - opts.gracePeriodMs / 2);
-      const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+      const ready = readyCondition(node);
       const taints = node.spec?.taints ?? [];
       const tainted = taints.some((t) => t.key === unreachableTaint);
       if (silentFor > opts.gracePeriodMs && ready?.status !== 'Unknown') {

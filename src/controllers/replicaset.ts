@@ -4,6 +4,7 @@
 // slow-start batches, deletes the surplus in upstream's ranking order, and
 // reports replicas/ready/available in status. Expectations keep a sync from
 // acting again before the informer has seen its own creates and deletes.
+import { isReady, readyCondition } from '../api/conditions.js';
 import { matches, selectorFromObject } from '../api/labels.js';
 import { types } from '../api/resources.js';
 import type { Pod, ReplicaSet } from '../api/types.js';
@@ -12,14 +13,6 @@ import { EventRecorder } from '../client/events.js';
 import { cacheKey, type Informer } from '../client/informer.js';
 import { claim, controllerRef, isPodActive, ownerReferenceTo, sameStatus, statusPatch } from './ownership.js';
 import { WorkQueue } from './workqueue.js';
-
-function readyCondition(pod: Pod) {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-function isPodReady(pod: Pod): boolean {
-  return readyCondition(pod)?.status === 'True';
-}
 
 /** Ready for at least minReadySeconds. */
 function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
@@ -106,10 +99,10 @@ export function deletionOrder(pods: Pod[], related: Pod[], now = Date.now()): Po
     if (na !== nb && (!na || !nb)) return na ? 1 : -1; // unscheduled first
     const [pa, pb] = [phaseOrder[a.status?.phase ?? ''] ?? 0, phaseOrder[b.status?.phase ?? ''] ?? 0];
     if (pa !== pb) return pa - pb; // Pending < Unknown < Running
-    if (isPodReady(a) !== isPodReady(b)) return isPodReady(a) ? 1 : -1; // not ready first
+    if (isReady(a) !== isReady(b)) return isReady(a) ? 1 : -1; // not ready first
     if (deletionCost(a) !== deletionCost(b)) return deletionCost(a) - deletionCost(b);
     if (rank(a) !== rank(b)) return rank(b) - rank(a); // doubled-up nodes first
-    if (isPodReady(a) && isPodReady(b)) {
+    if (isReady(a) && isReady(b)) {
       const [ra, rb] = [time(readyCondition(a)?.lastTransitionTime), time(readyCondition(b)?.lastTransitionTime)];
       if (ra !== rb) return logarithmicOrder(ra, rb, now, a.metadata.uid ?? '', b.metadata.uid ?? '');
     }
@@ -194,7 +187,7 @@ export function startReplicaSetController(
       if (key) {
         queue.add(key);
         const minReady = replicasets.get(key)?.spec.minReadySeconds ?? 0;
-        if (minReady > 0 && !isPodReady(old) && isPodReady(pod)) queue.addAfter(key, minReady * 1000);
+        if (minReady > 0 && !isReady(old) && isReady(pod)) queue.addAfter(key, minReady * 1000);
       } else if (!ref && (labelsChanged || refChanged)) enqueueSelecting(pod);
     },
     delete: podDeleted,
@@ -310,7 +303,7 @@ export function startReplicaSetController(
     const status = {
       replicas: owned.length,
       fullyLabeledReplicas: owned.filter((p) => templateLabelled(rs, p)).length,
-      readyReplicas: owned.filter(isPodReady).length,
+      readyReplicas: owned.filter(isReady).length,
       availableReplicas: owned.filter((p) => isPodAvailable(p, minReady, now)).length,
       observedGeneration: rs.metadata.generation,
     };

@@ -4,6 +4,7 @@
 // a node reports the first one it fails; among the nodes left, the one with
 // the fewest pods wins (ties by name). An unschedulable pod gets
 // PodScheduled=False and a FailedScheduling event, and is retried when nodes change.
+import { readyCondition } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import { timestamp, type Node, type Pod, type PodSpec, type Taint } from '../api/types.js';
 import { isConflict, isNotFound, resourcePath, type ApiClient } from '../client/client.js';
@@ -28,7 +29,7 @@ export function tolerated(tolerations: Toleration[] | undefined, taint: Pick<Tai
 }
 
 export function readyStatus(node: Node): string | undefined {
-  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return readyCondition(node)?.status;
 }
 
 /** The node's taints plus the NoSchedule one TaintNodesByCondition gives a node that is not Ready (not-ready, or unreachable for Unknown). */

@@ -5,6 +5,7 @@
 // `lab bench dns`.
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
+import { sleep } from '../util/poll.js';
 import type { HostPort } from './forwarder.js';
 
 export const NAMESPACES = 100;
@@ -99,7 +100,7 @@ export async function fixedRate(target: HostPort, qs: Buffer[], rate: number, se
       for (const due = Math.floor(elapsed * rate); r.sent < due; r.sent++) c.send(qs[r.sent % qs.length]!);
     }, 1);
   });
-  await new Promise((res) => setTimeout(res, 500));
+  await sleep(500);
   c.close();
   return summarize(r);
 }
@@ -115,10 +116,10 @@ export async function closedLoop(target: HostPort, qs: Buffer[], concurrency: nu
     if (running) c.send(qs[r.sent++ % qs.length]!);
   });
   for (let i = 0; i < concurrency; i++) c.send(qs[r.sent++ % qs.length]!);
-  await new Promise((res) => setTimeout(res, seconds * 1000));
+  await sleep(seconds * 1000);
   running = false;
   r.seconds = (performance.now() - start) / 1000;
-  await new Promise((res) => setTimeout(res, 200));
+  await sleep(200);
   c.close();
   return summarize(r);
 }

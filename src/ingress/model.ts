@@ -5,6 +5,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { ingressClassAnnotation, type Gateway, type GatewayClass, type GatewayListener, type HTTPBackendRef, type HTTPRoute, type HTTPRouteMatch, type Ingress, type IngressBackend, type IngressClass } from '../api/networking.js';
 import { matches, selectorFromObject } from '../api/labels.js';
+import { types, type ResourceType } from '../api/resources.js';
 import type { EndpointSlice, KubeObject, Namespace, Service } from '../api/types.js';
 
 export const CONTROLLER = 'k8s.io/ingress-nginx';
@@ -30,6 +31,19 @@ export interface Cluster {
   gateways: Gateway[];
   httpRoutes: HTTPRoute[];
 }
+
+/** What the controller lists and watches, by the Cluster field it fills. */
+export const watchedTypes: Record<keyof Cluster, ResourceType> = {
+  namespaces: types.namespaces,
+  ingresses: types.ingresses,
+  ingressClasses: types.ingressclasses,
+  services: types.services,
+  endpointSlices: types.endpointslices,
+  secrets: types.secrets,
+  gatewayClasses: types.gatewayclasses,
+  gateways: types.gateways,
+  httpRoutes: types.httproutes,
+};
 
 export type PathKind = 'Exact' | 'Prefix' | 'ImplementationSpecific' | 'RegularExpression';
 

@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from '../net/run.js';
+import { poll, sleep } from '../util/poll.js';
 
 export const NGINX = process.env.SVCLAB_NGINX ?? '/usr/sbin/nginx';
 
@@ -29,17 +30,13 @@ function staleNginx(): number[] {
 /** Resolves once every port can be bound here (or after timeoutMs: nginx will then say what holds them). */
 export async function portsFree(ports: number[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (const port of ports) {
-    while (Date.now() < deadline) {
-      const free = await new Promise<boolean>((resolve) => {
-        const probe = net.createServer();
-        probe.once('error', () => resolve(false));
-        probe.listen({ port, host: '0.0.0.0', exclusive: true }, () => probe.close(() => resolve(true)));
-      });
-      if (free) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const free = (port: number): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen({ port, host: '0.0.0.0', exclusive: true }, () => probe.close(() => resolve(true)));
+    });
+  for (const port of ports) await poll(() => free(port), { timeoutMs: Math.max(0, deadline - Date.now()), everyMs: 100 });
 }
 
 export class NginxProcess {
@@ -116,7 +113,7 @@ export class NginxProcess {
     if (child && child.exitCode === null) {
       const gone = new Promise((r) => child.once('exit', r));
       child.kill('SIGQUIT');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+      await Promise.race([gone, sleep(3000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
     fs.rmSync(this.dir, { recursive: true, force: true });

@@ -1,12 +1,24 @@
 // The processes of a running lab and how each is started.
 import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
+import { etcdArgv, etcdEndpoint, etcdSockets } from './etcd.js';
+import { pkiFiles } from './credentials.js';
 import { paths, socketServer, type LabState } from './state.js';
 
 export interface Component {
   name: string;
   argv: string[];
+  cwd?: string;
+  /** Unix sockets the component makes, removed before each (re)start: a killed process leaves them behind. */
+  sockets?: string[];
 }
+
+/**
+ * Until netns pods can mount their projected token (the pod sandbox), the router also relays plain
+ * HTTP from pods to the API's unix socket, where it is anonymous; pods' in-cluster clients fall back
+ * to it only when they have no token file. Turn this off once every runtime mounts tokens.
+ */
+export const plainHttpPodRelay = true;
 
 export function distEntry(home: string, rel: string): string {
   return path.join(home, 'dist', 'src', rel);
@@ -16,6 +28,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
   const { plan, home } = state;
   const node = process.execPath;
   const server = socketServer(plan.name);
+  // Each component's bearer token is in a root-only file; only its path is on the command line.
+  const token = (component: string) => ['--token-file', pkiFiles.componentToken(plan.name, component)];
   const out: Component[] = [
     {
       name: 'apiserver',
@@ -38,13 +52,36 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         plan.apiAdvertise.ip,
         '--advertise-port',
         String(plan.apiAdvertise.port),
+        ...(plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : []),
+        '--authorization-mode',
+        'Node,RBAC',
+        '--tls-cert-file',
+        pkiFiles.servingCert(plan.name),
+        '--tls-private-key-file',
+        pkiFiles.servingKey(plan.name),
+        '--client-ca-file',
+        pkiFiles.caCert(plan.name),
+        '--tls-socket',
+        paths.tlsSocket(plan.name),
+        '--token-auth-file',
+        pkiFiles.tokenAuthFile(plan.name),
+        '--service-account-key-file',
+        pkiFiles.saPub(plan.name),
+        '--service-account-signing-key-file',
+        pkiFiles.saKey(plan.name),
+        '--service-account-issuer',
+        `https://kubernetes.default.svc.${plan.clusterDomain}`,
       ],
     },
     {
       name: 'controller-manager',
-      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
+      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, ...token('controller-manager'), '--root-ca-file', pkiFiles.caCert(plan.name), '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
     },
   ];
+  if (plan.store === 'etcd') {
+    const dir = paths.etcd(plan.name);
+    out.unshift({ name: 'etcd', argv: etcdArgv(dir), cwd: dir, sockets: etcdSockets(dir) });
+  }
   out.push({
     name: 'router',
     argv: runtime.hostCommand(plan, 'router', [
@@ -52,8 +89,12 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       distEntry(home, 'router/main.js'),
       '--server',
       server,
+      ...token('router'),
+      '--api-tls-socket',
+      paths.tlsSocket(plan.name),
       '--api-listen',
       `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
+      ...(plainHttpPodRelay ? ['--plain-http-relay'] : []),
       '--lb-pool',
       plan.lbPool,
     ]),
@@ -65,7 +106,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     },
     { name: 'external-web', argv: runtime.hostCommand(plan, 'external', [node, path.join(home, 'dist', 'images', 'external', 'main.js')]) },
     // In the host's namespace, on 127.0.0.1 only: the workshop's browser runs here.
-    { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name)] },
+    { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name), ...token('dashboard'), '--ca-file', pkiFiles.caCert(plan.name)] },
   );
   for (const n of plan.nodes) {
     out.push({
@@ -75,6 +116,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         distEntry(home, 'agent/main.js'),
         '--server',
         server,
+        ...token(`agent-${n.name}`),
         '--node',
         n.name,
         '--node-ip',

@@ -1,8 +1,10 @@
-// The lab's kubeconfig (/run/svclab/<lab>/kubeconfig) for the real kubectl, and
+// The lab's kubeconfig (/run/svclab/<lab>/kubeconfig, 0600) for the real kubectl: the
+// HTTPS server, the lab CA and the admin's client certificate and key inline; and
 // a per-lab discovery cache so kubectl leaves the host's ~/.kube as it found it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { pkiFiles } from './credentials.js';
 import { labDir, paths, serverUrl, type LabState } from './state.js';
 
 export function kubectlCacheDir(name: string): string {
@@ -10,12 +12,14 @@ export function kubectlCacheDir(name: string): string {
 }
 
 export function writeKubeconfig(state: LabState): string {
-  const id = `svclab-${state.plan.name}`;
+  const lab = state.plan.name;
+  const id = `svclab-${lab}`;
+  const data = (file: string) => fs.readFileSync(file).toString('base64');
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: id, cluster: { server: serverUrl(state) } }],
-    users: [{ name: id, user: {} }],
+    clusters: [{ name: id, cluster: { server: serverUrl(state), 'certificate-authority-data': data(pkiFiles.caCert(lab)) } }],
+    users: [{ name: id, user: { 'client-certificate-data': data(pkiFiles.adminCert(lab)), 'client-key-data': data(pkiFiles.adminKey(lab)) } }],
     contexts: [{ name: id, context: { cluster: id, user: id, namespace: 'default' } }],
     'current-context': id,
   };

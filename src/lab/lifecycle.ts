@@ -5,19 +5,24 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
 import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
+import { UserError } from '../util/errors.js';
+import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { adminConnection } from './credentials.js';
+import { makePki } from './pki.js';
 import { makePlan, type PlanOptions } from './plan.js';
-import { proxyModeProblems, PreflightError, requireRoot } from './preflight.js';
+import { pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
-import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
+import { labDir, listLabs, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
 
 /** The checkout this code runs from (dist/src/lab/ -> three levels up). */
 export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -41,7 +46,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
     throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
   }
-  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode))];
+  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store), ...(await pkiProblems())];
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
 
   if (!fs.existsSync(stateRoot)) {
@@ -53,12 +58,14 @@ export async function up(o: UpOptions): Promise<LabState> {
   // nothing; what holds objects, secrets, logs or sockets is root's alone (the store makes its own 0700).
   fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o711 });
   fs.chmodSync(labDir(plan.name), 0o711);
-  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name)]) {
+  // nodes/ holds the pods' projected tokens: root's alone (containers see them through their mounts).
+  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), path.join(labDir(plan.name), 'nodes'), ...(plan.store === 'etcd' ? [paths.etcd(plan.name)] : [])]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }
   try {
-    await runtime.create(plan);
+    // The certificates take ~0.2 s (the RSA key), made while the topology is built.
+    await Promise.all([runtime.create(plan), makePki(plan)]);
     writeUpstreamZone(plan, paths.upstreamZone(plan.name));
     const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home, ...(o.uiPort ? { uiPort: o.uiPort } : {}) };
     writeJsonAtomic(paths.state(plan.name), state);
@@ -87,34 +94,31 @@ export async function up(o: UpOptions): Promise<LabState> {
 }
 
 async function waitForApiPort(name: string, timeoutMs: number): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (fs.existsSync(paths.apiPort(name))) return Number(fs.readFileSync(paths.apiPort(name), 'utf8'));
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const port = await poll(() => fs.existsSync(paths.apiPort(name)) && Number(fs.readFileSync(paths.apiPort(name), 'utf8')), { timeoutMs, everyMs: 10 });
+  if (port !== undefined) return port;
   throw new Error(`the API server of lab ${name} did not start within ${timeoutMs / 1000} s; logs are in ${paths.logs(name)}`);
 }
 
 export async function readyNodes(client: ApiClient): Promise<Node[]> {
   const list = await client.list<Node>(types.nodes);
-  return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  return list.items.filter(isReady);
 }
 
 async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
-  const until = Date.now() + timeoutMs;
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   let last = 'the API server did not answer';
   try {
-    while (Date.now() < until) {
+    const allReady = async (): Promise<boolean> => {
       try {
         const ready = await readyNodes(client);
-        if (ready.length === state.plan.nodes.length) return;
         last = `${ready.length} of ${state.plan.nodes.length} nodes Ready`;
+        return ready.length === state.plan.nodes.length;
       } catch (e) {
         last = (e as Error).message;
+        return false;
       }
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    };
+    if (await poll(allReady, { timeoutMs, everyMs: 25 })) return;
   } finally {
     client.close();
   }
@@ -122,21 +126,17 @@ async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
 }
 
 async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   try {
     await installAddons(client, state.plan);
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      if ((await dnsReady(client)) && (!state.plan.ingress || (await ingressReady(client, state.plan)))) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    if (await poll(async () => (await dnsReady(client)) && (!state.plan.ingress || (await ingressReady(client, state.plan))), { timeoutMs, everyMs: 50 })) return;
   } finally {
     client.close();
   }
   throw new Error(`the cluster DNS${state.plan.ingress ? ' or the ingress controller' : ''} of lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s; logs are in ${paths.logs(state.plan.name)}`);
 }
 
-export class NoSuchLab extends Error {}
+export class NoSuchLab extends UserError {}
 
 /** Stops every process of the lab, removes its namespaces and state. Idempotent. */
 export async function down(name: string): Promise<void> {

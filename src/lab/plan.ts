@@ -2,9 +2,14 @@
 // which node gets which IP and pod CIDR. Pure data, shared by every runtime.
 import type { ProxyMode } from '../agent/proxy/modes.js';
 import { cidrSize, formatCidr, formatIp, hostAt, parseCidr, subnet, type Cidr } from '../net/cidr.js';
+import { UserError } from '../util/errors.js';
 
 export const runtimes = ['netns', 'docker'] as const;
 export type RuntimeName = (typeof runtimes)[number];
+
+/** Where the API server keeps objects: its embedded store (WAL + snapshots) or a real etcd the lab runs. */
+export const stores = ['embedded', 'etcd'] as const;
+export type StoreName = (typeof stores)[number];
 
 export interface NodePlan {
   name: string;
@@ -44,6 +49,8 @@ export interface LabPlan {
   apiAdvertise: { ip: string; port: number };
   /** The ingress-nginx addon (controller Deployment, LoadBalancer Service, IngressClass and GatewayClass "nginx"). */
   ingress: boolean;
+  /** Absent in labs made before there was a choice: embedded. */
+  store?: StoreName;
 }
 
 export interface PlanOptions {
@@ -57,6 +64,7 @@ export interface PlanOptions {
   lbPool?: string;
   ipvsScheduler?: string;
   ingress?: boolean;
+  store?: StoreName;
 }
 
 export const netnsPrefix = 'svclab-';
@@ -65,7 +73,7 @@ export function labPrefix(name: string): string {
   return `${netnsPrefix}${name}-`;
 }
 
-export class PlanError extends Error {}
+export class PlanError extends UserError {}
 
 /** How many nodes an address plan can hold: one IP each next to the router, one pod /24 each. */
 export function maxNodes(nodeCIDR: Cidr, podCIDR: Cidr): number {
@@ -124,6 +132,7 @@ export function makePlan(o: PlanOptions): LabPlan {
     ipvsScheduler: o.ipvsScheduler ?? 'rr',
     apiAdvertise: { ip: formatIp(hostAt(nodeCIDR, 1)), port: 6443 },
     ingress: o.ingress ?? false,
+    store: o.store ?? 'embedded',
   };
 }
 

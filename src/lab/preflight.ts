@@ -3,8 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { execa } from 'execa';
 import { proxyModeInfo, type ProxyMode } from '../agent/proxy/modes.js';
+import { UserError } from '../util/errors.js';
+import { etcdBinary } from './etcd.js';
+import type { StoreName } from './plan.js';
 
-export class PreflightError extends Error {}
+export class PreflightError extends UserError {}
 
 export function requireRoot(command: string): void {
   if (process.getuid?.() !== 0) throw new PreflightError(`lab ${command} needs root (it creates network namespaces and kernel rules); run it with sudo`);
@@ -30,4 +33,14 @@ export async function proxyModeProblems(mode: ProxyMode): Promise<string[]> {
   }
   for (const tool of info.tools) if (!(await hasCommand(tool.command))) return [`proxy mode ${mode} needs ${tool.command} (apt-get install ${tool.apt})`];
   return [];
+}
+
+export function storeProblems(store: StoreName | undefined): string[] {
+  if (store === 'etcd' && !fs.existsSync(etcdBinary)) return [`--store etcd needs ${etcdBinary} (apt-get install etcd-server etcd-client, or run scripts/setup)`];
+  return [];
+}
+
+/** The lab's certificates are made with the system's openssl. */
+export async function pkiProblems(): Promise<string[]> {
+  return (await hasCommand('openssl')) ? [] : ["the 'openssl' command is missing; it makes the lab's certificates (apt-get install openssl)"];
 }

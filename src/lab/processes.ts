@@ -1,6 +1,7 @@
 // Finding and stopping a lab's processes, also when its supervisor is gone:
 // every component carries SVCLAB_LAB=<name> in its environment.
 import fs from 'node:fs';
+import { poll } from '../util/poll.js';
 
 export function labProcesses(): Map<string, number[]> {
   const out = new Map<string, number[]>();
@@ -30,12 +31,7 @@ export function alive(pid: number): boolean {
 }
 
 export async function waitGone(pids: number[], ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (pids.every((p) => !alive(p))) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return pids.every((p) => !alive(p));
+  return (await poll(() => pids.every((p) => !alive(p)), { timeoutMs: ms, everyMs: 20 })) ?? false;
 }
 
 export function signal(pids: number[], sig: NodeJS.Signals): void {

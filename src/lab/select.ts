@@ -2,10 +2,11 @@
 // context: SVCLAB_LAB, else the only lab running, else the current lab that
 // `lab up` recorded; with several running and none chosen, an error lists them.
 import fs from 'node:fs';
+import { UserError } from '../util/errors.js';
 import { validateLabName } from './plan.js';
 import { listLabs, paths, writeJsonAtomic } from './state.js';
 
-export class LabChoiceError extends Error {}
+export class LabChoiceError extends UserError {}
 
 export interface Choice {
   given?: string;

@@ -35,7 +35,11 @@ export const paths = {
   state: (name: string) => path.join(labDir(name), 'lab.json'),
   components: (name: string) => path.join(labDir(name), 'components.json'),
   socket: (name: string) => path.join(labDir(name), 'api.sock'),
+  /** The API server's TLS on a unix socket, which the router relays kubernetes.default to. */
+  tlsSocket: (name: string) => path.join(labDir(name), 'api-tls.sock'),
   store: (name: string) => labDir(name),
+  /** The lab's etcd (lab up --store etcd): its sockets and data, 0700. */
+  etcd: (name: string) => path.join(labDir(name), 'etcd'),
   logs: (name: string) => path.join(labDir(name), 'logs'),
   kubeconfig: (name: string) => path.join(labDir(name), 'kubeconfig'),
   kubeletSockets: (name: string) => path.join(labDir(name), 'kubelet'),
@@ -88,7 +92,7 @@ export function serverUrl(state: LabState): string {
   } catch {
     /* not started yet */
   }
-  return `http://127.0.0.1:${port}`;
+  return `https://127.0.0.1:${port}`;
 }
 
 /** The dashboard's URL once it listens. */

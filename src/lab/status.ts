@@ -1,7 +1,9 @@
 // What `lab status` reports: the lab's plan, its nodes as the API sees them, its processes.
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
+import { adminConnection } from './credentials.js';
 import { paths, readComponents, readState, serverUrl, type ComponentState } from './state.js';
 
 export interface NodeStatus {
@@ -16,6 +18,8 @@ export interface LabStatus {
   name: string;
   runtime: string;
   proxyMode: string;
+  /** Where the API server keeps objects: embedded or etcd. */
+  store: string;
   apiServer: string;
   socket: string;
   kubeconfig: string;
@@ -25,16 +29,15 @@ export interface LabStatus {
 }
 
 function readiness(node: Node | undefined): { ready: boolean; status: string } {
-  const c = node?.status?.conditions?.find((x) => x.type === 'Ready');
   if (!node) return { ready: false, status: 'NotRegistered' };
-  if (c?.status === 'True') return { ready: true, status: 'Ready' };
+  if (isReady(node)) return { ready: true, status: 'Ready' };
   return { ready: false, status: 'NotReady' };
 }
 
 export async function labStatus(name: string): Promise<LabStatus | undefined> {
   const state = readState(name);
   if (!state) return undefined;
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   let apiNodes: Node[] = [];
   let apiReachable = true;
   try {
@@ -48,6 +51,7 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
     name,
     runtime: state.plan.runtime,
     proxyMode: state.plan.proxyMode,
+    store: state.plan.store ?? 'embedded',
     apiServer: serverUrl(state),
     socket: paths.socket(name),
     kubeconfig: paths.kubeconfig(name),
@@ -72,7 +76,7 @@ export function table(rows: string[][]): string {
 
 export function formatStatus(s: LabStatus): string {
   const lines = [
-    `lab ${s.name}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}, proxy mode ${s.proxyMode}, runtime ${s.runtime}`,
+    `lab ${s.name}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}, proxy mode ${s.proxyMode}, runtime ${s.runtime}, store ${s.store}`,
     `API server: ${s.apiServer}${s.apiReachable ? '' : ' (not answering)'}   socket: ${s.socket}`,
     '',
     table([['NODE', 'STATUS', 'INTERNAL-IP', 'POD-CIDR'], ...s.nodes.map((n) => [n.name, n.status, n.ip, n.podCIDR])]),

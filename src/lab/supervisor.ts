@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runtimeFor } from '../runtime/index.js';
+import { poll } from '../util/poll.js';
 import { componentsFor, type Component } from './components.js';
 import { paths, readState, writeJsonAtomic, type ComponentState } from './state.js';
 
@@ -34,9 +35,11 @@ function persist(): void {
 }
 
 function start(r: Running): void {
+  for (const socket of r.spec.sockets ?? []) fs.rmSync(socket, { force: true });
   const log = fs.openSync(path.join(logs, `${r.spec.name}.log`), 'a');
   const [cmd, ...args] = r.spec.argv;
   const child = spawn(cmd!, args, {
+    cwd: r.spec.cwd,
     stdio: ['ignore', log, log],
     env: { ...process.env, SVCLAB_LAB: name, SVCLAB_COMPONENT: r.spec.name },
   });
@@ -61,8 +64,7 @@ function start(r: Running): void {
 }
 
 async function waitForSocket(file: string, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until && !fs.existsSync(file)) await new Promise((r) => setTimeout(r, 10));
+  await poll(() => fs.existsSync(file), { timeoutMs: ms, everyMs: 10 });
 }
 
 function stop(): void {
@@ -90,8 +92,10 @@ process.on('SIGINT', stop);
 
 const specs = componentsFor(state, runtimeFor(state.plan.runtime));
 for (const spec of specs) running.set(spec.name, { spec, state: { name: spec.name, restarts: 0 }, backoffMs: 100 });
-// The API server first, so the others find it at their first try.
+// etcd (when the lab has one) and the API server first, so the others find it at their first try.
+const etcd = running.get('etcd');
+if (etcd) start(etcd);
 start(running.get('apiserver')!);
-await waitForSocket(paths.socket(name), 5000);
+await waitForSocket(paths.socket(name), etcd ? 30_000 : 5000);
 for (const r of running.values()) if (!r.child && r.spec.name !== 'apiserver') start(r);
 console.log(`supervisor: lab ${name} running ${running.size} components`);

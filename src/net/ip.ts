@@ -1,26 +1,20 @@
 // Thin helpers over iproute2. Commands are batched per namespace (`ip -n NS -batch -`)
 // because one `ip` process per command would dominate `lab up` time.
 import fs from 'node:fs';
-import { run } from './run.js';
-
-export class CommandError extends Error {
-  constructor(readonly command: string, readonly stderr: string) {
-    super(`${command}: ${stderr.trim()}`);
-  }
-}
+import { CommandError, run } from './run.js';
 
 /** Runs `ip [-n ns] -batch -` with one command per line; throws with the failing line. */
 export async function ipBatch(lines: string[], netns?: string): Promise<void> {
   if (lines.length === 0) return;
   const args = [...(netns ? ['-n', netns] : []), '-batch', '-'];
   const r = await run('ip', args, { input: lines.join('\n') + '\n' });
-  if (r.exitCode !== 0) throw new CommandError(`ip ${args.join(' ')}`, r.stderr);
+  if (r.exitCode !== 0) throw new CommandError(`ip ${args.join(' ')}`, r);
 }
 
 export async function ip(args: string[], netns?: string): Promise<string> {
   const full = [...(netns ? ['-n', netns] : []), ...args];
   const r = await run('ip', full);
-  if (r.exitCode !== 0) throw new CommandError(`ip ${full.join(' ')}`, r.stderr);
+  if (r.exitCode !== 0) throw new CommandError(`ip ${full.join(' ')}`, r);
   return r.stdout;
 }
 
@@ -43,7 +37,7 @@ export async function sysctls(netns: string, values: Record<string, string | num
     .map(([k, v]) => `echo ${v} > /proc/sys/${k.replaceAll('.', '/')}`)
     .join(' && ');
   const r = await run('ip', ['netns', 'exec', netns, 'sh', '-c', script]);
-  if (r.exitCode !== 0) throw new CommandError(`sysctl in ${netns}`, r.stderr);
+  if (r.exitCode !== 0) throw new CommandError(`sysctl in ${netns}`, r);
 }
 
 /** The argv prefix that runs a command inside a named network namespace, in the host's mount namespace. */

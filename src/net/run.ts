@@ -29,3 +29,13 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
     child.stdin.end(opts.input);
   });
 }
+
+/** A command that exited non-zero: its command line, exit code and the first lines it wrote to stderr. */
+export class CommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly result: RunResult,
+  ) {
+    super(`${command} failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').slice(0, 5).join('; ')}`);
+  }
+}

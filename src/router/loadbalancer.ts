@@ -2,6 +2,7 @@
 // address from the pool (status.loadBalancer.ingress), owns those addresses on
 // the router's outside interface, and keeps the DNAT rules in step with
 // Services, ready nodes and (for externalTrafficPolicy Local) local endpoints.
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { EndpointSlice, Node, Service } from '../api/types.js';
 import type { ApiClient } from '../client/client.js';
@@ -20,16 +21,12 @@ export interface LbInformers {
 const keyOf = (s: Service): string => `${s.metadata.namespace}/${s.metadata.name}`;
 const isLb = (s: Service): boolean => s.spec.type === 'LoadBalancer' && !s.spec.loadBalancerClass;
 
-function nodeReady(n: Node): boolean {
-  return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
 function internalIP(n: Node): string | undefined {
   return n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 }
 
 export function lbTargets(services: Service[], nodes: Node[], slices: EndpointSlice[]): LbTarget[] {
-  const ready = nodes.filter(nodeReady);
+  const ready = nodes.filter(isReady);
   const out: LbTarget[] = [];
   for (const svc of services.filter(isLb)) {
     const ip = svc.status?.loadBalancer?.ingress?.[0]?.ip;

@@ -1,5 +1,6 @@
 // When traffic fails: the services it was probably aimed at, their endpoints
 // and pods, and the lines of each node's rules that mention them.
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import { selectorFromMap, selectorToString } from '../api/labels.js';
 import type { Endpoints, Pod, Service } from '../api/types.js';
@@ -54,7 +55,7 @@ export async function diagnose(ctx: Ctx, target: string): Promise<string[]> {
       const pods = s.spec.selector ? (await ctx.client.list<Pod>(types.pods, ns, { labelSelector: selectorToString(selectorFromMap(s.spec.selector)) })).items : [];
       out.push(endpointsLine(s, ep, pods));
       for (const p of pods) {
-        const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+        const ready = isReady(p);
         out.push(`  pod ${p.metadata.name} ${p.status?.podIP ?? '-'} on ${p.spec.nodeName ?? '-'}: ${p.status?.phase ?? 'Pending'}${ready ? ', Ready' : ', not Ready'}${p.metadata.deletionTimestamp ? ', terminating' : ''}`);
       }
       markers.push(serviceMarker(ctx.plan.proxyMode, ns, s.metadata.name!));

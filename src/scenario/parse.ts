@@ -5,12 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML, { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
 import { parseSelector } from '../api/labels.js';
+import { UserError } from '../util/errors.js';
 import type { Scenario } from './model.js';
 import { formatPath, scenarioSchema, Validator, type Path, type SchemaError } from './schema.js';
 import { findTemplates, parseTemplate } from './templates.js';
 import { typeFor } from './refs.js';
 
-export class ScenarioError extends Error {}
+export class ScenarioError extends UserError {}
 
 interface Located {
   line: number;

@@ -1,6 +1,7 @@
 // Places a scenario acts from: pods (through the API's exec, like kubectl exec)
 // and the lab's hosts (node1.., outside, external, router: straight into their
 // network namespace).
+import { isReady } from '../api/conditions.js';
 import type { Pod } from '../api/types.js';
 import { runAt, type Ran, type Where } from '../lab/run-at.js';
 import type { Ctx } from './context.js';
@@ -11,14 +12,10 @@ export { runAt, type Ran, type Where };
 
 const hosts = ['outside', 'external', 'router'];
 
-function podReady(p: Pod): boolean {
-  return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
 /** The first Ready pod (by name) matching a selector, else the first running one. */
 async function podBySelector(ctx: Ctx, selector: string, namespace = ctx.namespace): Promise<Pod> {
   const pods = (await selectObjects(ctx, 'pods', selector, namespace)) as Pod[];
-  const pod = pods.find(podReady) ?? pods.find((p) => p.status?.phase === 'Running');
+  const pod = pods.find(isReady) ?? pods.find((p) => p.status?.phase === 'Running');
   if (!pod) throw new Error(`no running pod matches ${selector} in namespace ${namespace} (found ${pods.length})`);
   return pod;
 }

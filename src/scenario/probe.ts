@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import dnsPacket, { type Packet } from 'dns-packet';
+import { sleep } from '../util/poll.js';
 import type { Attempt, DnsProbe, DnsRecord, DnsResult, HttpProbe, ProbeSpec, SocketProbe } from './probe-spec.js';
 
 const MAX_BODY = 4096;
@@ -224,7 +225,7 @@ async function main(): Promise<void> {
   }
   const attempts: Attempt[] = [];
   for (let i = 0; i < spec.count; i++) {
-    if (i > 0 && spec.intervalMs) await new Promise((r) => setTimeout(r, spec.intervalMs));
+    if (i > 0 && spec.intervalMs) await sleep(spec.intervalMs);
     if (spec.kind === 'http') attempts.push(await httpOnce(spec));
     else if (spec.kind === 'tcp') attempts.push(await tcpOnce(spec));
     else attempts.push(await udpOnce(spec));

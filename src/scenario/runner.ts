@@ -4,9 +4,9 @@ import path from 'node:path';
 import { ApiClient } from '../client/client.js';
 import { down, up } from '../lab/lifecycle.js';
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
-import type { RuntimeName } from '../lab/plan.js';
+import type { RuntimeName, StoreName } from '../lab/plan.js';
 import { proxyModeProblems } from '../lab/preflight.js';
-import { serverUrl } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { Aborted, durationMs, type Ctx } from './context.js';
 import type { RunResult, Scenario, Step, StepResult } from './model.js';
 import { applySource, sourceObjects } from './steps/objects.js';
@@ -35,6 +35,8 @@ export interface RunOptions {
   modes?: ProxyMode[];
   /** Run on this runtime instead of the scenario's own. */
   runtime?: RuntimeName;
+  /** Where the labs' API servers keep objects (default: the embedded store). */
+  store?: StoreName;
   /** Lab names are <prefix><n> (at most 20 characters in all). */
   labPrefix?: string;
   onProgress?: (p: Progress) => void;
@@ -112,17 +114,18 @@ export async function runJob(job: Job, opts: RunOptions = {}): Promise<RunResult
       nodes: c.nodes ?? 2,
       proxyMode: mode,
       runtime,
+      store: opts.store,
       lbPool: c.lbPool,
       ingress: c.ingress,
       nodeGracePeriodSeconds: c.nodeGracePeriod === undefined ? undefined : Math.max(1, Math.round(durationMs(c.nodeGracePeriod, 10_000) / 1000)),
       // How to reach the lab with kubectl matters only when it is kept.
       log: (text) => opts.keep && emit({ kind: 'note', job, text }),
     });
-    client = new ApiClient({ server: serverUrl(state), timeoutMs: 10_000 });
+    client = new ApiClient({ ...adminConnection(state), timeoutMs: 10_000 });
     const ctx: Ctx = {
       lab,
       plan: state.plan,
-      server: serverUrl(state),
+      api: adminConnection(state),
       client,
       namespace: s.namespace ?? 'default',
       dir: path.dirname(s.file),

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { hostArgv } from '../lab/hosts.js';
 import { systemTool } from '../net/tools.js';
 import { run } from '../net/run.js';
+import { poll } from '../util/poll.js';
 import { parseConntrack } from './conntrack.js';
 import { iptablesRuleByHandle, parseTableListing, ruleComment, type TableListing } from './listing.js';
 import type { ConntrackEntry, HostPass, TraceStep } from './model.js';
@@ -154,7 +155,7 @@ export async function traceSession(o: SessionOptions): Promise<SessionResult> {
     await o.afterProbe?.((h, argv) => onHost(o.lab, h, argv).then((r) => r.stdout));
     // The last events of a packet may still be on their way from the kernel.
     const quietSince = (): number => Math.max(...[...monitors.values()].map((m) => m.lastAt));
-    for (const until = Date.now() + 2000; Date.now() < until && Date.now() - quietSince() < 300; ) await new Promise((r) => setTimeout(r, 50));
+    await poll(() => Date.now() - quietSince() >= 300, { timeoutMs: 2000, everyMs: 50 });
     const passes: HostPass[] = [];
     for (const h of o.hosts) {
       const events = monitors.get(h)!.lines.map(parseTraceLine).filter((e): e is TraceEvent => !!e);

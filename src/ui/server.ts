@@ -6,13 +6,14 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Endpoints, KubeObject, Node, Pod, Service } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
+import { ApiClient, type Connection } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import type { LabState } from '../lab/state.js';
-import { serverUrl } from '../lab/state.js';
 import type { Ctx } from '../scenario/context.js';
+import { UserError } from '../util/errors.js';
 import type { EndpointCounts } from './counters.js';
 
 /** The page and its libraries, from the checkout that runs the lab. */
@@ -45,10 +46,10 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, string>> {
   });
 }
 
-export async function startDashboard(name: string, state: LabState, port = 0): Promise<Dashboard> {
-  const server = serverUrl(state);
+/** api: the dashboard's own connection (its token, as a lab component). */
+export async function startDashboard(name: string, state: LabState, apiConnection: Connection, port = 0): Promise<Dashboard> {
   const files = pageFiles(state.home);
-  const client = new ApiClient({ server, timeoutMs: 10_000 });
+  const client = new ApiClient({ ...apiConnection, timeoutMs: 10_000 });
   const informers = { nodes: new Informer<Node>(client, types.nodes), pods: new Informer<Pod>(client, types.pods), services: new Informer<Service>(client, types.services), endpoints: new Informer<Endpoints>(client, types.endpoints) };
   for (const i of Object.values(informers)) (i as Informer<KubeObject>).start();
   // Counters are read when the page asks (every second while one is open), at most once a second.
@@ -66,7 +67,7 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
     }
     return counters;
   };
-  const ctx: Ctx = { lab: name, plan: state.plan, server, client, namespace: 'default', dir: state.home, signal: new AbortController().signal, check: () => Promise.reject(new Error('no checks here')), seenPorts: new Map() };
+  const ctx: Ctx = { lab: name, plan: state.plan, api: apiConnection, client, namespace: 'default', dir: state.home, signal: new AbortController().signal, check: () => Promise.reject(new Error('no checks here')), seenPorts: new Map() };
 
   const api = async (req: http.IncomingMessage, url: URL): Promise<unknown> => {
     if (url.pathname === '/api/state') {
@@ -75,8 +76,8 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
         lab: name,
         proxyMode: state.plan.proxyMode,
         counterUnit: unit,
-        nodes: informers.nodes.list().map((n) => ({ name: n.metadata.name, ip: state.plan.nodes.find((p) => p.name === n.metadata.name)?.ip, ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' })),
-        pods: informers.pods.list().map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec.nodeName, ip: p.status?.podIP, labels: p.metadata.labels ?? {}, ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false })),
+        nodes: informers.nodes.list().map((n) => ({ name: n.metadata.name, ip: state.plan.nodes.find((p) => p.name === n.metadata.name)?.ip, ready: isReady(n) })),
+        pods: informers.pods.list().map((p) => ({ namespace: p.metadata.namespace, name: p.metadata.name, node: p.spec.nodeName, ip: p.status?.podIP, labels: p.metadata.labels ?? {}, ready: isReady(p) })),
         services: informers.services.list().map((s) => ({ namespace: s.metadata.namespace, name: s.metadata.name, type: s.spec.type ?? 'ClusterIP', clusterIP: s.spec.clusterIP, selector: s.spec.selector, ports: (s.spec.ports ?? []).map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort, nodePort: p.nodePort })) })),
         // Endpoints as edges: service -> ready address (ip:port), with its counter.
         edges: informers.endpoints.list().flatMap((e) =>
@@ -87,7 +88,7 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
     if (req.method === 'POST' && url.pathname === '/api/trace') {
       const b = await readBody(req);
       const { trace } = await import('../trace/trace.js'); // loaded with the first trace: the dashboard stays small until then
-      return trace({ lab: name, plan: state.plan, server, client, from: b.from ?? '', to: b.to ?? '', namespace: b.namespace ?? 'default', proto: b.proto as 'tcp' | 'udp' | undefined });
+      return trace({ lab: name, plan: state.plan, api: apiConnection, client, from: b.from ?? '', to: b.to ?? '', namespace: b.namespace ?? 'default', proto: b.proto as 'tcp' | 'udp' | undefined });
     }
     if (req.method === 'POST' && url.pathname === '/api/fault') {
       const b = await readBody(req);
@@ -124,7 +125,7 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
       },
       (e: Error & { code?: number }) => {
         // Bad input (an unknown place or service) is the asker's error, not the dashboard's.
-        res.writeHead(typeof e.code === 'number' ? e.code : e.constructor.name === 'TraceError' ? 400 : 500, { 'content-type': 'application/json' });
+        res.writeHead(typeof e.code === 'number' ? e.code : e instanceof UserError ? 400 : 500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: e.message }));
       },
     );

@@ -1,6 +1,7 @@
 // End-to-end tests need root. Outside CI they skip with a printed reason;
 // under CI=true a missing root is a failure, never a silent skip.
 import type { TestFn } from 'ava';
+import fs from 'node:fs';
 
 export const isRoot = process.getuid?.() === 0;
 export const inCI = process.env.CI === 'true';
@@ -33,5 +34,13 @@ export async function dockerE2e<T>(test: TestFn<T>): Promise<TestFn<T>> {
   if (!why) return it;
   if (inCI) throw new Error(`the docker runtime's tests need a Docker engine and CI=true forbids skipping them: ${why}`);
   console.log(`skipping docker runtime tests: no Docker engine answers (${why}); start one (apt-get install docker.io; dockerd &) or set DOCKER_HOST`);
+  return skipping(test);
+}
+
+/** Like e2e(), for tests that run Debian's etcd (no root needed): skipped with a printed reason only when it is missing outside CI. */
+export function withEtcd<T>(test: TestFn<T>, binary: string): TestFn<T> {
+  if (fs.existsSync(binary)) return test;
+  if (inCI) throw new Error(`${binary} is missing and CI=true forbids skipping the etcd tests; scripts/setup installs etcd-server`);
+  console.log(`skipping etcd tests: ${binary} is not installed (apt-get install etcd-server etcd-client, or run scripts/setup)`);
   return skipping(test);
 }

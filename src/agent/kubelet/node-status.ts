@@ -2,6 +2,7 @@
 // node lifecycle controller watches) and a Ready condition the agent restores
 // whenever it finds it lost (after a pause, a restart, or the controller's verdict).
 import os from 'node:os';
+import { getCondition, isReady } from '../../api/conditions.js';
 import { isConflict, isNotFound, type ApiClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { types } from '../../api/resources.js';
@@ -85,7 +86,7 @@ export function keepNodeAlive(client: ApiClient, id: NodeIdentity, nodes: Inform
     await renewLease(client, id.name);
     const me = nodes.get(id.name);
     if (!me) return registerNode(client, id); // deleted behind our back: register again
-    const ready = me.status?.conditions?.find((c) => c.type === 'Ready');
+    const ready = getCondition(me, 'Ready');
     if (ready?.status !== 'True' || Date.now() - lastHeartbeat > statusHeartbeatMs) {
       await client.patch(types.nodes, id.name, { status: { conditions: [ready?.status === 'True' ? { ...ready, lastHeartbeatTime: timestamp() } : readyCondition()] } }, undefined, 'status');
       lastHeartbeat = Date.now();
@@ -102,7 +103,7 @@ export function keepNodeAlive(client: ApiClient, id: NodeIdentity, nodes: Inform
   // React at once when the controller marks us NotReady while we are alive.
   nodes.on({
     update: (n) => {
-      if (n.metadata.name === id.name && n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') void beat().catch(() => undefined);
+      if (n.metadata.name === id.name && !isReady(n)) void beat().catch(() => undefined);
     },
   });
   void beat().catch(() => undefined);

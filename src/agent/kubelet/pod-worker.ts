@@ -3,51 +3,37 @@
 // graceful end. Everything it learns is reported through the pod's status.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
+import type { Container, Pod, PodStatus } from '../../api/types.js';
 import { timestamp } from '../../api/types.js';
 import { expand } from './env.js';
 import { imageVolumes } from './image-volumes.js';
 import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
+import { podStatus, statusSummary, terminatedState, type ContainerRunView } from './pod-status.js';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
 import type { ExecOptions, ExecProcess } from './cri/exec.js';
 import { containerSecurity, type ContainerSecurity, type SecurityContextFields } from './cri/security.js';
 import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
 import type { SandboxRecord } from './cri/sandbox.js';
 import type { KubeletContext } from './context.js';
+import { ProjectedVolumes } from './volumes.js';
 
 export const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
 
-interface ContainerRun {
-  spec: Container;
-  restartCount: number;
+/** One container's runs: what the status shows (ContainerRunView), plus what restarts and probes need. */
+interface ContainerRun extends ContainerRunView {
   proc?: ContainerHandle;
   /** The generation before proc, for logs --previous. */
   previous?: ContainerHandle;
-  startedAt?: string;
   startedMs?: number;
-  lastTerminated?: ContainerState['terminated'];
-  waiting?: { reason: string; message?: string };
-  ready: boolean;
-  started: boolean;
   probes: ProbeWorker[];
   retryTimer?: NodeJS.Timeout;
   failures: number;
-  containerID?: string;
-}
-
-export function terminatedState(info: ExitInfo, startedAt: string | undefined, id: string | undefined): NonNullable<ContainerState['terminated']> {
-  const reason = info.exitCode === 0 ? 'Completed' : 'Error';
-  return { exitCode: info.exitCode, ...(info.signal ? { signal: info.signal } : {}), reason, startedAt, finishedAt: timestamp(), ...(id ? { containerID: id } : {}) } as NonNullable<ContainerState['terminated']>;
-}
-
-/** The parts of a pod status only the kubelet decides, to notice when the API holds another. */
-function summary(s: PodStatus | undefined): string {
-  return JSON.stringify([s?.phase, s?.podIP, (s?.conditions ?? []).filter((c) => c.type === 'Ready' || c.type === 'ContainersReady').map((c) => `${c.type}=${c.status}`).sort(), (s?.containerStatuses ?? []).map((c) => [c.name, c.ready, c.restartCount, Object.keys(c.state ?? {})])]);
 }
 
 export class PodWorker {
   private sandbox?: SandboxRecord;
+  private volumes?: ProjectedVolumes;
   private readonly runs = new Map<string, ContainerRun>();
   private terminating?: Promise<void>;
   private startTime = timestamp();
@@ -79,7 +65,7 @@ export class PodWorker {
     }
     // Someone else changed the status (the node controller marks pods not Ready on a lost node):
     // report ours again, as kubelet's status manager reconciles.
-    if (this.lastStatus && !this.statusInFlight && summary(pod.status) !== summary(JSON.parse(this.lastStatus) as PodStatus)) {
+    if (this.lastStatus && !this.statusInFlight && statusSummary(pod.status) !== statusSummary(JSON.parse(this.lastStatus) as PodStatus)) {
       this.lastStatus = '';
       this.reportStatus();
     }
@@ -96,6 +82,10 @@ export class PodWorker {
     const startFile = path.join(runtime.sandboxes.podDir(this.uid), 'started');
     if (existing && fs.existsSync(startFile)) this.startTime = fs.readFileSync(startFile, 'utf8');
     else fs.writeFileSync(startFile, this.startTime);
+    // Beside the image volumes (volumes/<container>), in a name no container can have, as upstream's kubelet.
+    this.volumes = new ProjectedVolumes(this.pod, path.join(runtime.sandboxes.podDir(this.uid), 'volumes', 'kubernetes.io~projected'), this.ctx.volumeSources, (l) => console.error(l));
+    // Written (and their renewal timers started) now, also for containers adopted from an earlier agent; a failure is retried when a container starts.
+    this.volumes.setUp().catch(() => undefined);
     runtime.writeEtc(this.sandbox, {
       'resolv.conf': resolvConf(this.pod, this.ctx.dns),
       hosts: hostsFile(this.pod, this.sandbox.ip, this.ctx.dns.clusterDomain),
@@ -149,6 +139,17 @@ export class PodWorker {
     let env: Record<string, string>;
     let security: ContainerSecurity;
     try {
+      await this.volumes?.setUp();
+    } catch (e) {
+      // A token that cannot be had yet (its ServiceAccount or kube-root-ca.crt missing): retried, as kubelet's volume manager does.
+      const message = (e as Error).message;
+      if (run.waiting?.message !== message) this.ctx.events.event(this.pod, 'Warning', 'FailedMount', message);
+      run.waiting = { reason: 'ContainerCreating', message };
+      this.reportStatus();
+      this.retryStart(run);
+      return;
+    }
+    try {
       security = containerSecurity(this.pod.spec.securityContext as SecurityContextFields | undefined, c.securityContext as SecurityContextFields | undefined, { pod: this.ref, container: c.name });
       const built = await this.ctx.containerEnv(this.pod, c, { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: podHostname(this.pod), ...image.env });
       for (const w of built.warnings) this.ctx.events.event(this.pod, 'Warning', w.reason, w.message);
@@ -181,7 +182,7 @@ export class PodWorker {
         tty: c.tty === true,
         security,
         stopSignal: image.stopSignal,
-        mounts,
+        mounts: [...mounts, ...(this.volumes?.mounts(c) ?? [])],
       });
       if (run.proc) run.previous = run.proc;
       run.proc = next;
@@ -305,6 +306,7 @@ export class PodWorker {
         }),
       );
       clearTimeout(this.statusTimer);
+      this.volumes?.stop();
       if (this.sandbox) await this.ctx.runtime.destroySandbox(this.sandbox);
       if (!force) await this.ctx.finalDelete(this.pod);
     })();
@@ -344,66 +346,8 @@ export class PodWorker {
     return proc?.logs();
   }
 
-  // ---- status ----
-
-  private containerStatus(run: ContainerRun): ContainerStatus {
-    const c = run.spec;
-    let state: ContainerState;
-    if (run.waiting) state = { waiting: run.waiting };
-    else if (run.proc && !run.proc.exit) state = { running: { startedAt: run.startedAt } };
-    else if (run.lastTerminated && run.proc?.exit) state = { terminated: run.lastTerminated };
-    else state = { waiting: { reason: 'ContainerCreating' } };
-    const status: ContainerStatus = {
-      name: c.name,
-      state,
-      ready: run.ready && !!state.running,
-      restartCount: run.restartCount,
-      image: c.image ?? '',
-      imageID: resolveImage(c.image ?? '') ? `svclab.local/${c.image}` : '',
-      started: !!state.running && run.started,
-    };
-    if (run.containerID && !run.waiting) status.containerID = run.containerID;
-    // lastState is the previous run's end, once the container has been restarted.
-    if (run.lastTerminated && (state.running || state.waiting)) status.lastState = { terminated: run.lastTerminated };
-    return status;
-  }
-
   computeStatus(): PodStatus {
-    const statuses = [...this.runs.values()].map((r) => this.containerStatus(r));
-    const policy = this.pod.spec.restartPolicy ?? 'Always';
-    const allTerminated = statuses.length > 0 && statuses.every((s) => s.state.terminated);
-    let phase: PodStatus['phase'] = 'Pending';
-    if (allTerminated && policy !== 'Always') phase = statuses.every((s) => s.state.terminated!.exitCode === 0) ? 'Succeeded' : 'Failed';
-    else if (statuses.some((s) => s.state.running || s.restartCount > 0 || s.lastState)) phase = 'Running';
-    const ready = statuses.length > 0 && statuses.every((s) => s.ready);
-    const previous = this.pod.status?.conditions ?? [];
-    const cond = (type: string, ok: boolean, reason?: string): PodCondition => {
-      const status = ok ? 'True' : 'False';
-      const old = previous.find((c) => c.type === type);
-      const c: PodCondition = { type, status, lastProbeTime: null, lastTransitionTime: old?.status === status ? old.lastTransitionTime : timestamp() };
-      if (!ok && reason) c.reason = reason;
-      return c;
-    };
-    const notReadyReason = phase === 'Succeeded' || phase === 'Failed' ? 'PodCompleted' : 'ContainersNotReady';
-    const conditions: PodCondition[] = [
-      cond('PodReadyToStartContainers', !!this.sandbox),
-      cond('Initialized', true),
-      cond('Ready', ready, notReadyReason),
-      cond('ContainersReady', ready, notReadyReason),
-      previous.find((c) => c.type === 'PodScheduled') ?? cond('PodScheduled', true),
-    ];
-    for (const c of conditions) {
-      if (c.status === 'False' && c.reason === 'ContainersNotReady') {
-        const names = statuses.filter((s) => !s.ready).map((s) => s.name);
-        c.message = `containers with unready status: [${names.join(' ')}]`;
-      }
-    }
-    const status: PodStatus = { phase, conditions, hostIP: this.ctx.nodeIP, hostIPs: [{ ip: this.ctx.nodeIP }], startTime: this.startTime, containerStatuses: statuses, qosClass: 'BestEffort' };
-    if (this.sandbox) {
-      status.podIP = this.sandbox.ip;
-      status.podIPs = [{ ip: this.sandbox.ip }];
-    }
-    return status;
+    return podStatus({ pod: this.pod, runs: [...this.runs.values()], sandbox: this.sandbox, nodeIP: this.ctx.nodeIP, startTime: this.startTime });
   }
 
   /**

@@ -1,7 +1,7 @@
 // Runs the kernel tools a backend needs. The agent already lives in its node's
 // network namespace, so the prefix is empty there; tests pass
 // ['ip', 'netns', 'exec', <ns>] to aim at a throwaway namespace.
-import { run, type RunResult } from '../../net/run.js';
+import { CommandError, run, type RunResult } from '../../net/run.js';
 import { systemTool } from '../../net/tools.js';
 
 export type Exec = (cmd: string, args: string[], input?: string) => Promise<RunResult>;
@@ -13,15 +13,9 @@ export function commandRunner(prefix: string[] = []): Exec {
   };
 }
 
-export class ToolError extends Error {
-  constructor(readonly command: string, readonly result: RunResult) {
-    super(`${command} failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').slice(0, 5).join('; ')}`);
-  }
-}
-
 /** Runs and throws on a non-zero exit. */
 export async function mustRun(exec: Exec, cmd: string, args: string[], input?: string): Promise<string> {
   const r = await exec(cmd, args, input);
-  if (r.exitCode !== 0) throw new ToolError([cmd, ...args].join(' '), r);
+  if (r.exitCode !== 0) throw new CommandError([cmd, ...args].join(' '), r);
   return r.stdout;
 }

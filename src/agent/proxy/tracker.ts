@@ -1,6 +1,7 @@
 // kube-proxy's change tracker: event handlers only record the new state of a
 // service port; the next sync asks which ports changed since the last one. A
 // change that is undone before the sync (A -> B -> A) leaves nothing pending.
+import { canonicalJson } from '../../api/canonical-json.js';
 import type { ServicePort } from './model.js';
 
 export interface PendingChanges {
@@ -65,16 +66,6 @@ export function sameServicePort(a: ServicePort | undefined, b: ServicePort | und
 }
 
 function canonical(sp: ServicePort): string {
-  const endpoints = sp.endpoints.map(stable).sort();
-  return stable({ ...sp, endpoints });
-}
-
-/** JSON with object keys sorted, so objects built in a different order compare equal. */
-function stable(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  const endpoints = sp.endpoints.map(canonicalJson).sort();
+  return canonicalJson({ ...sp, endpoints });
 }

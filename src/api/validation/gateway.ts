@@ -3,18 +3,19 @@
 // CRDs' messages, reported on the object as `Invalid value: "object"`).
 import type { Gateway, GatewayClass, HTTPRoute, HTTPRouteMatch } from '../networking.js';
 import { fieldErrors, path, type FieldError, type FieldPath } from './field.js';
+import { dns1123SubdomainFmt } from './names.js';
 
 export const gatewayGroup = 'gateway.networking.k8s.io';
-const hostnameFmt = '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+const hostnameFmt = `^(\\*\\.)?${dns1123SubdomainFmt}$`;
 const hostnameRe = new RegExp(hostnameFmt);
 const headerNameFmt = "^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$";
 const headerNameRe = new RegExp(headerNameFmt);
-const controllerNameFmt = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&\'()*+,;=:]+$';
+const controllerNameFmt = `^${dns1123SubdomainFmt}\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$`;
 const controllerNameRe = new RegExp(controllerNameFmt);
 const pathTypes = ['Exact', 'PathPrefix', 'RegularExpression'];
 const headerMatchTypes = ['Exact', 'RegularExpression'];
 const methods = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
-const protocolFmt = '^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9]+$';
+const protocolFmt = `^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|${dns1123SubdomainFmt}\\/[A-Za-z0-9]+$`;
 const protocolRe = new RegExp(protocolFmt);
 const when = " when type one of ['Exact', 'PathPrefix']";
 

@@ -1,4 +1,5 @@
 // `kubectl get nodes|namespaces|events|leases`, and NAME/AGE for anything else.
+import { readyCondition } from '../../api/conditions.js';
 import type { Event, KubeObject, Lease, Namespace, Node } from '../../api/types.js';
 import { since } from './age.js';
 import type { Printer } from './table.js';
@@ -15,7 +16,7 @@ function nodeRoles(node: Node): string {
 }
 
 function nodeStatus(node: Node): string {
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const ready = readyCondition(node);
   const status = [ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown'];
   if (node.spec?.unschedulable) status.push('SchedulingDisabled');
   return status.join(',');

@@ -1,6 +1,7 @@
 // `kubectl get pods`: READY, STATUS (the aggregate reason kubectl users know:
 // ContainerCreating, CrashLoopBackOff, Terminating, Completed, Init:0/1...),
 // RESTARTS with the time of the last one, and the wide columns.
+import { isReady } from '../../api/conditions.js';
 import type { ContainerState, ContainerStatus, Pod } from '../../api/types.js';
 import { since } from './age.js';
 import type { Printer } from './table.js';
@@ -68,7 +69,7 @@ function summarizePod(pod: Pod, now: number): PodSummary {
       }
     }
     if (reason === 'Completed' && running) {
-      reason = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
+      reason = isReady(pod) ? 'Running' : 'NotReady';
     }
   }
   if (pod.metadata.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';

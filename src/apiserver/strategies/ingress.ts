@@ -5,7 +5,7 @@ import { defaultIngressClassAnnotation, ingressClassAnnotation, type Ingress, ty
 import { typeKey, types } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { validateIngress, validateIngressClass, validateIngressClassName, validateIngressName } from '../../api/validation/ingress.js';
-import type { Store } from '../store.js';
+import type { ObjectStore } from '../store.js';
 import type { Strategy } from '../registry.js';
 
 export function defaultIngressClass(classes: IngressClass[], ing: Ingress): string | undefined {
@@ -17,7 +17,7 @@ export function defaultIngressClass(classes: IngressClass[], ing: Ingress): stri
   return defaults[0]?.metadata.name;
 }
 
-export function ingressStrategy(store: Store): Strategy {
+export function ingressStrategy(store: ObjectStore): Strategy {
   return {
     type: types.ingresses,
     validateName: validateIngressName,

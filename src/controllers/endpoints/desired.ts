@@ -1,5 +1,6 @@
 // What a Service's endpoints are, from its selector and the pods: the pure
 // core shared by the Endpoints and the EndpointSlice controllers.
+import { isReady } from '../../api/conditions.js';
 import { matches, selectorFromMap } from '../../api/labels.js';
 import type { EndpointPort, Node, Pod, Service, ServicePort } from '../../api/types.js';
 
@@ -18,10 +19,6 @@ export interface DesiredEndpoint {
 
 export function isHeadless(svc: Service): boolean {
   return svc.spec.clusterIP === 'None';
-}
-
-export function podReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** A named targetPort resolves to the pod's container port of that name and protocol. */
@@ -57,7 +54,7 @@ export function desiredEndpoints(svc: Service, pods: Pod[], nodes: Map<string, N
     }
     if (missing && ports.length === 0) continue;
     const terminating = !!pod.metadata.deletionTimestamp;
-    const serving = podReady(pod);
+    const serving = isReady(pod);
     const node = pod.spec.nodeName ? nodes.get(pod.spec.nodeName) : undefined;
     const d: DesiredEndpoint = { pod, ip, ready: serving && !terminating, serving, terminating, ports, nodeName: pod.spec.nodeName };
     if (pod.spec.hostname && pod.spec.subdomain === svc.metadata.name) d.hostname = pod.spec.hostname;

@@ -7,6 +7,7 @@ import { types } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { resourcePath } from '../../client/client.js';
 import { applyObjects, readManifests } from '../../cli/apply.js';
+import { poll } from '../../util/poll.js';
 import { check, type Ctx, type Outcome } from '../context.js';
 import { describe, matches } from '../match.js';
 import type { ApplyStep, DeleteStep, GetStep, MutationExpect, PatchStep, ScaleStep, Source } from '../model.js';
@@ -46,7 +47,7 @@ export function sourceObjects(ctx: Pick<Ctx, 'dir'>, src: Source | ApplyStep): K
 /** Applies objects; returns what the API server said, line by line, and its refusals. */
 export async function applySource(ctx: Ctx, objects: KubeObject[], namespace = ctx.namespace): Promise<{ lines: string[]; refusals: Refusal[] }> {
   const lines: string[] = [];
-  await applyObjects(ctx.server, objects, namespace, (l) => lines.push(l));
+  await applyObjects(ctx.api, objects, namespace, (l) => lines.push(l));
   const refusals = lines.flatMap((l) => {
     const m = /^Error from server \(([^)]*)\): (.*)$/s.exec(l) ?? /^(error): (.*)$/s.exec(l);
     return m ? [{ reason: m[1]!, message: m[2]! }] : [];
@@ -84,10 +85,8 @@ export async function deleteStep(ctx: Ctx, raw: string | DeleteStep): Promise<Ou
   if (s.wait) {
     const until = Date.now() + 60_000;
     for (const t of targets) {
-      while (await ctx.client.get(t.type, t.name, t.namespace).then(() => true, () => false)) {
-        if (Date.now() > until) return { checks: [check('deletion', `${refLabel(t)} gone`, 'still there after 60 s', false)], details };
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const gone = () => ctx.client.get(t.type, t.name, t.namespace).then(() => false, () => true);
+      if (!(await poll(gone, { timeoutMs: Math.max(0, until - Date.now()), everyMs: 100 }))) return { checks: [check('deletion', `${refLabel(t)} gone`, 'still there after 60 s', false)], details };
     }
   }
   return { checks: mutationChecks(refusals, s.expect), details };

@@ -24,7 +24,7 @@ export async function traceCheck(ctx: Ctx, raw: TraceCheck): Promise<Outcome> {
   const s = await expand(ctx, raw);
   const where = await resolvePlace(ctx, s.from);
   const from = where.kind === 'pod' ? `pod/${where.name}` : ['outside', 'external', 'router'].includes(where.host) ? where.host : `node/${where.host}`;
-  const r = await trace({ lab: ctx.lab, plan: ctx.plan, server: ctx.server, client: ctx.client, from, to: s.to, proto: s.proto, namespace: where.kind === 'pod' ? where.namespace : ctx.namespace });
+  const r = await trace({ lab: ctx.lab, plan: ctx.plan, api: ctx.api, client: ctx.client, from, to: s.to, proto: s.proto, namespace: where.kind === 'pod' ? where.namespace : ctx.namespace });
   const lines = pathLines(r);
   const e = s.expect;
   const checks: Check[] = [];

@@ -1,5 +1,6 @@
 // wait: conditions on the cluster's state, each one a check the runner polls
 // until all hold or the step's timeout runs out.
+import { isReady, readyCondition } from '../../api/conditions.js';
 import { ApiError } from '../../api/errors.js';
 import { types } from '../../api/resources.js';
 import type { Deployment, Endpoints, KubeObject, Node, Pod } from '../../api/types.js';
@@ -8,8 +9,6 @@ import type { Check, WaitStep } from '../model.js';
 import { parseRef, refLabel } from '../refs.js';
 import { expand, selectObjects } from '../templates.js';
 import { fieldChecks } from './objects.js';
-
-const ready = (conds: { type: string; status: string }[] | undefined): boolean => conds?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 function deploymentProblem(d: Deployment): string | undefined {
   const want = d.spec.replicas ?? 1;
@@ -22,7 +21,7 @@ function deploymentProblem(d: Deployment): string | undefined {
 }
 
 function podProblem(p: Pod): string | undefined {
-  if (ready(p.status?.conditions)) return undefined;
+  if (isReady(p)) return undefined;
   const waiting = p.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting?.reason;
   return `pod ${p.metadata.name}: ${p.status?.phase ?? 'Pending'}${waiting ? ` (${waiting})` : ''}, not Ready`;
 }
@@ -57,8 +56,8 @@ export async function waitChecks(ctx: Ctx, raw: WaitStep): Promise<Outcome> {
   if (w.pods) {
     const wantReady = w.pods.ready ?? true;
     const pods = (await selectObjects(ctx, 'pods', w.pods.selector, w.pods.namespace)) as Pod[];
-    const counted = pods.filter((p) => !wantReady || ready(p.status?.conditions));
-    checks.push(check(`pods ${w.pods.selector}`, `${w.pods.count}${wantReady ? ' Ready' : ''}`, `${counted.length}${wantReady ? ' Ready' : ''}${pods.length ? `: ${pods.map((p) => `${p.metadata.name}${ready(p.status?.conditions) ? '' : ' (not Ready)'}`).join(', ')}` : ''}`, counted.length === w.pods.count));
+    const counted = pods.filter((p) => !wantReady || isReady(p));
+    checks.push(check(`pods ${w.pods.selector}`, `${w.pods.count}${wantReady ? ' Ready' : ''}`, `${counted.length}${wantReady ? ' Ready' : ''}${pods.length ? `: ${pods.map((p) => `${p.metadata.name}${isReady(p) ? '' : ' (not Ready)'}`).join(', ')}` : ''}`, counted.length === w.pods.count));
   }
   if (w.endpoints) {
     const e = w.endpoints;
@@ -84,9 +83,8 @@ export async function waitChecks(ctx: Ctx, raw: WaitStep): Promise<Outcome> {
   }
   if (w.node) {
     const node = await ctx.client.get<Node>(types.nodes, w.node.name);
-    const cond = node.status?.conditions?.find((c) => c.type === 'Ready');
-    const isReady = cond?.status === 'True';
-    checks.push(check(`node ${w.node.name}`, w.node.ready ? 'Ready' : 'not Ready', cond ? `Ready=${cond.status}${cond.reason ? ` (${cond.reason})` : ''}` : 'no Ready condition', isReady === w.node.ready));
+    const cond = readyCondition(node);
+    checks.push(check(`node ${w.node.name}`, w.node.ready ? 'Ready' : 'not Ready', cond ? `Ready=${cond.status}${cond.reason ? ` (${cond.reason})` : ''}` : 'no Ready condition', isReady(node) === w.node.ready));
   }
   if (w.get) checks.push(...(await fieldChecks(ctx, w.get)).checks);
   return { checks, details: [] };

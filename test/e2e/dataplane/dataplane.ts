@@ -7,6 +7,7 @@
 // lab/hello listening on the wrong port (listed, never answering), echo1-2 lab/echo.
 import type { ExecutionContext, TestFn } from 'ava';
 import fs from 'node:fs';
+import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { EndpointSlice, Event, Node, Pod, Service } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
@@ -62,8 +63,7 @@ export async function dataplaneTests(test: TestFn, mode: Mode, prefix: string, r
     try {
       return await waitFor(`pod ${pod} ${ready ? 'Ready' : 'not Ready'}`, async () => {
         const p = await client.get<Pod>(types.pods, pod, 'default');
-        const isReady = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-        return p.status?.phase === 'Running' && isReady === ready ? p : undefined;
+        return p.status?.phase === 'Running' && isReady(p) === ready ? p : undefined;
       }, 30_000);
     } catch (e) {
       const events = await client.list<Event>(types.events, 'default', { fieldSelector: `involvedObject.name=${pod}` });

@@ -3,12 +3,14 @@
 // dig run inside them, its output parsed like the unit tests parse it.
 import type { TestFn } from 'ava';
 import path from 'node:path';
+import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
 import { programPid } from '../../../src/agent/kubelet/cri/process.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { exec, type ExecResult } from '../../../src/client/exec.js';
-import { labDir, readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { labDir, readState } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, lab, labName, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
@@ -38,7 +40,7 @@ export function dnsLab(test: TestFn, prefix: string, nodes = 2): [TestFn, DnsLab
     name,
     client: undefined as unknown as ApiClient,
     async exec(pod, command, namespace = 'default') {
-      return exec({ server: serverUrl(readState(name)!), namespace, pod, command });
+      return exec({ ...adminConnection(readState(name)!), namespace, pod, command });
     },
     async dig(pod, args, namespace = 'default') {
       const r = await self.exec(pod, ['dig', '+tries=2', '+time=2', ...args], namespace);
@@ -54,8 +56,7 @@ export function dnsLab(test: TestFn, prefix: string, nodes = 2): [TestFn, DnsLab
       const ready = opts.ready ?? true;
       return waitFor(`pod ${pod} Running${ready ? ' and Ready' : ''}`, async () => {
         const p = await self.client.get<Pod>(types.pods, pod, opts.namespace ?? 'default');
-        const isReady = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-        return p.status?.phase === 'Running' && (!ready || isReady) ? p : undefined;
+        return p.status?.phase === 'Running' && (!ready || isReady(p)) ? p : undefined;
       }, 30_000);
     },
     service(svc, namespace = 'default') {

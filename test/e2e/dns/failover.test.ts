@@ -2,16 +2,17 @@
 // resolving through kube-dns (10.96.0.10) while one DNS server is SIGKILLed or
 // its pod deleted, and the lost replica comes back and serves again.
 import test from 'ava';
+import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Endpoints, Pod } from '../../../src/api/types.js';
 import { exec } from '../../../src/client/exec.js';
-import { readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { readState } from '../../../src/lab/state.js';
 import { waitFor } from '../../helpers/lab.js';
 import { dnsLab, toolbox } from './dns-lab.js';
 
 const [it, dns] = dnsLab(test, 'dnsfail');
 
-const isReady = (p: Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 async function dnsPods(): Promise<Pod[]> {
   return (await dns.client.list<Pod>(types.pods, 'kube-system', { labelSelector: 'k8s-app=kube-dns' })).items.filter((p) => !p.metadata.deletionTimestamp);
@@ -38,7 +39,7 @@ function resolveLoop(): { answered(): number; stop(): Promise<string[]> } {
   const gotAnswer = 'case "$r" in *"10.96.0.1 ") true;; *) false;; esac';
   const script = `while [ ! -e ${stopFile} ]; do n=1; ${dig}; while ! ${gotAnswer} && [ $n -lt 3 ]; do sleep 1; n=$((n+1)); ${dig}; done; if ${gotAnswer}; then echo "ok $n"; else echo "FAIL $r"; fi; done`;
   let out = '';
-  const done = exec({ server: serverUrl(readState(dns.name)!), namespace: 'default', pod: 'asker', command: ['sh', '-c', script], onStdout: (d) => (out += d.toString()) });
+  const done = exec({ ...adminConnection(readState(dns.name)!), namespace: 'default', pod: 'asker', command: ['sh', '-c', script], onStdout: (d) => (out += d.toString()) });
   return {
     answered: () => out.split('\n').filter((l) => l.startsWith('ok ')).length,
     async stop() {

@@ -2,6 +2,7 @@
 // inside a toolbox pod: service, pod, SRV and PTR records, the search list,
 // the upstream for outside names, negative answers and refused transfers.
 import test from 'ava';
+import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Deployment, Namespace, Pod, Service } from '../../../src/api/types.js';
 import { waitFor } from '../../helpers/lab.js';
@@ -31,7 +32,7 @@ it.serial.before(async () => {
   await dns.runPod(toolbox('far', {}, 'other'));
   webPods = await waitFor('two ready web pods', async () => {
     const pods = (await dns.client.list<Pod>(types.pods, 'default', { labelSelector: 'app=web' })).items;
-    const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const ready = pods.filter(isReady);
     return ready.length === 2 ? ready : undefined;
   }, 30_000);
   await waitFor('the DNS to list both web pods under hl', async () => (await dns.dig('asker', ['hl.default.svc.cluster.local', 'A'])).answer.length === 2, 15_000);

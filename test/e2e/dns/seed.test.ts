@@ -5,6 +5,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Pod } from '../../../src/api/types.js';
 import { labDir } from '../../../src/lab/state.js';
@@ -24,7 +25,6 @@ let helloIPs: string[];
 async function ready(selector: string, count: number): Promise<Pod[]> {
   return waitFor(`${count} ready pods ${selector}`, async () => {
     const pods = (await dns.client.list<Pod>(types.pods, 'default', { labelSelector: selector })).items;
-    const isReady = (p: Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
     return pods.length === count && pods.every(isReady) ? pods : undefined;
   }, 30_000);
 }

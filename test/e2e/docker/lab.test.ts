@@ -2,6 +2,7 @@ import anyTest, { type TestFn } from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isReady, readyCondition } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Node, Pod, Service } from '../../../src/api/types.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
@@ -71,7 +72,7 @@ withEngine.serial('lab up --runtime docker brings two container nodes to Ready',
   t.teardown(() => client.close());
   const nodes = (await client.list<Node>(types.nodes)).items;
   t.deepEqual(
-    nodes.map((n) => [n.metadata.name, n.status?.conditions?.find((c) => c.type === 'Ready')?.status]),
+    nodes.map((n) => [n.metadata.name, readyCondition(n)?.status]),
     [
       ['node1', 'True'],
       ['node2', 'True'],
@@ -153,7 +154,7 @@ async function readyPod(podName: string, restarts = 0): Promise<Pod> {
   try {
     return await waitFor(`pod ${podName} Ready after ${restarts} restarts`, async () => {
       const p = await client.get<Pod>(types.pods, podName, 'default');
-      const ready = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      const ready = isReady(p);
       return ready && p.status!.containerStatuses![0]!.restartCount === restarts && p;
     }, 30_000, 200);
   } finally {
@@ -208,7 +209,7 @@ withEngine.serial("docker kill of a node container loses the node: NotReady, and
   await docker.getContainer(`svclab-${name}-node2`).kill();
   const client = clientFor(name);
   t.teardown(() => client.close());
-  await waitFor('node2 NotReady', async () => (await client.get<Node>(types.nodes, 'node2')).status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True', 30_000, 200);
+  await waitFor('node2 NotReady', async () => !isReady(await client.get<Node>(types.nodes, 'node2')), 30_000, 200);
   await waitFor("web2's endpoint gone from node1's rules", async () => !(await rules()).includes(`${web2.status!.podIP}:8080`), 30_000, 200);
   // The node's network went with it (the kernel tears a namespace down asynchronously): its pods become
   // unreachable, as on a lost machine.

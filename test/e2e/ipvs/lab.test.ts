@@ -2,6 +2,7 @@
 // `lab up --ipvs-scheduler lc`) and one Service picking sh: what a node
 // holds reads like a kube-proxy IPVS node, and the agent repairs drift.
 import test from 'ava';
+import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
@@ -43,7 +44,7 @@ await whenIpvs(test, () => {
     for (const p of list) {
       const ready = await waitFor(`pod ${p.metadata.name} ready`, async () => {
         const got = await client.get<Pod>(types.pods, p.metadata.name!, 'default');
-        return got.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? got : undefined;
+        return isReady(got) ? got : undefined;
       }, 30_000);
       podIP.set(p.metadata.name!, ready.status!.podIP!);
     }

@@ -126,7 +126,11 @@ it.serial('lab up writes a kubeconfig for the lab and prints how to use it', (t)
   const file = paths.kubeconfig(name);
   t.true(upOutput.includes(`export KUBECONFIG=${file}`), upOutput);
   t.true(upOutput.includes(`lab kubectl --name ${name} `), upOutput);
-  t.true(fs.readFileSync(file, 'utf8').includes(`server: ${serverUrl(readState(name)!)}`));
+  const config = fs.readFileSync(file, 'utf8');
+  t.true(config.includes(`server: ${serverUrl(readState(name)!)}`));
+  t.regex(serverUrl(readState(name)!), /^https:\/\/127\.0\.0\.1:\d+$/);
+  for (const field of ['certificate-authority-data', 'client-certificate-data', 'client-key-data']) t.regex(config, new RegExp(`${field}: [A-Za-z0-9+/=]{100,}`));
+  t.is(fs.statSync(file).mode & 0o777, 0o600);
   t.deepEqual(kubectlArgv(name, ['get', 'pods']).slice(1, 5), ['--kubeconfig', file, '--cache-dir', path.join(path.dirname(file), 'kubectl-cache')]);
 });
 

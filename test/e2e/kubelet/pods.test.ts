@@ -2,12 +2,14 @@ import test from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import { programPid } from '../../../src/agent/kubelet/cri/process.js';
+import { isReady, readyCondition } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Event, Pod } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { exec } from '../../../src/client/exec.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
-import { readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { readState } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, lab, labName, restartAgent, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
@@ -24,13 +26,12 @@ function pod(podName: string, node: string, container: Record<string, unknown>, 
 async function running(podName: string, ready = true): Promise<Pod> {
   return waitFor(`pod ${podName} Running${ready ? ' and Ready' : ''}`, async () => {
     const p = await client.get<Pod>(types.pods, podName, 'default');
-    const isReady = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-    return p.status?.phase === 'Running' && (!ready || isReady) ? p : undefined;
+    return p.status?.phase === 'Running' && (!ready || isReady(p)) ? p : undefined;
   }, 15_000);
 }
 
 async function inPod(podName: string, command: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return exec({ server: serverUrl(readState(name)!), namespace: 'default', pod: podName, command });
+  return exec({ ...adminConnection(readState(name)!), namespace: 'default', pod: podName, command });
 }
 
 async function onHost(host: string, command: string[]): Promise<string> {
@@ -127,7 +128,7 @@ it.serial('a failing readiness probe makes the pod unready; a failing liveness p
     const p = await client.get<Pod>(types.pods, 'probed', 'default');
     return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
   }, 20_000);
-  t.is(restarted.status!.conditions!.find((c) => c.type === 'Ready')!.status, 'False');
+  t.is(readyCondition(restarted)!.status, 'False');
   const evs = await events('probed');
   t.true(evs.some((e) => e.startsWith('Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 404')), evs.join('\n'));
   t.true(evs.some((e) => /^Unhealthy: Liveness probe failed: dial tcp 10\.244\.2\.\d+:9999: connect: connection refused/.test(e)), evs.join('\n'));

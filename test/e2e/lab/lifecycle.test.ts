@@ -1,5 +1,6 @@
 import test from 'ava';
 import { execa } from 'execa';
+import { readyCondition } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Node } from '../../../src/api/types.js';
 import type { LabStatus } from '../../../src/lab/status.js';
@@ -29,7 +30,7 @@ it('lab up --nodes 3 brings three Ready nodes whose traffic crosses the node net
   t.teardown(() => client.close());
   const nodes = (await client.list<Node>(types.nodes)).items;
   t.deepEqual(
-    nodes.map((n) => [n.metadata.name, n.status?.addresses?.[0]?.address, n.spec?.podCIDR, n.status?.conditions?.find((c) => c.type === 'Ready')?.status]),
+    nodes.map((n) => [n.metadata.name, n.status?.addresses?.[0]?.address, n.spec?.podCIDR, readyCondition(n)?.status]),
     [
       ['node1', '172.18.0.2', '10.244.1.0/24', 'True'],
       ['node2', '172.18.0.3', '10.244.2.0/24', 'True'],
@@ -38,7 +39,7 @@ it('lab up --nodes 3 brings three Ready nodes whose traffic crosses the node net
   );
 
   const status = JSON.parse(String((await lab(['status', '--name', name, '-o', 'json'])).stdout)) as LabStatus;
-  t.regex(status.apiServer, /^http:\/\/127\.0\.0\.1:\d+$/);
+  t.regex(status.apiServer, /^https:\/\/127\.0\.0\.1:\d+$/);
   t.deepEqual(status.nodes.map((n) => [n.name, n.ip, n.podCIDR, n.ready]), [
     ['node1', '172.18.0.2', '10.244.1.0/24', true],
     ['node2', '172.18.0.3', '10.244.2.0/24', true],

@@ -1,8 +1,10 @@
 import test from 'ava';
+import { readyCondition } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Namespace, Node } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { readComponents } from '../../../src/lab/state.js';
+import { poll } from '../../../src/util/poll.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, componentPid, lab, labName, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
@@ -14,7 +16,7 @@ let client: ApiClient;
 let before: string[];
 
 function readyStatus(n: Node | undefined): string | undefined {
-  return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return readyCondition(n)?.status;
 }
 
 async function nodeReady(node: string): Promise<string | undefined> {
@@ -60,8 +62,7 @@ it.serial('a killed API server comes back with every object and resourceVersion'
   const nodes = (await client.list<Node>(types.nodes)).items;
   t.deepEqual(nodes.map((n) => n.metadata.name), ['node1', 'node2']);
   // The agents resynced: their nodes stay Ready after the restart.
-  await waitFor('both nodes Ready', async () => (await client.list<Node>(types.nodes)).items.every((n) => readyStatus(n) === 'True'));
-  t.pass();
+  t.true(await poll(async () => (await client.list<Node>(types.nodes)).items.every((n) => readyStatus(n) === 'True'), { timeoutMs: 10_000, retryErrors: true }), 'both nodes Ready after the restart');
 });
 
 it.serial('a stopped agent turns its node NotReady within the grace period, and Ready again when it resumes', async (t) => {
@@ -75,7 +76,7 @@ it.serial('a stopped agent turns its node NotReady within the grace period, and 
       const n = await client.get<Node>(types.nodes, 'node2');
       return n.spec?.taints?.some((x) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute') && n;
     }, 5000, 200);
-    t.like(node2.status?.conditions?.find((c) => c.type === 'Ready'), { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
+    t.like(readyCondition(node2), { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' });
     t.is(await nodeReady('node1'), 'True', 'the other node is unaffected');
   } finally {
     process.kill(pid, 'SIGCONT');

@@ -8,7 +8,9 @@ import type { Pod } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { exec } from '../../../src/client/exec.js';
 import { initPid, programPid } from '../../../src/agent/kubelet/cri/process.js';
-import { labDir, readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { labDir, readState } from '../../../src/lab/state.js';
+import { sleep } from '../../../src/util/poll.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, lab, labName, repo, restartAgent, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
@@ -33,7 +35,7 @@ async function running(podName: string): Promise<Pod> {
 }
 
 async function inPod(podName: string, script: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return exec({ server: serverUrl(readState(name)!), namespace: 'default', pod: podName, command: ['sh', '-c', script] });
+  return exec({ ...adminConnection(readState(name)!), namespace: 'default', pod: podName, command: ['sh', '-c', script] });
 }
 
 /** A field of /proc/<pid>/status inside the pod (self: the exec'd shell, 1: the init, tini). */
@@ -186,7 +188,7 @@ it.serial('a SIGKILLed sandboxed program is restarted exactly once, after its wh
   const restartedAt = fs.statSync(`${dir.slice(0, -1)}1/pid`).mtimeMs;
   t.false(fs.existsSync(`/proc/${init}`) && fs.statSync(`/proc/${init}`).mtimeMs < restartedAt, 'the old init is gone');
   // A second restart would come within the back-off (1 s, then 2 s): the count stays at exactly 1.
-  await new Promise((r) => setTimeout(r, 4000));
+  await sleep(4000);
   const settled = await client.get<Pod>(types.pods, 'killed', 'default');
   t.is(settled.status!.containerStatuses![0]!.restartCount, 1);
   t.true(settled.status!.containerStatuses![0]!.ready);

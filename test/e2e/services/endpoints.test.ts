@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readyCondition } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Deployment, Endpoints, EndpointSlice, Pod, Service } from '../../../src/api/types.js';
 import { waitFor } from '../../helpers/lab.js';
@@ -87,7 +88,7 @@ it.serial('a pod failing its readiness probe moves to notReadyAddresses and read
   const a = await readyPod(s, 'a');
   const b = await readyPod(s, 'b');
   t.is((await inPod(s, 'a', ['touch', '/tmp/unready'])).exitCode, 0);
-  await waitFor('a not Ready', async () => (await s.client.get<Pod>(types.pods, 'a', 'default')).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False', bound);
+  await waitFor('a not Ready', async () => readyCondition(await s.client.get<Pod>(types.pods, 'a', 'default'))?.status === 'False', bound);
   await expect({ ready: [b], notReady: [a] });
   t.is((await inPod(s, 'a', ['rm', '/tmp/unready'])).exitCode, 0);
   await readyPod(s, 'a');

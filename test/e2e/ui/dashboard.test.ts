@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { poll } from '../../../src/util/poll.js';
 import { hostSnapshot } from '../../helpers/host.js';
-import { lab, labName, repo, waitFor } from '../../helpers/lab.js';
+import { lab, labName, repo } from '../../helpers/lab.js';
 import { upWebLab } from '../../helpers/web-lab.js';
 import { e2e } from '../../helpers/root.js';
 
@@ -83,8 +84,7 @@ it.serial('a fault at a click: deleting a pod takes it off the picture', async (
   await page.select('#fault-pod', 'web-2');
   await page.click('button[data-fault="deletePod"]');
   await page.waitForFunction(() => /deleted pod web-2/.test(document.getElementById('fault-result')?.textContent ?? ''), { timeout: 10_000 });
-  await waitFor('web-2 gone from the graph', async () => !(await graphIds()).includes('pod/web-2'), 30_000, 250);
-  t.pass();
+  t.true(await poll(async () => !(await graphIds()).includes('pod/web-2'), { timeoutMs: 30_000, everyMs: 250, retryErrors: true }), 'web-2 gone from the graph');
 });
 
 it.serial('lab down leaves the host as it was', async (t) => {

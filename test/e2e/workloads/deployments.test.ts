@@ -1,12 +1,13 @@
 import test from 'ava';
 import fs from 'node:fs';
+import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Deployment, Pod, ReplicaSet } from '../../../src/api/types.js';
 import { controllerRef } from '../../../src/controllers/ownership.js';
 import { Informer } from '../../../src/client/informer.js';
 import { waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
-import { containerPid, curlFrom, gone, inPod, isActive, isReady, podsMatching, readyPods, useLab } from './lab-session.js';
+import { containerPid, curlFrom, gone, inPod, isActive, podsMatching, readyPods, useLab } from './lab-session.js';
 
 const it = e2e(test);
 const s = useLab(it, 'deploy', ['--nodes', '3']);

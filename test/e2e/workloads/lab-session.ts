@@ -6,13 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { programPid } from '../../../src/agent/kubelet/cri/process.js';
+import { isReady } from '../../../src/api/conditions.js';
 import { ApiError, type Status } from '../../../src/api/errors.js';
 import { types, type ResourceType } from '../../../src/api/resources.js';
 import type { KubeObject, Pod } from '../../../src/api/types.js';
 import { isNotFound, type ApiClient } from '../../../src/client/client.js';
 import { exec, type ExecResult } from '../../../src/client/exec.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
-import { readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { readState } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, lab, labName, waitFor } from '../../helpers/lab.js';
 
@@ -41,10 +43,6 @@ export function useLab(it: TestFn, prefix: string, upArgs: string[]): LabSession
     t.deepEqual(await hostSnapshot(session.name), before);
   });
   return session;
-}
-
-export function isReady(p: Pod): boolean {
-  return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 }
 
 /** Pods that count for their controller: not being deleted, not finished. */
@@ -84,7 +82,7 @@ export function gone(s: LabSession, t: ResourceType, name: string, namespace?: s
 }
 
 export function inPod(s: LabSession, pod: string, command: string[], namespace = 'default'): Promise<ExecResult> {
-  return exec({ server: serverUrl(readState(s.name)!), namespace, pod, command });
+  return exec({ ...adminConnection(readState(s.name)!), namespace, pod, command });
 }
 
 /** Runs a command on node1..N, outside, external or router; never throws on a non-zero exit. */

@@ -2,6 +2,7 @@ import test from 'ava';
 import http from 'node:http';
 import { types } from '../../../src/api/resources.js';
 import type { Node, WatchEvent } from '../../../src/api/types.js';
+import { poll } from '../../../src/util/poll.js';
 import { startApiServer } from '../../helpers/apiserver.js';
 
 async function rawRequest(url: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ code: number; body: any }> {
@@ -109,8 +110,7 @@ test('deleting a namespace removes what it holds, then the namespace; system nam
   const deleting = await rawRequest(s.url, 'DELETE', '/api/v1/namespaces/team');
   t.is(deleting.code, 200);
   t.is(deleting.body.status.phase, 'Terminating');
-  const until = Date.now() + 2000;
-  while (Date.now() < until && (await rawRequest(s.url, 'GET', '/api/v1/namespaces/team')).code !== 404) await new Promise((r) => setTimeout(r, 20));
+  await poll(async () => (await rawRequest(s.url, 'GET', '/api/v1/namespaces/team')).code === 404, { timeoutMs: 2000, everyMs: 20 });
   t.is((await rawRequest(s.url, 'GET', '/api/v1/namespaces/team')).code, 404);
   t.is((await rawRequest(s.url, 'GET', '/api/v1/namespaces/team/events/e1')).code, 404);
   const def = await rawRequest(s.url, 'DELETE', '/api/v1/namespaces/default');

@@ -1,8 +1,17 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Store, TooOldError, type StoreEvent } from '../../../src/apiserver/store.js';
+import { Store } from '../../../src/apiserver/store.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { storeContract } from './store-contract.js';
+
+storeContract(test, 'embedded', async (t) => {
+  const dir = tempDir(t);
+  return {
+    open: async (opts) => new Store(dir, opts),
+    compact: async (store) => (store as Store).snapshot(),
+  };
+});
 
 const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 
@@ -50,46 +59,6 @@ test('a snapshot empties the WAL and the store reopens from snapshot plus WAL', 
   const b = new Store(dir);
   t.is(b.count('core/namespaces'), 25);
   t.is(b.resourceVersion, 25);
-  b.close();
-});
-
-test('subscribers get history after their resourceVersion, then live events, in order', async (t) => {
-  const a = new Store(tempDir(t));
-  for (const n of ['a', 'b', 'c']) await a.write('put', 'core/namespaces', n, ns(n));
-  const seen: StoreEvent[] = [];
-  const stop = a.subscribe(1, (e) => seen.push(e));
-  await a.write('put', 'core/namespaces', 'a', ns('a'));
-  stop();
-  await a.write('put', 'core/namespaces', 'd', ns('d'));
-  t.deepEqual(
-    seen.map((e) => [e.rv, e.type, e.object.metadata.name]),
-    [
-      [2, 'ADDED', 'b'],
-      [3, 'ADDED', 'c'],
-      [4, 'MODIFIED', 'a'],
-    ],
-  );
-  a.close();
-});
-
-test('a watch from a resourceVersion older than the history is refused as too old', async (t) => {
-  const a = new Store(tempDir(t), { historySize: 2 });
-  for (let i = 0; i < 6; i++) await a.write('put', 'core/namespaces', `n${i}`, ns(`n${i}`));
-  const err = t.throws(() => a.subscribe(1, () => undefined), { instanceOf: TooOldError });
-  t.regex(err!.message, /^too old resource version: 1 \(\d+\)$/);
-  t.notThrows(() => a.subscribe(a.resourceVersion, () => undefined)());
-  a.close();
-});
-
-test('events replayed from the WAL let a watch resume across a restart', async (t) => {
-  const dir = tempDir(t);
-  const a = new Store(dir);
-  for (const n of ['a', 'b']) await a.write('put', 'core/namespaces', n, ns(n));
-  a.close();
-  const b = new Store(dir);
-  const seen: number[] = [];
-  b.subscribe(1, (e) => seen.push(e.rv))();
-  t.deepEqual(seen, [2]);
   b.close();
 });
 

@@ -4,6 +4,7 @@ import type { Endpoints, EndpointSlice, Node, Pod, Service } from '../../../src/
 import { ApiClient } from '../../../src/client/client.js';
 import { Informer } from '../../../src/client/informer.js';
 import { startEndpointControllers } from '../../../src/controllers/endpoints/index.js';
+import { poll } from '../../../src/util/poll.js';
 import { startApiServer, type TestServer } from '../../helpers/apiserver.js';
 import { waitFor } from '../../helpers/lab.js';
 
@@ -82,9 +83,13 @@ test('an unready pod moves to notReadyAddresses and its slice endpoint is not re
   await waitFor('slice', async () => (await slices(s))[0]?.endpoints.length === 1);
   t.deepEqual((await slices(s))[0]!.endpoints[0]!.conditions, { ready: false, serving: false, terminating: false });
   await s.client.patch(types.services, 'web', { spec: { publishNotReadyAddresses: true } }, 'default');
-  await waitFor('published', async () => (await endpoints(s))?.subsets?.[0]?.addresses?.[0]?.ip === '10.244.1.2');
-  await waitFor('slice ready', async () => (await slices(s))[0]?.endpoints[0]?.conditions?.ready === true);
-  t.pass();
+  const published = await waitFor('published', async () => {
+    const subset = (await endpoints(s))?.subsets?.[0];
+    return subset?.addresses?.[0]?.ip === '10.244.1.2' && subset;
+  });
+  t.deepEqual(published.addresses?.map((a) => a.ip), ['10.244.1.2']);
+  t.is(published.notReadyAddresses, undefined);
+  t.true(await poll(async () => (await slices(s))[0]?.endpoints[0]?.conditions?.ready === true, { timeoutMs: 10_000 }), 'the slice endpoint is ready once published');
 });
 
 test('named targetPorts resolve per pod, so pods with different numbers form separate groups', async (t) => {
@@ -143,6 +148,5 @@ test("a deleted service's Endpoints and slices go", async (t) => {
   await runPod(s, 'p1', '10.244.1.2');
   await waitFor('slices', async () => readyIPs(await slices(s)).length === 1);
   await s.client.delete(types.services, 'web', 'default');
-  await waitFor('gone', async () => (await slices(s)).length === 0 && !(await endpoints(s)));
-  t.pass();
+  t.true(await poll(async () => (await slices(s)).length === 0 && !(await endpoints(s)), { timeoutMs: 10_000 }), "the service's slices and Endpoints are deleted");
 });

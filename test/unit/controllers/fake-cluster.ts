@@ -6,7 +6,7 @@ import { types } from '../../../src/api/resources.js';
 import { timestamp, type Deployment, type Event, type KubeObject, type Node, type Pod, type PodTemplateSpec, type ReplicaSet } from '../../../src/api/types.js';
 import { ApiClient } from '../../../src/client/client.js';
 import { Informer } from '../../../src/client/informer.js';
-import { startDeploymentController } from '../../../src/controllers/deployment.js';
+import { startDeploymentController } from '../../../src/controllers/deployment/index.js';
 import { startGarbageCollector } from '../../../src/controllers/garbage-collector.js';
 import { startNodePods, type NodePodsOptions } from '../../../src/controllers/node-pods.js';
 import { isPodActive } from '../../../src/controllers/ownership.js';
@@ -100,7 +100,7 @@ export async function eventsFor(client: ApiClient, obj: KubeObject, namespace = 
 }
 
 /** At teardown: refuse new requests, wait for those in flight; a write meeting a closed WAL makes the store exit the process. */
-class DrainingClient extends ApiClient {
+export class DrainingClient extends ApiClient {
   private inFlight = 0;
   private closing = false;
   private idle?: () => void;

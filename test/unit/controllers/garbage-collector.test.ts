@@ -2,6 +2,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { types } from '../../../src/api/resources.js';
 import type { Deployment, Pod, ReplicaSet } from '../../../src/api/types.js';
+import { poll } from '../../../src/util/poll.js';
 import { activePodsOf, deployment, ns, ownedBy, pod, replicaSet, startCluster, waitFor } from './fake-cluster.js';
 
 test('deleting a ReplicaSet deletes its pods', async (t) => {
@@ -32,8 +33,7 @@ test('deleting a Deployment deletes its ReplicaSets, then their pods', async (t)
   await waitFor('2 pods', () => c.pods.list().length === 2);
   t.true(c.replicasets.list().every((rs) => ownedBy(rs, d)));
   await c.client.delete(types.deployments, 'web', ns);
-  await waitFor('everything gone', () => c.replicasets.list().length === 0 && c.pods.list().length === 0);
-  t.pass();
+  t.true(await poll(() => c.replicasets.list().length === 0 && c.pods.list().length === 0, { timeoutMs: 10_000 }), 'the ReplicaSets and their pods are deleted');
 });
 
 test('objects whose owners vanished while the collector was away are collected when it starts; live owners keep theirs', async (t) => {

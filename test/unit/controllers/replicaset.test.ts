@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readyCondition } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import { timestamp, type Pod, type ReplicaSet } from '../../../src/api/types.js';
 import { deletionOrder } from '../../../src/controllers/replicaset.js';
@@ -98,7 +99,7 @@ test('availableReplicas waits minReadySeconds after a pod turns ready', async (t
   });
   t.is(status.readyReplicas, 2);
   // Readiness is stamped with second precision, so "1 s later" can come a little early by our clock.
-  const readySince = Math.max(...activePodsOf(c, rs).map((p) => Date.parse(p.status!.conditions!.find((x) => x.type === 'Ready')!.lastTransitionTime!)));
+  const readySince = Math.max(...activePodsOf(c, rs).map((p) => Date.parse(readyCondition(p)!.lastTransitionTime!)));
   t.true(Date.now() > readySince + 1000);
 });
 

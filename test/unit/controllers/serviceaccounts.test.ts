@@ -13,11 +13,11 @@ test('every namespace gets a default ServiceAccount, made again when deleted', a
   t.teardown(() => (namespaces.stop(), accounts.stop()));
   await Promise.all([namespaces.synced, accounts.synced]);
   t.teardown(startServiceAccountsController(s.client, namespaces, accounts));
-  const has = (ns: string) => async () => !!s.store.get('core/serviceaccounts', `${ns}/default`);
-  await waitFor('default/default and kube-system/default', has('kube-system'));
+  const account = (ns: string) => () => s.store.get('core/serviceaccounts', `${ns}/default`);
+  await waitFor('default/default and kube-system/default', account('kube-system'));
   await s.client.create(types.namespaces, { metadata: { name: 'demo' } });
-  await waitFor('demo/default', has('demo'));
+  const first = await waitFor('demo/default', account('demo'));
   await s.client.delete(types.serviceaccounts, 'default', 'demo');
-  await waitFor('demo/default again', has('demo'));
-  t.pass();
+  const again = await waitFor('demo/default again', () => account('demo')()?.metadata.uid !== first.metadata.uid && account('demo')());
+  t.like(again.metadata, { name: 'default', namespace: 'demo' });
 });

@@ -4,6 +4,7 @@ import test from 'ava';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
+import { poll } from '../../../src/util/poll.js';
 import { query, startDns, tcp, udp } from './fixtures.js';
 
 /** A seeded PRNG (mulberry32), so a failure can be replayed. */
@@ -94,10 +95,13 @@ test('a flood of fuzzed UDP datagrams leaves the server answering correctly', as
   socket.close();
   // The kernel drops what overflows the socket buffer; wait until the server has drained the rest.
   const answered = (): number => Object.values(engine.metrics().queries).reduce((a, b) => a + b, 0);
-  for (let last = -1; last !== answered(); ) {
-    last = answered();
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let last = -1;
+  await poll(() => {
+    const now = answered();
+    const drained = now === last;
+    last = now;
+    return drained;
+  }, { timeoutMs: 60_000, everyMs: 100 });
   t.true(answered() > 100);
   const r = await udp(port, query('kubernetes.default.svc.cluster.local', 'A'));
   t.is(r.rcode, 'NOERROR');

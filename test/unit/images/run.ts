@@ -3,8 +3,8 @@ import type { ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { commandLine, resolveImage } from '../../../src/agent/kubelet/images.js';
+import { poll } from '../../../src/util/poll.js';
 
 export interface Running {
   child: ChildProcess;
@@ -49,9 +49,8 @@ export async function start(t: ExecutionContext<unknown>, image: string, env: Re
     t.teardown(() => void child.kill('SIGKILL'));
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    let i = 0;
-    while (child.exitCode === null && i++ <= 100 && !(await accepts(port))) await sleep(50);
-    if (child.exitCode === null && i <= 101) return { child, port, url: `http://127.0.0.1:${port}`, logs: () => out };
+    const up = await poll(async () => (child.exitCode !== null ? 'exited' : (await accepts(port)) && 'listening'), { timeoutMs: 5000, everyMs: 50 });
+    if (up === 'listening') return { child, port, url: `http://127.0.0.1:${port}`, logs: () => out };
     if (child.exitCode === null || attempt === 5) throw new Error(`${image} did not start listening on ${port}: ${out}`);
   }
 }
@@ -59,6 +58,6 @@ export async function start(t: ExecutionContext<unknown>, image: string, env: Re
 /** Waits until the program's stdout has the text (log lines are written after the response). */
 export async function logged(t: ExecutionContext<unknown>, running: Running, text: string | RegExp): Promise<void> {
   const seen = (): boolean => (typeof text === 'string' ? running.logs().includes(text) : text.test(running.logs()));
-  for (let i = 0; i < 40 && !seen(); i++) await sleep(25);
+  await poll(seen, { timeoutMs: 1000, everyMs: 25 });
   t.true(seen(), `expected ${String(text)} in:\n${running.logs()}`);
 }

@@ -10,6 +10,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import Dockerode from 'dockerode';
 import { run } from '../../../net/run.js';
 import { podImageRef } from '../../../runtime/docker/images.js';
+import { poll, sleep } from '../../../util/poll.js';
 import type { Adopted, Attached, AttachOptions, ContainerHandle, ContainerRequest, ExitInfo, LogReader, PodRuntime } from './cri.js';
 import { dockerFrames, logLines, ttyFrames } from './docker-logs.js';
 import type { ExecOptions, ExecProcess } from './exec.js';
@@ -54,7 +55,7 @@ class DockerContainer implements ContainerHandle {
         } catch {
           return (this.exited = { exitCode: 137, signal: 9 }); // removed behind our back
         }
-        await new Promise((r) => setTimeout(r, 1000));
+        await sleep(1000);
       }
     }
   }
@@ -97,11 +98,8 @@ class DockerContainer implements ContainerHandle {
       const finish = async (): Promise<void> => {
         if (over) return;
         over = true;
-        let info = await exec.inspect().catch(() => undefined);
-        for (let i = 0; i < 50 && info?.Running; i++) {
-          await new Promise((r) => setTimeout(r, 20));
-          info = await exec.inspect().catch(() => undefined);
-        }
+        let info: Awaited<ReturnType<typeof exec.inspect>> | undefined;
+        await poll(async () => !(info = await exec.inspect().catch(() => undefined))?.Running, { timeoutMs: 1000, everyMs: 20 });
         stdout.end();
         stderr.end();
         stream.destroy();
@@ -109,12 +107,12 @@ class DockerContainer implements ContainerHandle {
       };
       stream.once('end', () => void finish());
       stream.once('error', () => void finish());
-      const poll = setInterval(() => {
-        if (over) return clearInterval(poll);
+      const ticker = setInterval(() => {
+        if (over) return clearInterval(ticker);
         void exec.inspect().then(
           (info) => {
             if (info.Running) return;
-            clearInterval(poll);
+            clearInterval(ticker);
             setTimeout(() => void finish(), 100);
           },
           () => undefined,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
 import { run } from '../../../net/run.js';
 import { systemTool } from '../../../net/tools.js';
+import { poll } from '../../../util/poll.js';
 import type { Adopted, ContainerHandle, ContainerRequest, Mount, PodRuntime } from './cri.js';
 import { quote } from './exec.js';
 import { ContainerProcess, withTerminal } from './process.js';
@@ -83,8 +84,10 @@ export class NetnsPodRuntime implements PodRuntime {
     const [tool, ...privs] = setprivArgs(req.security);
     const setpriv = tool ? [systemTool(tool), ...privs] : [];
     const privileged = req.security.privileged;
-    // Privileged: the node's own tree, its mounts bound over existing paths in the namespace `ip netns exec` made.
-    const c = containerArgv({ hostname: req.hostname, dir: h.dir, privileged, setpriv, argv: program, privilegedMounts: bindMounts(req.mounts ?? []) });
+    // Privileged: the node's own tree, its mounts bound over existing paths in the namespace `ip netns exec` made;
+    // a mount point the node lacks cannot be made there (nothing is created on the host's file system).
+    const existing = (req.mounts ?? []).filter((m) => fs.existsSync(m.containerPath));
+    const c = containerArgv({ hostname: req.hostname, dir: h.dir, privileged, setpriv, argv: program, privilegedMounts: bindMounts(existing) });
     const prepare = privileged ? undefined : (dir: string): void => prepareSandbox({ dir, podEtc: `/etc/netns/${rec.netns}`, keep: [checkoutDir], mounts: req.mounts ?? [], host: hostMounts() });
     // The sandbox always gets to tini (or exits): worth waiting for on a busy node, an exec must not enter it half-built.
     const startTimeoutMs = privileged ? 3000 : 30_000;
@@ -99,7 +102,7 @@ export class NetnsPodRuntime implements PodRuntime {
     for (const [i, restart] of generations.entries()) {
       const h = this.handle(rec, name, restart);
       // The newest may be a run the previous agent was starting when it went: its shim may still be writing the pid.
-      for (let waited = 0; i === 0 && waited < 2000 && !fs.existsSync(path.join(h.dir, 'pid')); waited += 20) await new Promise((r) => setTimeout(r, 20));
+      if (i === 0) await poll(() => fs.existsSync(path.join(h.dir, 'pid')), { timeoutMs: 2000, everyMs: 20 });
       const handle = ContainerProcess.adopt(h.id, h.dir, h.log);
       // Never started: the run before it is adopted (ended, so it is restarted once, into this number), never an older number reused.
       if (!handle) continue;

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
+import { poll } from '../../../util/poll.js';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri.js';
 import { quote, spawnExec, type ExecOptions, type ExecProcess } from './exec.js';
 import { systemTool } from '../../../net/tools.js';
@@ -151,15 +152,13 @@ export class ContainerProcess implements ContainerHandle {
 
   private async waitForProgram(program: string[], timeoutMs: number): Promise<void> {
     const want = program.slice(0, 2).join('\0');
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    await poll(() => {
       try {
-        const cmdline = fs.readFileSync(`/proc/${this.target()}/cmdline`, 'utf8');
-        if (cmdline.startsWith(want)) return;
+        return fs.readFileSync(`/proc/${this.target()}/cmdline`, 'utf8').startsWith(want);
       } catch {
-        return; // already gone: the exit is reported by the watcher
+        return true; // already gone: the exit is reported by the watcher
       }
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    }, { timeoutMs, everyMs: 5 });
   }
 
   /** Re-attaches to a container started by an earlier agent; undefined when there is nothing to adopt. */
@@ -192,7 +191,7 @@ export class ContainerProcess implements ContainerHandle {
 
   private async waitForPid(): Promise<void> {
     const file = path.join(this.dir, 'pid');
-    for (let i = 0; i < 400 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 5));
+    await poll(() => fs.existsSync(file), { timeoutMs: 2000, everyMs: 5 });
     if (!fs.existsSync(file)) throw new Error('the container process did not start');
     this.pid = Number(fs.readFileSync(file, 'utf8'));
   }

@@ -2,9 +2,10 @@
 // holding only the elements (and the rare shared chain) that changed. Full
 // syncs list the table's few chains and sets to find leftovers; afterwards,
 // recorded ClientIP affinities that point at endpoints that left are deleted.
+import { CommandError } from '../../../net/run.js';
 import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
 import { systemTool } from '../../../net/tools.js';
-import { commandRunner, mustRun, ToolError, type Exec } from '../exec.js';
+import { commandRunner, mustRun, type Exec } from '../exec.js';
 import { NftSession, sessionLimit } from '../nftables/session.js';
 import { deleteTable, listChains, listTable } from '../nftables/tables.js';
 import { family } from '../nftables/transaction.js';
@@ -55,7 +56,7 @@ export class NftablesMapsBackend implements ProxyBackend {
     try {
       if (built.text && !full && this.session && built.text.length < sessionLimit) {
         const r = await this.session.apply(built.text);
-        if (r.exitCode !== 0) throw new ToolError('nft -i (session)', r);
+        if (r.exitCode !== 0) throw new CommandError('nft -i (session)', r);
       } else if (built.text) {
         await mustRun(this.exec, 'nft', ['-f', '-'], built.text);
       }

@@ -1,7 +1,8 @@
 // What both nft modes ask the kernel about their table, listing only what is
 // needed: chains and sets without elements (listing rules would make nft load
 // every element and chain of the table: seconds at 10k services).
-import { mustRun, ToolError, type Exec } from '../exec.js';
+import { CommandError } from '../../../net/run.js';
+import { mustRun, type Exec } from '../exec.js';
 import { family, type Transaction } from './transaction.js';
 
 interface NftJson {
@@ -39,7 +40,7 @@ export async function listChains(exec: Exec, table: string): Promise<string[] | 
 export async function deleteTable(exec: Exec, table: string): Promise<void> {
   const args = ['delete', 'table', family, table];
   const r = await exec('nft', args);
-  if (r.exitCode !== 0 && !/No such file or directory/.test(r.stderr)) throw new ToolError(`nft ${args.join(' ')}`, r);
+  if (r.exitCode !== 0 && !/No such file or directory/.test(r.stderr)) throw new CommandError(`nft ${args.join(' ')}`, r);
 }
 
 /** Base chains (type, hook, priority) created if missing and flushed, at the start of a full sync. */

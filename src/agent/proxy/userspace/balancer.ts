@@ -14,6 +14,7 @@ export class RoundRobin {
   constructor(
     private targets: Target[],
     private affinitySeconds: number | undefined,
+    private readonly now: () => number = Date.now,
   ) {}
 
   update(targets: Target[], affinitySeconds: number | undefined): void {
@@ -30,7 +31,7 @@ export class RoundRobin {
 
   /** The endpoint for this client; `exclude` holds endpoints that already failed this connection. */
   pick(client: string, exclude: Set<string>): Target | undefined {
-    const now = Date.now();
+    const now = this.now();
     if (this.affinitySeconds !== undefined) {
       const a = this.affinity.get(client);
       if (a && now - a.lastUsed < this.affinitySeconds * 1000 && !exclude.has(a.target)) {

@@ -1,9 +1,10 @@
 import test from 'ava';
-import { types } from '../../../src/api/resources.js';
-import type { Deployment, Pod, ReplicaSet } from '../../../src/api/types.js';
-import { computeHash, fenceposts, scaledValue } from '../../../src/controllers/deployment.js';
-import { isPodActive } from '../../../src/controllers/ownership.js';
-import { activePodsOf, deployment, eventsFor, ns, ownedBy, startCluster, template, waitFor, type Cluster } from './fake-cluster.js';
+import { isReady } from '../../../../src/api/conditions.js';
+import { types } from '../../../../src/api/resources.js';
+import type { Deployment, Pod, ReplicaSet } from '../../../../src/api/types.js';
+import { computeHash } from '../../../../src/controllers/deployment/hash.js';
+import { isPodActive } from '../../../../src/controllers/ownership.js';
+import { activePodsOf, deployment, eventsFor, ns, ownedBy, startCluster, template, waitFor, type Cluster } from '../fake-cluster.js';
 
 const safeHash = /^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/;
 
@@ -122,7 +123,7 @@ test('changing the image rolls the pods over a few at a time, within maxSurge an
   const observe = (): void => {
     const active = c.pods.list().filter(mine);
     maxActive = Math.max(maxActive, active.length);
-    minReady = Math.min(minReady, active.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length);
+    minReady = Math.min(minReady, active.filter(isReady).length);
     maxSpec = Math.max(maxSpec, replicaSetsOf(c, d).reduce((n, rs) => n + (rs.spec.replicas ?? 0), 0));
   };
   c.pods.on({ add: observe, update: observe, delete: observe });
@@ -193,27 +194,6 @@ test('a ReplicaSet with the template of an old revision is rolled back to and ta
   t.is(replicaSetsOf(c, back).length, 2);
   t.is(c.replicasets.get(`${ns}/${first!.metadata.name}`)?.metadata.annotations?.['deployment.kubernetes.io/revision'], '3');
   t.is(back.metadata.annotations?.['deployment.kubernetes.io/revision'], '3');
-});
-
-test('pod-template-hash is stable per template, changes with it and with the collision count', (t) => {
-  const a = template({ app: 'web' });
-  const reordered = { spec: a.spec, metadata: a.metadata };
-  t.is(computeHash(a), computeHash(reordered));
-  t.regex(computeHash(a), safeHash);
-  t.not(computeHash(a), computeHash(template({ app: 'web' }, 'nginx:1.27')));
-  t.not(computeHash(a), computeHash(a, 1));
-  t.not(computeHash(a, 1), computeHash(a, 2));
-});
-
-test('maxSurge rounds up, maxUnavailable rounds down, and they are never both zero', (t) => {
-  t.is(scaledValue('25%', 3, true), 1);
-  t.is(scaledValue('25%', 3, false), 0);
-  t.is(scaledValue(2, 10, true), 2);
-  t.throws(() => scaledValue('2', 10, true));
-  const d = (maxSurge: number | string, maxUnavailable: number | string, replicas = 10): Deployment => deployment('x', replicas, { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } } });
-  t.deepEqual(fenceposts(d('25%', '25%')), [3, 2]);
-  t.deepEqual(fenceposts(d(0, '5%')), [0, 1]);
-  t.deepEqual(fenceposts(d('10%', 0, 5)), [1, 0]);
 });
 
 test('a deployment adopts a matching orphan ReplicaSet instead of making another', async (t) => {

@@ -1,0 +1,72 @@
+// The lab's etcd (Debian's etcd-server): one member, reachable only through unix
+// sockets in its own 0700 directory, so no TCP port is taken on the host. etcd
+// wants host:port-shaped unix URLs and makes the socket in its working directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { poll } from '../util/poll.js';
+
+export const etcdBinary = process.env.SVCLAB_ETCD ?? '/usr/bin/etcd';
+export const etcdctlBinary = process.env.SVCLAB_ETCDCTL ?? '/usr/bin/etcdctl';
+
+const clientSocket = 'client:2379';
+const peerSocket = 'peer:2380';
+
+/** The client URL of the etcd whose directory is dir. */
+export function etcdEndpoint(dir: string): string {
+  return `unix://${path.join(dir, clientSocket)}`;
+}
+
+/** The sockets etcd makes in dir: a killed etcd leaves them, and the next one cannot bind while they exist. */
+export function etcdSockets(dir: string): string[] {
+  return [path.join(dir, clientSocket), path.join(dir, peerSocket)];
+}
+
+/** The argv of a one-member etcd that keeps its data under dir/data; run it with dir as working directory. */
+export function etcdArgv(dir: string, member = 'svclab'): string[] {
+  const client = `unix://${clientSocket}`;
+  const peer = `unix://${peerSocket}`;
+  return [
+    etcdBinary,
+    '--name',
+    member,
+    '--data-dir',
+    path.join(dir, 'data'),
+    '--listen-client-urls',
+    client,
+    '--advertise-client-urls',
+    client,
+    '--listen-peer-urls',
+    peer,
+    '--initial-advertise-peer-urls',
+    peer,
+    '--initial-cluster',
+    `${member}=${peer}`,
+    '--logger',
+    'zap',
+  ];
+}
+
+/** The argv of etcdctl (API v3) against the etcd in dir. */
+export function etcdctlArgv(dir: string, args: string[]): string[] {
+  return [etcdctlBinary, '--endpoints', etcdEndpoint(dir), ...args];
+}
+
+/**
+ * Starts an etcd on dir outside a lab (store tests, `lab bench store`), its output in dir/etcd.log;
+ * resolves once its client socket is there. Stop it with kill().
+ */
+export async function spawnEtcd(dir: string): Promise<ChildProcess> {
+  for (const f of etcdSockets(dir)) fs.rmSync(f, { force: true });
+  const [cmd, ...args] = etcdArgv(dir);
+  const logFile = path.join(dir, 'etcd.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(cmd!, args, { cwd: dir, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const listening = await poll(() => fs.existsSync(etcdSockets(dir)[0]!) || (child.exitCode !== null ? 'exited' : undefined), { timeoutMs: 10_000, everyMs: 20 });
+  if (listening !== true) {
+    child.kill('SIGKILL');
+    throw new Error(`etcd did not start: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+  }
+  return child;
+}
