@@ -170,6 +170,16 @@ it.serial("privileged: true is the explicit way back to the node's powers", asyn
   t.is(state.stdout, 'visible\n');
 });
 
+it.serial("the pod's projected ServiceAccount token is in its sandbox, read-only, and the API takes it for the pod's account", async (t) => {
+  const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+  const files = await inPod('plain', `ls ${sa}; grep " /run/secrets/kubernetes.io/serviceaccount " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1`);
+  t.is(files.stdout, 'ca.crt\nnamespace\ntoken\nro\n', files.stderr);
+  const review = `curl -sS --cacert ${sa}/ca.crt -H "Authorization: Bearer $(cat ${sa}/token)" -H 'Content-Type: application/json' -d '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}' https://kubernetes.default.svc/apis/authentication.k8s.io/v1/selfsubjectreviews`;
+  const answer = await inPod('plain', review);
+  t.regex(answer.stdout, /"username":"system:serviceaccount:default:default"/, answer.stderr);
+  t.regex((await inPod('plain', `echo x >${sa}/token`)).stderr, /Read-only file system/);
+});
+
 it.serial('a SIGKILLed sandboxed program is restarted exactly once, after its whole pid namespace is gone', async (t) => {
   await client.create(types.pods, pod('killed', { image: 'lab/hello', readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }), 'default');
   const p = await running('killed');
