@@ -13,12 +13,11 @@ import { types } from '../api/resources.js';
 import type { Deployment, KubeObject, Pod } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import { down, home, up } from '../lab/lifecycle.js';
-import { readComponents, serverUrl } from '../lab/state.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home, readComponents, serverUrl } from '../lab/state.js';
 import { programPid } from '../lab/processes.js';
 import { table } from '../lab/status.js';
-import { parse, UsageError } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse, UsageError } from '../cli/args.js';
 import { poll } from '../util/poll.js';
 
 export interface Percentiles {

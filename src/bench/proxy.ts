@@ -21,43 +21,15 @@ import type { Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
 import { Informer } from '../client/informer.js';
-import { down, home, up } from '../lab/lifecycle.js';
-import { kubeletSocket, labDir, readComponents, serverUrl } from '../lab/state.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home, kubeletSocket, labDir, readComponents, serverUrl } from '../lab/state.js';
 import { table } from '../lab/status.js';
-import { parse, UsageError } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse, UsageError } from '../cli/args.js';
 import { poll } from '../util/poll.js';
-import { measureFloor, type Floor, type FloorMode } from './proxy-floor.js';
+import { measureFloor, type FloorMode } from './proxy-floor.js';
+import type { ProxyPoint, Samples } from './proxy-point.js';
 import { writeProxyReport } from './proxy-report.js';
 import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
-
-/** Percentiles, and the samples themselves (ms) so a p99 made by one stall shows as such. */
-type Samples = Percentiles & { samples: number; raw?: number[] };
-
-export interface ProxyPoint {
-  mode: ProxyMode;
-  services: number;
-  /** Every phase finished in time. */
-  converged: boolean;
-  notes: string[];
-  /** kubeproxy_sync_proxy_rules_iptables_total: rules (nftables modes: rules + map elements). */
-  rules: number | null;
-  /** From the first Service write until the last Service answered from the client pod. */
-  programAllSeconds: number | null;
-  agentCpuSeconds: number | null;
-  agentRssMB: number | null;
-  /** Partial syncs that applied one changed endpoint (kubeproxy_sync_partial_proxy_rules_duration_seconds). */
-  partialSyncMs: Samples | null;
-  /** Endpoints write -> end of the sync that applied it (includes mirroring to an EndpointSlice). */
-  programmingLatencyMs: Samples | null;
-  /** Full syncs seen while the one-endpoint changes ran (kube-proxy's cadence: none). */
-  fullSyncsDuringChanges: number;
-  /** The full sync a restarted agent makes (kubeproxy_sync_full_proxy_rules_duration_seconds). */
-  fullSyncMs: Samples | null;
-  /** TCP connect time from a pod on the node, in µs: through the first, middle and last service (in dispatch order) and to a pod. */
-  connectUs: { first: Percentiles; middle: Percentiles; last: Percentiles; direct: Percentiles; samples: number } | null;
-  floor?: Floor;
-}
 
 const ns = 'bench-proxy';
 const lab = 'benchproxy';

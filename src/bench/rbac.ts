@@ -9,9 +9,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { assemble } from '../apiserver/assemble.js';
 import type { Attributes } from '../apiserver/auth/user.js';
-import { parse } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
-import { home } from '../lab/lifecycle.js';
+import { type Command, parse } from '../cli/args.js';
+import { home } from '../lab/state.js';
 import { table } from '../lab/status.js';
 import { positive, writeResults } from './pods.js';
 

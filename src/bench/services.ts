@@ -15,11 +15,10 @@ import { types } from '../api/resources.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import { down, home, up } from '../lab/lifecycle.js';
-import { readComponents, serverUrl } from '../lab/state.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home, readComponents, serverUrl } from '../lab/state.js';
 import { table } from '../lab/status.js';
-import { parse } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse } from '../cli/args.js';
 import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
 export interface ServicesResult {

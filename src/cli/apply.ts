@@ -6,8 +6,7 @@ import { ApiError } from '../api/errors.js';
 import { findKind } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
-import { readState, serverUrl } from '../lab/state.js';
-import { NoSuchLab } from '../lab/lifecycle.js';
+import { NoSuchLab, readState, serverUrl } from '../lab/state.js';
 import { UsageError } from './args.js';
 
 export function readManifests(file: string): KubeObject[] {

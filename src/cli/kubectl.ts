@@ -4,10 +4,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { kubectlCacheDir } from '../lab/kubeconfig.js';
-import { NoSuchLab } from '../lab/lifecycle.js';
-import { paths } from '../lab/state.js';
-import { UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { NoSuchLab, paths } from '../lab/state.js';
+import { type Command, UsageError } from './args.js';
 import { requireLab } from './lab-select.js';
 
 export const kubectlBinary = process.env.SVCLAB_KUBECTL ?? '/usr/bin/kubectl';

@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { exec } from '../client/exec.js';
 import { hostArgv } from '../lab/hosts.js';
-import { readState, serverUrl } from '../lab/state.js';
-import { NoSuchLab } from '../lab/lifecycle.js';
+import { NoSuchLab, readState, serverUrl } from '../lab/state.js';
 import { UsageError } from './args.js';
 
 function server(lab: string): string {

@@ -16,8 +16,7 @@ import { ApiClient } from '../client/client.js';
 import { hostArgv } from '../lab/hosts.js';
 import { serverUrl } from '../lab/state.js';
 import { table } from '../lab/status.js';
-import { parse, UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { type Command, parse, UsageError } from './args.js';
 import { requireLab } from './lab-select.js';
 
 interface Target {

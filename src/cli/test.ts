@@ -3,7 +3,7 @@
 // line "N passed, N failed, N skipped" over all of them, that CI reads.
 import { execa } from 'execa';
 import path from 'node:path';
-import { home } from '../lab/lifecycle.js';
+import { home } from '../lab/state.js';
 
 export interface Summary {
   passed: number;

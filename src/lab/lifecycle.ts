@@ -4,14 +4,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
 import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
-import { UserError } from '../util/errors.js';
 import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
@@ -20,10 +18,7 @@ import { makePlan, type PlanOptions } from './plan.js';
 import { proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
-import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
-
-/** The checkout this code runs from (dist/src/lab/ -> three levels up). */
-export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+import { home, labDir, listLabs, NoSuchLab, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
 
 // Directories the first lab creates on this host and the last one must remove.
 const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
@@ -132,8 +127,6 @@ async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
   throw new Error(`the cluster DNS${state.plan.ingress ? ' or the ingress controller' : ''} of lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s; logs are in ${paths.logs(state.plan.name)}`);
 }
 
-export class NoSuchLab extends UserError {}
-
 /** Stops every process of the lab, removes its namespaces and state. Idempotent. */
 export async function down(name: string): Promise<void> {
   requireRoot('down');
@@ -198,7 +191,7 @@ export async function clean(log: (line: string) => void): Promise<string[]> {
   const { connect, reachable } = await import('../runtime/docker/engine.js');
   const docker = connect();
   if (await reachable(docker)) {
-    const { removeImages } = await import('../runtime/docker/images.js');
+    const { removeImages } = await import('../runtime/docker/node-image.js');
     for (const ref of await removeImages(docker)) log(`removed image ${ref}`);
   }
   return names;

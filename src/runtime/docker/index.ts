@@ -70,7 +70,7 @@ export class DockerRuntime implements Runtime {
   async create(plan: LabPlan): Promise<void> {
     const docker = this.docker();
     await requireEngine(docker);
-    const { ensureImage } = await import('./images.js');
+    const { ensureImage } = await import('./node-image.js');
     const image = await ensureImage(docker, this.log);
     fs.mkdirSync(containersDir(plan.name), { recursive: true });
     const pids = new Map(await Promise.all(plan.nodes.map(async (n) => [n.name, (await this.startNode(docker, plan, n, image)).pid] as const)));
