@@ -5,8 +5,15 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { labDir, paths, serverUrl, type LabState } from './state.js';
 
+export const kubectlBinary = process.env.SVCLAB_KUBECTL ?? '/usr/bin/kubectl';
+
 export function kubectlCacheDir(name: string): string {
   return path.join(labDir(name), 'kubectl-cache');
+}
+
+/** The argv that runs kubectl against a lab. */
+export function kubectlArgv(lab: string, args: string[]): string[] {
+  return [kubectlBinary, '--kubeconfig', paths.kubeconfig(lab), '--cache-dir', kubectlCacheDir(lab), ...args];
 }
 
 export function writeKubeconfig(state: LabState): string {
