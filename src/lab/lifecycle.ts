@@ -9,7 +9,7 @@ import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
-import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
+import { allRuntimes, leftoversRuntime, runtimeFor } from '../runtime/index.js';
 import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
@@ -187,12 +187,6 @@ export async function clean(log: (line: string) => void): Promise<string[]> {
     log(`removed lab ${name}`);
   }
   cleanupRoot();
-  // The docker runtime's images too (rebuilt in about 2 s on the next docker lab), when an engine answers.
-  const { connect, reachable } = await import('../runtime/docker/engine.js');
-  const docker = connect();
-  if (await reachable(docker)) {
-    const { removeImages } = await import('../runtime/docker/node-image.js');
-    for (const ref of await removeImages(docker)) log(`removed image ${ref}`);
-  }
+  for (const runtime of allRuntimes()) for (const ref of await runtime.removeImages()) log(`removed image ${ref}`);
   return names;
 }
