@@ -9,7 +9,7 @@ import { benchIngress } from '../bench/ingress.js';
 import { benchRbac } from '../bench/rbac.js';
 import { home } from '../lab/state.js';
 import { clean, down, up } from '../lab/lifecycle.js';
-import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { defaultProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { runtimes, stores, type RuntimeName, type StoreName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
@@ -52,7 +52,7 @@ export const commands: Record<string, Command> = {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
         nodes: { type: 'string', default: '3' },
-        'proxy-mode': { type: 'string', default: 'iptables' },
+        'proxy-mode': { type: 'string', default: defaultProxyMode },
         runtime: { type: 'string', default: 'netns' },
         'node-grace-period': { type: 'string', default: '10' },
         'lb-pool': { type: 'string' },

@@ -1,6 +1,6 @@
 // The address plan of one lab (design.md, "Network"): which namespaces exist,
 // which node gets which IP and pod CIDR. Pure data, shared by every runtime.
-import type { ProxyMode } from '../agent/proxy/modes.js';
+import { defaultProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
 import { cidrSize, formatCidr, formatIp, hostAt, parseCidr, subnet, type Cidr } from '../net/cidr.js';
 import { UserError } from '../util/errors.js';
 
@@ -110,7 +110,7 @@ export function makePlan(o: PlanOptions): LabPlan {
   return {
     name: o.name,
     runtime: o.runtime ?? 'netns',
-    proxyMode: o.proxyMode ?? 'iptables',
+    proxyMode: o.proxyMode ?? defaultProxyMode,
     nodeCIDR: formatCidr(nodeCIDR),
     podCIDR: formatCidr(podCIDR),
     serviceCIDR: '10.96.0.0/12',
