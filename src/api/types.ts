@@ -34,7 +34,7 @@ export interface KubeObject {
   [extra: string]: unknown;
 }
 
-export interface ListMeta {
+interface ListMeta {
   resourceVersion: string;
   continue?: string;
 }
@@ -62,7 +62,7 @@ export interface NodeCondition {
   lastTransitionTime?: string;
 }
 
-export interface NodeAddress {
+interface NodeAddress {
   type: 'InternalIP' | 'ExternalIP' | 'Hostname';
   address: string;
 }
@@ -154,13 +154,13 @@ export interface EnvVar {
   };
 }
 
-export interface KeySelector {
+interface KeySelector {
   name: string;
   key: string;
   optional?: boolean;
 }
 
-export interface EnvFromSource {
+interface EnvFromSource {
   prefix?: string;
   configMapRef?: { name: string; optional?: boolean };
   secretRef?: { name: string; optional?: boolean };

@@ -94,12 +94,12 @@ export function checkDecoded(type: protobuf.Type | undefined, obj: Record<string
 
 const generateAlphabet = 'bcdfghjklmnpqrstvwxz2456789';
 
-export function randomSuffix(n = 5): string {
+function randomSuffix(n = 5): string {
   const bytes = crypto.randomBytes(n);
   return [...bytes].map((b) => generateAlphabet[b % generateAlphabet.length]).join('');
 }
 
-export function objectKey(namespace: string | undefined, name: string): string {
+function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 

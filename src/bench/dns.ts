@@ -42,7 +42,7 @@ interface PathResult extends LoadRun {
   dnsUdpRcvbufErrors: number;
 }
 
-export interface DnsResult {
+interface DnsResult {
   services: number;
   nodes: number;
   createSeconds: number;
@@ -104,7 +104,7 @@ async function createServices(client: ApiClient, count: number, inFlight: number
   return lastIP;
 }
 
-export async function runBenchDns(o: { sizes: number[]; rate: number; seconds: number; concurrency: number; out: string; name?: string }): Promise<DnsResult[]> {
+async function runBenchDns(o: { sizes: number[]; rate: number; seconds: number; concurrency: number; out: string; name?: string }): Promise<DnsResult[]> {
   const results: DnsResult[] = [];
   for (const services of o.sizes) {
     const name = o.name ?? 'benchdns';

@@ -49,7 +49,7 @@ export function parseWrk(text: string): WrkResult {
   return { requestsPerSecond: Math.round(Number(rps[1])), p50Ms: pct('50'), p90Ms: pct('90'), p99Ms: pct('99'), requests: Number(total[1]), errors: errors + non2xx };
 }
 
-export interface IngressBenchResult {
+interface IngressBenchResult {
   seconds: number;
   connections: number;
   backends: number;
@@ -65,7 +65,7 @@ function app(replicas: number): KubeObject[] {
   ];
 }
 
-export async function runBenchIngress(o: { seconds: number; connections: number; backends: number; out: string; name?: string }): Promise<IngressBenchResult> {
+async function runBenchIngress(o: { seconds: number; connections: number; backends: number; out: string; name?: string }): Promise<IngressBenchResult> {
   const name = o.name ?? 'benchingress';
   const state = await up({ name, nodes: 2, ingress: true });
   const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });

@@ -68,7 +68,7 @@ export function until(informers: Informer<never>[], pred: () => boolean, what: s
   });
 }
 
-export interface PodsResult {
+interface PodsResult {
   nodes: number;
   replicas: number;
   createToReadyMs: Percentiles & { allReadySeconds: number };
@@ -82,7 +82,7 @@ const ns = 'bench';
 const toolbox = { name: 'main', image: 'lab/toolbox' };
 
 /** Creates Deployment "scale" at 0 replicas, then scales it to N; returns when the scale request was sent. */
-export async function scaleFromZero(client: ApiClient, namespace: string, replicas: number): Promise<number> {
+async function scaleFromZero(client: ApiClient, namespace: string, replicas: number): Promise<number> {
   await client.create(types.deployments, {
     metadata: { name: 'scale' },
     spec: { replicas: 0, selector: { matchLabels: { app: 'scale' } }, template: { metadata: { labels: { app: 'scale' } }, spec: { terminationGracePeriodSeconds: 0, containers: [toolbox] } } },
@@ -107,7 +107,7 @@ export async function timeScaleUp(client: ApiClient, namespace: string, replicas
   }
 }
 
-export async function runBenchPods(o: { replicas: number; out: string; name?: string }): Promise<PodsResult> {
+async function runBenchPods(o: { replicas: number; out: string; name?: string }): Promise<PodsResult> {
   const name = o.name ?? 'benchpods';
   const nodes = 3;
   const state = await up({ name, nodes });

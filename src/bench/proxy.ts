@@ -82,7 +82,7 @@ function dispatchOrder(size: number): string[] {
   return Array.from({ length: size }, (_, i) => `svc-${i}`).sort((a, b) => (key(a) < key(b) ? -1 : 1));
 }
 
-export async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Promise<ProxyPoint> {
+async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Promise<ProxyPoint> {
   const deadline = Date.now() + budgetMs;
   const left = (capMs: number): number => Math.max(0, Math.min(capMs, deadline - Date.now()));
   const point: ProxyPoint = {
@@ -224,7 +224,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; out: string; pointTimeoutMs: number }): Promise<ProxyPoint[]> {
+async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; out: string; pointTimeoutMs: number }): Promise<ProxyPoint[]> {
   const points: ProxyPoint[] = [];
   for (const size of o.sizes) {
     for (const mode of o.modes) {

@@ -16,7 +16,7 @@ import { positive, writeResults } from './pods.js';
 
 const g = 'rbac.authorization.k8s.io';
 
-export interface RbacBenchResult {
+interface RbacBenchResult {
   roleBindings: number;
   clusterRoleBindings: number;
   calls: number;
@@ -45,7 +45,7 @@ async function fill(store: Awaited<ReturnType<typeof assemble>>['store'], bindin
   await flush();
 }
 
-export async function runBenchRbac(o: { bindings: number; calls: number; out: string }): Promise<RbacBenchResult> {
+async function runBenchRbac(o: { bindings: number; calls: number; out: string }): Promise<RbacBenchResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svclab-bench-rbac-'));
   const { store, server } = await assemble({ stateDir: dir, authorizationMode: 'RBAC' });
   try {

@@ -21,7 +21,7 @@ import { table } from '../lab/status.js';
 import { type Command, parse } from '../cli/args.js';
 import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
-export interface ServicesResult {
+interface ServicesResult {
   nodes: number;
   services: number;
   create: { seconds: number; target: string; servicesPerSecond: number; writesPerSecond: number; inFlight: number; slicesMirroredSeconds: number };
@@ -52,7 +52,7 @@ function apiserverPid(lab: string): number {
   return pid;
 }
 
-export async function runBenchServices(o: { count: number; nodes: number; lagPods: number; flips: number; inFlight: number; out: string; name?: string }): Promise<ServicesResult> {
+async function runBenchServices(o: { count: number; nodes: number; lagPods: number; flips: number; inFlight: number; out: string; name?: string }): Promise<ServicesResult> {
   const name = o.name ?? 'benchsvc';
   const state = await up({ name, nodes: o.nodes });
   const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });

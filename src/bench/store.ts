@@ -17,7 +17,7 @@ import { table } from '../lab/status.js';
 import { percentiles, positive, writeResults, type Percentiles } from './pods.js';
 import { pool } from './services.js';
 
-export interface StoreBenchResult {
+interface StoreBenchResult {
   store: StoreName;
   objects: number;
   inFlight: number;
@@ -84,7 +84,7 @@ async function benchOne(store: StoreName, objects: number, inFlight: number, lis
   }
 }
 
-export async function runBenchStore(o: { stores: StoreName[]; objects: number; inFlight: number; lists: number; out: string }): Promise<StoreBenchResult[]> {
+async function runBenchStore(o: { stores: StoreName[]; objects: number; inFlight: number; lists: number; out: string }): Promise<StoreBenchResult[]> {
   const results: StoreBenchResult[] = [];
   for (const store of o.stores) {
     const r = await benchOne(store, o.objects, o.inFlight, o.lists);

@@ -48,6 +48,8 @@ async function counted(file: string, args: string[]): Promise<Run> {
  */
 export const structureChecks: { name: string; bin: string; args: string[] }[] = [
   { name: 'imports: no cycles, layers point down', bin: 'depcruise', args: ['src', 'images', 'test'] },
+  // Entry points (the processes the lab starts, the tests) are listed in knip.json.
+  { name: 'exports: none unused, no unused files', bin: 'knip', args: ['--no-progress'] },
 ];
 
 export async function checkStructure(log: (line: string) => void = console.log): Promise<Run> {

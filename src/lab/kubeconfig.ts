@@ -7,7 +7,7 @@ import { labDir, paths, serverUrl, type LabState } from './state.js';
 
 export const kubectlBinary = process.env.SVCLAB_KUBECTL ?? '/usr/bin/kubectl';
 
-export function kubectlCacheDir(name: string): string {
+function kubectlCacheDir(name: string): string {
   return path.join(labDir(name), 'kubectl-cache');
 }
 

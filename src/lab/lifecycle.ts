@@ -90,7 +90,7 @@ async function waitForApiPort(name: string, timeoutMs: number): Promise<number> 
   throw new Error(`the API server of lab ${name} did not start within ${timeoutMs / 1000} s; logs are in ${paths.logs(name)}`);
 }
 
-export async function readyNodes(client: ApiClient): Promise<Node[]> {
+async function readyNodes(client: ApiClient): Promise<Node[]> {
   const list = await client.list<Node>(types.nodes);
   return list.items.filter(isReady);
 }
@@ -174,7 +174,7 @@ function cleanupRoot(): void {
 }
 
 /** Every lab this host knows of: state dirs, namespaces, containers (when a Docker engine answers) and processes. */
-export async function allLabNames(): Promise<string[]> {
+async function allLabNames(): Promise<string[]> {
   const names = new Set<string>([...listLabs(), ...(await leftoversRuntime().leftovers()), ...labProcesses().keys()]);
   return [...names].sort();
 }

@@ -76,7 +76,7 @@ export function labPrefix(name: string): string {
 export class PlanError extends UserError {}
 
 /** How many nodes an address plan can hold: one IP each next to the router, one pod /24 each. */
-export function maxNodes(nodeCIDR: Cidr, podCIDR: Cidr): number {
+function maxNodes(nodeCIDR: Cidr, podCIDR: Cidr): number {
   const nodeIPs = cidrSize(nodeCIDR) - 3; // network, router (.1), broadcast
   const podSubnets = podCIDR.prefix <= 24 ? 2 ** (24 - podCIDR.prefix) - 1 : 0; // subnet 0 stays unused
   return Math.max(0, Math.min(nodeIPs, podSubnets));

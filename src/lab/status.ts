@@ -5,7 +5,7 @@ import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { paths, readComponents, readState, serverUrl, type ComponentState } from './state.js';
 
-export interface NodeStatus {
+interface NodeStatus {
   name: string;
   ip: string;
   podCIDR: string;

@@ -13,7 +13,7 @@ import { withoutNodeModulesBin } from '../net/tools.js';
 import { buildInitramfs } from './initramfs.js';
 import { findKernel } from './kernel.js';
 
-export class VmError extends Error {}
+class VmError extends Error {}
 
 export interface VmRun {
   command: string[];

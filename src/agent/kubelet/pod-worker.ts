@@ -16,7 +16,7 @@ import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
 import type { SandboxRecord } from './cri/sandbox.js';
 import type { KubeletContext } from './context.js';
 
-export const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
+const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
 
 /** One container's runs: what the status shows (ContainerRunView), plus what restarts and probes need. */
 interface ContainerRun extends ContainerRunView {

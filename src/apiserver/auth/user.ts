@@ -1,6 +1,5 @@
 // Who makes a request and what it asks to do, as upstream's user.Info and
 // authorizer.Attributes: authentication fills the first, authorization judges the second.
-import type http from 'node:http';
 import type { PolicyRule } from '../../api/types.js';
 
 export interface UserInfo {
@@ -27,9 +26,6 @@ export interface Attributes {
 
 /** reason: why, in upstream's words (RBAC names the allowing binding; a denial names missing roles, if any). */
 export type Decision = { allowed: boolean; reason?: string };
-
-/** undefined: this authenticator has nothing to say (no credentials of its kind); throws an ApiError 401 for bad ones. */
-export type Authenticator = (req: http.IncomingMessage) => Promise<UserInfo | undefined> | UserInfo | undefined;
 
 export interface Authorizer {
   authorize(a: Attributes): Decision;
