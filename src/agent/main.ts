@@ -14,7 +14,7 @@ import { keepNodeAlive, registerNode } from './kubelet/node-status.js';
 import { startKubeletServer } from './kubelet/server.js';
 import { startPodRoutes } from './network/pod-routes.js';
 import { cleanupOtherModes, createBackend } from './proxy/backends.js';
-import { isProxyMode, proxyModes } from './proxy/modes.js';
+import { defaultProxyMode, isProxyMode, proxyModes } from './proxy/modes.js';
 import { Proxier } from './proxy/proxier.js';
 import { kubeletSocket } from '../lab/state.js';
 
@@ -24,7 +24,7 @@ const { values } = parseArgs({
     node: { type: 'string' },
     'node-ip': { type: 'string' },
     'pod-cidr': { type: 'string' },
-    'proxy-mode': { type: 'string', default: 'iptables' },
+    'proxy-mode': { type: 'string', default: defaultProxyMode },
     'ipvs-scheduler': { type: 'string', default: 'rr' },
     lab: { type: 'string' },
     runtime: { type: 'string', default: 'netns' },

@@ -1,7 +1,7 @@
 // Kubernetes Status errors. Every failure the API server returns is one of these,
 // so kubectl prints the same text a real cluster would.
 
-export type CauseReason =
+type CauseReason =
   | 'FieldValueInvalid'
   | 'FieldValueRequired'
   | 'FieldValueDuplicate'

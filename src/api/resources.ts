@@ -64,10 +64,6 @@ export function findKind(apiVersion: string, kind: string): ResourceType | undef
   return resourceTypes.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
 }
 
-export function typeByKey(key: string): ResourceType | undefined {
-  return resourceTypes.find((t) => typeKey(t) === key);
-}
-
 function mustFind(group: string, plural: string): ResourceType {
   const t = resourceTypes.find((r) => r.group === group && r.plural === plural);
   if (!t) throw new Error(`unknown resource ${group}/${plural}`);

@@ -34,7 +34,7 @@ export interface KubeObject {
   [extra: string]: unknown;
 }
 
-export interface ListMeta {
+interface ListMeta {
   resourceVersion: string;
   continue?: string;
 }
@@ -62,7 +62,7 @@ export interface NodeCondition {
   lastTransitionTime?: string;
 }
 
-export interface NodeAddress {
+interface NodeAddress {
   type: 'InternalIP' | 'ExternalIP' | 'Hostname';
   address: string;
 }
@@ -154,13 +154,13 @@ export interface EnvVar {
   };
 }
 
-export interface KeySelector {
+interface KeySelector {
   name: string;
   key: string;
   optional?: boolean;
 }
 
-export interface EnvFromSource {
+interface EnvFromSource {
   prefix?: string;
   configMapRef?: { name: string; optional?: boolean };
   secretRef?: { name: string; optional?: boolean };
@@ -201,7 +201,7 @@ export interface Container {
   [extra: string]: unknown;
 }
 
-export interface VolumeMount {
+interface VolumeMount {
   name: string;
   mountPath: string;
   readOnly?: boolean;
@@ -215,7 +215,7 @@ export interface Volume {
   [source: string]: unknown;
 }
 
-export interface VolumeProjection {
+interface VolumeProjection {
   serviceAccountToken?: { path: string; expirationSeconds?: number; audience?: string };
   configMap?: { name?: string; items?: { key: string; path: string; mode?: number }[]; optional?: boolean };
   downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };

@@ -19,7 +19,7 @@ const specialNames: Record<string, string> = {
   '.meta.RawExtension': 'io.k8s.apimachinery.pkg.runtime.RawExtension',
 };
 
-export function schemaName(type: protobuf.Type): string {
+function schemaName(type: protobuf.Type): string {
   const prefix = (type.parent?.options as { openapiPrefix?: string } | undefined)?.openapiPrefix;
   return specialNames[type.fullName] ?? `${prefix}.${type.name}`;
 }

@@ -101,7 +101,7 @@ export function randomSuffix(n = 5): string {
   return [...bytes].map((b) => generateAlphabet[b % generateAlphabet.length]).join('');
 }
 
-export function objectKey(namespace: string | undefined, name: string): string {
+function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 

@@ -41,7 +41,7 @@ export type SubresourceHandler = (
 ) => Promise<void> | void;
 
 /** Splits a REST path into its resource parts, or returns undefined when it names no resource. */
-export function parseResourcePath(pathname: string): ResourceRequest | undefined {
+function parseResourcePath(pathname: string): ResourceRequest | undefined {
   const segs = pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
   let group: string;
   let version: string;

@@ -15,12 +15,11 @@ import type { KubeObject, Pod, Service } from '../api/types.js';
 import { programPid } from '../agent/kubelet/cri/process.js';
 import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
-import { parse } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse } from '../cli/args.js';
 import type { LoadResult } from '../dns/load.js';
 import { NAMESPACES, nameOf } from '../dns/load.js';
-import { down, home, up } from '../lab/lifecycle.js';
-import { labDir } from '../lab/state.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home, labDir } from '../lab/state.js';
 import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { waitFor } from '../util/poll.js';
@@ -45,7 +44,7 @@ interface PathResult extends LoadRun {
   dnsUdpRcvbufErrors: number;
 }
 
-export interface DnsResult {
+interface DnsResult {
   services: number;
   nodes: number;
   createSeconds: number;
@@ -107,7 +106,7 @@ async function createServices(client: ApiClient, count: number, inFlight: number
   return lastIP;
 }
 
-export async function runBenchDns(o: { sizes: number[]; rate: number; seconds: number; concurrency: number; out: string; name?: string }): Promise<DnsResult[]> {
+async function runBenchDns(o: { sizes: number[]; rate: number; seconds: number; concurrency: number; out: string; name?: string }): Promise<DnsResult[]> {
   const results: DnsResult[] = [];
   for (const services of o.sizes) {
     const name = o.name ?? 'benchdns';

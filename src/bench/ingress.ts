@@ -8,11 +8,11 @@ import { types } from '../api/resources.js';
 import type { KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
-import { parse } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse } from '../cli/args.js';
 import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/addons.js';
 import { hostArgv } from '../lab/hosts.js';
-import { down, home, up } from '../lab/lifecycle.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home } from '../lab/state.js';
 import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { run } from '../net/run.js';
@@ -50,7 +50,7 @@ export function parseWrk(text: string): WrkResult {
   return { requestsPerSecond: Math.round(Number(rps[1])), p50Ms: pct('50'), p90Ms: pct('90'), p99Ms: pct('99'), requests: Number(total[1]), errors: errors + non2xx };
 }
 
-export interface IngressBenchResult {
+interface IngressBenchResult {
   seconds: number;
   connections: number;
   backends: number;
@@ -66,7 +66,7 @@ function app(replicas: number): KubeObject[] {
   ];
 }
 
-export async function runBenchIngress(o: { seconds: number; connections: number; backends: number; out: string; name?: string }): Promise<IngressBenchResult> {
+async function runBenchIngress(o: { seconds: number; connections: number; backends: number; out: string; name?: string }): Promise<IngressBenchResult> {
   const name = o.name ?? 'benchingress';
   const state = await up({ name, nodes: 2, ingress: true });
   const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });

@@ -9,15 +9,14 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { assemble } from '../apiserver/assemble.js';
 import type { Attributes } from '../apiserver/auth/user.js';
-import { parse } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
-import { home } from '../lab/lifecycle.js';
+import { type Command, parse } from '../cli/args.js';
+import { home } from '../lab/state.js';
 import { table } from '../lab/status.js';
 import { positive, writeResults } from './pods.js';
 
 const g = 'rbac.authorization.k8s.io';
 
-export interface RbacBenchResult {
+interface RbacBenchResult {
   roleBindings: number;
   clusterRoleBindings: number;
   calls: number;
@@ -46,7 +45,7 @@ async function fill(store: Awaited<ReturnType<typeof assemble>>['store'], bindin
   await flush();
 }
 
-export async function runBenchRbac(o: { bindings: number; calls: number; out: string }): Promise<RbacBenchResult> {
+async function runBenchRbac(o: { bindings: number; calls: number; out: string }): Promise<RbacBenchResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svclab-bench-rbac-'));
   const { store, server } = await assemble({ stateDir: dir, authorizationMode: 'RBAC' });
   try {

@@ -7,8 +7,9 @@ import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
 import { benchIngress } from '../bench/ingress.js';
 import { benchRbac } from '../bench/rbac.js';
-import { clean, down, home, up } from '../lab/lifecycle.js';
-import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { home } from '../lab/state.js';
+import { clean, down, up } from '../lab/lifecycle.js';
+import { defaultProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { runtimes, stores, type RuntimeName, type StoreName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
@@ -27,13 +28,7 @@ import { demoCommand } from './demo.js';
 import { vmCommand } from './vm.js';
 import { imagesCommand } from './images.js';
 import { rulesCommand } from './rules.js';
-import { parse, UsageError } from './args.js';
-
-export interface Command {
-  summary: string;
-  usage: string;
-  run(argv: string[]): Promise<number | void>;
-}
+import { parse, UsageError, type Command } from './args.js';
 
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
 // No default either: without --name the lab is chosen as in lab/select.ts.
@@ -57,7 +52,7 @@ export const commands: Record<string, Command> = {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
         nodes: { type: 'string', default: '3' },
-        'proxy-mode': { type: 'string', default: 'iptables' },
+        'proxy-mode': { type: 'string', default: defaultProxyMode },
         runtime: { type: 'string', default: 'netns' },
         'node-grace-period': { type: 'string', default: '10' },
         'lb-pool': { type: 'string' },

@@ -7,8 +7,7 @@ import { authHeaders } from '../client/client.js';
 import { exec } from '../client/exec.js';
 import { adminConnection } from '../lab/credentials.js';
 import { hostArgv } from '../lab/hosts.js';
-import { readState } from '../lab/state.js';
-import { NoSuchLab } from '../lab/lifecycle.js';
+import { NoSuchLab, readState } from '../lab/state.js';
 import { UsageError } from './args.js';
 
 function api(lab: string): Connection {

@@ -3,8 +3,7 @@ import { ApiClient } from '../client/client.js';
 import { adminConnection } from '../lab/credentials.js';
 import { formatTrace } from '../trace/format.js';
 import { trace, TraceError } from '../trace/trace.js';
-import { parse, UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { type Command, parse, UsageError } from './args.js';
 import { labFlag, requireLab } from './lab-select.js';
 
 export const traceCommand: Command = {

@@ -32,13 +32,6 @@ export interface Impersonation {
   groups?: string[];
 }
 
-/** The --as / --as-group flags of the lab's components, for node:util parseArgs. */
-export const impersonationFlags = { as: { type: 'string' }, 'as-group': { type: 'string', multiple: true } } as const;
-
-export function impersonationFrom(values: { as?: string; 'as-group'?: string[] }): Impersonation | undefined {
-  return values.as ? { user: values.as, groups: values['as-group'] ?? [] } : undefined;
-}
-
 /** The Authorization header of a connection, if it has a token. */
 export function authHeaders(c: Connection): Record<string, string> {
   const token = c.tokenFile ? fs.readFileSync(c.tokenFile, 'utf8').trim() : c.token;

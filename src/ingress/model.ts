@@ -10,7 +10,7 @@ import type { EndpointSlice, KubeObject, Namespace, Service } from '../api/types
 
 export const CONTROLLER = 'k8s.io/ingress-nginx';
 /** ingress-nginx's annotation that keeps plain HTTP on a TLS host. */
-export const sslRedirectAnnotation = 'nginx.ingress.kubernetes.io/ssl-redirect';
+const sslRedirectAnnotation = 'nginx.ingress.kubernetes.io/ssl-redirect';
 export const GATEWAY_CONTROLLER = 'svclab.io/nginx-gateway';
 /** The ports the controller's nginx serves (its Service's ports): Gateway listeners on others are not accepted. */
 export const LISTENER_PORTS: Record<string, number> = { HTTP: 80, HTTPS: 443 };
@@ -45,7 +45,7 @@ export const watchedTypes: Record<keyof Cluster, ResourceType> = {
   httpRoutes: types.httproutes,
 };
 
-export type PathKind = 'Exact' | 'Prefix' | 'ImplementationSpecific' | 'RegularExpression';
+type PathKind = 'Exact' | 'Prefix' | 'ImplementationSpecific' | 'RegularExpression';
 
 export interface WeightedBackend {
   /** An upstream name, or undefined: no ready endpoint (503). */
@@ -181,7 +181,7 @@ class Builder {
 }
 
 /** A PEM certificate and the private key that goes with it. */
-export function usableCertificate(crt: string, key: string): boolean {
+function usableCertificate(crt: string, key: string): boolean {
   try {
     return new X509Certificate(crt).checkPrivateKey(createPrivateKey(key));
   } catch {

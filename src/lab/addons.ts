@@ -14,7 +14,7 @@ import { isConflict, type ApiClient } from '../client/client.js';
 import type { LabPlan } from './plan.js';
 
 /** Names the outside DNS answers: the seeds' external services, all served by the external host. */
-export function upstreamZone(plan: LabPlan): Record<string, string> {
+function upstreamZone(plan: LabPlan): Record<string, string> {
   const web = plan.external.ip;
   const names = ['example.com', 'www.example.com', 'my.database.example.com', 'api.example.com', 'google.com', 'www.google.com'];
   return Object.fromEntries(names.map((n) => [n, `A ${web}`]));
@@ -53,7 +53,7 @@ export function dnsAccess(): { account: ServiceAccount; role: ClusterRole; bindi
   return { account, role, binding: bindingTo('ClusterRole', 'system:coredns', 'system:coredns', account, { 'kubernetes.io/bootstrapping': 'rbac-defaults' }) };
 }
 
-export function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Service } {
+function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Service } {
   const labels = { 'k8s-app': 'kube-dns' };
   const { account } = dnsAccess();
   const deployment: Deployment = {
@@ -157,7 +157,7 @@ export function ingressAccess(): [typeof types.services, KubeObject][] {
 }
 
 /** The ingress-nginx addon: namespace, access, controller Deployment behind a LoadBalancer Service, IngressClass and GatewayClass. */
-export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObject][] {
+function ingressObjects(plan: LabPlan): [typeof types.services, KubeObject][] {
   const labels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
   const ns = INGRESS_NAMESPACE;
   const access = ingressAccess();

@@ -7,8 +7,15 @@ import { stringify } from 'yaml';
 import { pkiFiles } from './credentials.js';
 import { labDir, paths, serverUrl, type LabState } from './state.js';
 
-export function kubectlCacheDir(name: string): string {
+export const kubectlBinary = process.env.SVCLAB_KUBECTL ?? '/usr/bin/kubectl';
+
+function kubectlCacheDir(name: string): string {
   return path.join(labDir(name), 'kubectl-cache');
+}
+
+/** The argv that runs kubectl against a lab. */
+export function kubectlArgv(lab: string, args: string[]): string[] {
+  return [kubectlBinary, '--kubeconfig', paths.kubeconfig(lab), '--cache-dir', kubectlCacheDir(lab), ...args];
 }
 
 export function writeKubeconfig(state: LabState): string {

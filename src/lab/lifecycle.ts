@@ -4,14 +4,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
-import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
-import { UserError } from '../util/errors.js';
+import { allRuntimes, leftoversRuntime, runtimeFor } from '../runtime/index.js';
 import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
@@ -22,10 +20,7 @@ import { makePlan, type PlanOptions } from './plan.js';
 import { pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
-import { labDir, listLabs, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
-
-/** The checkout this code runs from (dist/src/lab/ -> three levels up). */
-export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+import { home, labDir, listLabs, NoSuchLab, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
 
 // Directories the first lab creates on this host and the last one must remove.
 const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
@@ -99,7 +94,7 @@ async function waitForApiPort(name: string, timeoutMs: number): Promise<number> 
   throw new Error(`the API server of lab ${name} did not start within ${timeoutMs / 1000} s; logs are in ${paths.logs(name)}`);
 }
 
-export async function readyNodes(client: ApiClient): Promise<Node[]> {
+async function readyNodes(client: ApiClient): Promise<Node[]> {
   const list = await client.list<Node>(types.nodes);
   return list.items.filter(isReady);
 }
@@ -135,8 +130,6 @@ async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
   }
   throw new Error(`the cluster DNS${state.plan.ingress ? ' or the ingress controller' : ''} of lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s; logs are in ${paths.logs(state.plan.name)}`);
 }
-
-export class NoSuchLab extends UserError {}
 
 /** Stops every process of the lab, removes its namespaces and state. Idempotent. */
 export async function down(name: string): Promise<void> {
@@ -185,7 +178,7 @@ function cleanupRoot(): void {
 }
 
 /** Every lab this host knows of: state dirs, namespaces, containers (when a Docker engine answers) and processes. */
-export async function allLabNames(): Promise<string[]> {
+async function allLabNames(): Promise<string[]> {
   const names = new Set<string>([...listLabs(), ...(await leftoversRuntime().leftovers()), ...labProcesses().keys()]);
   return [...names].sort();
 }
@@ -198,12 +191,6 @@ export async function clean(log: (line: string) => void): Promise<string[]> {
     log(`removed lab ${name}`);
   }
   cleanupRoot();
-  // The docker runtime's images too (rebuilt in about 2 s on the next docker lab), when an engine answers.
-  const { connect, reachable } = await import('../runtime/docker/engine.js');
-  const docker = connect();
-  if (await reachable(docker)) {
-    const { removeImages } = await import('../runtime/docker/images.js');
-    for (const ref of await removeImages(docker)) log(`removed image ${ref}`);
-  }
+  for (const runtime of allRuntimes()) for (const ref of await runtime.removeImages()) log(`removed image ${ref}`);
   return names;
 }

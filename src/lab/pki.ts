@@ -11,14 +11,14 @@ import type { LabPlan } from './plan.js';
 import { pkiDir, pkiFiles } from './credentials.js';
 import { identities } from '../apiserver/bootstrap/components.js';
 
-export interface ComponentIdentity {
+interface ComponentIdentity {
   component: string;
   user: string;
   groups: string[];
 }
 
 /** Who each lab component is towards the API server: the identities the bootstrap policy binds (least privilege). */
-export function componentIdentities(plan: LabPlan): ComponentIdentity[] {
+function componentIdentities(plan: LabPlan): ComponentIdentity[] {
   const as = (component: string, id: { user: string; groups: string[] }): ComponentIdentity => ({ component, user: id.user, groups: id.groups });
   return [
     as('controller-manager', identities.controllerManager),
@@ -29,7 +29,7 @@ export function componentIdentities(plan: LabPlan): ComponentIdentity[] {
 }
 
 /** The serving certificate's names, as kubeadm gives the API server's. */
-export function servingNames(plan: LabPlan): { ips: string[]; dns: string[] } {
+function servingNames(plan: LabPlan): { ips: string[]; dns: string[] } {
   return {
     ips: ['127.0.0.1', plan.apiAdvertise.ip, formatIp(parseCidr(plan.serviceCIDR)!.base + 1)],
     dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${plan.clusterDomain}`],

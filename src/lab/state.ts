@@ -1,7 +1,15 @@
 // Where a lab keeps its state: /run/svclab/<name>/ (lab.json, store/, logs/, api.sock).
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../util/errors.js';
 import type { LabPlan } from './plan.js';
+
+/** The checkout this code runs from (dist/src/lab/ -> three levels up). */
+export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** A command named a lab that does not exist (or is not up yet). */
+export class NoSuchLab extends UserError {}
 
 export const stateRoot = process.env.SVCLAB_STATE_ROOT ?? '/run/svclab';
 

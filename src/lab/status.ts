@@ -6,7 +6,7 @@ import { ApiClient } from '../client/client.js';
 import { adminConnection } from './credentials.js';
 import { paths, readComponents, readState, serverUrl, type ComponentState } from './state.js';
 
-export interface NodeStatus {
+interface NodeStatus {
   name: string;
   ip: string;
   podCIDR: string;

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { ApiClient } from '../client/client.js';
 import { down, up } from '../lab/lifecycle.js';
-import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { defaultProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import type { RuntimeName, StoreName } from '../lab/plan.js';
 import { proxyModeProblems } from '../lab/preflight.js';
 import { adminConnection } from '../lab/credentials.js';
@@ -47,7 +47,7 @@ export interface RunOptions {
 
 export function modesOf(s: Scenario, only?: ProxyMode[]): ProxyMode[] {
   const m = s.cluster?.matrix?.proxyMode;
-  if (!m) return only ?? [s.cluster?.proxyMode ?? 'iptables'];
+  if (!m) return only ?? [s.cluster?.proxyMode ?? defaultProxyMode];
   const modes = m === 'all' ? [...proxyModes] : m;
   return only ? modes.filter((x) => only.includes(x)) : modes;
 }

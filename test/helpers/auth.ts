@@ -10,7 +10,7 @@ import { tempDir } from './tmp.js';
 
 const issuer = 'https://kubernetes.default.svc.cluster.local';
 
-export async function pki(t: ExecutionContext<unknown>) {
+async function pki(t: ExecutionContext<unknown>) {
   const dir = tempDir(t);
   const f = (n: string) => path.join(dir, n);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];

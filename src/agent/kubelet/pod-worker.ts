@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { Container, Pod, PodStatus } from '../../api/types.js';
 import { timestamp } from '../../api/types.js';
 import { expand } from './env.js';
+import { catalogueNames, commandLine, resolveImage } from './catalogue.js';
 import { imageVolumes } from './image-volumes.js';
-import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
 import { podStatus, statusSummary, terminatedState, type ContainerRunView } from './pod-status.js';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
@@ -18,7 +18,7 @@ import type { SandboxRecord } from './cri/sandbox.js';
 import type { KubeletContext } from './context.js';
 import { ProjectedVolumes } from './volumes.js';
 
-export const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
+const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
 
 /** One container's runs: what the status shows (ContainerRunView), plus what restarts and probes need. */
 interface ContainerRun extends ContainerRunView {

@@ -8,8 +8,8 @@ import type { Container, Pod, ServiceAccount, Volume } from '../../api/types.js'
 import { randomSuffix, type Strategy } from '../registry.js';
 import type { ObjectStore } from '../store.js';
 
-export const tokenMountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
-export const rootCAConfigMap = 'kube-root-ca.crt';
+const tokenMountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
+const rootCAConfigMap = 'kube-root-ca.crt';
 /** upstream's WarnOnlyBoundTokenExpirationSeconds: what the admission asks for each pod's token. */
 const tokenExpirationSeconds = 3607;
 
@@ -28,7 +28,7 @@ export function apiAccessVolume(name: string): Volume {
 }
 
 /** Adds the token volume and mounts (pure: what the plugin does once the account is known). */
-export function mountServiceAccountToken(pod: Pod, account: ServiceAccount | undefined): void {
+function mountServiceAccountToken(pod: Pod, account: ServiceAccount | undefined): void {
   const spec = pod.spec;
   const automount = spec.automountServiceAccountToken ?? account?.automountServiceAccountToken ?? true;
   if (!automount) return;

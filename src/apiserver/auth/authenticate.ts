@@ -16,14 +16,14 @@ export interface AuthenticationConfig {
   log?: (line: string) => void;
 }
 
-export function bearerToken(req: http.IncomingMessage): string | undefined {
+function bearerToken(req: http.IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   if (!h) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
   return m?.[1];
 }
 
-export function tokenAuthenticator(cfg: AuthenticationConfig): Authenticator {
+function tokenAuthenticator(cfg: AuthenticationConfig): Authenticator {
   return async (req) => {
     const token = bearerToken(req);
     if (token === undefined) return undefined;

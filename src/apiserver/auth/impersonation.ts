@@ -16,7 +16,7 @@ function values(req: http.IncomingMessage, header: string): string[] {
 }
 
 /** The groups a ServiceAccount belongs to, as upstream's serviceaccount.MakeGroupNames. */
-export function serviceAccountGroups(namespace: string): string[] {
+function serviceAccountGroups(namespace: string): string[] {
   return ['system:serviceaccounts', `system:serviceaccounts:${namespace}`];
 }
 

@@ -14,7 +14,7 @@ export const authorizationModes = ['AlwaysAllow', 'AlwaysDeny', 'Node', 'RBAC'] 
 const alwaysDeny: Authorizer = { authorize: () => ({ allowed: false }) };
 
 /** Asks each authorizer in turn; a denial carries the reasons of all of them, one a line (upstream's union). */
-export function union(members: Authorizer[]): Authorizer {
+function union(members: Authorizer[]): Authorizer {
   return {
     authorize(a): Decision {
       const reasons: string[] = [];

@@ -32,7 +32,7 @@ interface Review {
   spec?: AccessReviewSpec & { namespace?: string };
 }
 
-export interface ReviewContext {
+interface ReviewContext {
   user: UserInfo;
   authorizer: Authorizer;
   /** The request's namespace (LocalSubjectAccessReview). */
@@ -79,7 +79,7 @@ function decide(a: Attributes, authorizer: Authorizer): { allowed: boolean; reas
 
 const authz = 'authorization.k8s.io/v1';
 
-export const selfSubjectAccessReview: ReviewHandler = (body, { user, authorizer }) => {
+const selfSubjectAccessReview: ReviewHandler = (body, { user, authorizer }) => {
   const review = asReview(body);
   const a = attributesOf('SelfSubjectAccessReview', review.spec ?? {}, user);
   return answer(review, 'SelfSubjectAccessReview', authz, decide(a, authorizer));
@@ -102,10 +102,10 @@ function subjectAccessReview(kind: string): ReviewHandler {
   };
 }
 
-export const subjectAccessReviewHandler = subjectAccessReview('SubjectAccessReview');
-export const localSubjectAccessReviewHandler = subjectAccessReview('LocalSubjectAccessReview');
+const subjectAccessReviewHandler = subjectAccessReview('SubjectAccessReview');
+const localSubjectAccessReviewHandler = subjectAccessReview('LocalSubjectAccessReview');
 
-export const selfSubjectRulesReview: ReviewHandler = (body, { user, authorizer }) => {
+const selfSubjectRulesReview: ReviewHandler = (body, { user, authorizer }) => {
   const review = asReview(body);
   const namespace = review.spec?.namespace || undefined;
   const found = authorizer.rulesFor?.(user, namespace) ?? { rules: [], incomplete: true, errors: [] };
@@ -120,7 +120,7 @@ function resourceRule(r: PolicyRule): Record<string, unknown> {
   return { verbs: r.verbs, ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}), ...(r.resources ? { resources: r.resources } : {}), ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) };
 }
 
-export const selfSubjectReview: ReviewHandler = (body, { user }) => {
+const selfSubjectReview: ReviewHandler = (body, { user }) => {
   const review = asReview(body);
   const userInfo = { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) };
   return { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1', metadata: { ...(review.metadata ?? {}), creationTimestamp: null }, status: { userInfo } };

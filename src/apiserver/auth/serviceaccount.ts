@@ -7,14 +7,14 @@ import { errors, importPKCS8, importSPKI, jwtVerify, SignJWT, decodeJwt, type Cr
 import type { KubeObject } from '../../api/types.js';
 import type { UserInfo } from './user.js';
 
-export const serviceAccountPrefix = 'system:serviceaccount:';
+const serviceAccountPrefix = 'system:serviceaccount:';
 
 export interface BoundPod {
   name: string;
   uid: string;
 }
 
-export interface TokenClaims {
+interface TokenClaims {
   iss: string;
   sub: string;
   aud: string[];

@@ -18,7 +18,7 @@ export const identities = {
 };
 
 /** The controllers src/controllers/main.ts runs, by their upstream role (system:controller:<name>). */
-export const labControllers = [
+const labControllers = [
   'node-controller',
   'pod-garbage-collector',
   'replicaset-controller',

@@ -18,7 +18,7 @@ function meta(name: string, labels: Record<string, string> = {}): KubeObject['me
 /** The lab's own components' roles are not upstream defaults: labelled as the lab's. */
 const labMeta = (name: string): KubeObject['metadata'] => ({ name, labels: { 'app.kubernetes.io/part-of': 'svclab' } });
 
-export function bootstrapClusterRoles(): ClusterRole[] {
+function bootstrapClusterRoles(): ClusterRole[] {
   const roles: ClusterRole[] = clusterRoles.map((r) => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
@@ -34,7 +34,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
   return roles;
 }
 
-export function bootstrapClusterRoleBindings(): RoleBinding[] {
+function bootstrapClusterRoleBindings(): RoleBinding[] {
   const binding = (role: string, subjects: RoleBinding['subjects'], metadata = meta(role)): RoleBinding => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',

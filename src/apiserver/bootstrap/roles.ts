@@ -13,7 +13,7 @@ export function rule(verbs: string, groups: string, resources: string, names?: s
   return r;
 }
 
-export function urls(verbs: string, paths: string): PolicyRule {
+function urls(verbs: string, paths: string): PolicyRule {
   return { verbs: words(verbs), nonResourceURLs: words(paths) };
 }
 

@@ -9,14 +9,14 @@ import { resolvePlace } from '../places.js';
 import { expand } from '../templates.js';
 
 /** What a trace ended in, in one word or two. */
-export function traceOutcome(r: TraceResult): string {
+function traceOutcome(r: TraceResult): string {
   if (r.probe.ok) return 'answered';
   if (r.stopped) return r.stopped.verdict === 'reject' ? 'rejected' : 'dropped';
   return 'no answer';
 }
 
 /** The request's path as lines "host chain comment rule", for through/notThrough. */
-export function pathLines(r: TraceResult): string[] {
+function pathLines(r: TraceResult): string[] {
   return r.passes.filter((p) => p.direction === 'original').flatMap((p) => p.steps.map((s) => [p.host, s.chain, s.comment ?? '', s.iptables ?? s.rule ?? ''].join(' ')));
 }
 

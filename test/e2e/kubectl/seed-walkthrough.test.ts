@@ -11,7 +11,7 @@ import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
-import { kubectlArgv } from '../../../src/cli/kubectl.js';
+import { kubectlArgv } from '../../../src/lab/kubeconfig.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
 import { paths, readState, serverUrl } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';

@@ -1,7 +1,7 @@
 // The workshop's RBAC exercise with the real kubectl against a lab whose API
 // server enforces RBAC: a ServiceAccount that may only read Services in one
-// namespace, tried with --as; kubectl auth can-i and whoami; and the lab itself
-// keeps working with every component acting as its own identity.
+// namespace, tried with --as and with a pod's own token; kubectl auth can-i and
+// whoami; and the lab itself keeps working with every component as its own identity.
 import test from 'ava';
 import { types } from '../../../src/api/resources.js';
 import type { Endpoints } from '../../../src/api/types.js';
@@ -71,17 +71,38 @@ it.serial('the lab works under RBAC with its components as their own identities:
   t.regex(r.stdout, new RegExp(`^Hello from ${pod!.metadata.name}`));
 });
 
-it.serial('each lab process acts as its own identity: the components and the DNS pods carry --as', async (t) => {
-  const argv = (pid: number | undefined): string => (pid ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ') : '');
-  t.regex(argv(componentPid(s.name, 'agent-node1')), / --as system:node:node1 --as-group system:nodes/);
-  t.regex(argv(componentPid(s.name, 'controller-manager')), / --as system:kube-controller-manager/);
-  t.regex(argv(componentPid(s.name, 'router')), / --as svclab:router/);
-  t.regex(argv(componentPid(s.name, 'dashboard')), / --as svclab:dashboard/);
-  const dns = await ok('get', 'deployment', 'coredns', '-n', 'kube-system', '-o', 'jsonpath={.spec.template.spec.serviceAccountName} {.spec.template.spec.containers[0].args}');
-  t.regex(dns, /^coredns .*"--as","system:serviceaccount:kube-system:coredns"/);
+it.serial('each lab process authenticates as its own identity: its token file is that user to the API server; the DNS pods use their ServiceAccount', async (t) => {
+  const argv = (pid: number | undefined): string[] => (pid ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') : []);
+  const whoami = async (component: string): Promise<string> => {
+    const args = argv(componentPid(s.name, component));
+    const tokenFile = args[args.indexOf('--token-file') + 1];
+    t.truthy(tokenFile, `${component} is started with --token-file`);
+    t.false(args.some((a) => a.startsWith('--as')), `${component} impersonates nobody`);
+    const r = await kubectl('auth', 'whoami', `--token=${fs.readFileSync(tokenFile!, 'utf8').trim()}`);
+    return r.out.split('\n').slice(1).join('\n');
+  };
+  t.regex(await whoami('agent-node1'), /^Username\s+system:node:node1\nGroups\s+\[system:nodes system:authenticated\]$/);
+  t.regex(await whoami('controller-manager'), /^Username\s+system:kube-controller-manager\n/);
+  t.regex(await whoami('router'), /^Username\s+svclab:router\n/);
+  t.regex(await whoami('dashboard'), /^Username\s+svclab:dashboard\n/);
+  t.is(await ok('get', 'deployment', 'coredns', '-n', 'kube-system', '-o', 'jsonpath={.spec.template.spec.serviceAccountName}'), 'coredns');
   // What that identity may do: CoreDNS reads Services but cannot touch Secrets.
   t.is(await ok('auth', 'can-i', 'watch', 'services', '--as=system:serviceaccount:kube-system:coredns'), 'yes');
   t.like(await kubectl('auth', 'can-i', 'get', 'secrets', '-n', 'kube-system', '--as=system:serviceaccount:kube-system:coredns'), { code: 1, out: 'no' });
+});
+
+it.serial("a pod's own token can do exactly what its ServiceAccount's Role allows", async (t) => {
+  await ok('run', 'reader', '--image=lab/toolbox', '-n', 'demo', '--overrides={"spec":{"serviceAccountName":"reader"}}', '--', 'sleep', '3600');
+  const [pod] = await readyPods(s, 'run=reader', 1, 60_000, 'demo');
+  const api = 'https://kubernetes.default.svc';
+  const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+  const call = (method: string, url: string) =>
+    inPod(s, pod!.metadata.name!, ['sh', '-c', `curl -s --cacert ${sa}/ca.crt -H "Authorization: Bearer $(cat ${sa}/token)" -X ${method} -o /dev/null -w '%{http_code}' ${api}${url}`], 'demo');
+  t.is((await call('GET', '/api/v1/namespaces/demo/services')).stdout, '200');
+  t.is((await call('GET', '/api/v1/namespaces/default/services')).stdout, '403');
+  t.is((await call('GET', '/api/v1/namespaces/demo/pods')).stdout, '403');
+  t.is((await call('DELETE', '/api/v1/namespaces/demo/services/web')).stdout, '403');
+  t.truthy(await s.client.get(types.services, 'web', 'demo'), 'the Service is still there');
 });
 
 it.serial('the Node authorizer: a node reads no Secret its pods do not use', async (t) => {

@@ -6,6 +6,14 @@ import type { ExecOptions, ExecProcess } from './exec.js';
 import type { ContainerSecurity } from './security.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
+/** What createPodRuntime (index.ts) hands a runtime about its node. */
+export interface PodRuntimeOptions {
+  lab: string;
+  nodeName: string;
+  podCIDR: string;
+  stateDir: string;
+}
+
 export interface ExitInfo {
   exitCode: number;
   signal?: number;

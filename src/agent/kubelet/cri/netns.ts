@@ -12,7 +12,7 @@ import { poll } from '../../../util/poll.js';
 import type { Adopted, ContainerHandle, ContainerRequest, Mount, PodRuntime } from './cri.js';
 import { quote } from './exec.js';
 import { ContainerProcess, withTerminal } from './process.js';
-import { checkoutDir } from '../images.js';
+import { checkoutDir } from '../catalogue.js';
 import { containerArgv, hostMounts, prepareSandbox } from './rootfs.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 import { setprivArgs } from './security.js';

@@ -26,7 +26,7 @@ const ENV_FILE = 'env.json';
 const STOP_SIGNAL_FILE = 'stop-signal';
 
 /** In a container's directory: the host pid of its pid namespace's init, when it has one (the sandbox). */
-export const INIT_FILE = 'init';
+const INIT_FILE = 'init';
 const INIT_START_FILE = 'init.start';
 
 function parentPid(pid: number): number {
@@ -61,7 +61,7 @@ export function programPid(dir: string): number {
 }
 
 /** The environment of a process, from /proc (exec inherits the container's variables). */
-export function processEnv(environFile: string): Record<string, string> {
+function processEnv(environFile: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const kv of fs.readFileSync(environFile, 'utf8').split('\0')) {
     const i = kv.indexOf('=');

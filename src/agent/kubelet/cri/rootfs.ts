@@ -13,9 +13,9 @@ import { systemTool } from '../../../net/tools.js';
 // setpriv then drops root's powers on the way to tini and the container's program.
 
 /** Directories shown empty: home directories, private keys, backups of the shadow files, host logs, Docker's state, other pods' /etc files. */
-export const MASKED_DIRS = ['/root', '/home', '/mnt', '/media', '/etc/ssl/private', '/var/backups', '/var/log', '/var/lib/docker', '/etc/netns', '/proc/acpi', '/proc/scsi', '/sys/firmware'];
+const MASKED_DIRS = ['/root', '/home', '/mnt', '/media', '/etc/ssl/private', '/var/backups', '/var/log', '/var/lib/docker', '/etc/netns', '/proc/acpi', '/proc/scsi', '/sys/firmware'];
 /** Files shown as /dev/null: password hashes, host keys, and the /proc files Docker masks. */
-export const MASKED_FILES = [
+const MASKED_FILES = [
   '/etc/shadow', '/etc/shadow-', '/etc/gshadow', '/etc/gshadow-',
   '/proc/kcore', '/proc/keys', '/proc/timer_list', '/proc/sched_debug', '/proc/latency_stats',
 ];
@@ -30,7 +30,7 @@ const DEV_LINKS: [string, string][] = [['ptmx', 'pts/ptmx'], ['fd', '/proc/self/
 const POD_ETC = ['resolv.conf', 'hosts', 'hostname'];
 
 /** The files of a container's sandbox, in its directory. */
-export const sandboxFiles = { root: 'root', fstab: 'fstab', init: 'init', writable: 'rw', masks: 'masks' };
+const sandboxFiles = { root: 'root', fstab: 'fstab', init: 'init', writable: 'rw', masks: 'masks' };
 
 function under(p: string, dirs: string[]): string | undefined {
   return dirs.find((d) => p === d || p.startsWith(`${d}/`));

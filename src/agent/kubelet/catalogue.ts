@@ -22,7 +22,7 @@ export interface ImageSpec {
 
 type Image = Omit<ImageSpec, 'name'>;
 
-// This module is dist/src/agent/kubelet/images.js; the programs are under dist/images/.
+// This module is dist/src/agent/kubelet/catalogue.js; the programs are under dist/images/.
 const imagesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../images');
 /** The checkout the programs (and their node_modules) run from: pods must see it, wherever it is. */
 export const checkoutDir = path.resolve(imagesDir, '..', '..');
