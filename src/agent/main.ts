@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'cluster-dns': { type: 'string', default: '10.96.0.10' },
     'cluster-domain': { type: 'string', default: 'cluster.local' },
     'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
+    mtu: { type: 'string' },
   },
 });
 
@@ -70,7 +71,7 @@ const kubelet = new Kubelet({
   client,
   nodeName: id.name,
   nodeIP: id.ip,
-  runtime: await createPodRuntime(values.runtime!, { lab: values.lab!, nodeName: id.name, podCIDR: id.podCIDR, stateDir }),
+  runtime: await createPodRuntime(values.runtime!, { lab: values.lab!, nodeName: id.name, podCIDR: id.podCIDR, stateDir, ...(values.mtu ? { mtu: Number(values.mtu) } : {}) }),
   dns: { clusterDNS: values['cluster-dns']!, clusterDomain: values['cluster-domain']! },
   events: new EventRecorder(client, 'kubelet', id.name),
   services,

@@ -51,11 +51,13 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd]`,
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd] [--hosts 1]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
         nodes: { type: 'string', default: '3' },
+        // Simulated hosts (namespaces linked by a routed transit network, one VXLAN node network).
+        hosts: { type: 'string', default: '1' },
         'proxy-mode': { type: 'string', default: 'iptables' },
         runtime: { type: 'string', default: 'netns' },
         'node-grace-period': { type: 'string', default: '10' },
@@ -72,6 +74,7 @@ export const commands: Record<string, Command> = {
       const state = await up({
         name: labName('up', values.name),
         nodes: wholeNumber('up', 'nodes', values.nodes),
+        hosts: wholeNumber('up', 'hosts', values.hosts),
         proxyMode: oneOf<ProxyMode>('up', 'proxy-mode', values['proxy-mode'], proxyModes),
         runtime: oneOf<RuntimeName>('up', 'runtime', values.runtime, runtimes),
         nodeGracePeriodSeconds: wholeNumber('up', 'node-grace-period', values['node-grace-period']),

@@ -9,10 +9,12 @@ export interface PodRuntimeOptions {
   nodeName: string;
   podCIDR: string;
   stateDir: string;
+  /** The pod interfaces' MTU (multi-host labs: the overlay's); absent: the kernel's default. */
+  mtu?: number;
 }
 
 export async function createPodRuntime(kind: string, o: PodRuntimeOptions): Promise<PodRuntime> {
-  const sandboxes = new Sandboxes(o.lab, `${o.stateDir}/nodes/${o.nodeName}/pods`, o.podCIDR);
+  const sandboxes = new Sandboxes(o.lab, `${o.stateDir}/nodes/${o.nodeName}/pods`, o.podCIDR, o.mtu);
   if (kind === 'netns') return new NetnsPodRuntime(sandboxes);
   if (kind === 'docker') {
     const { DockerPodRuntime } = await import('./docker.js');
