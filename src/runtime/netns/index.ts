@@ -57,8 +57,11 @@ export class NetnsRuntime implements Runtime {
   hostCommand(plan: LabPlan, host: string, argv: string[]): string[] {
     const node = plan.nodes.find((n) => n.name === host);
     if (node) return this.nodeCommand(plan, node, argv);
-    const ns = { outside: plan.outsideNetns, router: plan.routerNetns, external: plan.external.netns }[host];
-    if (!ns) throw new Error(`no host "${host}" in lab ${plan.name} (hosts: ${[...plan.nodes.map((n) => n.name), 'outside', 'external', 'router'].join(', ')})`);
+    // Multi-host labs: the simulated hosts and the transit router between them too (e.g. tcpdump of the overlay).
+    const overlay: Record<string, string> = plan.overlay ? { transit: plan.overlay.transitNetns, ...Object.fromEntries(plan.overlay.hosts.map((h) => [h.name, h.netns])) } : {};
+    const places: Record<string, string> = { outside: plan.outsideNetns, router: plan.routerNetns, external: plan.external.netns, ...overlay };
+    const ns = places[host];
+    if (!ns) throw new Error(`no host "${host}" in lab ${plan.name} (hosts: ${[...plan.nodes.map((n) => n.name), ...Object.keys(places)].join(', ')})`);
     return [...inNetns(ns), ...argv];
   }
 
