@@ -132,7 +132,7 @@ export const commands: Record<string, Command> = {
   demo: demoCommand,
   bench: {
     summary: 'benchmarks; `lab bench up` times lab up for 3 and 20 nodes and measures agent memory; also `bench pods`, `bench services`',
-    usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--store embedded[,etcd]] [--pods N] [--out bench-results/up.json] | store ${benchStore.usage} | pods ${benchPods.usage} | services ${benchServices.usage}`,
+    usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--store embedded[,etcd]] [--hosts 1[,2]] [--pods N] [--out bench-results/up.json] | store ${benchStore.usage} | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
       const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress, store: benchStore };
@@ -144,13 +144,15 @@ export const commands: Record<string, Command> = {
         runtime: { type: 'string', default: 'netns' },
         pods: { type: 'string', default: '0' },
         store: { type: 'string', default: 'embedded' },
+        hosts: { type: 'string', default: '1' },
         out: { type: 'string', default: `${home}/bench-results/up.json` },
       });
       const sizes = values.nodes.split(',').map((n) => wholeNumber('bench up', 'nodes', n));
       const runtimesWanted = values.runtime.split(',').map((r) => oneOf<RuntimeName>('bench up', 'runtime', r, runtimes));
       const pods = /^\d+$/.test(values.pods) ? Number(values.pods) : wholeNumber('bench up', 'pods', values.pods);
       const storesWanted = values.store.split(',').map((s) => oneOf<StoreName>('bench up', 'store', s, stores));
-      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out, runtimes: runtimesWanted, stores: storesWanted, pods });
+      const hostsWanted = values.hosts.split(',').map((h) => wholeNumber('bench up', 'hosts', h));
+      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out, runtimes: runtimesWanted, stores: storesWanted, hosts: hostsWanted, pods });
     },
   },
   exec: {
