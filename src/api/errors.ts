@@ -1,7 +1,7 @@
 // Kubernetes Status errors. Every failure the API server returns is one of these,
 // so kubectl prints the same text a real cluster would.
 
-export type CauseReason =
+type CauseReason =
   | 'FieldValueInvalid'
   | 'FieldValueRequired'
   | 'FieldValueDuplicate'
@@ -117,6 +117,11 @@ export function tooLargeResourceVersion(requested: number, current: number): Api
 
 export function gone(message: string): ApiError {
   return failure(410, 'Expired', message);
+}
+
+/** Bad or unknown credentials: upstream answers this, never saying which check failed. */
+export function unauthorized(): ApiError {
+  return failure(401, 'Unauthorized', 'Unauthorized');
 }
 
 export function forbidden(resource: string, name: string, why: string): ApiError {

@@ -2,9 +2,9 @@
 // (matchLabels / matchExpressions) used by Deployments and ReplicaSets.
 import { badRequest } from './errors.js';
 
-export type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
-export interface Requirement {
+interface Requirement {
   key: string;
   operator: Operator;
   values: string[];
@@ -115,7 +115,7 @@ export function parseFieldSelector(text: string | null | undefined): FieldRequir
 }
 
 /** Reads a dotted field path such as "spec.nodeName" or "involvedObject.uid" from an object. */
-export function fieldValue(obj: unknown, field: string): string {
+function fieldValue(obj: unknown, field: string): string {
   let cur: unknown = obj;
   for (const part of field.split('.')) {
     if (cur === null || typeof cur !== 'object') return '';

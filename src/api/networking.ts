@@ -4,9 +4,9 @@ import type { KubeObject, LabelSelectorObject } from './types.js';
 
 export const ingressClassAnnotation = 'kubernetes.io/ingress.class';
 export const defaultIngressClassAnnotation = 'ingressclass.kubernetes.io/is-default-class';
-export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
-export interface ServiceBackendPort {
+interface ServiceBackendPort {
   name?: string;
   number?: number;
 }
@@ -22,12 +22,12 @@ export interface HTTPIngressPath {
   backend: IngressBackend;
 }
 
-export interface IngressRule {
+interface IngressRule {
   host?: string;
   http?: { paths: HTTPIngressPath[] };
 }
 
-export interface IngressTLS {
+interface IngressTLS {
   hosts?: string[];
   secretName?: string;
 }
@@ -89,7 +89,7 @@ export interface Gateway extends KubeObject {
   };
 }
 
-export interface ParentReference {
+interface ParentReference {
   group?: string;
   kind?: string;
   namespace?: string;
@@ -98,12 +98,12 @@ export interface ParentReference {
   port?: number;
 }
 
-export interface HTTPPathMatch {
+interface HTTPPathMatch {
   type?: 'Exact' | 'PathPrefix' | 'RegularExpression';
   value?: string;
 }
 
-export interface HTTPHeaderMatch {
+interface HTTPHeaderMatch {
   type?: 'Exact' | 'RegularExpression';
   name: string;
   value: string;
@@ -125,12 +125,12 @@ export interface HTTPBackendRef {
   weight?: number;
 }
 
-export interface HTTPRouteRule {
+interface HTTPRouteRule {
   matches?: HTTPRouteMatch[];
   backendRefs?: HTTPBackendRef[];
 }
 
-export interface RouteParentStatus {
+interface RouteParentStatus {
   parentRef: ParentReference;
   controllerName: string;
   conditions: Condition[];

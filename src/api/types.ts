@@ -34,7 +34,7 @@ export interface KubeObject {
   [extra: string]: unknown;
 }
 
-export interface ListMeta {
+interface ListMeta {
   resourceVersion: string;
   continue?: string;
 }
@@ -62,7 +62,7 @@ export interface NodeCondition {
   lastTransitionTime?: string;
 }
 
-export interface NodeAddress {
+interface NodeAddress {
   type: 'InternalIP' | 'ExternalIP' | 'Hostname';
   address: string;
 }
@@ -154,13 +154,13 @@ export interface EnvVar {
   };
 }
 
-export interface KeySelector {
+interface KeySelector {
   name: string;
   key: string;
   optional?: boolean;
 }
 
-export interface EnvFromSource {
+interface EnvFromSource {
   prefix?: string;
   configMapRef?: { name: string; optional?: boolean };
   secretRef?: { name: string; optional?: boolean };
@@ -197,7 +197,29 @@ export interface Container {
   stdin?: boolean;
   stdinOnce?: boolean;
   tty?: boolean;
+  volumeMounts?: VolumeMount[];
   [extra: string]: unknown;
+}
+
+interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+}
+
+/** A pod volume; the lab's kubelet fills `projected` ones (ServiceAccount token, ConfigMap keys, downward API). */
+export interface Volume {
+  name: string;
+  projected?: { defaultMode?: number; sources?: VolumeProjection[] };
+  [source: string]: unknown;
+}
+
+interface VolumeProjection {
+  serviceAccountToken?: { path: string; expirationSeconds?: number; audience?: string };
+  configMap?: { name?: string; items?: { key: string; path: string; mode?: number }[]; optional?: boolean };
+  downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath: string }; mode?: number }[] };
+  [source: string]: unknown;
 }
 
 export interface PodSpec {
@@ -217,6 +239,9 @@ export interface PodSpec {
   schedulerName?: string;
   securityContext?: Record<string, unknown>;
   tolerations?: { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }[];
+  volumes?: Volume[];
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
   [extra: string]: unknown;
 }
 

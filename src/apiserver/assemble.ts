@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
+import { authorizerFor } from './auth/modes.js';
+import { reviewHandlers } from './auth/reviews.js';
 import { ensureBootstrapPolicy } from './bootstrap/policy.js';
 import { ServiceAllocations } from './allocators/service-allocations.js';
 import { ensureKubernetesService, type Advertise } from './kubernetes-service.js';
@@ -19,6 +21,12 @@ import { bindingHandler } from './subresources/binding.js';
 import { scaleHandler } from './subresources/scale.js';
 import { logHandler, streamUpgrade } from './subresources/kubelet-proxy.js';
 import { proxyHandler } from './subresources/proxy.js';
+import { tokenRequestHandler } from './subresources/token.js';
+import { serviceAccountAdmission } from './admission/serviceaccount.js';
+import { authenticator } from './auth/authenticate.js';
+import { serviceAccountVerifier, TokenIssuer } from './auth/serviceaccount.js';
+import type { UserInfo } from './auth/user.js';
+import { podStrategy } from './strategies/pod.js';
 
 export interface AssembleOptions extends StoreOptions {
   stateDir: string;
@@ -30,6 +38,18 @@ export interface AssembleOptions extends StoreOptions {
   nodePortRange?: { min: number; max: number };
   /** Where pods reach the API server: the default/kubernetes service's endpoint. */
   advertise?: Advertise;
+  /** --authorization-mode: "RBAC", "AlwaysAllow" (the default, as upstream's), or a comma-separated chain. */
+  authorizationMode?: string;
+  /** Authentication (client certificates always count once TLS serves them); without it every request is the lab admin's. */
+  auth?: AuthOptions;
+}
+
+export interface AuthOptions {
+  /** Static bearer tokens (--token-auth-file). */
+  tokens?: Map<string, UserInfo>;
+  /** ServiceAccount tokens: issued by TokenRequest, verified on every request; turns on the ServiceAccount admission. */
+  serviceAccounts?: { signingKeyPem: string; publicKeyPem: string; issuer: string };
+  log?: (line: string) => void;
 }
 
 export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectStore; registry: Registry; server: ApiServer; allocations: ServiceAllocations }> {
@@ -49,6 +69,9 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectSt
   if (opts.advertise) await ensureKubernetesService(registry, opts.advertise, config.serviceCIDR);
   startNamespaceFinalizer(registry);
   const server = new ApiServer(registry);
+  server.authorizer = authorizerFor(opts.authorizationMode ?? 'AlwaysAllow', store);
+  for (const [key, handler] of Object.entries(reviewHandlers)) server.reviews.set(key, handler);
+  if (opts.auth) await enableAuthentication(server, registry, store, opts.auth);
   server.subresources.set('core/pods/binding', bindingHandler(registry));
   server.subresources.set('apps/deployments/scale', scaleHandler(registry, types.deployments));
   server.subresources.set('apps/replicasets/scale', scaleHandler(registry, types.replicasets));
@@ -59,4 +82,14 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectSt
     for (const sub of ['exec', 'attach', 'portforward']) server.upgrades.set(`core/pods/${sub}`, (r, req, socket, head, query) => streamUpgrade(registry, dir, r, req, socket, head, query));
   }
   return { store, registry, server, allocations };
+}
+
+async function enableAuthentication(server: ApiServer, registry: Registry, store: ObjectStore, auth: AuthOptions): Promise<void> {
+  const sa = auth.serviceAccounts;
+  const lookup = (type: string, key: string) => store.get(type, key);
+  const verify = sa && (await serviceAccountVerifier({ publicKeyPem: sa.publicKeyPem, issuer: sa.issuer, audiences: [sa.issuer], lookup }));
+  server.authenticate = authenticator({ tokens: auth.tokens, serviceAccounts: sa && verify ? { issuer: sa.issuer, verify } : undefined, log: auth.log });
+  if (!sa) return;
+  server.subresources.set('core/serviceaccounts/token', tokenRequestHandler(registry, await TokenIssuer.fromPem(sa.signingKeyPem, sa.issuer)));
+  registry.register({ ...podStrategy, admit: serviceAccountAdmission(store) });
 }

@@ -51,6 +51,7 @@ const subresourceShapes: Record<string, Record<string, unknown>> = {
   exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
   log: { kind: 'Pod', verbs: ['get'] },
   binding: { kind: 'Binding', verbs: ['create'] },
+  token: { kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
 };
 
 function resourceEntries(t: ResourceType): unknown[] {

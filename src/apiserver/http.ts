@@ -82,7 +82,7 @@ function yamlDuplicates(node: Node | null | undefined, lines: LineCounter, out: 
  * (inside V8's regexp compiler), so YAML is bounded before it is parsed: by indentation plus compact
  * "- " indicators on a line, plus open flow brackets, which together bound the real nesting from above.
  */
-export const maxYamlNesting = 200;
+const maxYamlNesting = 200;
 
 function yamlNestingBound(text: string): number {
   let flow = 0;

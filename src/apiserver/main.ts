@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assemble } from './assemble.js';
+import { authorizationModes } from './auth/modes.js';
+import { readTokenFile } from './auth/token-file.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +18,17 @@ const { values } = parseArgs({
     'advertise-address': { type: 'string' },
     'advertise-port': { type: 'string', default: '6443' },
     'etcd-servers': { type: 'string' },
+    'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
+    // TLS and authentication, named as kube-apiserver's flags.
+    'tls-cert-file': { type: 'string' },
+    'tls-private-key-file': { type: 'string' },
+    'client-ca-file': { type: 'string' },
+    /** A unix socket serving the same TLS as the TCP port: the router relays pods' connections to it. */
+    'tls-socket': { type: 'string' },
+    'token-auth-file': { type: 'string' },
+    'service-account-key-file': { type: 'string' },
+    'service-account-signing-key-file': { type: 'string' },
+    'service-account-issuer': { type: 'string', default: 'https://kubernetes.default.svc.cluster.local' },
   },
 });
 
@@ -25,20 +38,40 @@ if (!stateDir) {
   process.exit(2);
 }
 
+const unknownMode = values['authorization-mode']!.split(',').map((m) => m.trim()).find((m) => !(authorizationModes as readonly string[]).includes(m));
+if (unknownMode !== undefined) {
+  console.error(`apiserver: --authorization-mode: "${unknownMode}" is not supported (choose from ${authorizationModes.join(', ')}, comma-separated)`);
+  process.exit(2);
+}
+
 const [min, max] = values['service-node-port-range']!.split('-').map(Number);
+const read = (flag: keyof typeof values): string | undefined => (values[flag] ? fs.readFileSync(values[flag] as string, 'utf8') : undefined);
+const tls = values['tls-cert-file'] ? { cert: read('tls-cert-file')!, key: read('tls-private-key-file')!, ca: read('client-ca-file')!, socketPath: values['tls-socket'] } : undefined;
+const saSigning = read('service-account-signing-key-file');
+const auth = tls
+  ? {
+      tokens: values['token-auth-file'] ? readTokenFile(values['token-auth-file']) : undefined,
+      serviceAccounts: saSigning ? { signingKeyPem: saSigning, publicKeyPem: read('service-account-key-file')!, issuer: values['service-account-issuer']! } : undefined,
+      log: (line: string) => console.log(line),
+    }
+  : undefined;
 const { store, server } = await assemble({
+  authorizationMode: values['authorization-mode'],
   stateDir,
   etcdServers: values['etcd-servers']?.split(',').filter(Boolean),
   kubeletSocketDir: values['kubelet-socket-dir'],
   serviceCIDR: values['service-cluster-ip-range'],
   nodePortRange: { min: min!, max: max! },
   advertise: values['advertise-address'] ? { ip: values['advertise-address'], port: Number(values['advertise-port']) } : undefined,
+  auth,
 });
 server.log = values.log;
-if (values.socket && fs.existsSync(values.socket)) fs.unlinkSync(values.socket);
+const sockets = [values.socket, tls?.socketPath].filter((s): s is string => !!s);
+const unlinkSockets = (): void => sockets.forEach((s) => fs.existsSync(s) && fs.unlinkSync(s));
+unlinkSockets();
 const port = await listenPort(values.port, values['port-file']);
-if (values.socket) fs.chmodSync(values.socket, 0o600); // lab components run as root; nobody else connects
-console.log(`apiserver: serving on 127.0.0.1:${port}${values.socket ? ` and ${values.socket}` : ''}, resourceVersion ${store.resourceVersion}`);
+for (const s of sockets) fs.chmodSync(s, 0o600); // lab components run as root; nobody else connects
+console.log(`apiserver: serving ${tls ? 'HTTPS' : 'HTTP'} on 127.0.0.1:${port}${sockets.length ? ` and ${sockets.join(', ')}` : ''}, resourceVersion ${store.resourceVersion}`);
 
 /**
  * --port P listens on P. With --port-file, the port recorded there is reused
@@ -48,17 +81,17 @@ console.log(`apiserver: serving on 127.0.0.1:${port}${values.socket ? ` and ${va
  */
 async function listenPort(fixed: string | undefined, portFile: string | undefined): Promise<number> {
   if (fixed) {
-    await server.listen(Number(fixed), values.socket);
+    await server.listen(Number(fixed), values.socket, tls);
     return Number(fixed);
   }
   const recorded = portFile && fs.existsSync(portFile) ? Number(fs.readFileSync(portFile, 'utf8')) : 0;
   try {
-    await server.listen(recorded, values.socket);
+    await server.listen(recorded, values.socket, tls);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || recorded === 0) throw e;
     server.close();
-    if (values.socket && fs.existsSync(values.socket)) fs.unlinkSync(values.socket);
-    await server.listen(0, values.socket);
+    unlinkSockets();
+    await server.listen(0, values.socket, tls);
   }
   const port = server.port();
   if (portFile) {

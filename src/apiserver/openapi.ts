@@ -19,7 +19,7 @@ const specialNames: Record<string, string> = {
   '.meta.RawExtension': 'io.k8s.apimachinery.pkg.runtime.RawExtension',
 };
 
-export function schemaName(type: protobuf.Type): string {
+function schemaName(type: protobuf.Type): string {
   const prefix = (type.parent?.options as { openapiPrefix?: string } | undefined)?.openapiPrefix;
   return specialNames[type.fullName] ?? `${prefix}.${type.name}`;
 }
@@ -147,7 +147,7 @@ function kindType(t: ResourceType): protobuf.Type | undefined {
 function document(gv: string): unknown {
   const served = resourceTypes.filter((r) => basePath(r) === gv);
   const paths: Record<string, unknown> = {};
-  for (const t of served) {
+  for (const t of served.filter((r) => !r.verbs || r.verbs.includes('patch'))) {
     const item = `/${gv}/${t.namespaced ? 'namespaces/{namespace}/' : ''}${t.plural}/{name}`;
     paths[item] = { patch: patchOperation(t) };
   }

@@ -30,6 +30,8 @@ export interface Strategy {
   decode?(obj: KubeObject): void;
   /** Fills server-side defaults; runs on create and update. */
   defaults?(obj: KubeObject): void;
+  /** Admission on create (upstream's mutating admission plugins): may change the object, wait on others, or refuse with an ApiError. */
+  admit?(obj: KubeObject, namespace: string | undefined, dryRun: boolean): Promise<void>;
   /** Called on create only, before defaults (e.g. reset status). */
   prepareCreate?(obj: KubeObject): void;
   /** Update only, before defaults: carry stored values over (what the user left out). */
@@ -60,6 +62,8 @@ export interface WriteOptions {
   strictErrors?: string[];
   /** Where a strict error arises in the body (create and update), for Go's document order. */
   orderOf?: (error: string) => number;
+  /** A last check of the object about to be stored, by who writes it (RBAC's escalation check); throws to refuse. */
+  admit?: (obj: KubeObject) => void;
 }
 
 /** The Warning headers of strict errors: a YAML error lists one per line, as upstream's parseYAMLWarnings. */
@@ -97,7 +101,7 @@ export function randomSuffix(n = 5): string {
   return [...bytes].map((b) => generateAlphabet[b % generateAlphabet.length]).join('');
 }
 
-export function objectKey(namespace: string | undefined, name: string): string {
+function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
@@ -200,9 +204,11 @@ export class Registry {
     meta.creationTimestamp = timestamp();
     meta.uid = crypto.randomUUID();
     if ('spec' in obj) meta.generation = 1;
+    await s.admit?.(obj, namespace, !!opts.dryRun);
     s.prepareCreate?.(obj);
     s.defaults?.(obj);
     this.validateAll(s, obj, undefined);
+    opts.admit?.(obj);
     const key = objectKey(namespace, meta.name!);
     if (this.store.get(typeKey(t), key)) throw alreadyExists(t.plural, meta.name!, t.group);
     s.beforeCreate?.(obj, !!opts.dryRun);
@@ -259,6 +265,7 @@ export class Registry {
     if (opts.subresource !== 'status') s.prepareUpdate?.(obj, old);
     s.defaults?.(obj);
     this.validateAll(s, obj, old);
+    opts.admit?.(obj);
     if (!isDeepStrictEqual(obj.spec, old.spec) && old.metadata.generation !== undefined) {
       obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }

@@ -1,6 +1,7 @@
 // Routes Kubernetes REST paths onto the registry: /api/v1/..., /apis/<g>/<v>/...,
 // list/get/watch/create/update/patch/delete, the status subresource and discovery.
 import http from 'node:http';
+import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { ApiError, badRequest, internalError, methodNotAllowed, notAcceptable, notFoundPath, successStatus, tooLargeResourceVersion } from '../api/errors.js';
 import { protobufMediaType } from '../api/protobuf/decode.js';
@@ -12,12 +13,18 @@ import { fieldValidation, readBody, readRequestBody, sendError, sendJson, setWar
 import { openapiV3 } from './openapi.js';
 import { patchTypeOf } from './patch.js';
 import { asTable, tableEvents, tableRequested } from './printing/index.js';
-import type { DeleteOptions, Registry } from './registry.js';
+import { checkDecoded, type DeleteOptions, type Registry } from './registry.js';
+import { isPlainObject } from './patch.js';
+import { messageFor } from '../api/schema/index.js';
 import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
 import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
 import { requestAttributes } from './auth/attributes.js';
+import { selfSubjectReview, selfSubjectReviewPath } from './auth/self-subject-review.js';
 import { forbiddenRequest } from './auth/forbidden.js';
 import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.js';
+import { impersonate } from './auth/impersonation.js';
+import type { ReviewHandler } from './auth/reviews.js';
+import { confirmNoEscalation } from './auth/rbac/escalation.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -34,7 +41,7 @@ export type SubresourceHandler = (
 ) => Promise<void> | void;
 
 /** Splits a REST path into its resource parts, or returns undefined when it names no resource. */
-export function parseResourcePath(pathname: string): ResourceRequest | undefined {
+function parseResourcePath(pathname: string): ResourceRequest | undefined {
   const segs = pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
   let group: string;
   let version: string;
@@ -107,12 +114,24 @@ function refuseUpgrade(socket: Duplex, err: ApiError): void {
   socket.end(`HTTP/1.1 ${status.code} ${http.STATUS_CODES[status.code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+const streamingSubresources = new Set(['exec', 'attach', 'portforward']);
+
+export interface TlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** The client CA: certificates it signed authenticate their subject. */
+  ca: string | Buffer;
+  socketPath?: string;
+}
+
 export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
 
 export class ApiServer {
   readonly subresources = new Map<string, SubresourceHandler>();
   /** HTTP upgrades (exec over WebSocket) by "<type key>/<subresource>". */
   readonly upgrades = new Map<string, UpgradeHandler>();
+  /** Create-only resources answered rather than stored (access reviews, SelfSubjectReview), by type key. */
+  readonly reviews = new Map<string, ReviewHandler>();
   /** services|pods/NAME[:PORT]/proxy/PATH, once kubelets can open the connections. */
   proxy?: (p: ProxyRequest, req: http.IncomingMessage, res: http.ServerResponse, search: string) => Promise<void>;
   readonly servers: http.Server[] = [];
@@ -127,7 +146,7 @@ export class ApiServer {
 
   handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const started = Date.now();
-    if (this.log) res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+    if (this.log) res.on('finish', () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms ${this.users.get(req)?.username ?? ''}`));
     this.admit(req)
       .then(() => this.route(req, res))
       .catch((err) => sendError(res, err));
@@ -135,9 +154,11 @@ export class ApiServer {
 
   /** Authentication, then authorization: a request goes no further without both. */
   private async admit(req: http.IncomingMessage): Promise<void> {
-    const user = await this.authenticate(req);
+    const user = impersonate(req, await this.authenticate(req), this.authorizer);
     this.users.set(req, user);
     const attrs = requestAttributes(req, user);
+    // A WebSocket exec, attach or port-forward is a GET that acts: upstream asks for create (AuthorizePodWebsocketUpgradeCreatePermission).
+    if (req.headers.upgrade && attrs.resource === 'pods' && streamingSubresources.has(attrs.subresource ?? '') && attrs.verb === 'get') attrs.verb = 'create';
     const decision = this.authorizer.authorize(attrs);
     if (!decision.allowed) throw forbiddenRequest(attrs, decision.reason);
   }
@@ -163,6 +184,7 @@ export class ApiServer {
         return;
       }
     }
+    if (p === selfSubjectReviewPath) return selfSubjectReview(req, res, this.users.get(req));
     const r = parseResourcePath(p);
     // .../services/NAME[:PORT]/proxy/<path> has more segments than a resource path.
     if (!r) throw notServed(/^\/api\/v1\/(namespaces\/[^/]+\/)?(services|pods|nodes)\/[^/]+\/proxy\//.test(p) ? 'proxy' : undefined);
@@ -187,11 +209,24 @@ export class ApiServer {
     if (onlyProtobufAccepted(req.headers.accept)) throw notAcceptable(['application/json']); // objects are answered in JSON only
     const dryRun = query.getAll('dryRun').includes('All');
     const warnings: string[] = [];
-    const write = { dryRun, fieldValidation: fieldValidation(query), warnings };
+    const user = this.users.get(req) ?? labAdmin;
+    const admit = t.group === 'rbac.authorization.k8s.io' ? (obj: KubeObject) => confirmNoEscalation(t, obj, { user, authorizer: this.authorizer, store: reg.store }) : undefined;
+    const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit };
     const reply = (code: number, obj: unknown): void => {
       setWarnings(res, warnings);
       sendJson(res, code, obj);
     };
+    const review = this.reviews.get(typeKey(t));
+    if (review) {
+      if (req.method !== 'POST' || name) throw methodNotAllowed();
+      const body = await readRequestBody(req, { kind: t.kind });
+      if (!isPlainObject(body.value)) throw badRequest('Object in request body is not a valid JSON object');
+      // Checked as a create's body is: JSON types as Go reads them, unknown fields per fieldValidation.
+      checkDecoded(messageFor(apiVersionOf(t), t.kind), body.value as Record<string, unknown>, { ...write, strictErrors: body.strictErrors }, (detail) =>
+        badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${detail}`),
+      );
+      return reply(201, review(body.value, { user, authorizer: this.authorizer, namespace }));
+    }
     if (subresource && subresource !== 'status') {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);
@@ -292,18 +327,24 @@ export class ApiServer {
     }
   }
 
-  listen(port: number, socketPath?: string): Promise<void> {
+  /**
+   * The TCP listener on 127.0.0.1 (HTTPS with `tls`: client certificates requested, not
+   * required), the plain unix socket for lab components, and with tls.socketPath a second
+   * unix socket speaking TLS, which the router relays pods' connections to unchanged.
+   */
+  listen(port: number, socketPath?: string, tls?: TlsOptions): Promise<void> {
     this.servers.length = 0;
-    const make = (): http.Server => {
-      const s = http.createServer(this.handle);
+    const make = (secure: boolean): http.Server => {
+      const s = secure && tls ? https.createServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: false }, this.handle) : http.createServer(this.handle);
       s.on('upgrade', this.upgrade);
       s.keepAliveTimeout = 65_000;
       s.requestTimeout = 0; // watches and log follows stay open
       this.servers.push(s);
       return s;
     };
-    const listens: Promise<void>[] = [new Promise((resolve, reject) => make().once('error', reject).listen(port, '127.0.0.1', resolve))];
-    if (socketPath) listens.push(new Promise((resolve, reject) => make().once('error', reject).listen(socketPath, resolve)));
+    const listens: Promise<void>[] = [new Promise((resolve, reject) => make(true).once('error', reject).listen(port, '127.0.0.1', resolve))];
+    if (socketPath) listens.push(new Promise((resolve, reject) => make(false).once('error', reject).listen(socketPath, resolve)));
+    if (tls?.socketPath) listens.push(new Promise((resolve, reject) => make(true).once('error', reject).listen(tls.socketPath, resolve)));
     return Promise.all(listens).then(() => undefined);
   }
 

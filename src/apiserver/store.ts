@@ -7,7 +7,7 @@ import type { KubeObject } from '../api/types.js';
 import { CachedReads, ObjectCache, type Listener, type StoreEvent } from './cache.js';
 import { WriteAheadLog, type WalRecord } from './wal.js';
 
-export { TooOldError, type Listener, type StoreEvent } from './cache.js';
+export { TooOldError, type StoreEvent } from './cache.js';
 
 /** What the registry, watches and controllers need from a store; the embedded Store and the EtcdStore provide it. */
 export interface ObjectStore {

@@ -15,14 +15,14 @@ export interface WatchFilter {
   fields: FieldRequirement[];
 }
 
-export function selected(filter: WatchFilter, obj: KubeObject | undefined): boolean {
+function selected(filter: WatchFilter, obj: KubeObject | undefined): boolean {
   if (!obj) return false;
   if (filter.namespace && obj.metadata.namespace !== filter.namespace) return false;
   return matches(filter.labels, obj.metadata.labels) && matchesFields(filter.fields, obj);
 }
 
 /** Maps a store event onto what a watcher with this filter should see, if anything. */
-export function project(filter: WatchFilter, e: StoreEvent): WatchEvent | undefined {
+function project(filter: WatchFilter, e: StoreEvent): WatchEvent | undefined {
   const now = e.type !== 'DELETED' && selected(filter, e.object);
   const before = e.type !== 'ADDED' && selected(filter, e.previous ?? (e.type === 'DELETED' ? e.object : undefined));
   if (e.type === 'DELETED') return before ? { type: 'DELETED', object: e.object } : undefined;
@@ -42,7 +42,7 @@ export interface WatchOptions {
 
 const maxBuffered = 16 * 1024 * 1024;
 /** How long the watch cache waits for a resourceVersion it has not reached (cacher's blockTimeout). */
-export const blockTimeoutMs = 3000;
+const blockTimeoutMs = 3000;
 
 /**
  * A resourceVersion parameter: undefined for "" and "0" (any), else a uint64. Anything else is refused

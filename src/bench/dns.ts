@@ -14,12 +14,12 @@ import { types } from '../api/resources.js';
 import type { KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
-import { parse } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse } from '../cli/args.js';
 import type { LoadResult } from '../dns/load.js';
 import { NAMESPACES, nameOf } from '../dns/load.js';
-import { down, home, up } from '../lab/lifecycle.js';
-import { labDir, serverUrl } from '../lab/state.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home, labDir } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { waitFor } from '../util/poll.js';
 import { positive, writeResults } from './pods.js';
@@ -43,7 +43,7 @@ interface PathResult extends LoadRun {
   dnsUdpRcvbufErrors: number;
 }
 
-export interface DnsResult {
+interface DnsResult {
   services: number;
   nodes: number;
   createSeconds: number;
@@ -105,17 +105,17 @@ async function createServices(client: ApiClient, count: number, inFlight: number
   return lastIP;
 }
 
-export async function runBenchDns(o: { sizes: number[]; rate: number; seconds: number; concurrency: number; out: string; name?: string }): Promise<DnsResult[]> {
+async function runBenchDns(o: { sizes: number[]; rate: number; seconds: number; concurrency: number; out: string; name?: string }): Promise<DnsResult[]> {
   const results: DnsResult[] = [];
   for (const services of o.sizes) {
     const name = o.name ?? 'benchdns';
     const nodes = 2;
     const state = await up({ name, nodes });
-    const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
+    const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
     try {
       await client.create(types.pods, { metadata: { name: 'load' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'lab/toolbox' }] } } as Pod, 'default');
       await waitFor('the load pod Ready', async () => (isReady(await client.get<Pod>(types.pods, 'load', 'default')) ? true : undefined), 60_000, 200);
-      const inPod = (command: string[]) => exec({ server: serverUrl(state), namespace: 'default', pod: 'load', command });
+      const inPod = (command: string[]) => exec({ ...adminConnection(state), namespace: 'default', pod: 'load', command });
       const servers = await dnsServers(name, client);
 
       const started = performance.now();

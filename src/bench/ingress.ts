@@ -8,12 +8,12 @@ import { types } from '../api/resources.js';
 import type { KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
-import { parse } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse } from '../cli/args.js';
 import { INGRESS_NAMESPACE, INGRESS_SERVICE } from '../lab/addons.js';
 import { hostArgv } from '../lab/hosts.js';
-import { down, home, up } from '../lab/lifecycle.js';
-import { serverUrl } from '../lab/state.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
 import { run } from '../net/run.js';
 import { waitFor } from '../util/poll.js';
@@ -50,7 +50,7 @@ export function parseWrk(text: string): WrkResult {
   return { requestsPerSecond: Math.round(Number(rps[1])), p50Ms: pct('50'), p90Ms: pct('90'), p99Ms: pct('99'), requests: Number(total[1]), errors: errors + non2xx };
 }
 
-export interface IngressBenchResult {
+interface IngressBenchResult {
   seconds: number;
   connections: number;
   backends: number;
@@ -66,10 +66,10 @@ function app(replicas: number): KubeObject[] {
   ];
 }
 
-export async function runBenchIngress(o: { seconds: number; connections: number; backends: number; out: string; name?: string }): Promise<IngressBenchResult> {
+async function runBenchIngress(o: { seconds: number; connections: number; backends: number; out: string; name?: string }): Promise<IngressBenchResult> {
   const name = o.name ?? 'benchingress';
   const state = await up({ name, nodes: 2, ingress: true });
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
   try {
     const [deployment, service, ingress] = app(o.backends);
     await client.create(types.deployments, deployment!, 'default');
@@ -84,7 +84,7 @@ export async function runBenchIngress(o: { seconds: number; connections: number;
     const controller = await client.get<Service>(types.services, INGRESS_SERVICE, INGRESS_NAMESPACE);
     const lb = controller.status?.loadBalancer?.ingress?.[0]?.ip;
     if (!lb) throw new Error('the ingress controller Service has no load-balancer address');
-    const inPod = (command: string[]) => exec({ server: serverUrl(state), namespace: 'default', pod: 'load', command });
+    const inPod = (command: string[]) => exec({ ...adminConnection(state), namespace: 'default', pod: 'load', command });
     await waitFor('the ingress serving the backends', async () => ((await inPod(['curl', '-sf', '--max-time', '2', '-H', `Host: ${HOST}`, `http://${controller.spec.clusterIP}/`])).stdout.startsWith('Hello from bench-web-') ? true : undefined), 60_000, 200);
 
     const wrk = (url: string, seconds: number): string[] => ['wrk', '-t1', `-c${o.connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, url];

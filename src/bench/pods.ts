@@ -13,12 +13,12 @@ import { types } from '../api/resources.js';
 import type { Deployment, KubeObject, Pod } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import { down, home, up } from '../lab/lifecycle.js';
-import { readComponents, serverUrl } from '../lab/state.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home, readComponents } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { programPid } from '../lab/processes.js';
 import { table } from '../lab/status.js';
-import { parse, UsageError } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse, UsageError } from '../cli/args.js';
 import { poll } from '../util/poll.js';
 
 export interface Percentiles {
@@ -69,7 +69,7 @@ export function until(informers: Informer<never>[], pred: () => boolean, what: s
   });
 }
 
-export interface PodsResult {
+interface PodsResult {
   nodes: number;
   replicas: number;
   createToReadyMs: Percentiles & { allReadySeconds: number };
@@ -83,7 +83,7 @@ const ns = 'bench';
 const toolbox = { name: 'main', image: 'lab/toolbox' };
 
 /** Creates Deployment "scale" at 0 replicas, then scales it to N; returns when the scale request was sent. */
-export async function scaleFromZero(client: ApiClient, namespace: string, replicas: number): Promise<number> {
+async function scaleFromZero(client: ApiClient, namespace: string, replicas: number): Promise<number> {
   await client.create(types.deployments, {
     metadata: { name: 'scale' },
     spec: { replicas: 0, selector: { matchLabels: { app: 'scale' } }, template: { metadata: { labels: { app: 'scale' } }, spec: { terminationGracePeriodSeconds: 0, containers: [toolbox] } } },
@@ -108,11 +108,11 @@ export async function timeScaleUp(client: ApiClient, namespace: string, replicas
   }
 }
 
-export async function runBenchPods(o: { replicas: number; out: string; name?: string }): Promise<PodsResult> {
+async function runBenchPods(o: { replicas: number; out: string; name?: string }): Promise<PodsResult> {
   const name = o.name ?? 'benchpods';
   const nodes = 3;
   const state = await up({ name, nodes });
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 30_000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 30_000 });
   const pods = new Informer<Pod>(client, types.pods, { namespace: ns });
   const sentAt = new Map<string, number>();
   // When this process first saw each pod exist, bound to a node, and Ready.

@@ -14,7 +14,7 @@ import { run } from '../net/run.js';
 import { percentiles, type Percentiles } from './pods.js';
 
 /** The kernel modes, plus iptables-legacy for comparison (the lab's iptables is iptables-nft). */
-export const floorModes = ['iptables', 'iptables-legacy', 'nftables', 'nftables-maps'] as const;
+const floorModes = ['iptables', 'iptables-legacy', 'nftables', 'nftables-maps'] as const;
 export type FloorMode = (typeof floorModes)[number];
 
 export interface Floor {
@@ -29,7 +29,7 @@ const node: NodeInfo = { name: 'node1', ips: ['172.18.0.2'], podCIDR: '10.244.1.
 const serviceIP = (i: number): string => `10.${96 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 
 /** S services, each with the same two endpoints (what the lab benchmark creates). */
-export function floorServices(count: number): ServicePort[] {
+function floorServices(count: number): ServicePort[] {
   return Array.from({ length: count }, (_, i) =>
     newServicePort({
       namespace: 'bench-proxy',

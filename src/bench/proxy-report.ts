@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProxyPoint } from './proxy.js';
+import type { ProxyPoint } from './proxy-point.js';
 
 const colors: Record<string, string> = { iptables: '#d62728', nftables: '#1f77b4', 'nftables-maps': '#2ca02c', userspace: '#9467bd', ipvs: '#ff7f0e' };
 

@@ -21,43 +21,16 @@ import type { Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { exec } from '../client/exec.js';
 import { Informer } from '../client/informer.js';
-import { down, home, up } from '../lab/lifecycle.js';
-import { kubeletSocket, labDir, readComponents, serverUrl } from '../lab/state.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home, kubeletSocket, labDir, readComponents } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
-import { parse, UsageError } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse, UsageError } from '../cli/args.js';
 import { poll } from '../util/poll.js';
-import { measureFloor, type Floor, type FloorMode } from './proxy-floor.js';
+import { measureFloor, type FloorMode } from './proxy-floor.js';
+import type { ProxyPoint, Samples } from './proxy-point.js';
 import { writeProxyReport } from './proxy-report.js';
 import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
-
-/** Percentiles, and the samples themselves (ms) so a p99 made by one stall shows as such. */
-type Samples = Percentiles & { samples: number; raw?: number[] };
-
-export interface ProxyPoint {
-  mode: ProxyMode;
-  services: number;
-  /** Every phase finished in time. */
-  converged: boolean;
-  notes: string[];
-  /** kubeproxy_sync_proxy_rules_iptables_total: rules (nftables modes: rules + map elements). */
-  rules: number | null;
-  /** From the first Service write until the last Service answered from the client pod. */
-  programAllSeconds: number | null;
-  agentCpuSeconds: number | null;
-  agentRssMB: number | null;
-  /** Partial syncs that applied one changed endpoint (kubeproxy_sync_partial_proxy_rules_duration_seconds). */
-  partialSyncMs: Samples | null;
-  /** Endpoints write -> end of the sync that applied it (includes mirroring to an EndpointSlice). */
-  programmingLatencyMs: Samples | null;
-  /** Full syncs seen while the one-endpoint changes ran (kube-proxy's cadence: none). */
-  fullSyncsDuringChanges: number;
-  /** The full sync a restarted agent makes (kubeproxy_sync_full_proxy_rules_duration_seconds). */
-  fullSyncMs: Samples | null;
-  /** TCP connect time from a pod on the node, in µs: through the first, middle and last service (in dispatch order) and to a pod. */
-  connectUs: { first: Percentiles; middle: Percentiles; last: Percentiles; direct: Percentiles; samples: number } | null;
-  floor?: Floor;
-}
 
 const ns = 'bench-proxy';
 const lab = 'benchproxy';
@@ -110,7 +83,7 @@ function dispatchOrder(size: number): string[] {
   return Array.from({ length: size }, (_, i) => `svc-${i}`).sort((a, b) => (key(a) < key(b) ? -1 : 1));
 }
 
-export async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Promise<ProxyPoint> {
+async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Promise<ProxyPoint> {
   const deadline = Date.now() + budgetMs;
   const left = (capMs: number): number => Math.max(0, Math.min(capMs, deadline - Date.now()));
   const point: ProxyPoint = {
@@ -129,8 +102,8 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     connectUs: null,
   };
   const state = await up({ name: lab, nodes: 1, proxyMode: mode });
-  const server = serverUrl(state);
-  const client = new ApiClient({ server, timeoutMs: 120_000 });
+  const api = adminConnection(state);
+  const client = new ApiClient({ ...api, timeoutMs: 120_000 });
   const pods = new Informer<Pod>(client, types.pods, { namespace: ns });
   try {
     await client.create(types.namespaces, { metadata: { name: ns } } as KubeObject);
@@ -140,7 +113,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
     for (const p of [pod('hello-0', 'lab/hello', true), pod('hello-1', 'lab/hello', true), pod('client', 'lab/toolbox')]) await client.create(types.pods, p, ns);
     await until([pods as Informer<never>], () => pods.list().filter(isReady).length === 3, '3 Ready pods', 60_000);
     const ips = ['hello-0', 'hello-1'].map((n) => pods.get(`${ns}/${n}`)!.status!.podIP!);
-    const inPod = async (command: string[]): Promise<string> => (await exec({ server, namespace: ns, pod: 'client', command })).stdout;
+    const inPod = async (command: string[]): Promise<string> => (await exec({ ...api, namespace: ns, pod: 'client', command })).stdout;
     const order = dispatchOrder(size);
     const targets = { first: order[0]!, middle: order[Math.floor(size / 2)]!, last: order[size - 1]! };
     const clusterIPs = new Map<string, string>();
@@ -252,7 +225,7 @@ export async function measureProxy(mode: ProxyMode, size: number, budgetMs: numb
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; out: string; pointTimeoutMs: number }): Promise<ProxyPoint[]> {
+async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; out: string; pointTimeoutMs: number }): Promise<ProxyPoint[]> {
   const points: ProxyPoint[] = [];
   for (const size of o.sizes) {
     for (const mode of o.modes) {

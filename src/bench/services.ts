@@ -15,14 +15,14 @@ import { types } from '../api/resources.js';
 import type { EndpointSlice, Endpoints, KubeObject, Pod, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import { down, home, up } from '../lab/lifecycle.js';
-import { readComponents, serverUrl } from '../lab/state.js';
+import { down, up } from '../lab/lifecycle.js';
+import { home, readComponents } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { table } from '../lab/status.js';
-import { parse } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse } from '../cli/args.js';
 import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
-export interface ServicesResult {
+interface ServicesResult {
   nodes: number;
   services: number;
   create: { seconds: number; target: string; servicesPerSecond: number; writesPerSecond: number; inFlight: number; slicesMirroredSeconds: number };
@@ -53,10 +53,10 @@ function apiserverPid(lab: string): number {
   return pid;
 }
 
-export async function runBenchServices(o: { count: number; nodes: number; lagPods: number; flips: number; inFlight: number; out: string; name?: string }): Promise<ServicesResult> {
+async function runBenchServices(o: { count: number; nodes: number; lagPods: number; flips: number; inFlight: number; out: string; name?: string }): Promise<ServicesResult> {
   const name = o.name ?? 'benchsvc';
   const state = await up({ name, nodes: o.nodes });
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 60_000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `svclab-${name}-`));
   const informers: Informer<never>[] = [];
   const rssOf = async (): Promise<number> => mb((await pidusage(apiserverPid(name))).memory);

@@ -9,16 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { types } from '../api/resources.js';
 import { assemble } from '../apiserver/assemble.js';
 import { ApiClient } from '../client/client.js';
-import { parse, UsageError } from '../cli/args.js';
-import type { Command } from '../cli/commands.js';
+import { type Command, parse, UsageError } from '../cli/args.js';
 import { spawnEtcd, etcdEndpoint } from '../lab/etcd.js';
-import { home } from '../lab/lifecycle.js';
+import { home } from '../lab/state.js';
 import { stores, type StoreName } from '../lab/plan.js';
 import { table } from '../lab/status.js';
 import { percentiles, positive, writeResults, type Percentiles } from './pods.js';
 import { pool } from './services.js';
 
-export interface StoreBenchResult {
+interface StoreBenchResult {
   store: StoreName;
   objects: number;
   inFlight: number;
@@ -85,7 +84,7 @@ async function benchOne(store: StoreName, objects: number, inFlight: number, lis
   }
 }
 
-export async function runBenchStore(o: { stores: StoreName[]; objects: number; inFlight: number; lists: number; out: string }): Promise<StoreBenchResult[]> {
+async function runBenchStore(o: { stores: StoreName[]; objects: number; inFlight: number; lists: number; out: string }): Promise<StoreBenchResult[]> {
   const results: StoreBenchResult[] = [];
   for (const store of o.stores) {
     const r = await benchOne(store, o.objects, o.inFlight, o.lists);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { down, up } from '../lab/lifecycle.js';
 import { ApiClient } from '../client/client.js';
 import type { RuntimeName, StoreName } from '../lab/plan.js';
-import { serverUrl } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { sleep } from '../util/poll.js';
 import { componentRss, timeScaleUp } from './pods.js';
 import { table } from '../lab/status.js';
@@ -58,7 +58,7 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
           else apiRss = Math.max(apiRss, mb);
         }
         if (o.pods > 0) {
-          const client = new ApiClient({ server: serverUrl(state), timeoutMs: 30_000 });
+          const client = new ApiClient({ ...adminConnection(state), timeoutMs: 30_000 });
           try {
             podTimes.push(await timeScaleUp(client, 'default', o.pods));
           } finally {

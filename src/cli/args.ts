@@ -4,6 +4,13 @@ import { UserError } from '../util/errors.js';
 
 export class UsageError extends UserError {}
 
+/** One `lab` command: the table in commands.ts, and the benchmarks' subcommands. */
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number | void>;
+}
+
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T, positionals = false) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });

@@ -6,8 +6,10 @@ import { benchStore } from '../bench/store.js';
 import { benchDns } from '../bench/dns.js';
 import { benchProxy } from '../bench/proxy.js';
 import { benchIngress } from '../bench/ingress.js';
-import { clean, down, home, up } from '../lab/lifecycle.js';
-import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { benchRbac } from '../bench/rbac.js';
+import { home } from '../lab/state.js';
+import { clean, down, up } from '../lab/lifecycle.js';
+import { defaultProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { runtimes, stores, type RuntimeName, type StoreName } from '../lab/plan.js';
 import { kubeconfigUsage } from '../lab/kubeconfig.js';
 import { formatStatus, labStatus } from '../lab/status.js';
@@ -26,13 +28,7 @@ import { demoCommand } from './demo.js';
 import { vmCommand } from './vm.js';
 import { imagesCommand } from './images.js';
 import { rulesCommand } from './rules.js';
-import { parse, UsageError } from './args.js';
-
-export interface Command {
-  summary: string;
-  usage: string;
-  run(argv: string[]): Promise<number | void>;
-}
+import { parse, UsageError, type Command } from './args.js';
 
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
 // No default either: without --name the lab is chosen as in lab/select.ts.
@@ -58,7 +54,7 @@ export const commands: Record<string, Command> = {
         nodes: { type: 'string', default: '3' },
         // Simulated hosts (namespaces linked by a routed transit network, one VXLAN node network).
         hosts: { type: 'string', default: '1' },
-        'proxy-mode': { type: 'string', default: 'iptables' },
+        'proxy-mode': { type: 'string', default: defaultProxyMode },
         runtime: { type: 'string', default: 'netns' },
         'node-grace-period': { type: 'string', default: '10' },
         'lb-pool': { type: 'string' },
@@ -135,7 +131,7 @@ export const commands: Record<string, Command> = {
     usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--store embedded[,etcd]] [--hosts 1[,2]] [--pods N] [--out bench-results/up.json] | store ${benchStore.usage} | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
-      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress, store: benchStore };
+      const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress, store: benchStore, rbac: benchRbac };
       if (what && other[what]) return other[what].run(rest);
       if (what !== 'up') throw new UsageError(`lab bench: unknown benchmark "${what ?? ''}" (available: up, ${Object.keys(other).join(', ')})`);
       const { values } = parse('bench up', rest, {

@@ -2,10 +2,9 @@
 // step by step on fresh labs, showing each command's output and what was
 // expected and seen, then take everything down.
 import path from 'node:path';
-import { home } from '../lab/lifecycle.js';
+import { home } from '../lab/state.js';
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
-import { parse, UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { type Command, parse, UsageError } from './args.js';
 import { runLibrary } from './run.js';
 
 const seedScenarios = path.join(home, 'scenarios', 'seeds');

@@ -2,10 +2,8 @@
 // etcd of a lab brought up with --store etcd, e.g. `lab etcdctl get --prefix /registry/services --keys-only`.
 import fs from 'node:fs';
 import { etcdctlArgv, etcdctlBinary } from '../lab/etcd.js';
-import { NoSuchLab } from '../lab/lifecycle.js';
-import { paths, readState } from '../lab/state.js';
-import { UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { NoSuchLab, paths, readState } from '../lab/state.js';
+import { type Command, UsageError } from './args.js';
 import { runInherited, splitLabName } from './kubectl.js';
 import { requireLab } from './lab-select.js';
 

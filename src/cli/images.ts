@@ -1,9 +1,8 @@
 // `lab images`: builds and lists the Docker runtime's node image (src/runtime/docker/images.ts).
 import type Dockerode from 'dockerode';
 import { connect, requireEngine } from '../runtime/docker/engine.js';
-import { ensureImage, IMAGE_LABEL, IMAGE_REPO, recipe } from '../runtime/docker/images.js';
-import { parse, UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { ensureImage, IMAGE_LABEL, IMAGE_REPO, recipe } from '../runtime/docker/node-image.js';
+import { type Command, parse, UsageError } from './args.js';
 
 async function engine(): Promise<Dockerode> {
   const docker = await connect();

@@ -3,14 +3,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { kubectlCacheDir } from '../lab/kubeconfig.js';
-import { NoSuchLab } from '../lab/lifecycle.js';
-import { paths } from '../lab/state.js';
-import { UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { kubectlArgv, kubectlBinary } from '../lab/kubeconfig.js';
+import { NoSuchLab, paths } from '../lab/state.js';
+import { type Command, UsageError } from './args.js';
 import { requireLab } from './lab-select.js';
-
-export const kubectlBinary = process.env.SVCLAB_KUBECTL ?? '/usr/bin/kubectl';
 
 /** Runs a tool with the terminal (Ctrl-C reaches it through the terminal; lab waits), resolving with its exit code. */
 export function runInherited(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -38,11 +34,6 @@ export function splitLabName(command: string, argv: string[]): { lab: string | u
   }
   if (argv[0]?.startsWith('--name=')) return { lab: argv[0].slice('--name='.length), args: argv.slice(1) };
   return { lab: undefined, args: argv };
-}
-
-/** The argv that runs kubectl against a lab. */
-export function kubectlArgv(lab: string, args: string[]): string[] {
-  return [kubectlBinary, '--kubeconfig', paths.kubeconfig(lab), '--cache-dir', kubectlCacheDir(lab), ...args];
 }
 
 export const kubectlCommand: Command = {

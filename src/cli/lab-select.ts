@@ -1,7 +1,6 @@
 // The --name flag of every command that acts on a running lab, and the lab it means (lab/select.ts).
-import { NoSuchLab } from '../lab/lifecycle.js';
 import { LabChoiceError, selectLab } from '../lab/select.js';
-import { listLabs, readState, type LabState } from '../lab/state.js';
+import { type LabState, listLabs, NoSuchLab, readState } from '../lab/state.js';
 import { UsageError } from './args.js';
 
 export const labFlag = { name: { type: 'string' } } as const;

@@ -1,8 +1,8 @@
 // `lab`: the command line. Each command parses its own flags strictly, so a
 // typo is one clear line and a non-zero exit, never a silent default.
 import { UserError } from '../util/errors.js';
-import { commands, type Command } from './commands.js';
-import { UsageError } from './args.js';
+import { commands } from './commands.js';
+import { UsageError, type Command } from './args.js';
 import { withoutNodeModulesBin } from '../net/tools.js';
 
 // Everything the lab starts must find the real system tools (see net/tools.ts).

@@ -1,17 +1,19 @@
 // `lab exec` and `lab logs`: through the API like kubectl (pods), or straight
 // into a lab host's namespace (node/NAME, outside, router).
 import { spawn } from 'node:child_process';
-import http from 'node:http';
+import https from 'node:https';
+import type { Connection } from '../client/client.js';
+import { authHeaders } from '../client/client.js';
 import { exec } from '../client/exec.js';
+import { adminConnection } from '../lab/credentials.js';
 import { hostArgv } from '../lab/hosts.js';
-import { readState, serverUrl } from '../lab/state.js';
-import { NoSuchLab } from '../lab/lifecycle.js';
+import { NoSuchLab, readState } from '../lab/state.js';
 import { UsageError } from './args.js';
 
-function server(lab: string): string {
+function api(lab: string): Connection {
   const state = readState(lab);
   if (!state) throw new NoSuchLab(`no lab named "${lab}"`);
-  return serverUrl(state);
+  return adminConnection(state);
 }
 
 export async function execCommand(lab: string, namespace: string, target: string, container: string | undefined, command: string[]): Promise<number> {
@@ -25,7 +27,7 @@ export async function execCommand(lab: string, namespace: string, target: string
   const pod = target.startsWith('pod/') ? target.slice(4) : target;
   const stdin = process.stdin.isTTY ? undefined : process.stdin;
   const r = await exec({
-    server: server(lab),
+    ...api(lab),
     namespace,
     pod,
     container,
@@ -48,10 +50,11 @@ export function logsCommand(lab: string, namespace: string, pod: string, opts: {
   if (opts.follow) q.set('follow', 'true');
   if (opts.tail !== undefined) q.set('tailLines', opts.tail);
   if (opts.previous) q.set('previous', 'true');
-  const url = `${server(lab)}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${q}`;
+  const conn = api(lab);
+  const url = `${conn.server}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?${q}`;
   return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
+    https
+      .get(url, { ca: conn.tls?.ca, cert: conn.tls?.cert, key: conn.tls?.key, headers: authHeaders(conn) }, (res) => {
         if ((res.statusCode ?? 500) >= 400) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

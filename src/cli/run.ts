@@ -10,8 +10,7 @@ import { consoleProgress, runReport, summary } from '../scenario/report/console.
 import { junitXml } from '../scenario/report/junit.js';
 import { jobsFor, runJobs, type RunOptions } from '../scenario/runner.js';
 import type { RunResult, Scenario } from '../scenario/model.js';
-import { parse, UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { type Command, parse, UsageError } from './args.js';
 
 export interface RunLibraryOptions extends RunOptions {
   junit?: string;

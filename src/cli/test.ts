@@ -1,9 +1,9 @@
-// `lab test`: runs ava over the compiled tests (the default set, then the
-// exclusive one), then the IPVS suite inside the kernel VM, and ends with one
-// line "N passed, N failed, N skipped" over all of them, that CI reads.
+// `lab test`: checks the code's structure (structureChecks), runs ava over the compiled
+// tests (the default set, then the exclusive one), then the IPVS suite inside the kernel VM,
+// and ends with one line "N passed, N failed, N skipped" over all of them, that CI reads.
 import { execa } from 'execa';
 import path from 'node:path';
-import { home } from '../lab/lifecycle.js';
+import { home } from '../lab/state.js';
 
 export interface Summary {
   passed: number;
@@ -29,7 +29,7 @@ export function summarize(output: string, exitCode: number): Summary {
   return { passed, failed, skipped };
 }
 
-interface Run {
+export interface Run {
   summary: Summary;
   exitCode: number;
 }
@@ -40,6 +40,28 @@ async function counted(file: string, args: string[]): Promise<Run> {
   child.all?.pipe(process.stdout);
   const r = await child;
   return { summary: summarize(r.all ?? '', r.exitCode ?? 1), exitCode: r.exitCode ?? 1 };
+}
+
+/**
+ * The structure checks, each counted as one test: imports point down the layers with no cycle
+ * (dependency-cruiser, rules in .dependency-cruiser.cjs) and nothing is exported that no other module uses.
+ */
+export const structureChecks: { name: string; bin: string; args: string[] }[] = [
+  { name: 'imports: no cycles, layers point down', bin: 'depcruise', args: ['src', 'images', 'test'] },
+  // Entry points (the processes the lab starts, the tests) are listed in knip.json.
+  { name: 'exports: none unused, no unused files', bin: 'knip', args: ['--no-progress'] },
+];
+
+export async function checkStructure(log: (line: string) => void = console.log): Promise<Run> {
+  const runs: Run[] = [];
+  for (const c of structureChecks) {
+    const r = await execa(path.join(home, 'node_modules', '.bin', c.bin), c.args, { cwd: home, reject: false, all: true, env: { FORCE_COLOR: '0' } });
+    const ok = r.exitCode === 0;
+    log(`${ok ? '✔' : '✘ [fail]:'} structure › ${c.name}`);
+    if (!ok) log(r.all);
+    runs.push({ summary: { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 }, exitCode: r.exitCode ?? 1 });
+  }
+  return { summary: total(runs.map((r) => r.summary)), exitCode: runs.some((r) => r.exitCode !== 0) ? 1 : 0 };
 }
 
 const ava = (args: string[]): Promise<Run> => counted(path.join(home, 'node_modules', '.bin', 'ava'), args);
@@ -83,7 +105,7 @@ export function summaryLine(s: Summary): string {
 }
 
 export async function runTests(patterns: string[]): Promise<number> {
-  const runs = patterns.length > 0 ? [await ava(patterns)] : [await ava([]), await ava(exclusive), await ipvsInVm()];
+  const runs = patterns.length > 0 ? [await ava(patterns)] : [await checkStructure(), await ava([]), await ava(exclusive), await ipvsInVm()];
   console.log(summaryLine(total(runs.map((r) => r.summary))));
   return runs.some((r) => r.exitCode !== 0) ? 1 : 0;
 }

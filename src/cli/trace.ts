@@ -1,10 +1,9 @@
 // `lab trace --from PLACE --to svc/[NAMESPACE/]NAME[:PORT]|IP:PORT [--proto tcp|udp] [-o json]`.
 import { ApiClient } from '../client/client.js';
-import { serverUrl } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { formatTrace } from '../trace/format.js';
 import { trace, TraceError } from '../trace/trace.js';
-import { parse, UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { type Command, parse, UsageError } from './args.js';
 import { labFlag, requireLab } from './lab-select.js';
 
 export const traceCommand: Command = {
@@ -23,9 +22,9 @@ export const traceCommand: Command = {
     if (values.proto !== undefined && values.proto !== 'tcp' && values.proto !== 'udp') throw new UsageError(`lab trace: --proto must be one of tcp, udp (got "${values.proto}")`);
     if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`lab trace: --output must be one of text, json (got "${values.output}")`);
     const { name, state } = requireLab('trace', values.name);
-    const client = new ApiClient({ server: serverUrl(state), timeoutMs: 10_000 });
+    const client = new ApiClient({ ...adminConnection(state), timeoutMs: 10_000 });
     try {
-      const result = await trace({ lab: name, plan: state.plan, server: serverUrl(state), client, from: values.from, to: values.to, proto: values.proto as 'tcp' | 'udp' | undefined, namespace: values.namespace });
+      const result = await trace({ lab: name, plan: state.plan, api: adminConnection(state), client, from: values.from, to: values.to, proto: values.proto as 'tcp' | 'udp' | undefined, namespace: values.namespace });
       console.log(values.output === 'json' ? JSON.stringify(result, null, 2) : formatTrace(result));
       return result.probe.ok ? 0 : 1;
     } catch (e) {

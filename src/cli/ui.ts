@@ -4,8 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { dashboardUrl, paths } from '../lab/state.js';
 import { poll } from '../util/poll.js';
-import { parse } from './args.js';
-import type { Command } from './commands.js';
+import { type Command, parse } from './args.js';
 import { labFlag, requireLab } from './lab-select.js';
 
 function answers(url: string): Promise<boolean> {

@@ -3,10 +3,9 @@
 // machine's kernel lacks (IPVS, the dummy driver).
 import { execa } from 'execa';
 import path from 'node:path';
-import { home } from '../lab/lifecycle.js';
+import { home } from '../lab/state.js';
 import { guestOut, runVm } from '../vm/qemu.js';
-import { parse, UsageError } from './args.js';
-import type { Command } from './commands.js';
+import { type Command, parse, UsageError } from './args.js';
 import { summarize, summaryLine } from './test.js';
 
 const minutes = 60_000;

@@ -1,16 +1,41 @@
 // A small Kubernetes API client over a unix socket (components inside lab
-// namespaces) or TCP (the CLI and tests), with JSON, patches and watch streams.
+// namespaces) or TCP (the CLI and tests; HTTPS with the lab CA), with JSON,
+// patches and watch streams. It presents a client certificate or a bearer token.
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import readline from 'node:readline';
 import { ApiError, type Status } from '../api/errors.js';
 import { apiVersionOf, type ResourceType } from '../api/resources.js';
 import type { KubeList, KubeObject, WatchEvent } from '../api/types.js';
 
-export interface ClientOptions {
-  /** "unix:/path/api.sock" or "http://127.0.0.1:6443". */
+/** Where the API is and who we are to it: what a kubeconfig entry or in-cluster config holds. */
+export interface Connection {
+  /** "unix:/path/api.sock", "https://127.0.0.1:6443" (or plain "http://"). */
   server: string;
+  /** PEM: the CA that signed the server's certificate, and a client certificate + key. */
+  tls?: { ca: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
+  token?: string;
+  /** A file holding the bearer token, read before every request (a pod's projected token is renewed). */
+  tokenFile?: string;
+}
+
+export interface ClientOptions extends Connection {
   userAgent?: string;
   timeoutMs?: number;
+  /** Act as this user (Impersonate-User / Impersonate-Group headers, as kubectl --as / --as-group). */
+  impersonate?: Impersonation;
+}
+
+export interface Impersonation {
+  user: string;
+  groups?: string[];
+}
+
+/** The Authorization header of a connection, if it has a token. */
+export function authHeaders(c: Connection): Record<string, string> {
+  const token = c.tokenFile ? fs.readFileSync(c.tokenFile, 'utf8').trim() : c.token;
+  return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
 export interface ListOptions {
@@ -28,24 +53,27 @@ export class ApiClient {
   private readonly socketPath?: string;
   private readonly host: string;
   private readonly port: number;
+  private readonly secure: boolean;
 
   constructor(readonly opts: ClientOptions) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+    this.secure = opts.server.startsWith('https:');
+    const t = opts.tls;
+    this.agent = this.secure ? new https.Agent({ keepAlive: true, maxSockets: 32, ca: t?.ca, cert: t?.cert, key: t?.key }) : new http.Agent({ keepAlive: true, maxSockets: 32 });
     if (opts.server.startsWith('unix:')) {
       this.socketPath = opts.server.slice(5);
       this.host = 'localhost';
       this.port = 80;
     } else {
       const u = new URL(opts.server);
-      this.host = u.hostname;
-      this.port = Number(u.port || 80);
+      this.host = u.hostname.replace(/^\[|\]$/g, '');
+      this.port = Number(u.port || (this.secure ? 443 : 80));
     }
   }
 
   private raw(method: string, path: string, body?: unknown, contentType = 'application/json', timeoutMs = this.opts.timeoutMs ?? 15_000): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const req = http.request(
+      const req = (this.secure ? https : http).request(
         {
           method,
           path,
@@ -56,6 +84,8 @@ export class ApiClient {
           headers: {
             Accept: 'application/json',
             'User-Agent': this.opts.userAgent ?? 'svclab',
+            ...authHeaders(this.opts),
+            ...(this.opts.impersonate ? { 'Impersonate-User': this.opts.impersonate.user, ...(this.opts.impersonate.groups?.length ? { 'Impersonate-Group': this.opts.impersonate.groups } : {}) } : {}),
             ...(data ? { 'Content-Type': contentType, 'Content-Length': data.length } : {}),
           },
         },

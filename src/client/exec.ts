@@ -2,9 +2,9 @@
 // v5.channel.k8s.io), as kubectl does: stdin on channel 0, stdout 1, stderr 2,
 // the final Status on 3; [255, 0] closes stdin.
 import { WebSocket } from 'ws';
+import { authHeaders, type Connection } from './client.js';
 
-export interface ExecOptions {
-  server: string; // http://127.0.0.1:port
+export interface ExecOptions extends Connection {
   namespace: string;
   pod: string;
   container?: string;
@@ -33,7 +33,7 @@ export function exec(o: ExecOptions): Promise<ExecResult> {
   if (o.tty) q.set('tty', 'true');
   const url = `${o.server.replace(/^http/, 'ws')}/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods/${encodeURIComponent(o.pod)}/exec?${q}`;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { ca: o.tls?.ca, cert: o.tls?.cert, key: o.tls?.key, headers: authHeaders(o) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let status: { status?: string; message?: string; reason?: string; details?: { causes?: { reason: string; message: string }[] } } | undefined;

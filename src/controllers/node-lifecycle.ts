@@ -7,14 +7,14 @@ import type { Informer } from '../client/informer.js';
 import { types } from '../api/resources.js';
 import { timestamp, type Lease, type Node, type Taint } from '../api/types.js';
 
-export const unreachableTaint = 'node.kubernetes.io/unreachable';
+const unreachableTaint = 'node.kubernetes.io/unreachable';
 
 export interface NodeLifecycleOptions {
   gracePeriodMs: number;
   checkEveryMs?: number;
 }
 
-export function lastRenewal(node: Node, lease: Lease | undefined): number {
+function lastRenewal(node: Node, lease: Lease | undefined): number {
   const renew = lease?.spec?.renewTime ? Date.parse(lease.spec.renewTime) : NaN;
   if (!Number.isNaN(renew)) return renew;
   return Date.parse(node.metadata.creationTimestamp ?? '') || Date.now();

@@ -6,6 +6,7 @@
 // still land while kube-dns drops the terminating pod from its endpoints.
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../client/client.js';
+import { inClusterApi } from '../client/in-cluster.js';
 import { syncClusterView } from './cluster-sync.js';
 import { ClusterView } from './cluster-view.js';
 import { ClusterZone } from './cluster-zone.js';
@@ -17,6 +18,8 @@ import { StaticZone } from './static-zone.js';
 const { values } = parseArgs({
   options: {
     server: { type: 'string' },
+    /** The API from inside a pod: rest.InClusterConfig's address, token and CA. */
+    'in-cluster': { type: 'boolean', default: false },
     zone: { type: 'string', default: 'cluster.local' },
     listen: { type: 'string', default: '0.0.0.0:53' },
     upstream: { type: 'string' },
@@ -45,7 +48,7 @@ function seconds(flag: string, text: string, integer: boolean): number {
 const ttl = orFail(() => seconds('ttl', values.ttl, true));
 const lameduck = orFail(() => seconds('lameduck', values.lameduck ?? (values['zone-file'] ? '0' : '1'), false));
 orFail(() => {
-  if (!values.server === !values['zone-file']) throw new Error('exactly one of --server (cluster mode) or --zone-file (static mode) is required');
+  if ([!!values.server, values['in-cluster'], !!values['zone-file']].filter(Boolean).length !== 1) throw new Error('exactly one of --server or --in-cluster (cluster mode) or --zone-file (static mode) is required');
 });
 const listen = orFail(() => parseHostPort(values.listen, 53));
 const upstream = values.upstream ? orFail(() => parseHostPort(values.upstream!, 53)) : undefined;
@@ -57,7 +60,8 @@ if (values['zone-file']) {
   engine = new AnswerEngine({ zones: [orFail(() => StaticZone.fromFile(file, ttl))] });
 } else {
   const view = new ClusterView();
-  stopSync = await syncClusterView(new ApiClient({ server: values.server!, userAgent: 'svclab-dns' }), view);
+  const api = values.server ? { server: values.server } : orFail(() => inClusterApi('dns'));
+  stopSync = await syncClusterView(new ApiClient({ ...api, userAgent: 'svclab-dns' }), view);
   console.log(`dns: synced ${JSON.stringify(view.size)}`);
   engine = new AnswerEngine({ zones: [new ClusterZone(view, { zone: values.zone, ttl })], forwarder: upstream && new Forwarder(upstream) });
 }

@@ -4,17 +4,19 @@
 // kinds; every change renders the whole configuration, which replaces the running one
 // (after `nginx -t`) only when it differs.
 import { parseArgs } from 'node:util';
-import { type ResourceType, types } from '../api/resources.js';
 import type { Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
+import { inClusterApi } from '../client/in-cluster.js';
 import { Informer } from '../client/informer.js';
-import type { Cluster } from './model.js';
+import { watchedTypes, type Cluster } from './model.js';
 import { NginxProcess, portsFree } from './nginx.js';
 import { Reconciler } from './reconciler.js';
 
 const { values } = parseArgs({
   options: {
     server: { type: 'string' },
+    /** The API from inside a pod: rest.InClusterConfig's address, token and CA. */
+    'in-cluster': { type: 'boolean', default: false },
     'ingress-class': { type: 'string', default: 'nginx' },
     'publish-service': { type: 'string', default: 'ingress-nginx/ingress-nginx-controller' },
     'work-dir': { type: 'string' },
@@ -28,7 +30,7 @@ function usage(message: string): never {
   console.error(`ingress-controller: ${message}`);
   process.exit(2);
 }
-if (!values.server) usage('--server is required');
+if (!values.server === !values['in-cluster']) usage('one of --server or --in-cluster is required');
 const whole = (flag: 'http-port' | 'https-port' | 'health-port' | 'workers', max: number): number => {
   const n = Number(values[flag]);
   return Number.isInteger(n) && n >= 1 && n <= max ? n : usage(`--${flag} must be a whole number from 1 to ${max} (got "${values[flag]}")`);
@@ -36,18 +38,9 @@ const whole = (flag: 'http-port' | 'https-port' | 'health-port' | 'workers', max
 const render = { httpPort: whole('http-port', 65535), httpsPort: whole('https-port', 65535), healthPort: whole('health-port', 65535), workers: whole('workers', 64) };
 if (!/^[^/]+\/[^/]+$/.test(values['publish-service'])) usage(`--publish-service must be NAMESPACE/NAME (got "${values['publish-service']}")`);
 
-const client = new ApiClient({ server: values.server!, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
-const watched: Record<keyof Cluster, ResourceType> = {
-  namespaces: types.namespaces,
-  ingresses: types.ingresses,
-  ingressClasses: types.ingressclasses,
-  services: types.services,
-  endpointSlices: types.endpointslices,
-  secrets: types.secrets,
-  gatewayClasses: types.gatewayclasses,
-  gateways: types.gateways,
-  httpRoutes: types.httproutes,
-};
+const api = values.server ? { server: values.server } : inClusterApi('ingress-controller');
+const client = new ApiClient({ ...api, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
+const watched = watchedTypes;
 const informers = Object.fromEntries(Object.entries(watched).map(([k, t]) => [k, new Informer(client, t)])) as Record<keyof Cluster, Informer>;
 
 const snapshot = (): Cluster => Object.fromEntries(Object.entries(informers).map(([k, i]) => [k, i.list()])) as unknown as Cluster;

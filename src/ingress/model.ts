@@ -5,11 +5,12 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { ingressClassAnnotation, type Gateway, type GatewayClass, type GatewayListener, type HTTPBackendRef, type HTTPRoute, type HTTPRouteMatch, type Ingress, type IngressBackend, type IngressClass } from '../api/networking.js';
 import { matches, selectorFromObject } from '../api/labels.js';
+import { types, type ResourceType } from '../api/resources.js';
 import type { EndpointSlice, KubeObject, Namespace, Service } from '../api/types.js';
 
 export const CONTROLLER = 'k8s.io/ingress-nginx';
 /** ingress-nginx's annotation that keeps plain HTTP on a TLS host. */
-export const sslRedirectAnnotation = 'nginx.ingress.kubernetes.io/ssl-redirect';
+const sslRedirectAnnotation = 'nginx.ingress.kubernetes.io/ssl-redirect';
 export const GATEWAY_CONTROLLER = 'svclab.io/nginx-gateway';
 /** The ports the controller's nginx serves (its Service's ports): Gateway listeners on others are not accepted. */
 export const LISTENER_PORTS: Record<string, number> = { HTTP: 80, HTTPS: 443 };
@@ -31,7 +32,20 @@ export interface Cluster {
   httpRoutes: HTTPRoute[];
 }
 
-export type PathKind = 'Exact' | 'Prefix' | 'ImplementationSpecific' | 'RegularExpression';
+/** What the controller lists and watches, by the Cluster field it fills. */
+export const watchedTypes: Record<keyof Cluster, ResourceType> = {
+  namespaces: types.namespaces,
+  ingresses: types.ingresses,
+  ingressClasses: types.ingressclasses,
+  services: types.services,
+  endpointSlices: types.endpointslices,
+  secrets: types.secrets,
+  gatewayClasses: types.gatewayclasses,
+  gateways: types.gateways,
+  httpRoutes: types.httproutes,
+};
+
+type PathKind = 'Exact' | 'Prefix' | 'ImplementationSpecific' | 'RegularExpression';
 
 export interface WeightedBackend {
   /** An upstream name, or undefined: no ready endpoint (503). */
@@ -167,7 +181,7 @@ class Builder {
 }
 
 /** A PEM certificate and the private key that goes with it. */
-export function usableCertificate(crt: string, key: string): boolean {
+function usableCertificate(crt: string, key: string): boolean {
   try {
     return new X509Certificate(crt).checkPrivateKey(createPrivateKey(key));
   } catch {

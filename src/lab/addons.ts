@@ -6,14 +6,15 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { types } from '../api/resources.js';
 import type { GatewayClass, IngressClass } from '../api/networking.js';
-import type { Deployment, Endpoints, KubeObject, Service } from '../api/types.js';
+import type { ClusterRole, Deployment, Endpoints, KubeObject, PolicyRule, Role, RoleBinding, Service, ServiceAccount } from '../api/types.js';
+import { rule } from '../apiserver/bootstrap/roles.js';
 import { CONTROLLER, GATEWAY_CONTROLLER } from '../ingress/model.js';
 import { labDir } from './state.js';
 import { isConflict, type ApiClient } from '../client/client.js';
 import type { LabPlan } from './plan.js';
 
 /** Names the outside DNS answers: the seeds' external services, all served by the external host. */
-export function upstreamZone(plan: LabPlan): Record<string, string> {
+function upstreamZone(plan: LabPlan): Record<string, string> {
   const web = plan.external.ip;
   const names = ['example.com', 'www.example.com', 'my.database.example.com', 'api.example.com', 'google.com', 'www.google.com'];
   return Object.fromEntries(names.map((n) => [n, `A ${web}`]));
@@ -23,8 +24,38 @@ export function writeUpstreamZone(plan: LabPlan, file: string): void {
   fs.writeFileSync(file, YAML.stringify(upstreamZone(plan)));
 }
 
-export function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Service } {
+const rbacVersion = 'rbac.authorization.k8s.io/v1';
+
+function serviceAccount(namespace: string, name: string, labels?: Record<string, string>): ServiceAccount {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, ...(labels ? { labels } : {}) } };
+}
+
+function clusterRole(name: string, rules: PolicyRule[], labels?: Record<string, string>): ClusterRole {
+  return { apiVersion: rbacVersion, kind: 'ClusterRole', metadata: { name, ...(labels ? { labels } : {}) }, rules };
+}
+
+/** A (Cluster)RoleBinding of a ServiceAccount to a role of the same name as the binding. */
+function bindingTo(kind: 'ClusterRole' | 'Role', name: string, role: string, sa: ServiceAccount, labels?: Record<string, string>): RoleBinding {
+  const namespaced = kind === 'Role';
+  return {
+    apiVersion: rbacVersion,
+    kind: namespaced ? 'RoleBinding' : 'ClusterRoleBinding',
+    metadata: { name, ...(namespaced ? { namespace: sa.metadata.namespace } : {}), ...(labels ? { labels } : {}) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name: role },
+    subjects: [{ kind: 'ServiceAccount', name: sa.metadata.name!, namespace: sa.metadata.namespace }],
+  };
+}
+
+/** CoreDNS's ServiceAccount and the system:coredns role kubeadm gives it: it lists and watches what it answers from. */
+export function dnsAccess(): { account: ServiceAccount; role: ClusterRole; binding: RoleBinding } {
+  const account = serviceAccount('kube-system', 'coredns');
+  const role = clusterRole('system:coredns', [rule('list watch', 'core', 'endpoints services pods namespaces'), rule('list watch', 'discovery.k8s.io', 'endpointslices')], { 'kubernetes.io/bootstrapping': 'rbac-defaults' });
+  return { account, role, binding: bindingTo('ClusterRole', 'system:coredns', 'system:coredns', account, { 'kubernetes.io/bootstrapping': 'rbac-defaults' }) };
+}
+
+function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Service } {
   const labels = { 'k8s-app': 'kube-dns' };
+  const { account } = dnsAccess();
   const deployment: Deployment = {
     metadata: { name: 'coredns', namespace: 'kube-system', labels },
     spec: {
@@ -36,12 +67,13 @@ export function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Se
         spec: {
           // The DNS server must not resolve through itself.
           dnsPolicy: 'Default',
+          serviceAccountName: account.metadata.name,
           terminationGracePeriodSeconds: 2,
           containers: [
             {
               name: 'coredns',
               image: 'svclab/dns',
-              args: ['--server', 'http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)', '--zone', plan.clusterDomain, '--listen', '0.0.0.0:53', '--upstream', plan.external.dnsIP],
+              args: ['--in-cluster', '--zone', plan.clusterDomain, '--listen', '0.0.0.0:53', '--upstream', plan.external.dnsIP],
               ports: [
                 { name: 'dns', containerPort: 53, protocol: 'UDP' },
                 { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' },
@@ -71,10 +103,65 @@ export function dnsObjects(plan: LabPlan): { deployment: Deployment; service: Se
 export const INGRESS_NAMESPACE = 'ingress-nginx';
 export const INGRESS_SERVICE = 'ingress-nginx-controller';
 
-/** The ingress-nginx addon: namespace, controller Deployment behind a LoadBalancer Service, IngressClass and GatewayClass. */
-export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObject][] {
+/**
+ * The controller's ServiceAccount with the roles ingress-nginx's deploy.yaml gives
+ * it (the admission webhook's left out: the lab has none), and one for the
+ * Gateway API, which the lab's controller also serves.
+ */
+export function ingressAccess(): [typeof types.services, KubeObject][] {
   const labels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
   const ns = INGRESS_NAMESPACE;
+  const account = serviceAccount(ns, 'ingress-nginx', labels);
+  const read = 'get list watch';
+  const cluster = clusterRole('ingress-nginx', [
+    rule('list watch', 'core', 'configmaps endpoints nodes pods secrets namespaces'),
+    rule('list watch', 'coordination.k8s.io', 'leases'),
+    rule('get', 'core', 'nodes'),
+    rule(read, 'core', 'services'),
+    rule(read, 'networking.k8s.io', 'ingresses'),
+    rule('create patch', 'core', 'events'),
+    rule('update', 'networking.k8s.io', 'ingresses/status'),
+    rule(read, 'networking.k8s.io', 'ingressclasses'),
+    rule('get list watch', 'discovery.k8s.io', 'endpointslices'),
+  ], labels);
+  const role: Role = {
+    apiVersion: rbacVersion,
+    kind: 'Role',
+    metadata: { name: 'ingress-nginx', namespace: ns, labels },
+    rules: [
+      rule('get', 'core', 'namespaces'),
+      rule(read, 'core', 'configmaps pods secrets endpoints'),
+      rule(read, 'core', 'services'),
+      rule(read, 'networking.k8s.io', 'ingresses'),
+      rule('update', 'networking.k8s.io', 'ingresses/status'),
+      rule(read, 'networking.k8s.io', 'ingressclasses'),
+      rule('get update', 'coordination.k8s.io', 'leases', 'ingress-nginx-leader'),
+      rule('create', 'coordination.k8s.io', 'leases'),
+      rule('create patch', 'core', 'events'),
+      rule('get list watch', 'discovery.k8s.io', 'endpointslices'),
+    ],
+  };
+  const gateway = clusterRole('ingress-nginx-gateway-api', [
+    rule(read, 'gateway.networking.k8s.io', 'gatewayclasses gateways httproutes'),
+    rule('update', 'gateway.networking.k8s.io', 'gatewayclasses/status gateways/status httproutes/status'),
+  ], labels);
+  return [
+    [types.serviceaccounts, account],
+    [types.clusterroles, cluster],
+    [types.clusterrolebindings, bindingTo('ClusterRole', 'ingress-nginx', 'ingress-nginx', account, labels)],
+    [types.roles, role],
+    [types.rolebindings, bindingTo('Role', 'ingress-nginx', 'ingress-nginx', account, labels)],
+    [types.clusterroles, gateway],
+    [types.clusterrolebindings, bindingTo('ClusterRole', 'ingress-nginx-gateway-api', 'ingress-nginx-gateway-api', account, labels)],
+  ];
+}
+
+/** The ingress-nginx addon: namespace, access, controller Deployment behind a LoadBalancer Service, IngressClass and GatewayClass. */
+function ingressObjects(plan: LabPlan): [typeof types.services, KubeObject][] {
+  const labels = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
+  const ns = INGRESS_NAMESPACE;
+  const access = ingressAccess();
+  const account = access[0]![1] as ServiceAccount;
   const deployment: Deployment = {
     metadata: { name: INGRESS_SERVICE, namespace: ns, labels },
     spec: {
@@ -83,13 +170,14 @@ export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObjec
       template: {
         metadata: { labels },
         spec: {
+          serviceAccountName: account.metadata.name,
           terminationGracePeriodSeconds: 5,
           containers: [
             {
               name: 'controller',
               image: 'svclab/ingress-nginx',
               args: [
-                '--server', 'http://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)',
+                '--in-cluster',
                 '--publish-service', `${ns}/${INGRESS_SERVICE}`,
                 '--ingress-class', 'nginx',
                 // On the netns runtime pods share the host's files: nginx's directory goes with the lab's state.
@@ -127,6 +215,7 @@ export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObjec
   const gatewayClass: GatewayClass = { metadata: { name: 'nginx' }, spec: { controllerName: GATEWAY_CONTROLLER, description: 'Gateways served by the ingress-nginx pods' } };
   return [
     [types.namespaces, { metadata: { name: ns, labels: { 'app.kubernetes.io/name': 'ingress-nginx' } } }],
+    ...access,
     [types.ingressclasses, ingressClass],
     [types.gatewayclasses, gatewayClass],
     [types.services, service],
@@ -136,7 +225,11 @@ export function ingressObjects(plan: LabPlan): [typeof types.services, KubeObjec
 
 export async function installAddons(client: ApiClient, plan: LabPlan): Promise<void> {
   const { deployment, service } = dnsObjects(plan);
+  const dns = dnsAccess();
   const objects: [typeof types.services, KubeObject][] = [
+    [types.serviceaccounts, dns.account],
+    [types.clusterroles, dns.role],
+    [types.clusterrolebindings, dns.binding],
     [types.services, service],
     [types.deployments, deployment],
     ...(plan.ingress ? ingressObjects(plan) : []),

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
 import { etcdArgv, etcdEndpoint, etcdSockets } from './etcd.js';
+import { pkiFiles } from './credentials.js';
 import { paths, socketServer, type LabState } from './state.js';
 
 export interface Component {
@@ -12,6 +13,13 @@ export interface Component {
   sockets?: string[];
 }
 
+/**
+ * Until netns pods can mount their projected token (the pod sandbox), the router also relays plain
+ * HTTP from pods to the API's unix socket, where it is anonymous; pods' in-cluster clients fall back
+ * to it only when they have no token file. Turn this off once every runtime mounts tokens.
+ */
+export const plainHttpPodRelay = true;
+
 export function distEntry(home: string, rel: string): string {
   return path.join(home, 'dist', 'src', rel);
 }
@@ -20,6 +28,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
   const { plan, home } = state;
   const node = process.execPath;
   const server = socketServer(plan.name);
+  // Each component's bearer token is in a root-only file; only its path is on the command line.
+  const token = (component: string) => ['--token-file', pkiFiles.componentToken(plan.name, component)];
   const out: Component[] = [
     {
       name: 'apiserver',
@@ -43,11 +53,29 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         '--advertise-port',
         String(plan.apiAdvertise.port),
         ...(plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : []),
+        '--authorization-mode',
+        'Node,RBAC',
+        '--tls-cert-file',
+        pkiFiles.servingCert(plan.name),
+        '--tls-private-key-file',
+        pkiFiles.servingKey(plan.name),
+        '--client-ca-file',
+        pkiFiles.caCert(plan.name),
+        '--tls-socket',
+        paths.tlsSocket(plan.name),
+        '--token-auth-file',
+        pkiFiles.tokenAuthFile(plan.name),
+        '--service-account-key-file',
+        pkiFiles.saPub(plan.name),
+        '--service-account-signing-key-file',
+        pkiFiles.saKey(plan.name),
+        '--service-account-issuer',
+        `https://kubernetes.default.svc.${plan.clusterDomain}`,
       ],
     },
     {
       name: 'controller-manager',
-      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
+      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, ...token('controller-manager'), '--root-ca-file', pkiFiles.caCert(plan.name), '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
     },
   ];
   if (plan.store === 'etcd') {
@@ -61,8 +89,12 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       distEntry(home, 'router/main.js'),
       '--server',
       server,
+      ...token('router'),
+      '--api-tls-socket',
+      paths.tlsSocket(plan.name),
       '--api-listen',
       `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
+      ...(plainHttpPodRelay ? ['--plain-http-relay'] : []),
       '--lb-pool',
       plan.lbPool,
     ]),
@@ -74,7 +106,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     },
     { name: 'external-web', argv: runtime.hostCommand(plan, 'external', [node, path.join(home, 'dist', 'images', 'external', 'main.js')]) },
     // In the host's namespace, on 127.0.0.1 only: the workshop's browser runs here.
-    { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name)] },
+    { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name), ...token('dashboard'), '--ca-file', pkiFiles.caCert(plan.name)] },
   );
   for (const n of plan.nodes) {
     // Nodes of hosts 2..N reach the API across the overlay, through the router's relay (as
@@ -86,7 +118,9 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         node,
         distEntry(home, 'agent/main.js'),
         '--server',
-        remote ? `http://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}` : server,
+        remote ? `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}` : server,
+        ...token(`agent-${n.name}`),
+        ...(remote ? ['--ca-file', pkiFiles.caCert(plan.name)] : []),
         '--node',
         n.name,
         '--node-ip',

@@ -1,7 +1,6 @@
 // Running commands on a lab's hosts (nodes, outside, router) from the host machine.
 import { runtimeFor } from '../runtime/index.js';
-import { NoSuchLab } from './lifecycle.js';
-import { readState } from './state.js';
+import { NoSuchLab, readState } from './state.js';
 
 export function hostArgv(lab: string, host: string, argv: string[]): string[] {
   const state = readState(lab);

@@ -1,21 +1,32 @@
-// The lab's kubeconfig (/run/svclab/<lab>/kubeconfig) for the real kubectl, and
+// The lab's kubeconfig (/run/svclab/<lab>/kubeconfig, 0600) for the real kubectl: the
+// HTTPS server, the lab CA and the admin's client certificate and key inline; and
 // a per-lab discovery cache so kubectl leaves the host's ~/.kube as it found it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { pkiFiles } from './credentials.js';
 import { labDir, paths, serverUrl, type LabState } from './state.js';
 
-export function kubectlCacheDir(name: string): string {
+export const kubectlBinary = process.env.SVCLAB_KUBECTL ?? '/usr/bin/kubectl';
+
+function kubectlCacheDir(name: string): string {
   return path.join(labDir(name), 'kubectl-cache');
 }
 
+/** The argv that runs kubectl against a lab. */
+export function kubectlArgv(lab: string, args: string[]): string[] {
+  return [kubectlBinary, '--kubeconfig', paths.kubeconfig(lab), '--cache-dir', kubectlCacheDir(lab), ...args];
+}
+
 export function writeKubeconfig(state: LabState): string {
-  const id = `svclab-${state.plan.name}`;
+  const lab = state.plan.name;
+  const id = `svclab-${lab}`;
+  const data = (file: string) => fs.readFileSync(file).toString('base64');
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: id, cluster: { server: serverUrl(state) } }],
-    users: [{ name: id, user: {} }],
+    clusters: [{ name: id, cluster: { server: serverUrl(state), 'certificate-authority-data': data(pkiFiles.caCert(lab)) } }],
+    users: [{ name: id, user: { 'client-certificate-data': data(pkiFiles.adminCert(lab)), 'client-key-data': data(pkiFiles.adminKey(lab)) } }],
     contexts: [{ name: id, context: { cluster: id, user: id, namespace: 'default' } }],
     'current-context': id,
   };

@@ -4,26 +4,23 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { listNetns } from '../net/ip.js';
-import { leftoversRuntime, runtimeFor } from '../runtime/index.js';
-import { UserError } from '../util/errors.js';
+import { allRuntimes, leftoversRuntime, runtimeFor } from '../runtime/index.js';
 import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { adminConnection } from './credentials.js';
+import { makePki } from './pki.js';
 import { makePlan, type PlanOptions } from './plan.js';
-import { proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
+import { pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
-import { labDir, listLabs, paths, readState, serverUrl, stateRoot, writeJsonAtomic, type LabState } from './state.js';
-
-/** The checkout this code runs from (dist/src/lab/ -> three levels up). */
-export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+import { home, labDir, listLabs, NoSuchLab, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
 
 // Directories the first lab creates on this host and the last one must remove.
 const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
@@ -44,7 +41,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
     throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
   }
-  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store)];
+  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store), ...(await pkiProblems())];
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
 
   if (!fs.existsSync(stateRoot)) {
@@ -56,12 +53,14 @@ export async function up(o: UpOptions): Promise<LabState> {
   // nothing; what holds objects, secrets, logs or sockets is root's alone (the store makes its own 0700).
   fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o711 });
   fs.chmodSync(labDir(plan.name), 0o711);
-  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), ...(plan.store === 'etcd' ? [paths.etcd(plan.name)] : [])]) {
+  // nodes/ holds the pods' projected tokens: root's alone (containers see them through their mounts).
+  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), path.join(labDir(plan.name), 'nodes'), ...(plan.store === 'etcd' ? [paths.etcd(plan.name)] : [])]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }
   try {
-    await runtime.create(plan);
+    // The certificates take ~0.2 s (the RSA key), made while the topology is built.
+    await Promise.all([runtime.create(plan), makePki(plan)]);
     writeUpstreamZone(plan, paths.upstreamZone(plan.name));
     const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home, ...(o.uiPort ? { uiPort: o.uiPort } : {}) };
     writeJsonAtomic(paths.state(plan.name), state);
@@ -95,13 +94,13 @@ async function waitForApiPort(name: string, timeoutMs: number): Promise<number> 
   throw new Error(`the API server of lab ${name} did not start within ${timeoutMs / 1000} s; logs are in ${paths.logs(name)}`);
 }
 
-export async function readyNodes(client: ApiClient): Promise<Node[]> {
+async function readyNodes(client: ApiClient): Promise<Node[]> {
   const list = await client.list<Node>(types.nodes);
   return list.items.filter(isReady);
 }
 
 async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   let last = 'the API server did not answer';
   try {
     const allReady = async (): Promise<boolean> => {
@@ -122,7 +121,7 @@ async function waitForNodes(state: LabState, timeoutMs: number): Promise<void> {
 }
 
 async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   try {
     await installAddons(client, state.plan);
     if (await poll(async () => (await dnsReady(client)) && (!state.plan.ingress || (await ingressReady(client, state.plan))), { timeoutMs, everyMs: 50 })) return;
@@ -131,8 +130,6 @@ async function waitForDns(state: LabState, timeoutMs: number): Promise<void> {
   }
   throw new Error(`the cluster DNS${state.plan.ingress ? ' or the ingress controller' : ''} of lab ${state.plan.name} did not become ready within ${timeoutMs / 1000} s; logs are in ${paths.logs(state.plan.name)}`);
 }
-
-export class NoSuchLab extends UserError {}
 
 /** Stops every process of the lab, removes its namespaces and state. Idempotent. */
 export async function down(name: string): Promise<void> {
@@ -181,7 +178,7 @@ function cleanupRoot(): void {
 }
 
 /** Every lab this host knows of: state dirs, namespaces, containers (when a Docker engine answers) and processes. */
-export async function allLabNames(): Promise<string[]> {
+async function allLabNames(): Promise<string[]> {
   const names = new Set<string>([...listLabs(), ...(await leftoversRuntime().leftovers()), ...labProcesses().keys()]);
   return [...names].sort();
 }
@@ -194,12 +191,6 @@ export async function clean(log: (line: string) => void): Promise<string[]> {
     log(`removed lab ${name}`);
   }
   cleanupRoot();
-  // The docker runtime's images too (rebuilt in about 2 s on the next docker lab), when an engine answers.
-  const { connect, reachable } = await import('../runtime/docker/engine.js');
-  const docker = connect();
-  if (await reachable(docker)) {
-    const { removeImages } = await import('../runtime/docker/images.js');
-    for (const ref of await removeImages(docker)) log(`removed image ${ref}`);
-  }
+  for (const runtime of allRuntimes()) for (const ref of await runtime.removeImages()) log(`removed image ${ref}`);
   return names;
 }

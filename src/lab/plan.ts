@@ -1,6 +1,6 @@
 // The address plan of one lab (design.md, "Network"): which namespaces exist,
 // which node gets which IP and pod CIDR. Pure data, shared by every runtime.
-import type { ProxyMode } from '../agent/proxy/modes.js';
+import { defaultProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
 import { cidrSize, formatCidr, formatIp, hostAt, parseCidr, subnet, type Cidr } from '../net/cidr.js';
 import { UserError } from '../util/errors.js';
 
@@ -108,7 +108,7 @@ export function labPrefix(name: string): string {
 export class PlanError extends UserError {}
 
 /** How many nodes an address plan can hold: one IP each next to the router, one pod /24 each. */
-export function maxNodes(nodeCIDR: Cidr, podCIDR: Cidr): number {
+function maxNodes(nodeCIDR: Cidr, podCIDR: Cidr): number {
   const nodeIPs = cidrSize(nodeCIDR) - 3; // network, router (.1), broadcast
   const podSubnets = podCIDR.prefix <= 24 ? 2 ** (24 - podCIDR.prefix) - 1 : 0; // subnet 0 stays unused
   return Math.max(0, Math.min(nodeIPs, podSubnets));
@@ -148,7 +148,7 @@ export function makePlan(o: PlanOptions): LabPlan {
   return {
     name: o.name,
     runtime: o.runtime ?? 'netns',
-    proxyMode: o.proxyMode ?? 'iptables',
+    proxyMode: o.proxyMode ?? defaultProxyMode,
     nodeCIDR: formatCidr(nodeCIDR),
     podCIDR: formatCidr(podCIDR),
     serviceCIDR: '10.96.0.0/12',

@@ -39,3 +39,8 @@ export function storeProblems(store: StoreName | undefined): string[] {
   if (store === 'etcd' && !fs.existsSync(etcdBinary)) return [`--store etcd needs ${etcdBinary} (apt-get install etcd-server etcd-client, or run scripts/setup)`];
   return [];
 }
+
+/** The lab's certificates are made with the system's openssl. */
+export async function pkiProblems(): Promise<string[]> {
+  return (await hasCommand('openssl')) ? [] : ["the 'openssl' command is missing; it makes the lab's certificates (apt-get install openssl)"];
+}

@@ -2,6 +2,7 @@
 // kubectl exec) or one of the lab's hosts (node1.., outside, external, router:
 // straight into its network namespace).
 import { execa } from 'execa';
+import type { Connection } from '../client/client.js';
 import { exec } from '../client/exec.js';
 import { hostArgv } from './hosts.js';
 
@@ -15,8 +16,8 @@ export interface Ran {
 
 export interface LabAccess {
   lab: string;
-  /** http://127.0.0.1:<port> */
-  server: string;
+  /** The API, for exec into pods. */
+  api: Connection;
   signal?: AbortSignal;
 }
 
@@ -31,7 +32,7 @@ export async function runAt(at: LabAccess, where: Where, argv: string[], timeout
     timer = setTimeout(() => reject(new Error(`exec in ${where.label} timed out after ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    const r = await Promise.race([exec({ server: at.server, namespace: where.namespace, pod: where.name, container: where.container, command: argv }), timeout]);
+    const r = await Promise.race([exec({ ...at.api, namespace: where.namespace, pod: where.name, container: where.container, command: argv }), timeout]);
     if (r.error) throw new Error(`exec in ${where.label}: ${r.error}`);
     return r;
   } finally {

@@ -29,7 +29,7 @@ export function chooseLab(c: Choice): string {
   throw new LabChoiceError(`${c.running.length} labs are running (${c.running.join(', ')}): pick one with --name NAME or SVCLAB_LAB=NAME`);
 }
 
-export function currentLab(): string | undefined {
+function currentLab(): string | undefined {
   try {
     return (JSON.parse(fs.readFileSync(paths.current(), 'utf8')) as { name?: string }).name;
   } catch {

@@ -1,7 +1,15 @@
 // Where a lab keeps its state: /run/svclab/<name>/ (lab.json, store/, logs/, api.sock).
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../util/errors.js';
 import type { LabPlan } from './plan.js';
+
+/** The checkout this code runs from (dist/src/lab/ -> three levels up). */
+export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** A command named a lab that does not exist (or is not up yet). */
+export class NoSuchLab extends UserError {}
 
 export const stateRoot = process.env.SVCLAB_STATE_ROOT ?? '/run/svclab';
 
@@ -35,6 +43,8 @@ export const paths = {
   state: (name: string) => path.join(labDir(name), 'lab.json'),
   components: (name: string) => path.join(labDir(name), 'components.json'),
   socket: (name: string) => path.join(labDir(name), 'api.sock'),
+  /** The API server's TLS on a unix socket, which the router relays kubernetes.default to. */
+  tlsSocket: (name: string) => path.join(labDir(name), 'api-tls.sock'),
   store: (name: string) => labDir(name),
   /** The lab's etcd (lab up --store etcd): its sockets and data, 0700. */
   etcd: (name: string) => path.join(labDir(name), 'etcd'),
@@ -90,7 +100,7 @@ export function serverUrl(state: LabState): string {
   } catch {
     /* not started yet */
   }
-  return `http://127.0.0.1:${port}`;
+  return `https://127.0.0.1:${port}`;
 }
 
 /** The dashboard's URL once it listens. */

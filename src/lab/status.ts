@@ -3,9 +3,10 @@ import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
+import { adminConnection } from './credentials.js';
 import { paths, readComponents, readState, serverUrl, type ComponentState } from './state.js';
 
-export interface NodeStatus {
+interface NodeStatus {
   name: string;
   ip: string;
   podCIDR: string;
@@ -41,7 +42,7 @@ function readiness(node: Node | undefined): { ready: boolean; status: string } {
 export async function labStatus(name: string): Promise<LabStatus | undefined> {
   const state = readState(name);
   if (!state) return undefined;
-  const client = new ApiClient({ server: serverUrl(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
   let apiNodes: Node[] = [];
   let apiReachable = true;
   try {

@@ -26,7 +26,7 @@ export function parseCidr(text: string): Cidr | undefined {
   return { base: (base & mask(prefix)) >>> 0, prefix };
 }
 
-export function mask(prefix: number): number {
+function mask(prefix: number): number {
   return prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
 }
 

@@ -25,7 +25,7 @@ function internalIP(n: Node): string | undefined {
   return n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 }
 
-export function lbTargets(services: Service[], nodes: Node[], slices: EndpointSlice[]): LbTarget[] {
+function lbTargets(services: Service[], nodes: Node[], slices: EndpointSlice[]): LbTarget[] {
   const ready = nodes.filter(isReady);
   const out: LbTarget[] = [];
   for (const svc of services.filter(isLb)) {

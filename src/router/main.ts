@@ -16,16 +16,21 @@ const { values } = parseArgs({
     'api-listen': { type: 'string' },
     'lb-pool': { type: 'string', default: 'none' },
     'outside-dev': { type: 'string', default: 'eth1' },
+    'token-file': { type: 'string' },
+    /** The API server's TLS unix socket: pods' HTTPS connections are relayed to it unchanged. */
+    'api-tls-socket': { type: 'string' },
+    /** Also relay plain HTTP (anonymous, to the unix socket) for pods without a token: see components.ts. */
+    'plain-http-relay': { type: 'boolean', default: false },
   },
 });
-if (!values.server?.startsWith('unix:') || !values['api-listen']) {
-  console.error('router: --server unix:PATH and --api-listen HOST:PORT are required');
+if (!values.server?.startsWith('unix:') || !values['api-listen'] || !values['api-tls-socket']) {
+  console.error('router: --server unix:PATH, --api-tls-socket PATH and --api-listen HOST:PORT are required');
   process.exit(2);
 }
 const [host, port] = values['api-listen'].split(':');
-startApiRelay({ host: host!, port: Number(port) }, values.server.slice(5));
+startApiRelay({ host: host!, port: Number(port) }, { tlsSocket: values['api-tls-socket'], plainSocket: values['plain-http-relay'] ? values.server.slice(5) : undefined });
 
-const client = new ApiClient({ server: values.server, userAgent: 'svclab-router' });
+const client = new ApiClient({ server: values.server, tokenFile: values['token-file'], userAgent: 'svclab-router' });
 const inf = {
   services: new Informer<Service>(client, types.services).start(),
   nodes: new Informer<Node>(client, types.nodes).start(),

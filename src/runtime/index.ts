@@ -1,4 +1,4 @@
-import type { RuntimeName } from '../lab/plan.js';
+import { runtimes, type RuntimeName } from '../lab/plan.js';
 import { DockerRuntime } from './docker/index.js';
 import { NetnsRuntime } from './netns/index.js';
 import type { Runtime } from './runtime.js';
@@ -19,4 +19,9 @@ export function runtimeFor(name: RuntimeName, log?: (line: string) => void): Run
  */
 export function leftoversRuntime(): Runtime {
   return new DockerRuntime();
+}
+
+/** Every runtime: what `lab clean` asks for the images they built. */
+export function allRuntimes(): Runtime[] {
+  return runtimes.map((name) => runtimeFor(name));
 }

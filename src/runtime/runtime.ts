@@ -16,4 +16,6 @@ export interface Runtime {
   hostCommand(plan: LabPlan, host: string, argv: string[]): string[];
   /** Names of labs that left something behind in this runtime. */
   leftovers(): Promise<string[]>;
+  /** Removes what this runtime built for every lab (the docker node image and its tags); returns their references. For `lab clean`. */
+  removeImages(): Promise<string[]>;
 }

@@ -1,5 +1,5 @@
 // What a running step can reach: the lab, its API, the scenario's defaults.
-import type { ApiClient } from '../client/client.js';
+import type { ApiClient, Connection } from '../client/client.js';
 import type { LabPlan } from '../lab/plan.js';
 import type { Check, Duration, Step } from './model.js';
 
@@ -20,8 +20,8 @@ export interface Attempted {
 export interface Ctx {
   lab: string;
   plan: LabPlan;
-  /** http://127.0.0.1:<port> */
-  server: string;
+  /** The lab admin's connection to the API. */
+  api: Connection;
   client: ApiClient;
   namespace: string;
   /** The scenario file's directory (manifest files are relative to it). */

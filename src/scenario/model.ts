@@ -21,7 +21,7 @@ export type Place = string | { pod?: string; selector?: string; namespace?: stri
 
 export type Source = { file: string } | { yaml: string } | Record<string, unknown>;
 
-export interface ApiErrorExpectation {
+interface ApiErrorExpectation {
   /** Status reason: Invalid, AlreadyExists, NotFound, ... */
   reason?: string;
   message?: Matcher;
@@ -215,10 +215,10 @@ export interface Step {
   fault?: FaultStep;
 }
 
-export const actions = ['apply', 'delete', 'patch', 'scale', 'get', 'wait', 'sleep', 'http', 'tcp', 'udp', 'dns', 'exec', 'kubectl', 'env', 'rules', 'trace', 'fault'] as const;
+const actions = ['apply', 'delete', 'patch', 'scale', 'get', 'wait', 'sleep', 'http', 'tcp', 'udp', 'dns', 'exec', 'kubectl', 'env', 'rules', 'trace', 'fault'] as const;
 export type Action = (typeof actions)[number];
 
-export interface ClusterSpec {
+interface ClusterSpec {
   nodes?: number;
   /** Simulated hosts the nodes are spread over, round-robin (lab up --hosts). */
   hosts?: number;
@@ -259,7 +259,7 @@ export interface Check {
   ok: boolean;
 }
 
-export type StepStatus = 'passed' | 'failed' | 'skipped' | 'not run';
+type StepStatus = 'passed' | 'failed' | 'skipped' | 'not run';
 
 export interface StepResult {
   index: number;
@@ -276,7 +276,7 @@ export interface StepResult {
   reason?: string;
 }
 
-export type RunStatus = 'passed' | 'failed' | 'skipped';
+type RunStatus = 'passed' | 'failed' | 'skipped';
 
 export interface RunResult {
   scenario: Pick<Scenario, 'name' | 'file' | 'behaviour'>;

@@ -3,12 +3,12 @@
 // network namespace).
 import { isReady } from '../api/conditions.js';
 import type { Pod } from '../api/types.js';
-import { runAt, type Ran, type Where } from '../lab/run-at.js';
+import { runAt, type Where } from '../lab/run-at.js';
 import type { Ctx } from './context.js';
 import type { Place } from './model.js';
 import { selectObjects } from './templates.js';
 
-export { runAt, type Ran, type Where };
+export { runAt, type Where };
 
 const hosts = ['outside', 'external', 'router'];
 

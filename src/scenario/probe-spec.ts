@@ -65,8 +65,6 @@ export interface DnsResult {
   ms: number;
 }
 
-export type ProbeResult = { attempts: Attempt[] } | DnsResult;
-
 /** dist/src/scenario/probe.js, next to this module. */
 const probeScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'probe.js');
 

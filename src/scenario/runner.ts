@@ -3,10 +3,10 @@
 import path from 'node:path';
 import { ApiClient } from '../client/client.js';
 import { down, up } from '../lab/lifecycle.js';
-import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { defaultProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import type { RuntimeName, StoreName } from '../lab/plan.js';
 import { proxyModeProblems } from '../lab/preflight.js';
-import { serverUrl } from '../lab/state.js';
+import { adminConnection } from '../lab/credentials.js';
 import { Aborted, durationMs, type Ctx } from './context.js';
 import type { RunResult, Scenario, Step, StepResult } from './model.js';
 import { applySource, sourceObjects } from './steps/objects.js';
@@ -49,7 +49,7 @@ export interface RunOptions {
 
 export function modesOf(s: Scenario, only?: ProxyMode[]): ProxyMode[] {
   const m = s.cluster?.matrix?.proxyMode;
-  if (!m) return only ?? [s.cluster?.proxyMode ?? 'iptables'];
+  if (!m) return only ?? [s.cluster?.proxyMode ?? defaultProxyMode];
   const modes = m === 'all' ? [...proxyModes] : m;
   return only ? modes.filter((x) => only.includes(x)) : modes;
 }
@@ -125,11 +125,11 @@ export async function runJob(job: Job, opts: RunOptions = {}): Promise<RunResult
       // How to reach the lab with kubectl matters only when it is kept.
       log: (text) => opts.keep && emit({ kind: 'note', job, text }),
     });
-    client = new ApiClient({ server: serverUrl(state), timeoutMs: 10_000 });
+    client = new ApiClient({ ...adminConnection(state), timeoutMs: 10_000 });
     const ctx: Ctx = {
       lab,
       plan: state.plan,
-      server: serverUrl(state),
+      api: adminConnection(state),
       client,
       namespace: s.namespace ?? 'default',
       dir: path.dirname(s.file),

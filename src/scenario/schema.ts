@@ -3,7 +3,7 @@
 // offending value, unknown keys named with the closest allowed one).
 import fs from 'node:fs';
 import path from 'node:path';
-import { home } from '../lab/lifecycle.js';
+import { home } from '../lab/state.js';
 
 export interface Schema {
   $ref?: string;

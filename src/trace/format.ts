@@ -23,7 +23,7 @@ function verdictText(s: TraceStep): string {
   return s.verdict.replace(/^(jump|goto) /, '$1 -> ');
 }
 
-export function formatPass(p: HostPass): string[] {
+function formatPass(p: HostPass): string[] {
   const out = [`${p.host} (${p.direction === 'original' ? 'request' : 'reply'}): ${packetLine(p.packet)}`];
   for (const s of p.steps) {
     if (s.kind === 'packet') {

@@ -42,7 +42,7 @@ async function mustOnHost(lab: string, host: string, argv: string[], input?: str
 }
 
 /** Removes trace tables left by traces that were killed. */
-export async function removeOrphanTables(lab: string, hosts: string[]): Promise<string[]> {
+async function removeOrphanTables(lab: string, hosts: string[]): Promise<string[]> {
   const removed: string[] = [];
   await Promise.all(
     hosts.map(async (host) => {
@@ -57,7 +57,7 @@ export async function removeOrphanTables(lab: string, hosts: string[]): Promise<
 }
 
 /** A free-looking source port below the kernel's ephemeral range and the nodePort range, so no other traffic has it. */
-export function pickSourcePort(): number {
+function pickSourcePort(): number {
   return 20000 + Math.floor(Math.random() * 9000);
 }
 

@@ -3,7 +3,7 @@
 // DNAT, the masquerade, where it stopped, and which pod answered.
 import { types } from '../api/resources.js';
 import type { Pod, Service } from '../api/types.js';
-import type { ApiClient } from '../client/client.js';
+import type { ApiClient, Connection } from '../client/client.js';
 import type { LabPlan } from '../lab/plan.js';
 import { runAt, type Where } from '../lab/run-at.js';
 import { systemTool } from '../net/tools.js';
@@ -15,7 +15,7 @@ import { traceSession } from './session.js';
 export interface TraceRequest {
   lab: string;
   plan: LabPlan;
-  server: string;
+  api: Connection;
   client: ApiClient;
   /** pod/NAME (or NAME), node/NAME, outside. */
   from: string;
@@ -124,7 +124,7 @@ export async function trace(r: TraceRequest): Promise<TraceResult> {
     probe: async (sport) => {
       sourcePort = sport;
       const send = to.proto === 'tcp' ? 'GET / HTTP/1.0\r\nUser-Agent: svclab-trace\r\n\r\n' : 'svclab trace\n';
-      const ran = await runAt({ lab: r.lab, server: r.server }, where, probeArgv({ kind: to.proto, host: to.ip, port: to.port, localPort: sport, send, count: 1, timeoutMs: 3000 }), 20_000).catch((e: Error) => {
+      const ran = await runAt({ lab: r.lab, api: r.api }, where, probeArgv({ kind: to.proto, host: to.ip, port: to.port, localPort: sport, send, count: 1, timeoutMs: 3000 }), 20_000).catch((e: Error) => {
         throw new TraceError(`the probe could not start: ${e.message}`); // no such pod, not running, ...
       });
       try {

@@ -2,16 +2,18 @@
 // the port it got to --port-file (lab up and lab ui print the URL from it).
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { readState } from '../lab/state.js';
+import { readState, serverUrl } from '../lab/state.js';
 import { startDashboard } from './server.js';
 
-const { values } = parseArgs({ options: { lab: { type: 'string' }, port: { type: 'string', default: '0' }, 'port-file': { type: 'string' } } });
+const { values } = parseArgs({ options: { lab: { type: 'string' }, port: { type: 'string', default: '0' }, 'port-file': { type: 'string' }, 'token-file': { type: 'string' }, 'ca-file': { type: 'string' } } });
 const state = values.lab ? readState(values.lab) : undefined;
 if (!state || !values['port-file']) {
   console.error('dashboard: --lab NAME (of a lab with state) and --port-file PATH are required');
   process.exit(2);
 }
-const d = await startDashboard(values.lab!, state, Number(values.port));
+// HTTPS to the API's TCP port with the lab CA and the dashboard's own token.
+const api = { server: serverUrl(state), tls: values['ca-file'] ? { ca: fs.readFileSync(values['ca-file']) } : undefined, tokenFile: values['token-file'] };
+const d = await startDashboard(values.lab!, state, api, Number(values.port));
 const port = new URL(d.url).port;
 fs.writeFileSync(`${values['port-file']}.tmp`, port);
 fs.renameSync(`${values['port-file']}.tmp`, values['port-file']);

@@ -9,10 +9,9 @@ import path from 'node:path';
 import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Endpoints, KubeObject, Node, Pod, Service } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
+import { ApiClient, type Connection } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import type { LabState } from '../lab/state.js';
-import { serverUrl } from '../lab/state.js';
 import type { Ctx } from '../scenario/context.js';
 import { UserError } from '../util/errors.js';
 import type { EndpointCounts } from './counters.js';
@@ -47,10 +46,10 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, string>> {
   });
 }
 
-export async function startDashboard(name: string, state: LabState, port = 0): Promise<Dashboard> {
-  const server = serverUrl(state);
+/** api: the dashboard's own connection (its token, as a lab component). */
+export async function startDashboard(name: string, state: LabState, apiConnection: Connection, port = 0): Promise<Dashboard> {
   const files = pageFiles(state.home);
-  const client = new ApiClient({ server, timeoutMs: 10_000 });
+  const client = new ApiClient({ ...apiConnection, timeoutMs: 10_000 });
   const informers = { nodes: new Informer<Node>(client, types.nodes), pods: new Informer<Pod>(client, types.pods), services: new Informer<Service>(client, types.services), endpoints: new Informer<Endpoints>(client, types.endpoints) };
   for (const i of Object.values(informers)) (i as Informer<KubeObject>).start();
   // Counters are read when the page asks (every second while one is open), at most once a second.
@@ -68,7 +67,7 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
     }
     return counters;
   };
-  const ctx: Ctx = { lab: name, plan: state.plan, server, client, namespace: 'default', dir: state.home, signal: new AbortController().signal, check: () => Promise.reject(new Error('no checks here')), seenPorts: new Map() };
+  const ctx: Ctx = { lab: name, plan: state.plan, api: apiConnection, client, namespace: 'default', dir: state.home, signal: new AbortController().signal, check: () => Promise.reject(new Error('no checks here')), seenPorts: new Map() };
 
   const api = async (req: http.IncomingMessage, url: URL): Promise<unknown> => {
     if (url.pathname === '/api/state') {
@@ -89,7 +88,7 @@ export async function startDashboard(name: string, state: LabState, port = 0): P
     if (req.method === 'POST' && url.pathname === '/api/trace') {
       const b = await readBody(req);
       const { trace } = await import('../trace/trace.js'); // loaded with the first trace: the dashboard stays small until then
-      return trace({ lab: name, plan: state.plan, server, client, from: b.from ?? '', to: b.to ?? '', namespace: b.namespace ?? 'default', proto: b.proto as 'tcp' | 'udp' | undefined });
+      return trace({ lab: name, plan: state.plan, api: apiConnection, client, from: b.from ?? '', to: b.to ?? '', namespace: b.namespace ?? 'default', proto: b.proto as 'tcp' | 'udp' | undefined });
     }
     if (req.method === 'POST' && url.pathname === '/api/fault') {
       const b = await readBody(req);

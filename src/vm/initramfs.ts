@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 /** What stage 1 loads, in this order after their dependencies. */
-export const bootModules = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'];
+const bootModules = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'];
 
 /** Module files (relative to the modules dir) for `names` and everything they depend on, dependencies first. */
 export function moduleClosure(modulesDep: string, names: string[]): string[] {

@@ -8,12 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { home } from '../lab/lifecycle.js';
+import { home } from '../lab/state.js';
 import { withoutNodeModulesBin } from '../net/tools.js';
 import { buildInitramfs } from './initramfs.js';
 import { findKernel } from './kernel.js';
 
-export class VmError extends Error {}
+class VmError extends Error {}
 
 export interface VmRun {
   command: string[];

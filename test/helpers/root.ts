@@ -3,7 +3,7 @@
 import type { TestFn } from 'ava';
 import fs from 'node:fs';
 
-export const isRoot = process.getuid?.() === 0;
+const isRoot = process.getuid?.() === 0;
 export const inCI = process.env.CI === 'true';
 
 /** Returns ava's test or test.skip; prints why once when skipping. */

@@ -15,7 +15,7 @@ function hasClusterIP(svc: Service): boolean {
 }
 
 /** Docker-links style variables for one service (kubelet's makeEnvironmentVariables). */
-export function serviceLinkEnv(svc: Service): Record<string, string> {
+function serviceLinkEnv(svc: Service): Record<string, string> {
   const env: Record<string, string> = {};
   const name = serviceName(svc);
   const ip = svc.spec.clusterIP!;
@@ -39,7 +39,7 @@ export function serviceLinkEnv(svc: Service): Record<string, string> {
 }
 
 /** Services visible to a pod: its namespace's (when enableServiceLinks) plus default/kubernetes. */
-export function serviceEnv(pod: Pod, services: Service[]): Record<string, string> {
+function serviceEnv(pod: Pod, services: Service[]): Record<string, string> {
   const ns = pod.metadata.namespace;
   const links = pod.spec.enableServiceLinks !== false;
   const env: Record<string, string> = {};

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Mount } from './cri/cri.js';
-import type { ImageSpec } from './images.js';
+import type { ImageSpec } from './catalogue.js';
 
 /** Fills `dir` (the container's, emptied first) with one directory per volume; the mounts that show them to the container. */
 export function imageVolumes(dir: string, image: Pick<ImageSpec, 'volumes' | 'files'>, env: Record<string, string>): Mount[] {

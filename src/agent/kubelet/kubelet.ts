@@ -57,6 +57,19 @@ export class Kubelet {
       runtime: o.runtime,
       events: o.events,
       containerEnv: (pod, c, base) => containerEnv(pod, c, o.services?.list() ?? [], base, config),
+      volumeSources: {
+        configMap: config.configMap,
+        token: async (pod, audience, expirationSeconds) => {
+          const body = {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'TokenRequest',
+            spec: { ...(audience ? { audiences: [audience] } : {}), expirationSeconds, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid } },
+          };
+          const ns = encodeURIComponent(pod.metadata.namespace ?? 'default');
+          const r = await o.client.request<{ status: { token: string; expirationTimestamp: string } }>('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(pod.spec.serviceAccountName ?? 'default')}/token`, body);
+          return r.status;
+        },
+      },
       patchStatus: async (pod: Pod, status: PodStatus) => {
         try {
           await o.client.patch(types.pods, pod.metadata.name!, { status }, pod.metadata.namespace, 'status');

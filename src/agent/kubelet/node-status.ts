@@ -15,7 +15,7 @@ export interface NodeIdentity {
   proxyMode: string;
 }
 
-export const leaseRenewMs = 2000;
+const leaseRenewMs = 2000;
 const statusHeartbeatMs = 10_000;
 
 function readyCondition(): NodeCondition {

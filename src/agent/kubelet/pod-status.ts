@@ -3,7 +3,7 @@
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../../api/types.js';
 import { timestamp } from '../../api/types.js';
 import type { ExitInfo } from './cri/cri.js';
-import { resolveImage } from './images.js';
+import { resolveImage } from './catalogue.js';
 
 /** What the status needs of one container's run (the pod worker's ContainerRun has these). */
 export interface ContainerRunView {

@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { Container, Pod, PodStatus } from '../../api/types.js';
 import { timestamp } from '../../api/types.js';
 import { expand } from './env.js';
+import { catalogueNames, commandLine, resolveImage } from './catalogue.js';
 import { imageVolumes } from './image-volumes.js';
-import { catalogueNames, commandLine, resolveImage } from './images.js';
 import { hostsFile, podHostname, resolvConf } from './pod-files.js';
 import { podStatus, statusSummary, terminatedState, type ContainerRunView } from './pod-status.js';
 import type { Attached, AttachOptions, ContainerHandle, ExitInfo, LogReader } from './cri/cri.js';
@@ -15,8 +15,9 @@ import type { ExecOptions, ExecProcess } from './cri/exec.js';
 import { ProbeWorker, runProbe, type ProbeKind } from './probes.js';
 import type { SandboxRecord } from './cri/sandbox.js';
 import type { KubeletContext } from './context.js';
+import { ProjectedVolumes } from './volumes.js';
 
-export const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
+const backoff = { baseMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 };
 
 /** One container's runs: what the status shows (ContainerRunView), plus what restarts and probes need. */
 interface ContainerRun extends ContainerRunView {
@@ -31,6 +32,7 @@ interface ContainerRun extends ContainerRunView {
 
 export class PodWorker {
   private sandbox?: SandboxRecord;
+  private volumes?: ProjectedVolumes;
   private readonly runs = new Map<string, ContainerRun>();
   private terminating?: Promise<void>;
   private startTime = timestamp();
@@ -89,6 +91,10 @@ export class PodWorker {
     const startFile = path.join(runtime.sandboxes.podDir(this.uid), 'started');
     if (existing && fs.existsSync(startFile)) this.startTime = fs.readFileSync(startFile, 'utf8');
     else fs.writeFileSync(startFile, this.startTime);
+    // Beside the image volumes (volumes/<container>), in a name no container can have, as upstream's kubelet.
+    this.volumes = new ProjectedVolumes(this.pod, path.join(runtime.sandboxes.podDir(this.uid), 'volumes', 'kubernetes.io~projected'), this.ctx.volumeSources, (l) => console.error(l));
+    // Written (and their renewal timers started) now, also for containers adopted from an earlier agent; a failure is retried when a container starts.
+    this.volumes.setUp().catch(() => undefined);
     runtime.writeEtc(this.sandbox, {
       'resolv.conf': resolvConf(this.pod, this.ctx.dns),
       hosts: hostsFile(this.pod, this.sandbox.ip, this.ctx.dns.clusterDomain),
@@ -141,6 +147,17 @@ export class PodWorker {
     }
     let env: Record<string, string>;
     try {
+      await this.volumes?.setUp();
+    } catch (e) {
+      // A token that cannot be had yet (its ServiceAccount or kube-root-ca.crt missing): retried, as kubelet's volume manager does.
+      const message = (e as Error).message;
+      if (run.waiting?.message !== message) this.ctx.events.event(this.pod, 'Warning', 'FailedMount', message);
+      run.waiting = { reason: 'ContainerCreating', message };
+      this.reportStatus();
+      this.retryStart(run);
+      return;
+    }
+    try {
       const built = await this.ctx.containerEnv(this.pod, c, { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: podHostname(this.pod), ...image.env });
       for (const w of built.warnings) this.ctx.events.event(this.pod, 'Warning', w.reason, w.message);
       env = built.env;
@@ -171,7 +188,7 @@ export class PodWorker {
         stdinOnce: c.stdinOnce === true,
         tty: c.tty === true,
         stopSignal: image.stopSignal,
-        mounts,
+        mounts: [...mounts, ...(this.volumes?.mounts(c) ?? [])],
       });
       if (run.proc) run.previous = run.proc;
       run.proc = next;
@@ -295,6 +312,7 @@ export class PodWorker {
         }),
       );
       clearTimeout(this.statusTimer);
+      this.volumes?.stop();
       if (this.sandbox) await this.ctx.runtime.destroySandbox(this.sandbox);
       if (!force) await this.ctx.finalDelete(this.pod);
     })();

@@ -13,7 +13,7 @@ import { dialInSandbox } from './cri/portforward.js';
 import { portForwardProtocol, portForwardTunnelProtocol, servePortForward } from './streaming/portforward.js';
 import { SpdySession, type FrameTransport } from './streaming/spdy/session.js';
 
-export const execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+const execProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
 const channel = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 };
 
@@ -30,7 +30,7 @@ function parse(url: string | undefined): { kind: string; namespace: string; pod:
 }
 
 /** Last n lines of text (n < 0: all). */
-export function tail(text: string, n: number): string {
+function tail(text: string, n: number): string {
   if (n < 0) return text;
   if (n === 0) return '';
   const lines = text.split('\n');

@@ -4,7 +4,7 @@ import { run } from '../../net/run.js';
 import type { Informer } from '../../client/informer.js';
 import type { Node } from '../../api/types.js';
 
-export async function currentRoutes(): Promise<Map<string, string>> {
+async function currentRoutes(): Promise<Map<string, string>> {
   const r = await run('ip', ['-j', 'route', 'show', 'proto', 'static']);
   const out = new Map<string, string>();
   for (const route of JSON.parse(r.stdout || '[]') as { dst: string; gateway?: string }[]) {

@@ -3,7 +3,7 @@
 
 const buckets = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384];
 
-export class Histogram {
+class Histogram {
   private readonly counts = new Array<number>(buckets.length).fill(0);
   private sum = 0;
   private count = 0;

@@ -3,6 +3,8 @@
 
 export const proxyModes = ['iptables', 'nftables', 'nftables-maps', 'ipvs', 'userspace'] as const;
 export type ProxyMode = (typeof proxyModes)[number];
+/** What a lab, an agent and a scenario use when none is named (kube-proxy's default on Linux). */
+export const defaultProxyMode: ProxyMode = 'iptables';
 
 export interface ProxyModeInfo {
   summary: string;

@@ -3,8 +3,8 @@
 import type { EndpointSlice, Service } from '../../api/types.js';
 import { type Endpoint, type L4Protocol, type ServicePort } from './model.js';
 
-export const headlessLabel = 'service.kubernetes.io/headless';
-export const proxyNameLabel = 'service.kubernetes.io/service-proxy-name';
+const headlessLabel = 'service.kubernetes.io/headless';
+const proxyNameLabel = 'service.kubernetes.io/service-proxy-name';
 /** The label that ties an EndpointSlice to its Service. */
 export const serviceNameLabel = 'kubernetes.io/service-name';
 

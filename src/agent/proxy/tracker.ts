@@ -60,7 +60,7 @@ export class ChangeTracker {
 }
 
 /** Equal content; endpoint order does not matter (the backends sort them). */
-export function sameServicePort(a: ServicePort | undefined, b: ServicePort | undefined): boolean {
+function sameServicePort(a: ServicePort | undefined, b: ServicePort | undefined): boolean {
   if (!a || !b) return a === b;
   return canonical(a) === canonical(b);
 }

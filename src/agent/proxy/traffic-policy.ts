@@ -14,7 +14,7 @@ export function isProxied(sp: ServicePort): boolean {
   return parseIp(sp.clusterIP) !== undefined;
 }
 
-export function externallyAccessible(sp: ServicePort): boolean {
+function externallyAccessible(sp: ServicePort): boolean {
   return sp.nodePort !== 0 || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0;
 }
 

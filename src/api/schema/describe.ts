@@ -20,7 +20,7 @@
 //   enum:A|B|C  the values a string field takes (`kubectl explain` lists them)
 import protobuf from 'protobufjs';
 
-export type Fields = Record<string, string>;
+type Fields = Record<string, string>;
 
 export interface Package {
   name: string;

@@ -4,7 +4,7 @@ import type protobuf from 'protobufjs';
 import { compile } from './describe.js';
 import { kindMessages, packages } from './kinds.js';
 
-export { fieldOptions, otherFields, type FieldOptions } from './describe.js';
+export { fieldOptions } from './describe.js';
 export { kindMessages } from './kinds.js';
 
 export const root = compile(packages);

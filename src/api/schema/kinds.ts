@@ -2,6 +2,8 @@
 // the message describing it, and the packages those messages live in. To
 // decode a new kind, describe its messages in a package and add a line here.
 import { apps } from './apps.js';
+import { authentication } from './authentication.js';
+import { authorization } from './authorization.js';
 import { autoscaling, coordination, discovery } from './cluster.js';
 import { core } from './core.js';
 import type { Package } from './describe.js';
@@ -10,7 +12,7 @@ import { gateway } from './gateway.js';
 import { networking } from './networking.js';
 import { rbac } from './rbac.js';
 
-export const packages: Package[] = [meta, core, apps, autoscaling, discovery, coordination, rbac, networking, gateway];
+export const packages: Package[] = [meta, core, apps, autoscaling, discovery, coordination, rbac, networking, gateway, authorization, authentication];
 
 export const kindMessages: Record<string, string> = {
   'v1 Namespace': 'core.Namespace',
@@ -36,4 +38,10 @@ export const kindMessages: Record<string, string> = {
   'rbac.authorization.k8s.io/v1 ClusterRole': 'rbac.ClusterRole',
   'rbac.authorization.k8s.io/v1 RoleBinding': 'rbac.RoleBinding',
   'rbac.authorization.k8s.io/v1 ClusterRoleBinding': 'rbac.ClusterRoleBinding',
+  'authorization.k8s.io/v1 SelfSubjectAccessReview': 'authorization.SelfSubjectAccessReview',
+  'authorization.k8s.io/v1 SelfSubjectRulesReview': 'authorization.SelfSubjectRulesReview',
+  'authorization.k8s.io/v1 SubjectAccessReview': 'authorization.SubjectAccessReview',
+  'authorization.k8s.io/v1 LocalSubjectAccessReview': 'authorization.LocalSubjectAccessReview',
+  'authentication.k8s.io/v1 TokenRequest': 'authentication.TokenRequest',
+  'authentication.k8s.io/v1 SelfSubjectReview': 'authentication.SelfSubjectReview',
 };

@@ -6,7 +6,7 @@ import { fieldErrors, FieldPath, path, type FieldError } from './field.js';
 import { invalidAll, regexError } from './pod.js';
 
 /** core.MaxSecretSize: the most a Secret's or ConfigMap's values may hold together. */
-export const maxSecretSize = 1024 * 1024;
+const maxSecretSize = 1024 * 1024;
 
 const configKeyFmt = '[-._a-zA-Z0-9]+';
 const configKeyRe = new RegExp(`^${configKeyFmt}$`);

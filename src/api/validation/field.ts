@@ -17,7 +17,7 @@ export function goStringMap(map: Record<string, string> | undefined | null): GoL
 }
 
 /** Go's %v/%q rendering of a value inside "Invalid value: X". */
-export function formatValue(value: unknown): string {
+function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || value === undefined) return 'null';
   if (value instanceof GoLiteral) return value.text;
@@ -69,7 +69,7 @@ export function path(...names: string[]): FieldPath {
 }
 
 /** Go's %v of a float64 (every JSON number decoded into interface{}): 80, 1.5, 1e+06, 1e+12. */
-export function goFloat(n: number): string {
+function goFloat(n: number): string {
   if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
   const [mantissa, e] = n.toExponential().split('e') as [string, string];
   const exp = Number(e);

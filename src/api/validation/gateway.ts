@@ -5,7 +5,7 @@ import type { Gateway, GatewayClass, HTTPRoute, HTTPRouteMatch } from '../networ
 import { fieldErrors, path, type FieldError, type FieldPath } from './field.js';
 import { dns1123SubdomainFmt } from './names.js';
 
-export const gatewayGroup = 'gateway.networking.k8s.io';
+const gatewayGroup = 'gateway.networking.k8s.io';
 const hostnameFmt = `^(\\*\\.)?${dns1123SubdomainFmt}$`;
 const hostnameRe = new RegExp(hostnameFmt);
 const headerNameFmt = "^[A-Za-z0-9!#$%&'*+\\-.^_\\x60|~]+$";

@@ -13,7 +13,7 @@ const invalidPathSuffixes = ['/..', '/.'];
 const maxControllerLength = 250;
 
 /** A host of a rule or a TLS entry: a DNS name, `*` only as the whole first label. */
-export function validateHost(host: string, field: string): FieldError[] {
+function validateHost(host: string, field: string): FieldError[] {
   return invalidEach(field, host, host.includes('*') ? wildcardDns1123Subdomain(host) : dns1123Subdomain(host));
 }
 

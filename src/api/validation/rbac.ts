@@ -5,7 +5,7 @@ import { fieldErrors, FieldPath, GoLiteral, path, type FieldError } from './fiel
 import { dns1123Subdomain } from './names.js';
 import { invalidAll } from './pod.js';
 
-export const rbacGroup = 'rbac.authorization.k8s.io';
+const rbacGroup = 'rbac.authorization.k8s.io';
 
 /** ValidateRBACName (path.IsValidPathSegmentName): names end up in URL paths. */
 export function rbacName(name: string): string[] {

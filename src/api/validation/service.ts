@@ -66,7 +66,7 @@ export function ipAllocatedError(field: string, ip: string): FieldError {
   return clusterIPRefused(field, ip, 'provided IP is already allocated');
 }
 
-export function ipNotInRangeError(field: string, ip: string, cidr: string): FieldError {
+function ipNotInRangeError(field: string, ip: string, cidr: string): FieldError {
   return clusterIPRefused(field, ip, `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${cidr}`);
 }
 
@@ -74,7 +74,7 @@ export function portAllocatedError(field: string, port: number): FieldError {
   return fieldErrors.invalid(field, port, 'provided port is already allocated');
 }
 
-export function portNotInRangeError(field: string, port: number, range: ServiceValidationOptions['nodePortRange']): FieldError {
+function portNotInRangeError(field: string, port: number, range: ServiceValidationOptions['nodePortRange']): FieldError {
   return fieldErrors.invalid(field, port, `provided port is not in the valid range. The range of valid ports is ${range.min}-${range.max}`);
 }
 

@@ -21,11 +21,11 @@ function nodePortsOf(svc: Service): number[] {
   return [...new Set((svc.spec.ports ?? []).map((p) => p.nodePort).filter((n): n is number => typeof n === 'number' && n > 0))];
 }
 
-export function needsClusterIP(svc: Service): boolean {
+function needsClusterIP(svc: Service): boolean {
   return svc.spec.type !== 'ExternalName' && svc.spec.clusterIP !== 'None';
 }
 
-export function needsNodePorts(svc: Service): boolean {
+function needsNodePorts(svc: Service): boolean {
   return svc.spec.type === 'NodePort' || (svc.spec.type === 'LoadBalancer' && svc.spec.allocateLoadBalancerNodePorts !== false);
 }
 

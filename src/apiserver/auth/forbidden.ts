@@ -2,7 +2,7 @@
 import { ApiError } from '../../api/errors.js';
 import type { Attributes } from './user.js';
 
-export function forbiddenMessage(a: Attributes): string {
+function forbiddenMessage(a: Attributes): string {
   const user = a.user.username;
   if (!a.resourceRequest) return `User "${user}" cannot ${a.verb} path "${a.path}"`;
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;

@@ -1,6 +1,7 @@
 // Who makes a request and what it asks to do, as upstream's user.Info and
 // authorizer.Attributes: authentication fills the first, authorization judges the second.
 import type http from 'node:http';
+import type { PolicyRule } from '../../api/types.js';
 
 export interface UserInfo {
   username: string;
@@ -24,13 +25,16 @@ export interface Attributes {
   name?: string;
 }
 
-export type Decision = { allowed: true } | { allowed: false; reason?: string };
+/** reason: why, in upstream's words (RBAC names the allowing binding; a denial names missing roles, if any). */
+export type Decision = { allowed: boolean; reason?: string };
 
 /** undefined: this authenticator has nothing to say (no credentials of its kind); throws an ApiError 401 for bad ones. */
 export type Authenticator = (req: http.IncomingMessage) => Promise<UserInfo | undefined> | UserInfo | undefined;
 
 export interface Authorizer {
   authorize(a: Attributes): Decision;
+  /** The rules that apply to user in namespace (SelfSubjectRulesReview); incomplete when an authorizer cannot list its rules. */
+  rulesFor?(user: UserInfo, namespace: string | undefined): { rules: PolicyRule[]; incomplete: boolean; errors: string[] };
 }
 
 export const anonymous: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };

@@ -13,7 +13,7 @@ export function rule(verbs: string, groups: string, resources: string, names?: s
   return r;
 }
 
-export function urls(verbs: string, paths: string): PolicyRule {
+function urls(verbs: string, paths: string): PolicyRule {
   return { verbs: words(verbs), nonResourceURLs: words(paths) };
 }
 
@@ -80,6 +80,74 @@ export const clusterRoles: { name: string; rules?: PolicyRule[]; labels?: Record
   },
   { name: 'system:kube-dns', rules: [rule('list watch', 'core', 'endpoints services')] },
   {
+    // The kubelet's rights (NodeRules upstream), which the Node authorizer applies (auth/node.ts).
+    name: 'system:node',
+    rules: [
+      rule('create', 'authentication.k8s.io', 'tokenreviews'),
+      rule('create', 'authorization.k8s.io', 'localsubjectaccessreviews subjectaccessreviews'),
+      rule(read, 'core', 'services'),
+      rule('create get list watch', 'core', 'nodes'),
+      rule('patch update', 'core', 'nodes/status'),
+      rule('patch update', 'core', 'nodes'),
+      rule('create patch update', 'core', 'events'),
+      rule(read, 'core', 'pods'),
+      rule('create delete', 'core', 'pods'),
+      rule('patch update', 'core', 'pods/status'),
+      rule('create', 'core', 'pods/eviction'),
+      rule(read, 'core', 'configmaps secrets'),
+      rule('get', 'core', 'persistentvolumeclaims persistentvolumes'),
+      rule('get', 'core', 'endpoints'),
+      rule('create get list watch', 'certificates.k8s.io', 'certificatesigningrequests'),
+      rule('create delete get patch update', 'coordination.k8s.io', 'leases'),
+      rule('get', 'storage.k8s.io', 'volumeattachments'),
+      rule('create', 'core', 'serviceaccounts/token'),
+      rule('get list watch', 'storage.k8s.io', 'csidrivers'),
+      rule('create delete get patch update', 'storage.k8s.io', 'csinodes'),
+      rule(read, 'node.k8s.io', 'runtimeclasses'),
+    ],
+  },
+  {
+    name: 'system:kube-controller-manager',
+    rules: [
+      events,
+      rule('create', 'coordination.k8s.io', 'leases'),
+      rule('get update', 'coordination.k8s.io', 'leases', 'kube-controller-manager'),
+      rule('create', 'core', 'endpoints'),
+      rule('get update', 'core', 'endpoints', 'kube-controller-manager'),
+      rule('create', 'core', 'secrets serviceaccounts'),
+      rule('delete', 'core', 'secrets'),
+      rule('get', 'core', 'configmaps namespaces secrets serviceaccounts'),
+      rule('update', 'core', 'secrets serviceaccounts'),
+      rule('create', 'authentication.k8s.io', 'tokenreviews'),
+      rule('create', 'authorization.k8s.io', 'subjectaccessreviews'),
+      rule('list watch', '*', '*'),
+      rule('create', 'core', 'serviceaccounts/token'),
+    ],
+  },
+  {
+    name: 'system:kube-scheduler',
+    rules: [
+      events,
+      rule('create', 'coordination.k8s.io', 'leases'),
+      rule('get update', 'coordination.k8s.io', 'leases', 'kube-scheduler'),
+      rule(read, 'core', 'nodes'),
+      rule('delete get list watch', 'core', 'pods'),
+      rule('create', 'core', 'bindings pods/binding'),
+      rule('patch update', 'core', 'pods/status'),
+      rule(read, 'core', 'replicationcontrollers services'),
+      rule(read, 'apps extensions', 'replicasets'),
+      rule(read, 'apps', 'statefulsets'),
+      rule(read, 'policy', 'poddisruptionbudgets'),
+      rule(read, 'core', 'persistentvolumeclaims persistentvolumes'),
+      rule('create', 'authentication.k8s.io', 'tokenreviews'),
+      rule('create', 'authorization.k8s.io', 'subjectaccessreviews'),
+      rule(read, 'storage.k8s.io', 'csinodes'),
+      rule(read, 'core', 'namespaces'),
+      rule(read, 'storage.k8s.io', 'csidrivers'),
+      rule(read, 'storage.k8s.io', 'csistoragecapacities'),
+    ],
+  },
+  {
     name: 'system:node-proxier',
     rules: [rule('list watch', 'core', 'endpoints services'), rule(read, 'core', 'nodes'), events, rule('list watch', 'discovery.k8s.io', 'endpointslices')],
   },
@@ -101,6 +169,10 @@ export const clusterRoleBindings: { role: string; subjects: RoleBinding['subject
   },
   { role: 'system:basic-user', subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:authenticated' }] },
   { role: 'system:node-proxier', subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:kube-proxy' }] },
+  { role: 'system:kube-controller-manager', subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:kube-controller-manager' }] },
+  { role: 'system:kube-scheduler', subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:kube-scheduler' }] },
+  // Without subjects, as upstream: the Node authorizer gives nodes these rules, narrowed to their own pods' objects.
+  { role: 'system:node', subjects: [] },
 ];
 
 /**

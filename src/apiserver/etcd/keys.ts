@@ -18,7 +18,7 @@ const historical: Record<string, string> = {
 const crdGroups = new Set(['gateway.networking.k8s.io']);
 
 /** The prefix (ending in "/") under which objects of a store type key ("core/services") live. */
-export function typePrefix(type: string): string {
+function typePrefix(type: string): string {
   const slash = type.indexOf('/');
   const group = type.slice(0, slash);
   const plural = type.slice(slash + 1);

@@ -3,14 +3,14 @@
 // are always sent; kubectl shows them with -o wide.
 import type { KubeObject } from '../../api/types.js';
 
-export interface Column {
+interface Column {
   name: string;
   type: 'string' | 'integer' | 'date';
   format?: 'name';
   priority?: 1;
 }
 
-export type Cell = string | number;
+type Cell = string | number;
 
 export interface Printer {
   columns: Column[];
@@ -18,7 +18,7 @@ export interface Printer {
   cells(obj: KubeObject, now: number): Cell[];
 }
 
-export type IncludeObject = 'None' | 'Metadata' | 'Object';
+type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 export interface TableRequest {
   /** The Table's apiVersion the client asked for: meta.k8s.io/v1 or meta.k8s.io/v1beta1. */

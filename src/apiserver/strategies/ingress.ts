@@ -8,7 +8,7 @@ import { validateIngress, validateIngressClass, validateIngressClassName, valida
 import type { ObjectStore } from '../store.js';
 import type { Strategy } from '../registry.js';
 
-export function defaultIngressClass(classes: IngressClass[], ing: Ingress): string | undefined {
+function defaultIngressClass(classes: IngressClass[], ing: Ingress): string | undefined {
   if (ing.spec?.ingressClassName != null || ing.metadata.annotations?.[ingressClassAnnotation] !== undefined) return undefined;
   const defaults = classes.filter((c) => c.metadata.annotations?.[defaultIngressClassAnnotation] === 'true');
   if (defaults.length > 1) {

@@ -7,7 +7,7 @@ import { validatePod, validatePodName } from '../../api/validation/pod.js';
 import { timestamp, type KubeObject, type Pod } from '../../api/types.js';
 import type { DeleteOptions, Strategy } from '../registry.js';
 
-export function podGracefulDelete(obj: KubeObject, options: DeleteOptions): KubeObject | undefined {
+function podGracefulDelete(obj: KubeObject, options: DeleteOptions): KubeObject | undefined {
   const pod = obj as Pod;
   const phase = pod.status?.phase;
   if (!pod.spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return undefined;

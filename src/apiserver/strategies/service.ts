@@ -15,7 +15,7 @@ const usesNodePorts = (t: string | undefined): boolean => t === 'NodePort' || t 
  * fields the user left out keep their stored values; fields the new type does
  * not use are dropped when the user did not change them.
  */
-export function prepareServiceUpdate(svc: Service, old: Service): void {
+function prepareServiceUpdate(svc: Service, old: Service): void {
   const spec = svc.spec;
   const was = old.spec;
   const sameType = (spec.type ?? 'ClusterIP') === (was.type ?? 'ClusterIP');

@@ -59,7 +59,7 @@ function pick<T>(items: T[]): T[] {
 }
 
 /** Upstream's service ResourceLocation: a random ready address of a subset that has the port. */
-export function serviceLocation(registry: Registry, namespace: string, id: string): Location {
+function serviceLocation(registry: Registry, namespace: string, id: string): Location {
   const parts = splitSchemeNamePort(id);
   if (!parts) throw badRequest(`invalid service request "${id}"`);
   const svc = registry.get(types.services, namespace, parts.name) as Service;
@@ -98,7 +98,7 @@ function podOf(registry: Registry, namespace: string, name: string): Pod | undef
 }
 
 /** Upstream's pod ResourceLocation: the pod's IP, the port given or the first container port (else 80). */
-export function podLocation(registry: Registry, namespace: string, id: string): Location {
+function podLocation(registry: Registry, namespace: string, id: string): Location {
   const parts = splitSchemeNamePort(id);
   if (!parts) throw badRequest(`invalid pod request "${id}"`);
   const pod = registry.get(types.pods, namespace, parts.name) as Pod;
@@ -115,7 +115,7 @@ export function podLocation(registry: Registry, namespace: string, id: string): 
 }
 
 /** A TCP connection to ip:port opened by the node's kubelet, inside the node's network namespace. */
-export function dialThroughKubelet(socketPath: string, ip: string, port: number): Promise<Duplex> {
+function dialThroughKubelet(socketPath: string, ip: string, port: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath, method: 'CONNECT', path: `${ip}:${port}` });
     req.on('connect', (res, socket, head) => {

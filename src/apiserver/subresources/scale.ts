@@ -22,7 +22,7 @@ interface Scale {
 
 const scaleType = messageFor('autoscaling/v1', 'Scale')!;
 
-export function toScale(obj: KubeObject): Scale {
+function toScale(obj: KubeObject): Scale {
   const o = obj as Deployment;
   const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata;
   return {

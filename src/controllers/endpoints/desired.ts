@@ -22,7 +22,7 @@ export function isHeadless(svc: Service): boolean {
 }
 
 /** A named targetPort resolves to the pod's container port of that name and protocol. */
-export function resolveTargetPort(sp: ServicePort, pod: Pod): number | undefined {
+function resolveTargetPort(sp: ServicePort, pod: Pod): number | undefined {
   const target = sp.targetPort ?? sp.port;
   if (typeof target === 'number') return target;
   if (/^\d+$/.test(target)) return Number(target);

@@ -16,7 +16,7 @@ function address(d: DesiredEndpoint): EndpointAddress {
   return a;
 }
 
-export function subsetsFor(svc: Service, desired: DesiredEndpoint[]): EndpointSubset[] {
+function subsetsFor(svc: Service, desired: DesiredEndpoint[]): EndpointSubset[] {
   const publish = svc.spec.publishNotReadyAddresses === true;
   // Terminating pods leave Endpoints at once unless the service publishes not-ready addresses.
   const visible = desired.filter((d) => publish || !d.terminating);
@@ -33,7 +33,7 @@ export function subsetsFor(svc: Service, desired: DesiredEndpoint[]): EndpointSu
   return subsets;
 }
 
-export function endpointsLabels(svc: Service): Record<string, string> {
+function endpointsLabels(svc: Service): Record<string, string> {
   const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
   if (isHeadless(svc)) labels['service.kubernetes.io/headless'] = '';
   return labels;

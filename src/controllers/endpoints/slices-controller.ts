@@ -49,7 +49,7 @@ export function desiredSlices(svc: Service, desired: DesiredEndpoint[]): Desired
   return out;
 }
 
-export function sliceLabels(svc: Service, manager: string): Record<string, string> {
+function sliceLabels(svc: Service, manager: string): Record<string, string> {
   const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}), 'kubernetes.io/service-name': svc.metadata.name!, 'endpointslice.kubernetes.io/managed-by': manager };
   if (isHeadless(svc)) labels['service.kubernetes.io/headless'] = '';
   return labels;

@@ -84,5 +84,10 @@ export async function removeLabContainers(docker: Dockerode, lab: string): Promi
 
 /** Names of labs that have containers. */
 export async function labsWithContainers(docker: Dockerode): Promise<string[]> {
-  return [...new Set((await labContainers(docker)).map((c) => c.Labels[labels.lab]!))];
+  return labsOfContainers(await labContainers(docker));
+}
+
+/** The labs that containers belong to, by their label (containers without one are not a lab's). */
+export function labsOfContainers(containers: Pick<Dockerode.ContainerInfo, 'Labels'>[]): string[] {
+  return [...new Set(containers.flatMap((c) => (c.Labels?.[labels.lab] ? [c.Labels[labels.lab]!] : [])))];
 }

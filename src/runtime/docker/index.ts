@@ -70,7 +70,7 @@ export class DockerRuntime implements Runtime {
   async create(plan: LabPlan): Promise<void> {
     const docker = this.docker();
     await requireEngine(docker);
-    const { ensureImage } = await import('./images.js');
+    const { ensureImage } = await import('./node-image.js');
     const image = await ensureImage(docker, this.log);
     fs.mkdirSync(containersDir(plan.name), { recursive: true });
     const pids = new Map(await Promise.all(plan.nodes.map(async (n) => [n.name, (await this.startNode(docker, plan, n, image)).pid] as const)));
@@ -160,5 +160,13 @@ export class DockerRuntime implements Runtime {
     const docker = this.docker();
     const labs = (await reachable(docker)) ? await labsWithContainers(docker) : [];
     return [...new Set([...labs, ...(await this.netns.leftovers())])];
+  }
+
+  /** The node image and its pod tags (rebuilt in about 2 s on the next docker lab), when an engine answers. */
+  async removeImages(): Promise<string[]> {
+    const docker = this.docker();
+    if (!(await reachable(docker))) return [];
+    const { removeImages } = await import('./node-image.js');
+    return removeImages(docker);
   }
 }

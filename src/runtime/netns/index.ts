@@ -66,14 +66,23 @@ export class NetnsRuntime implements Runtime {
   }
 
   async leftovers(): Promise<string[]> {
-    const names = new Set<string>();
-    for (const ns of listNetns()) {
-      if (!ns.startsWith(netnsPrefix)) continue;
-      const m = /^svclab-(.+)-(switch\d*|router|outside|external|transit|host\d+|node\d+|pod-.+)$/.exec(ns);
-      if (m) names.add(m[1]!);
-    }
-    return [...names];
+    return labsOfNamespaces(listNetns());
   }
+
+  async removeImages(): Promise<string[]> {
+    return []; // a netns lab runs the host's own files
+  }
+}
+
+/** The labs that network namespaces with these names belong to (any other name is not a lab's). */
+export function labsOfNamespaces(namespaces: string[]): string[] {
+  const names = new Set<string>();
+  for (const ns of namespaces) {
+    if (!ns.startsWith(netnsPrefix)) continue;
+    const m = /^svclab-(.+)-(switch\d*|router|outside|external|transit|host\d+|node\d+|pod-.+)$/.exec(ns);
+    if (m) names.add(m[1]!);
+  }
+  return [...names];
 }
 
 /**

@@ -2,7 +2,7 @@
 // --port=80"), against the lab, with expectations on its exit code and output. A pipe after
 // the kubectl part (`kubectl exec POD -- printenv | grep SERVICE`) runs in sh on the host.
 import { execa } from 'execa';
-import { kubectlArgv } from '../../cli/kubectl.js';
+import { kubectlArgv } from '../../lab/kubeconfig.js';
 import { check, type Ctx, type Outcome } from '../context.js';
 import { describe, excerpt, matches } from '../match.js';
 import type { Check, KubectlStep } from '../model.js';

@@ -1,12 +1,11 @@
 // apply / delete / patch / scale / get: the API side of a scenario, with the
 // refusals a real API server gives as expectations.
 import path from 'node:path';
-import YAML from 'yaml';
 import { ApiError } from '../../api/errors.js';
 import { types } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { resourcePath } from '../../client/client.js';
-import { applyObjects, readManifests } from '../../cli/apply.js';
+import { applyObjects, parseManifests, readManifests } from '../../client/apply.js';
 import { poll } from '../../util/poll.js';
 import { check, type Ctx, type Outcome } from '../context.js';
 import { describe, matches } from '../match.js';
@@ -28,18 +27,11 @@ function mutationChecks(refusals: Refusal[], expect: MutationExpect | undefined)
   return [check('API server', expected, seen, ok)];
 }
 
-function objectsFromYaml(text: string): KubeObject[] {
-  return YAML.parseAllDocuments(text)
-    .map((d) => d.toJS() as KubeObject | null)
-    .filter((o): o is KubeObject => !!o)
-    .flatMap((o) => ((o as { kind?: string }).kind === 'List' ? ((o as { items?: KubeObject[] }).items ?? []) : [o]));
-}
-
 /** The objects of a manifest source: a file (relative to the scenario), inline YAML, or an object. */
 export function sourceObjects(ctx: Pick<Ctx, 'dir'>, src: Source | ApplyStep): KubeObject[] {
   const s = src as { file?: string; yaml?: string; object?: KubeObject };
   if (typeof s.file === 'string') return readManifests(path.resolve(ctx.dir, s.file));
-  if (typeof s.yaml === 'string') return objectsFromYaml(s.yaml);
+  if (typeof s.yaml === 'string') return parseManifests(s.yaml);
   if (s.object) return [s.object];
   return [src as KubeObject];
 }
@@ -47,7 +39,7 @@ export function sourceObjects(ctx: Pick<Ctx, 'dir'>, src: Source | ApplyStep): K
 /** Applies objects; returns what the API server said, line by line, and its refusals. */
 export async function applySource(ctx: Ctx, objects: KubeObject[], namespace = ctx.namespace): Promise<{ lines: string[]; refusals: Refusal[] }> {
   const lines: string[] = [];
-  await applyObjects(ctx.server, objects, namespace, (l) => lines.push(l));
+  await applyObjects(ctx.api, objects, namespace, (l) => lines.push(l));
   const refusals = lines.flatMap((l) => {
     const m = /^Error from server \(([^)]*)\): (.*)$/s.exec(l) ?? /^(error): (.*)$/s.exec(l);
     return m ? [{ reason: m[1]!, message: m[2]! }] : [];

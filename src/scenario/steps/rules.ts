@@ -1,35 +1,30 @@
 // rules: what the proxy put in each node's kernel, read the way an operator
 // would (iptables-save, nft list ruleset, ipvsadm -Ln) inside the node.
-import { execa } from 'execa';
 import { types } from '../../api/resources.js';
 import type { Service } from '../../api/types.js';
-import { NftablesMapsBackend } from '../../agent/proxy/nftables-maps/backend.js';
-import { hostArgv } from '../../lab/hosts.js';
+import type { Exec } from '../../agent/proxy/exec.js';
 import type { ProxyMode } from '../../agent/proxy/modes.js';
+import { rulesViews } from '../../agent/proxy/views.js';
+import { hostArgv } from '../../lab/hosts.js';
+import { run } from '../../net/run.js';
 import { systemTool } from '../../net/tools.js';
 import { check, type Ctx, type Outcome } from '../context.js';
 import { describe, matches } from '../match.js';
 import type { Check, RulesStep } from '../model.js';
 import { expand } from '../templates.js';
 
-async function onNode(ctx: Ctx, node: string, argv: string[]): Promise<string> {
-  const [cmd, ...args] = hostArgv(ctx.lab, node, argv);
-  const r = await execa(cmd!, args, { reject: false, timeout: 15_000 });
-  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} on ${node}: ${String(r.stderr).trim()}`);
-  return String(r.stdout);
+function onNode(ctx: Ctx, node: string): Exec {
+  const [cmd, ...prefix] = hostArgv(ctx.lab, node, []);
+  return (tool, args, input) => run(cmd!, [...prefix, systemTool(tool), ...args], { input, timeoutMs: 15_000 });
 }
 
 /** The node's proxy rules as text, in the proxy mode's own tool's words. */
 export async function dumpRules(ctx: Ctx, node: string): Promise<string> {
-  const mode = ctx.plan.proxyMode;
-  if (mode === 'nftables') return onNode(ctx, node, [systemTool('nft'), 'list', 'ruleset']);
-  if (mode === 'nftables-maps') {
-    // Endpoints are map values ("10.244.1.5 . 8080"): list them as "entry -> ip:port" too, as the other modes print them.
-    const counters = await new NftablesMapsBackend({ exec: hostArgv(ctx.lab, node, []) }).counters();
-    return [await onNode(ctx, node, [systemTool('nft'), 'list', 'ruleset']), ...counters.map((c) => `${c.map} ${c.entry} -> ${c.endpoint}`)].join('\n');
+  try {
+    return await rulesViews[ctx.plan.proxyMode].dump(onNode(ctx, node));
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (on ${node})`);
   }
-  const ipt = await onNode(ctx, node, [systemTool('iptables-save')]);
-  return mode === 'ipvs' ? `${await onNode(ctx, node, [systemTool('ipvsadm'), '-Ln'])}\n${ipt}` : ipt;
 }
 
 /** nftables chains that were flushed but not yet deleted hold no rules: kube-proxy deletes stale chains a little later. */
@@ -39,25 +34,13 @@ export function withoutEmptyChains(text: string): string {
 
 /** A pattern that finds a service's (or one of its ports') rules in a dump, per proxy mode's naming. */
 export function serviceMarker(mode: ProxyMode, namespace: string, name: string, port?: { name: string; protocol: string }): RegExp {
-  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const svc = `${esc(namespace)}/${esc(name)}`;
-  if (mode === 'nftables') return new RegExp(`-${svc}/${port ? `${port.protocol.toLowerCase()}/${esc(port.name)}` : ''}`);
-  // iptables comments: "ns/name:port cluster IP", "ns/name has no endpoints" (unnamed ports have no ":port").
-  return new RegExp(`"${svc}${port ? (port.name ? `:${esc(port.name)}` : '') : '(:[^" ]+)?'}[ "]`);
-}
-
-/** Modes whose rules name services by address only: ipvs (virtual server "ip:port"), nftables-maps (elements "ip . proto . port"). */
-function entryPointMarker(mode: 'ipvs' | 'nftables-maps', svc: Service, port?: { port: number; protocol?: string }): RegExp | undefined {
-  const ip = svc.spec.clusterIP;
-  if (!ip || ip === 'None') return undefined;
-  const esc = ip.replace(/\./g, '\\.');
-  if (mode === 'ipvs') return new RegExp(`${esc}:${port?.port ?? '\\d+'}\\b`);
-  return new RegExp(port ? `\\b${esc} \\. ${(port.protocol ?? 'TCP').toLowerCase()} \\. ${port.port}\\b` : `\\b${esc}\\b`);
+  return rulesViews[mode].nameMarker(namespace, name, port);
 }
 
 export async function rulesChecks(ctx: Ctx, raw: RulesStep): Promise<Outcome> {
   const s = await expand(ctx, raw);
   const mode = ctx.plan.proxyMode;
+  const view = rulesViews[mode];
   const nodes = !s.nodes || s.nodes === 'all' ? ctx.plan.nodes.map((n) => n.name) : s.nodes;
   let marker: RegExp | undefined;
   let what = '';
@@ -70,12 +53,12 @@ export async function rulesChecks(ctx: Ctx, raw: RulesStep): Promise<Outcome> {
     const memoKey = `${ns}/${s.service}:${String(s.port)}`;
     if (found) ctx.seenPorts.set(memoKey, found);
     const p = found ?? (s.port === undefined ? undefined : ctx.seenPorts.get(memoKey));
-    const byAddress = mode === 'ipvs' || mode === 'nftables-maps';
+    const byAddress = !!view.addressMarker;
     if (byAddress && s.port !== undefined && !p) throw new Error(`proxy mode ${mode} names ports by number, and port ${s.port} of service ${s.service} was never seen: check it with present: true before it goes`);
     marker =
       byAddress
-        ? svc && entryPointMarker(mode, svc, p)
-        : serviceMarker(mode, ns, s.service, s.port === undefined ? undefined : { name: p?.name ?? String(s.port), protocol: p?.protocol ?? 'TCP' });
+        ? svc && view.addressMarker!(svc, p)
+        : view.nameMarker(ns, s.service, s.port === undefined ? undefined : { name: p?.name ?? String(s.port), protocol: p?.protocol ?? 'TCP' });
     what = `rules of service ${ns}/${s.service}${s.port !== undefined ? ` port ${s.port}` : ''}`;
   }
   const checks: Check[] = [];
@@ -88,7 +71,7 @@ export async function rulesChecks(ctx: Ctx, raw: RulesStep): Promise<Outcome> {
       checks.push(check(`${node}: ${what}`, want ? 'present' : 'absent', seen, lines.length > 0 === want));
     }
     if (s.chain) {
-      const has = mode === 'nftables' || mode === 'nftables-maps' ? new RegExp(`\\bchain ${s.chain.replace(/[/.]/g, '\\$&')} \\{`).test(text) : text.split('\n').some((l) => l.startsWith(`:${s.chain} `));
+      const has = view.hasChain(text, s.chain);
       checks.push(check(`${node}: chain ${s.chain}`, 'exists', has ? 'exists' : 'missing', has));
     }
     if (s.map) {

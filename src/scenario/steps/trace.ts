@@ -9,14 +9,14 @@ import { resolvePlace } from '../places.js';
 import { expand } from '../templates.js';
 
 /** What a trace ended in, in one word or two. */
-export function traceOutcome(r: TraceResult): string {
+function traceOutcome(r: TraceResult): string {
   if (r.probe.ok) return 'answered';
   if (r.stopped) return r.stopped.verdict === 'reject' ? 'rejected' : 'dropped';
   return 'no answer';
 }
 
 /** The request's path as lines "host chain comment rule", for through/notThrough. */
-export function pathLines(r: TraceResult): string[] {
+function pathLines(r: TraceResult): string[] {
   return r.passes.filter((p) => p.direction === 'original').flatMap((p) => p.steps.map((s) => [p.host, s.chain, s.comment ?? '', s.iptables ?? s.rule ?? ''].join(' ')));
 }
 
@@ -24,7 +24,7 @@ export async function traceCheck(ctx: Ctx, raw: TraceCheck): Promise<Outcome> {
   const s = await expand(ctx, raw);
   const where = await resolvePlace(ctx, s.from);
   const from = where.kind === 'pod' ? `pod/${where.name}` : ['outside', 'external', 'router'].includes(where.host) ? where.host : `node/${where.host}`;
-  const r = await trace({ lab: ctx.lab, plan: ctx.plan, server: ctx.server, client: ctx.client, from, to: s.to, proto: s.proto, namespace: where.kind === 'pod' ? where.namespace : ctx.namespace });
+  const r = await trace({ lab: ctx.lab, plan: ctx.plan, api: ctx.api, client: ctx.client, from, to: s.to, proto: s.proto, namespace: where.kind === 'pod' ? where.namespace : ctx.namespace });
   const lines = pathLines(r);
   const e = s.expect;
   const checks: Check[] = [];

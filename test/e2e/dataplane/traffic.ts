@@ -4,7 +4,8 @@
 import { execa } from 'execa';
 import { exec } from '../../../src/client/exec.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
-import { readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { readState } from '../../../src/lab/state.js';
 import { systemTool } from '../../../src/net/tools.js';
 
 /** Where a request starts: a pod (default namespace) or a lab host (outside, node1...). */
@@ -18,7 +19,7 @@ export interface Run {
 
 export async function runOn(lab: string, from: From, command: string[]): Promise<Run> {
   if ('pod' in from) {
-    const r = await exec({ server: serverUrl(readState(lab)!), namespace: 'default', pod: from.pod, command });
+    const r = await exec({ ...adminConnection(readState(lab)!), namespace: 'default', pod: from.pod, command });
     if (r.error) throw new Error(`exec in ${from.pod}: ${r.error}`);
     return r;
   }

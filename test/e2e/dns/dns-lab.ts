@@ -9,7 +9,8 @@ import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { exec, type ExecResult } from '../../../src/client/exec.js';
-import { labDir, readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { labDir, readState } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, lab, labName, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
@@ -39,7 +40,7 @@ export function dnsLab(test: TestFn, prefix: string, nodes = 2): [TestFn, DnsLab
     name,
     client: undefined as unknown as ApiClient,
     async exec(pod, command, namespace = 'default') {
-      return exec({ server: serverUrl(readState(name)!), namespace, pod, command });
+      return exec({ ...adminConnection(readState(name)!), namespace, pod, command });
     },
     async dig(pod, args, namespace = 'default') {
       const r = await self.exec(pod, ['dig', '+tries=2', '+time=2', ...args], namespace);

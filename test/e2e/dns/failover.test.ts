@@ -8,7 +8,8 @@ import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Endpoints, Pod } from '../../../src/api/types.js';
 import { exec } from '../../../src/client/exec.js';
-import { labDir, readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { labDir, readState } from '../../../src/lab/state.js';
 import { waitFor } from '../../helpers/lab.js';
 import { dnsLab, toolbox } from './dns-lab.js';
 
@@ -39,7 +40,7 @@ function resolveLoop(): { answered(): number; stop(): Promise<string[]> } {
   const gotAnswer = 'case "$r" in *"10.96.0.1 ") true;; *) false;; esac';
   const script = `while [ ! -e ${stopFile} ]; do n=1; ${dig}; while ! ${gotAnswer} && [ $n -lt 3 ]; do sleep 1; n=$((n+1)); ${dig}; done; if ${gotAnswer}; then echo "ok $n"; else echo "FAIL $r"; fi; done`;
   let out = '';
-  const done = exec({ server: serverUrl(readState(dns.name)!), namespace: 'default', pod: 'asker', command: ['sh', '-c', script], onStdout: (d) => (out += d.toString()) });
+  const done = exec({ ...adminConnection(readState(dns.name)!), namespace: 'default', pod: 'asker', command: ['sh', '-c', script], onStdout: (d) => (out += d.toString()) });
   return {
     answered: () => out.split('\n').filter((l) => l.startsWith('ok ')).length,
     async stop() {

@@ -9,9 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { ConfigMap, Deployment, EndpointSlice, Namespace, Pod, Secret, Service, ServiceAccount } from '../../../src/api/types.js';
-import { readState, serverUrl } from '../../../src/lab/state.js';
 import { poll } from '../../../src/util/poll.js';
-import { lab, waitFor } from '../../helpers/lab.js';
+import { apiRequest, lab, waitFor } from '../../helpers/lab.js';
 import { encodeBody } from '../../helpers/protobuf.js';
 import { e2e } from '../../helpers/root.js';
 import { readyPods, useLab } from '../workloads/lab-session.js';
@@ -142,13 +141,13 @@ it.serial('kubectl explain service.spec.type describes the field and lists its v
 
 it.serial('a malformed protobuf body is a 400 Status and stores nothing', async (t) => {
   const body = encodeBody({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'broken' }, spec: { selector: { matchLabels: { app: 'b' } } } });
-  const r = await fetch(`${serverUrl(readState(s.name)!)}/apis/apps/v1/namespaces/default/deployments`, {
+  const r = await apiRequest(s.name, '/apis/apps/v1/namespaces/default/deployments', {
     method: 'POST',
     headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf', Accept: 'application/json' },
     body: new Uint8Array(body.subarray(0, body.length - 7)),
   });
   t.is(r.status, 400);
-  t.like(await r.json(), { kind: 'Status', status: 'Failure', reason: 'BadRequest', code: 400, message: 'unexpected EOF' });
+  t.like(JSON.parse(r.text), { kind: 'Status', status: 'Failure', reason: 'BadRequest', code: 400, message: 'unexpected EOF' });
   t.is((await kubectl('get', 'deployment', 'broken')).code, 1);
   t.deepEqual((await s.client.list<Deployment>(types.deployments, 'default')).items.map((d) => d.metadata.name), ['web']);
 });

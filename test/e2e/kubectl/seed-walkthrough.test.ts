@@ -11,7 +11,7 @@ import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
-import { kubectlArgv } from '../../../src/cli/kubectl.js';
+import { kubectlArgv } from '../../../src/lab/kubeconfig.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
 import { paths, readState, serverUrl } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
@@ -126,7 +126,11 @@ it.serial('lab up writes a kubeconfig for the lab and prints how to use it', (t)
   const file = paths.kubeconfig(name);
   t.true(upOutput.includes(`export KUBECONFIG=${file}`), upOutput);
   t.true(upOutput.includes(`lab kubectl --name ${name} `), upOutput);
-  t.true(fs.readFileSync(file, 'utf8').includes(`server: ${serverUrl(readState(name)!)}`));
+  const config = fs.readFileSync(file, 'utf8');
+  t.true(config.includes(`server: ${serverUrl(readState(name)!)}`));
+  t.regex(serverUrl(readState(name)!), /^https:\/\/127\.0\.0\.1:\d+$/);
+  for (const field of ['certificate-authority-data', 'client-certificate-data', 'client-key-data']) t.regex(config, new RegExp(`${field}: [A-Za-z0-9+/=]{100,}`));
+  t.is(fs.statSync(file).mode & 0o777, 0o600);
   t.deepEqual(kubectlArgv(name, ['get', 'pods']).slice(1, 5), ['--kubeconfig', file, '--cache-dir', path.join(path.dirname(file), 'kubectl-cache')]);
 });
 

@@ -8,7 +8,7 @@ import { quote } from '../../../src/agent/kubelet/cri/exec.js';
 import { types } from '../../../src/api/resources.js';
 import type { Pod, Service } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
-import { kubectlArgv } from '../../../src/cli/kubectl.js';
+import { kubectlArgv } from '../../../src/lab/kubeconfig.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, kubectlFor, lab, waitFor } from '../../helpers/lab.js';
 

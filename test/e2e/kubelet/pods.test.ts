@@ -7,7 +7,8 @@ import type { Event, Pod } from '../../../src/api/types.js';
 import type { ApiClient } from '../../../src/client/client.js';
 import { exec } from '../../../src/client/exec.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
-import { readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { readState } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, componentPid, lab, labName, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
@@ -29,7 +30,7 @@ async function running(podName: string, ready = true): Promise<Pod> {
 }
 
 async function inPod(podName: string, command: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return exec({ server: serverUrl(readState(name)!), namespace: 'default', pod: podName, command });
+  return exec({ ...adminConnection(readState(name)!), namespace: 'default', pod: podName, command });
 }
 
 async function onHost(host: string, command: string[]): Promise<string> {

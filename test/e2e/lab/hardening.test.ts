@@ -8,7 +8,7 @@ import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Deployment } from '../../../src/api/types.js';
 import { labDir, paths, readState, serverUrl } from '../../../src/lab/state.js';
-import { componentPid, lab, waitFor } from '../../helpers/lab.js';
+import { adminCurl, apiRequest, componentPid, lab, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
 import { podsMatching, useLab } from '../workloads/lab-session.js';
 
@@ -18,12 +18,11 @@ const kubectl = (...args: string[]) => lab(['kubectl', '--name', s.name, ...args
 
 it.serial('a Service with 20,000 nested arrays, sent again and again, is a 400 and the API server never restarts', async (t) => {
   const pid = componentPid(s.name, 'apiserver');
-  const url = serverUrl(readState(s.name)!);
   const body = `{"apiVersion":"v1","kind":"Service","metadata":{"name":"deep"},"spec":{"ports":[{"port":80}],"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
   for (let i = 0; i < 3; i++) {
-    const r = await fetch(`${url}/api/v1/namespaces/default/services`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    const r = await apiRequest(s.name, '/api/v1/namespaces/default/services', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
     t.is(r.status, 400);
-    t.regex(((await r.json()) as { message: string }).message, /json parse error: invalid character '\[' exceeded max depth/);
+    t.regex((JSON.parse(r.text) as { message: string }).message, /json parse error: invalid character '\[' exceeded max depth/);
   }
   t.is(componentPid(s.name, 'apiserver'), pid);
   t.regex(String((await kubectl('get', 'service', 'deep')).all), /NotFound/);
@@ -48,7 +47,7 @@ it.serial('curl can create from a YAML body; duplicate keys are refused under fi
   const url = serverUrl(readState(s.name)!);
   const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-curl\ndata:\n  a: "1"\n';
   const curl = (query: string, body: string) =>
-    execa('curl', ['-sS', '-i', '-X', 'POST', '-H', 'Content-Type: application/yaml', '--data-binary', '@-', `${url}/api/v1/namespaces/default/configmaps${query}`], { input: body, reject: false });
+    execa('curl', ['-sS', '-i', ...adminCurl(s.name), '-X', 'POST', '-H', 'Content-Type: application/yaml', '--data-binary', '@-', `${url}/api/v1/namespaces/default/configmaps${query}`], { input: body, reject: false });
   t.regex((await curl('', yaml)).stdout, /^HTTP\/1.1 201/);
   t.regex(String((await kubectl('get', 'configmap', 'from-curl', '-o', 'jsonpath={.data.a}')).stdout), /^1$/);
   const dup = yaml.replace('from-curl', 'dup') + '  a: "2"\n';

@@ -39,7 +39,7 @@ it('lab up --nodes 3 brings three Ready nodes whose traffic crosses the node net
   );
 
   const status = JSON.parse(String((await lab(['status', '--name', name, '-o', 'json'])).stdout)) as LabStatus;
-  t.regex(status.apiServer, /^http:\/\/127\.0\.0\.1:\d+$/);
+  t.regex(status.apiServer, /^https:\/\/127\.0\.0\.1:\d+$/);
   t.deepEqual(status.nodes.map((n) => [n.name, n.ip, n.podCIDR, n.ready]), [
     ['node1', '172.18.0.2', '10.244.1.0/24', true],
     ['node2', '172.18.0.3', '10.244.2.0/24', true],

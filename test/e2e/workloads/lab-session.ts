@@ -12,7 +12,8 @@ import type { KubeObject, Pod } from '../../../src/api/types.js';
 import { isNotFound, type ApiClient } from '../../../src/client/client.js';
 import { exec, type ExecResult } from '../../../src/client/exec.js';
 import { hostArgv } from '../../../src/lab/hosts.js';
-import { readState, serverUrl } from '../../../src/lab/state.js';
+import { adminConnection } from '../../../src/lab/credentials.js';
+import { readState } from '../../../src/lab/state.js';
 import { hostSnapshot } from '../../helpers/host.js';
 import { clientFor, lab, labName, waitFor } from '../../helpers/lab.js';
 
@@ -80,7 +81,7 @@ export function gone(s: LabSession, t: ResourceType, name: string, namespace?: s
 }
 
 export function inPod(s: LabSession, pod: string, command: string[], namespace = 'default'): Promise<ExecResult> {
-  return exec({ server: serverUrl(readState(s.name)!), namespace, pod, command });
+  return exec({ ...adminConnection(readState(s.name)!), namespace, pod, command });
 }
 
 /** Runs a command on node1..N, outside, external or router; never throws on a non-zero exit. */

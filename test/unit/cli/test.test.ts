@@ -1,5 +1,10 @@
-import test from 'ava';
-import { summarize, summaryLine, total } from '../../../src/cli/test.js';
+import test, { type ExecutionContext } from 'ava';
+import { execa } from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
+import { home } from '../../../src/lab/state.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { checkStructure, structureChecks, summarize, summaryLine, total } from '../../../src/cli/test.js';
 
 test("ava's closing lines become passed, failed and skipped counts", (t) => {
   t.deepEqual(summarize('  ✔ a\n  ─\n\n  12 tests passed\n  2 tests skipped\n', 0), { passed: 12, failed: 0, skipped: 2 });
@@ -30,4 +35,46 @@ test('the final line sums the default, exclusive and kernel VM runs', (t) => {
   t.is(summaryLine(total(runs)), '123 passed, 1 failed, 3 skipped');
   t.is(summaryLine(total([{ passed: 4, failed: 0, skipped: 0 }])), '4 passed, 0 failed');
   t.deepEqual(total([]), { passed: 0, failed: 0, skipped: 0 });
+});
+
+test('the structure checks pass on this tree, each counted as one passed test', async (t) => {
+  const lines: string[] = [];
+  const run = await checkStructure((l) => lines.push(l));
+  t.deepEqual(run.summary, { passed: structureChecks.length, failed: 0, skipped: 0 });
+  t.is(run.exitCode, 0, lines.join('\n'));
+});
+
+/** Runs a structure check's tool in a throwaway tree of these files (path -> content). */
+async function checkIn(t: ExecutionContext, bin: string, files: Record<string, string>, args: string[]): Promise<{ exitCode?: number; stdout: string }> {
+  const dir = tempDir(t);
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  t.truthy(structureChecks.find((c) => c.bin === bin), `${bin} is one of the checks`);
+  return execa(path.join(home, 'node_modules', '.bin', bin), args, { cwd: dir, reject: false });
+}
+
+test('the import check fails on a cycle and on an import up the layers', async (t) => {
+  const r = await checkIn(t, 'depcruise', {
+    'src/agent/a.ts': "import { b } from './b.js';\nexport const a = (): number => b();\n",
+    'src/agent/b.ts': "import { a } from './a.js';\nimport { up } from '../lab/lifecycle.js';\nexport const b = (): number => a() + up;\n",
+    'src/lab/lifecycle.ts': 'export const up = 1;\n',
+  }, ['--config', path.join(home, '.dependency-cruiser.cjs'), 'src']);
+  t.not(r.exitCode, 0);
+  t.regex(r.stdout, /no-circular: src\/agent\/a\.ts/);
+  t.regex(r.stdout, /components-below-the-lab: src\/agent\/b\.ts → src\/lab\/lifecycle\.ts/);
+});
+
+test('the export check fails on an export no other module uses and on a file nothing imports', async (t) => {
+  const r = await checkIn(t, 'knip', {
+    'package.json': '{"name":"x","type":"module"}\n',
+    'src/cli/main.ts': "import { used } from '../lib.js';\nconsole.log(used());\n",
+    'src/lib.ts': 'export function used(): number {\n  return helper();\n}\nexport function helper(): number {\n  return 1;\n}\n',
+    'src/orphan.ts': 'export const orphan = 1;\n',
+    'knip.json': fs.readFileSync(path.join(home, 'knip.json'), 'utf8'),
+  }, ['--no-progress']);
+  t.not(r.exitCode, 0);
+  t.regex(r.stdout, /Unused files[^]*src\/orphan\.ts/);
+  t.regex(r.stdout, /Unused exports[^]*helper\s+function\s+src\/lib\.ts/);
 });

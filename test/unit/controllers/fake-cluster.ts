@@ -100,7 +100,7 @@ export async function eventsFor(client: ApiClient, obj: KubeObject, namespace = 
 }
 
 /** At teardown: refuse new requests, wait for those in flight; a write meeting a closed WAL makes the store exit the process. */
-class DrainingClient extends ApiClient {
+export class DrainingClient extends ApiClient {
   private inFlight = 0;
   private closing = false;
   private idle?: () => void;

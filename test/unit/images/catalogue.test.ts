@@ -1,7 +1,7 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { catalogueNames, commandLine, resolveImage, type ImageSpec } from '../../../src/agent/kubelet/images.js';
+import { catalogueNames, commandLine, resolveImage, type ImageSpec } from '../../../src/agent/kubelet/catalogue.js';
 
 const SEED_IMAGES = ['pgolard/ms-hello:v4', 'pgolard/ms-bye:v4', 'pgolard/multcont-morning:v3', 'pgolard/multcont-afternoon:v3', 'nginx', 'bretfisher/httpenv'];
 

@@ -3,7 +3,7 @@ import type { ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
-import { commandLine, resolveImage } from '../../../src/agent/kubelet/images.js';
+import { commandLine, resolveImage } from '../../../src/agent/kubelet/catalogue.js';
 import { poll } from '../../../src/util/poll.js';
 
 export interface Running {

@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { busyboxApplets, resolveImage } from '../../../src/agent/kubelet/images.js';
+import { busyboxApplets, resolveImage } from '../../../src/agent/kubelet/catalogue.js';
 import { freePort, start } from './run.js';
 
 test('agnhost netexec: /hostname, /echo, /clientip, /shell, and hostname over UDP', async (t) => {

@@ -5,6 +5,16 @@ import type { Readable, Writable } from 'node:stream';
 import type { ExecOptions, ExecProcess } from './exec.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
+/** What createPodRuntime (index.ts) hands a runtime about its node. */
+export interface PodRuntimeOptions {
+  lab: string;
+  nodeName: string;
+  podCIDR: string;
+  stateDir: string;
+  /** The pod interfaces' MTU (multi-host labs: the overlay's); absent: the kernel's default. */
+  mtu?: number;
+}
+
 export interface ExitInfo {
   exitCode: number;
   signal?: number;

@@ -9,12 +9,11 @@ import path from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import Dockerode from 'dockerode';
 import { run } from '../../../net/run.js';
-import { podImageRef } from '../../../runtime/docker/images.js';
 import { poll, sleep } from '../../../util/poll.js';
-import type { Adopted, Attached, AttachOptions, ContainerHandle, ContainerRequest, ExitInfo, LogReader, PodRuntime } from './cri.js';
+import type { Adopted, Attached, AttachOptions, ContainerHandle, ContainerRequest, ExitInfo, LogReader, PodRuntime, PodRuntimeOptions } from './cri.js';
+import { podImageRef } from './pod-image-ref.js';
 import { dockerFrames, logLines, ttyFrames } from './docker-logs.js';
 import type { ExecOptions, ExecProcess } from './exec.js';
-import type { PodRuntimeOptions } from './index.js';
 import type { SandboxRecord, Sandboxes } from './sandbox.js';
 
 const hostProc = '/host/proc';

@@ -1,17 +1,8 @@
 // Picks the node's container runtime. Docker's client is loaded only when used:
 // it would cost every netns agent memory for nothing.
-import type { PodRuntime } from './cri.js';
+import type { PodRuntime, PodRuntimeOptions } from './cri.js';
 import { NetnsPodRuntime } from './netns.js';
 import { Sandboxes } from './sandbox.js';
-
-export interface PodRuntimeOptions {
-  lab: string;
-  nodeName: string;
-  podCIDR: string;
-  stateDir: string;
-  /** The pod interfaces' MTU (multi-host labs: the overlay's); absent: the kernel's default. */
-  mtu?: number;
-}
 
 export async function createPodRuntime(kind: string, o: PodRuntimeOptions): Promise<PodRuntime> {
   const sandboxes = new Sandboxes(o.lab, `${o.stateDir}/nodes/${o.nodeName}/pods`, o.podCIDR, o.mtu);

@@ -73,7 +73,10 @@ export class NetnsPodRuntime implements PodRuntime {
     // Own UTS namespace (the pod's hostname) inside the pod's netns, with its /etc files.
     const program = req.tty ? withTerminal(req.argv) : req.argv;
     // The host's tools by path: the container's PATH may lead elsewhere (busybox's applets).
-    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && ${bindMounts(req.mounts ?? [])}shift && exec "$@"`, 'sh', req.hostname, ...program];
+    // The root is the host's: a mount point it lacks cannot be made (nothing is created on the host's
+    // filesystem), so such mounts (the projected ServiceAccount token) wait for the pod sandbox's own root.
+    const mounts = (req.mounts ?? []).filter((m) => fs.existsSync(m.containerPath));
+    const argv = [systemTool('ip'), 'netns', 'exec', rec.netns, systemTool('unshare'), '--uts', '--', '/bin/sh', '-c', `${systemTool('hostname')} "$1" && ${bindMounts(mounts)}shift && exec "$@"`, 'sh', req.hostname, ...program];
     const env = req.tty ? { TERM: 'xterm', ...req.env } : req.env;
     return ContainerProcess.start(h.id, h.dir, h.log, argv, env, program, req);
   }

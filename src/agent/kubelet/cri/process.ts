@@ -26,7 +26,7 @@ const ENV_FILE = 'env.json';
 const STOP_SIGNAL_FILE = 'stop-signal';
 
 /** The environment of a process, from /proc (exec inherits the container's variables). */
-export function processEnv(environFile: string): Record<string, string> {
+function processEnv(environFile: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const kv of fs.readFileSync(environFile, 'utf8').split('\0')) {
     const i = kv.indexOf('=');

@@ -19,7 +19,7 @@ export interface SandboxRecord {
   pauseId?: string;
 }
 
-export const gatewayIP = '169.254.1.1';
+const gatewayIP = '169.254.1.1';
 
 export class Sandboxes {
   constructor(

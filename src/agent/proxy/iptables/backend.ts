@@ -5,10 +5,12 @@
 // leftover chains found in iptables-save.
 import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
 import { commandRunner, mustRun, type Exec } from '../exec.js';
+import { FullSync } from '../full-sync.js';
 import { cleanupRestore } from './cleanup.js';
 import { endpointCounters, type EndpointCounter } from './counters.js';
 import { canaryChain, isLargeCluster, jumpRules, jumpSpec, renderIptables, type CachedService, type EndpointChainInfo, type JumpRule } from './render.js';
-import { parseIptablesSave, type SavedTable } from './save.js';
+import { hasJump, restoreArgs } from './restore.js';
+import { parseIptablesSave } from './save.js';
 
 export interface IptablesBackendOptions {
   /** Command prefix, e.g. ['ip', 'netns', 'exec', 'ns1'] (empty: the current namespace). */
@@ -27,7 +29,6 @@ export interface IptablesBackendOptions {
 
 type Tool = 'iptables' | 'iptables-save' | 'iptables-restore';
 
-const restoreArgs = ['-w', '--noflush', '--counters'];
 // One jump per table is enough to notice that table was flushed.
 const watchedJumps = jumpRules.filter((j) => (j.table === 'nat' && j.chain === 'PREROUTING') || (j.chain === 'INPUT' && j.target === 'KUBE-PROXY-FIREWALL'));
 
@@ -36,8 +37,7 @@ export class IptablesBackend implements ProxyBackend {
   private readonly exec: Exec;
   private readonly randomFully: boolean;
   private readonly tool: (name: Tool) => string;
-  private needFullSync = true;
-  private lastNode = '';
+  private readonly fullSync = new FullSync();
   private lastLargeCluster = false;
   /** Per-service nat chains the kernel holds after the last successful sync. */
   private chains = new Map<string, string[]>();
@@ -56,10 +56,9 @@ export class IptablesBackend implements ProxyBackend {
   }
 
   async sync(req: SyncRequest): Promise<SyncResult> {
-    const node = JSON.stringify(req.node);
     const largeCluster = isLargeCluster(req.services);
-    // Comments and node addresses appear in unchanged chains too: such changes need a full rewrite.
-    const full = !req.changed || this.needFullSync || node !== this.lastNode || largeCluster !== this.lastLargeCluster;
+    // Comments appear in unchanged chains too: such changes need a full rewrite.
+    const full = this.fullSync.due(req, largeCluster !== this.lastLargeCluster);
     let existingChains: Iterable<string> = [...this.chains.values()].flat();
     let missingJumps: JumpRule[] = [];
     if (full) {
@@ -82,12 +81,11 @@ export class IptablesBackend implements ProxyBackend {
       await mustRun(this.exec, this.tool('iptables-restore'), restoreArgs, r.text);
     } catch (err) {
       // The changes that led here are consumed: only a full sync can restore a known state.
-      this.needFullSync = true;
+      this.fullSync.lost();
       this.renderCache.clear();
       throw err;
     }
-    this.needFullSync = false;
-    this.lastNode = node;
+    this.fullSync.done(req);
     this.lastLargeCluster = largeCluster;
     this.chains = r.chains;
     this.endpointChains = r.endpointChains;
@@ -97,7 +95,7 @@ export class IptablesBackend implements ProxyBackend {
   async cleanup(): Promise<void> {
     const text = cleanupRestore(parseIptablesSave(await mustRun(this.exec, this.tool('iptables-save'), [])));
     if (text) await mustRun(this.exec, this.tool('iptables-restore'), restoreArgs, text);
-    this.needFullSync = true;
+    this.fullSync.lost();
     this.chains.clear();
     this.endpointChains.clear();
   }
@@ -123,10 +121,6 @@ export class IptablesBackend implements ProxyBackend {
     const saved = parseIptablesSave(await mustRun(this.exec, this.tool('iptables-save'), ['-c', '-t', 'nat']));
     return endpointCounters(saved.get('nat'), this.endpointChains);
   }
-}
-
-function hasJump(table: SavedTable | undefined, j: JumpRule): boolean {
-  return !!table?.rules.some((r) => r.chain === j.chain && r.spec.endsWith(`-j ${j.target}`) && r.spec.includes(`"${j.comment}"`));
 }
 
 /** Splits a rule spec into argv, keeping "quoted strings" whole. */

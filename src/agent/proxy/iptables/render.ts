@@ -8,7 +8,7 @@ import { endpointString, isProxied, trafficPlan, type TrafficPlan } from '../tra
 
 export const masqueradeMark = '0x4000';
 /** Above this many endpoints kube-proxy drops the per-endpoint comments (large cluster mode). */
-export const largeClusterEndpointsThreshold = 1000;
+const largeClusterEndpointsThreshold = 1000;
 
 export interface JumpRule {
   table: 'filter' | 'nat';
@@ -101,7 +101,7 @@ class Lines {
 const chainLine = (chain: string): string => `:${chain} - [0:0]`;
 const probabilities: string[] = [];
 /** 1/n with 10 decimals, as kube-proxy prints it. */
-export function probability(n: number): string {
+function probability(n: number): string {
   return (probabilities[n] ??= (1 / n).toFixed(10));
 }
 

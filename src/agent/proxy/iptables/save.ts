@@ -1,6 +1,6 @@
 // Reads iptables-save output (with or without -c counters).
 
-export interface SavedRule {
+interface SavedRule {
   chain: string;
   /** The rule after "-A <chain> ". */
   spec: string;

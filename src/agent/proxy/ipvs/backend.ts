@@ -8,7 +8,9 @@
 // partial syncs plan and compare only the changed service ports, from memory.
 import { serviceKey, type ProxyBackend, type ServicePort, type SyncRequest, type SyncResult } from '../model.js';
 import { commandRunner, mustRun, type Exec } from '../exec.js';
+import { FullSync } from '../full-sync.js';
 import { cleanupRestore } from '../iptables/cleanup.js';
+import { hasJump, restoreArgs } from '../iptables/restore.js';
 import { parseIptablesSave } from '../iptables/save.js';
 import { addressChanges, parseAddresses } from './dummy.js';
 import { ipsetChanges, parseIpsetSave, type SetMembers } from './ipset.js';
@@ -34,7 +36,6 @@ interface Programmed {
   iptables: string;
 }
 
-const restoreArgs = ['-w', '--noflush', '--counters'];
 // Like kube-proxy: IPVS connections go through conntrack (for the masquerade rules), connections to
 // deleted real servers are dropped, persistence templates of weight-0 servers expire.
 const sysctls = ['net.ipv4.ip_forward=1', 'net.ipv4.vs.conntrack=1', 'net.ipv4.vs.expire_nodest_conn=1', 'net.ipv4.vs.expire_quiescent_template=1'];
@@ -50,9 +51,8 @@ export class IpvsBackend implements ProxyBackend {
   private readonly randomFully: boolean;
   private programmed?: Programmed;
   private wanted = new WantedState();
-  private needFullSync = true;
+  private readonly fullSync = new FullSync();
   private sysctlsSet = false;
-  private lastNode = '';
   private readonly warned = new Set<string>();
 
   constructor(opts: IpvsBackendOptions = {}) {
@@ -66,8 +66,7 @@ export class IpvsBackend implements ProxyBackend {
   }
 
   async sync(req: SyncRequest): Promise<SyncResult> {
-    const node = JSON.stringify(req.node);
-    const full = !req.changed || this.needFullSync || node !== this.lastNode || !this.programmed;
+    const full = this.fullSync.due(req, !this.programmed);
     const plan = (sp: ServicePort): ServicePlan | undefined => {
       const p = planService(sp, req.node, this.scheduler);
       if (p?.badScheduler) this.warnOnce(`proxy: ${p.badScheduler} is not an IPVS scheduler; using ${this.scheduler}`);
@@ -118,11 +117,10 @@ export class IpvsBackend implements ProxyBackend {
       if (ipvs.lines.length) await mustRun(this.exec, 'ipvsadm', ['-R'], `${ipvs.lines.join('\n')}\n`);
     } catch (err) {
       // Part of the batch may be in: only a full sync, from the kernel's state, is safe now.
-      this.needFullSync = true;
+      this.fullSync.lost();
       throw err;
     }
-    this.needFullSync = false;
-    this.lastNode = node;
+    this.fullSync.done(req);
     this.programmed = { virtualServers, iptables: iptablesKey };
 
     let reals = 0;
@@ -151,13 +149,11 @@ export class IpvsBackend implements ProxyBackend {
       this.sysctlsSet = true;
     }
     const tables = parseIptablesSave(saved);
-    const hasJump = (j: (typeof ipvsJumpRules)[number]): boolean =>
-      !!tables.get(j.table)?.rules.some((r) => r.chain === j.chain && r.spec.includes(`"${j.comment}"`) && r.spec.endsWith(`-j ${j.target}`));
     return {
       virtualServers: parseIpvsList(ipvs),
       sets: parseIpsetSave(sets),
       addresses: parseAddresses(addrs.stdout),
-      missingJumps: ipvsJumpRules.filter((j) => !hasJump(j)),
+      missingJumps: ipvsJumpRules.filter((j) => !hasJump(tables.get(j.table), j)),
     };
   }
 
@@ -181,7 +177,7 @@ export class IpvsBackend implements ProxyBackend {
   /** Removes the iptables helpers, the ipsets, the IPVS table and kube-ipvs0; loads no module when IPVS was never used. */
   async cleanup(): Promise<void> {
     this.programmed = undefined;
-    this.needFullSync = true;
+    this.fullSync.lost();
     const [link, sets, table] = await Promise.all([this.exec('ip', ['link', 'show', dummyDevice]), this.exec('ipset', ['list', '-n']), this.exec('cat', ['/proc/net/ip_vs'])]);
     const ours = sets.exitCode === 0 ? sets.stdout.split('\n').filter((n) => ipsetNames.has(n)) : [];
     const hasTable = table.exitCode === 0 && /^(TCP|UDP|SCTP)\s/m.test(table.stdout);

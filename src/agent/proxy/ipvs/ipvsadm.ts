@@ -6,7 +6,7 @@
 import type { L4Protocol } from '../model.js';
 import { virtualServerKey, type RealServer, type VirtualServer } from './plan.js';
 
-export interface KernelRealServer extends RealServer {
+interface KernelRealServer extends RealServer {
   /** ActiveConn + InActConn; undefined when not read from the kernel since it was programmed. */
   connections?: number;
 }

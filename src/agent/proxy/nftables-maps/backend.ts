@@ -6,6 +6,7 @@ import { CommandError } from '../../../net/run.js';
 import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
 import { systemTool } from '../../../net/tools.js';
 import { commandRunner, mustRun, type Exec } from '../exec.js';
+import { FullSync } from '../full-sync.js';
 import { NftSession, sessionLimit } from '../nftables/session.js';
 import { deleteTable, listChains, listTable } from '../nftables/tables.js';
 import { family } from '../nftables/transaction.js';
@@ -37,8 +38,7 @@ export class NftablesMapsBackend implements ProxyBackend {
   readonly mode = 'nftables-maps';
   private readonly exec: Exec;
   private rules = new MapsRules();
-  private needFullSync = true;
-  private lastNode = '';
+  private readonly fullSync = new FullSync();
 
   /** Partial syncs are a few elements: a long-lived nft applies them without starting nft each time. */
   private readonly session?: NftSession;
@@ -49,8 +49,7 @@ export class NftablesMapsBackend implements ProxyBackend {
   }
 
   async sync(req: SyncRequest): Promise<SyncResult> {
-    const node = JSON.stringify(req.node);
-    const full = !req.changed || this.needFullSync || node !== this.lastNode;
+    const full = this.fullSync.due(req);
     const existing = full ? await listTable(this.exec, mapsTable) : undefined;
     const built = this.rules.build(req, { full, existingChains: existing?.chains, existingSets: existing && [...existing.sets.keys()] });
     try {
@@ -63,11 +62,10 @@ export class NftablesMapsBackend implements ProxyBackend {
     } catch (err) {
       // Our view of the table is now wrong; the next sync starts over from the kernel's.
       this.rules.reset();
-      this.needFullSync = true;
+      this.fullSync.lost();
       throw err;
     }
-    this.needFullSync = false;
-    this.lastNode = node;
+    this.fullSync.done(req);
     if (built.affinityCheck) await this.dropStaleAffinities(built.affinityCheck);
     return { rulesWritten: built.written, rulesTotal: built.total };
   }
@@ -76,7 +74,7 @@ export class NftablesMapsBackend implements ProxyBackend {
     this.session?.close();
     await deleteTable(this.exec, mapsTable);
     this.rules = new MapsRules();
-    this.needFullSync = true;
+    this.fullSync.lost();
   }
 
   /**

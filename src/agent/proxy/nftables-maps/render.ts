@@ -111,7 +111,7 @@ const fixedChains = new Set([
   'masquerading',
 ]);
 
-export function isSharedChain(chain: string): boolean {
+function isSharedChain(chain: string): boolean {
   return !fixedChains.has(chain);
 }
 
@@ -372,7 +372,7 @@ interface ServiceElements {
 }
 
 /** Everything one service port puts into the table's sets and maps, handed to put(store, element); returns its affinity part. */
-export function serviceElements(sp: ServicePort, node: NodeInfo, put: (store: string, e: Element) => void): AffinityElements | undefined {
+function serviceElements(sp: ServicePort, node: NodeInfo, put: (store: string, e: Element) => void): AffinityElements | undefined {
   const plan = trafficPlan(sp);
   const proto = plan.protocol;
   const port = String(sp.port);

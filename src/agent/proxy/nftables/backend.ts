@@ -3,6 +3,7 @@
 // find leftovers of an earlier run); partial syncs work from memory.
 import type { ProxyBackend, SyncRequest, SyncResult } from '../model.js';
 import { commandRunner, mustRun, type Exec } from '../exec.js';
+import { FullSync } from '../full-sync.js';
 import { isAffinitySetName, isServiceChainName } from './names.js';
 import { baseChains, canarySet, NftablesRules } from './render.js';
 import { deleteTable, listChains, listTable } from './tables.js';
@@ -27,8 +28,7 @@ export class NftablesBackend implements ProxyBackend {
   private readonly staleChainDelayMs: number;
   private readonly now: () => number;
   private rules = new NftablesRules();
-  private needFullSync = true;
-  private lastNode = '';
+  private readonly fullSync = new FullSync();
   private readonly chainCheckEveryMs: number;
   private lastChainCheck = -Infinity;
 
@@ -40,8 +40,7 @@ export class NftablesBackend implements ProxyBackend {
   }
 
   async sync(req: SyncRequest): Promise<SyncResult> {
-    const node = JSON.stringify(req.node);
-    const full = !req.changed || this.needFullSync || node !== this.lastNode;
+    const full = this.fullSync.due(req);
     const listed = full ? await listTable(this.exec, table) : undefined;
     // Per-service chains and affinity sets (with their timeouts) an earlier run left.
     const existing = listed && { chains: listed.chains.filter(isServiceChainName), sets: new Map([...listed.sets].filter(([name]) => isAffinitySetName(name))) };
@@ -57,18 +56,17 @@ export class NftablesBackend implements ProxyBackend {
     } catch (err) {
       // Our view of the table is now wrong; the next sync starts over from the kernel's.
       this.rules.reset();
-      this.needFullSync = true;
+      this.fullSync.lost();
       throw err;
     }
-    this.needFullSync = false;
-    this.lastNode = node;
+    this.fullSync.done(req);
     return { rulesWritten: built.written, rulesTotal: built.total };
   }
 
   async cleanup(): Promise<void> {
     await deleteTable(this.exec, table);
     this.rules = new NftablesRules();
-    this.needFullSync = true;
+    this.fullSync.lost();
   }
 
   /**

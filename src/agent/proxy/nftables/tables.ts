@@ -26,7 +26,7 @@ export async function listTable(exec: Exec, table: string): Promise<TableListing
 }
 
 /** The chain names of one table in `nft -j list chains` output. */
-export function chainsOf(listed: NftJson, table: string): string[] {
+function chainsOf(listed: NftJson, table: string): string[] {
   return listed.nftables.flatMap((o) => (o.chain?.table === table ? [o.chain.name] : []));
 }
 

@@ -2,7 +2,7 @@
 // "portal" rules DNAT the cluster IP, external IPs and nodePorts to it
 // (KUBE-PORTALS-CONTAINER/-HOST, KUBE-NODEPORT-CONTAINER/-HOST). A service port
 // with no ready endpoint has no socket, so connections are refused at once.
-import { run } from '../../../net/run.js';
+import { commandRunner, type Exec } from '../exec.js';
 import { serviceKey, servicePortName, type ProxyBackend, type ServicePort, type SyncRequest, type SyncResult } from '../model.js';
 import { RoundRobin } from './balancer.js';
 import { tcpProxy, udpProxy, type ProxySocket } from './proxy-socket.js';
@@ -63,15 +63,10 @@ export function portalRules(proxied: Iterable<{ sp: ServicePort; port?: number; 
 export class UserspaceBackend implements ProxyBackend {
   readonly mode = 'userspace';
   private readonly proxied = new Map<string, Proxied>();
-  private readonly exec: string[];
+  private readonly cmd: Exec;
 
   constructor(private readonly o: UserspaceOptions = {}) {
-    this.exec = o.exec ?? [];
-  }
-
-  private cmd(cmd: string, args: string[], input?: string): ReturnType<typeof run> {
-    const argv = [...this.exec, cmd, ...args];
-    return run(argv[0]!, argv.slice(1), { input });
+    this.cmd = commandRunner(o.exec);
   }
 
   private async ensureJumps(): Promise<void> {

@@ -6,7 +6,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { RoundRobin, Target } from './balancer.js';
 
-export const dialTimeoutsMs = [250, 500, 1000, 2000];
+const dialTimeoutsMs = [250, 500, 1000, 2000];
 
 function dial(t: Target, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@
 // or data frames (stream id), flags and a 24-bit length. Pure: header blocks travel here
 // compressed; compression.ts turns them into name/value pairs.
 
-export const frameType = { synStream: 1, synReply: 2, rstStream: 3, settings: 4, ping: 6, goAway: 7, headers: 8, windowUpdate: 9 } as const;
+const frameType = { synStream: 1, synReply: 2, rstStream: 3, settings: 4, ping: 6, goAway: 7, headers: 8, windowUpdate: 9 } as const;
 export const flags = { fin: 0x01, unidirectional: 0x02 } as const;
 /** RST_STREAM status codes. */
 export const rstStatus = { protocolError: 1, invalidStream: 2, refusedStream: 3, unsupportedVersion: 4, cancel: 5, internalError: 6 } as const;

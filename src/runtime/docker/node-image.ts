@@ -1,24 +1,25 @@
 // The node image of the Docker runtime, built offline (no registry): `docker import` of a tar
 // stream holding this host's installed Debian packages (a fixed list and its Depends/Pre-Depends
-// closure), the node binary and the project, every file at the same path as on the host.
+// closure, read by dpkg.ts), the node binary and the project, every file at the same path as on the host.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
-import { busyboxApplets, catalogueNames } from '../../agent/kubelet/images.js';
-import { home } from '../../lab/lifecycle.js';
+import { busyboxApplets, catalogueNames } from '../../agent/kubelet/catalogue.js';
+import { podImageRef } from '../../agent/kubelet/cri/pod-image-ref.js';
+import { home } from '../../lab/state.js';
+import { dependencyClosure, parseAlternatives, parseDpkgStatus, type Alternative, type Package } from './dpkg.js';
 
 export const IMAGE_REPO = 'svclab/node';
 export const IMAGE_LABEL = 'svclab.image';
-const POD_IMAGE_PREFIX = 'svclab.local/';
 // Bump when what goes into the image changes in a way the hash inputs do not show.
 const RECIPE = 'node-image-1';
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Roots of the package closure, in Depends syntax (`a | b`: the first one installed). */
-export const PACKAGES = [
+const PACKAGES = [
   'dash', 'bash', 'coreutils', 'grep', 'sed', 'findutils', 'iproute2', 'iptables', 'nftables', 'conntrack',
   'ipset', 'ipvsadm', 'util-linux', 'mount', 'bsdutils', 'procps', 'hostname', 'curl', 'dnsutils',
   'netcat-openbsd', 'iputils-ping', 'busybox | busybox-static', 'telnet', 'wget', 'socat',
@@ -28,113 +29,9 @@ export const PACKAGES = [
   'libc6', 'libstdc++6', 'libgcc-s1',
 ];
 // Alternatives whose choice the image fixes whatever the host chose: kube-proxy's rules go through nf_tables.
-const PREFERRED: Record<string, string> = { iptables: '/usr/sbin/iptables-nft', ip6tables: '/usr/sbin/ip6tables-nft' };
+export const preferredAlternatives: Record<string, string> = { iptables: '/usr/sbin/iptables-nft', ip6tables: '/usr/sbin/ip6tables-nft' };
 const EXCLUDED = ['/usr/share/doc', '/usr/share/man', '/usr/share/locale', '/usr/share/info', '/usr/share/lintian'];
 const DPKG = '/var/lib/dpkg';
-
-// ---- Debian package database (pure) ----
-
-export interface Package {
-  name: string;
-  version: string;
-  arch: string;
-  multiArch: string;
-  /** Depends + Pre-Depends: each entry lists alternatives. */
-  depends: string[][];
-  provides: string[];
-}
-
-/** A Depends-style field -> alternatives per entry, names only (versions and arch qualifiers dropped). */
-export function parseDependsField(field: string): string[][] {
-  return field.split(',').map((entry) => entry.split('|').map((alt) => alt.trim().replace(/\s*\(.*?\)/g, '').replace(/\s*\[.*?\]/g, '').replace(/:\w+$/, '').trim()).filter(Boolean)).filter((alts) => alts.length > 0);
-}
-
-/** /var/lib/dpkg/status -> the installed packages by name. */
-export function parseDpkgStatus(text: string): Map<string, Package> {
-  const installed = new Map<string, Package>();
-  for (const paragraph of text.split(/\n\s*\n/)) {
-    const fields = new Map<string, string>();
-    let last = '';
-    for (const line of paragraph.split('\n')) {
-      if (/^\s/.test(line) && last) fields.set(last, `${fields.get(last)}\n${line}`);
-      else {
-        const colon = line.indexOf(':');
-        if (colon <= 0) continue;
-        last = line.slice(0, colon);
-        fields.set(last, line.slice(colon + 1).trim());
-      }
-    }
-    const name = fields.get('Package');
-    if (!name || !/\binstalled$/.test(fields.get('Status') ?? '') || / not-installed$| config-files$/.test(fields.get('Status') ?? '')) continue;
-    installed.set(name, {
-      name,
-      version: fields.get('Version') ?? '',
-      arch: fields.get('Architecture') ?? '',
-      multiArch: fields.get('Multi-Arch') ?? '',
-      depends: [...parseDependsField(fields.get('Pre-Depends') ?? ''), ...parseDependsField(fields.get('Depends') ?? '')],
-      provides: parseDependsField(fields.get('Provides') ?? '').map((alts) => alts[0]!),
-    });
-  }
-  return installed;
-}
-
-/** The installed packages that the roots need, sorted by name; `missing` = roots nothing installed satisfies. */
-export function dependencyClosure(installed: Map<string, Package>, roots: string[]): { packages: Package[]; missing: string[] } {
-  const providers = new Map<string, string>();
-  for (const p of installed.values()) for (const v of p.provides) if (!providers.has(v)) providers.set(v, p.name);
-  const resolve = (alts: string[]): Package | undefined => {
-    for (const alt of alts) {
-      const p = installed.get(alt) ?? installed.get(providers.get(alt) ?? '');
-      if (p) return p;
-    }
-    return undefined;
-  };
-  const seen = new Map<string, Package>();
-  const missing: string[] = [];
-  const visit = (p: Package): void => {
-    if (seen.has(p.name)) return;
-    seen.set(p.name, p);
-    for (const alts of p.depends) {
-      const dep = resolve(alts);
-      if (dep) visit(dep);
-    }
-  };
-  for (const root of roots) {
-    const alts = parseDependsField(root)[0] ?? [];
-    const p = resolve(alts);
-    if (p) visit(p);
-    else missing.push(root);
-  }
-  return { packages: [...seen.values()].sort((a, b) => a.name.localeCompare(b.name)), missing };
-}
-
-export interface Alternative {
-  name: string;
-  link: string;
-  target: string;
-}
-
-/**
- * /var/lib/dpkg/alternatives/<name> -> the links of the group (master and slaves) pointing to the
- * choice `current` (the master target), or PREFERRED's choice for this group when it is among them.
- */
-export function parseAlternatives(name: string, text: string, current: string): Alternative[] {
-  const lines = text.split('\n');
-  const links: { name: string; link: string }[] = [{ name, link: lines[1]! }];
-  let i = 2;
-  for (; i < lines.length && lines[i] !== ''; i += 2) links.push({ name: lines[i]!, link: lines[i + 1]! });
-  i++;
-  const choices = new Map<string, string[]>();
-  while (i < lines.length && lines[i] !== '') {
-    const choice = lines[i]!;
-    choices.set(choice, lines.slice(i + 2, i + 2 + links.length - 1));
-    i += 2 + links.length - 1;
-  }
-  const chosen = PREFERRED[name] && choices.has(PREFERRED[name]) ? PREFERRED[name] : current;
-  const slaves = choices.get(chosen);
-  if (!slaves) return [];
-  return links.map((l, k) => ({ name: l.name, link: l.link, target: k === 0 ? chosen : slaves[k - 1]! })).filter((a) => a.target !== '');
-}
 
 /** package-lock.json -> the install paths (node_modules/...) of the runtime (non-dev) dependencies. */
 export function runtimeModules(lock: { packages?: Record<string, { dev?: boolean; devOptional?: boolean; link?: boolean }> }): string[] {
@@ -147,13 +44,6 @@ export function runtimeModules(lock: { packages?: Record<string, { dev?: boolean
 /** The image reference for a content hash. */
 export function imageRef(hash: string): string {
   return `${IMAGE_REPO}:${hash.slice(0, 12)}`;
-}
-
-/** The local tag a catalogue image (src/agent/kubelet/images.ts) has in Docker, e.g. svclab.local/lab/hello:latest. */
-export function podImageRef(catalogueName: string): string {
-  const slash = catalogueName.lastIndexOf('/');
-  const tagged = catalogueName.lastIndexOf(':') > slash;
-  return `${POD_IMAGE_PREFIX}${catalogueName}${tagged ? '' : ':latest'}`;
 }
 
 /** "repo/name:tag" -> [repo/name, tag]. */
@@ -254,7 +144,7 @@ export function recipe(): Recipe {
     } catch {
       continue;
     }
-    alternatives.push(...parseAlternatives(name, fs.readFileSync(path.join(altDir, name), 'utf8'), current));
+    alternatives.push(...parseAlternatives(name, fs.readFileSync(path.join(altDir, name), 'utf8'), current, preferredAlternatives[name]));
   }
 
   const digest = contentHash({ packages, alternatives, own }, path.join(home, 'dist'));

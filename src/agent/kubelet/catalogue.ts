@@ -22,7 +22,7 @@ export interface ImageSpec {
 
 type Image = Omit<ImageSpec, 'name'>;
 
-// This module is dist/src/agent/kubelet/images.js; the programs are under dist/images/.
+// This module is dist/src/agent/kubelet/catalogue.js; the programs are under dist/images/.
 const imagesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../images');
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -3,10 +3,11 @@
 import anyTest, { type TestFn } from 'ava';
 import type Dockerode from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { catalogueNames } from '../../../src/agent/kubelet/images.js';
-import { home } from '../../../src/lab/lifecycle.js';
+import { catalogueNames } from '../../../src/agent/kubelet/catalogue.js';
+import { home } from '../../../src/lab/state.js';
 import { connect, engineAddress, reachable } from '../../../src/runtime/docker/engine.js';
-import { ensureImage, podImageRef } from '../../../src/runtime/docker/images.js';
+import { podImageRef } from '../../../src/agent/kubelet/cri/pod-image-ref.js';
+import { ensureImage } from '../../../src/runtime/docker/node-image.js';
 import { e2e, inCI } from '../../helpers/root.js';
 
 const docker = await connect();
@@ -62,7 +63,7 @@ test('the node image is labelled and every catalogue image is a tag of it', asyn
 test("node runs the project's modules and its dependencies from the same path as on the host", async (t) => {
   const r = await run(
     `cd ${home} && node --input-type=module -e '
-      const kubelet = await import("${home}/dist/src/agent/kubelet/images.js");
+      const kubelet = await import("${home}/dist/src/agent/kubelet/catalogue.js");
       const deps = await Promise.all(["dockerode", "ws", "yaml", "dns-packet"].map((m) => import(m).then(() => m)));
       console.log(JSON.stringify({ version: process.version, resolved: kubelet.resolveImage("lab/hello").name, deps }));'`,
   );

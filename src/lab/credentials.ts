@@ -1,0 +1,34 @@
+// Where a lab's certificates, keys and component tokens are (<state>/pki, 0700, files 0600),
+// and the admin connection built from them: what the CLI, scenario runner, lab status and tests use.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Connection } from '../client/client.js';
+import { labDir, serverUrl, type LabState } from './state.js';
+
+export function pkiDir(lab: string): string {
+  return path.join(labDir(lab), 'pki');
+}
+
+export const pkiFiles = {
+  caCert: (lab: string) => path.join(pkiDir(lab), 'ca.crt'),
+  caKey: (lab: string) => path.join(pkiDir(lab), 'ca.key'),
+  servingCert: (lab: string) => path.join(pkiDir(lab), 'apiserver.crt'),
+  servingKey: (lab: string) => path.join(pkiDir(lab), 'apiserver.key'),
+  adminCert: (lab: string) => path.join(pkiDir(lab), 'admin.crt'),
+  adminKey: (lab: string) => path.join(pkiDir(lab), 'admin.key'),
+  saKey: (lab: string) => path.join(pkiDir(lab), 'sa.key'),
+  saPub: (lab: string) => path.join(pkiDir(lab), 'sa.pub'),
+  /** upstream's --token-auth-file: token,user,uid,"group1,group2" per line. */
+  tokenAuthFile: (lab: string) => path.join(pkiDir(lab), 'tokens.csv'),
+  /** One file per component holding its bearer token (read by the component, never on its command line). */
+  componentToken: (lab: string, component: string) => path.join(pkiDir(lab), 'tokens', `${component}.token`),
+};
+
+/** The lab's admin (kubernetes-admin, system:masters) over HTTPS on 127.0.0.1: needs root, as the key is root's. */
+export function adminConnection(state: LabState): Connection {
+  const lab = state.plan.name;
+  return {
+    server: serverUrl(state),
+    tls: { ca: fs.readFileSync(pkiFiles.caCert(lab)), cert: fs.readFileSync(pkiFiles.adminCert(lab)), key: fs.readFileSync(pkiFiles.adminKey(lab)) },
+  };
+}
