@@ -17,10 +17,13 @@ test('single host: every agent uses the API socket, no MTU flag', (t) => {
   }
 });
 
-test("two hosts: host1's agents keep the socket, host2's reach the API across the overlay through the router's relay; all get the overlay MTU", (t) => {
+test("two hosts: host1's agents keep the socket, host2's reach the API over HTTPS across the overlay through the router's relay; all get the overlay MTU", (t) => {
   const args = agentArgs(2);
   t.regex(flag(args.get('agent-node1')!, '--server')!, /^unix:/);
-  t.is(flag(args.get('agent-node2')!, '--server'), 'http://172.18.0.1:6443');
+  t.is(flag(args.get('agent-node2')!, '--server'), 'https://172.18.0.1:6443');
+  t.regex(flag(args.get('agent-node2')!, '--ca-file')!, /ca\.crt$/);
+  t.regex(flag(args.get('agent-node2')!, '--token-file')!, /agent-node2/);
+  t.is(flag(args.get('agent-node1')!, '--ca-file'), undefined);
   t.regex(flag(args.get('agent-node3')!, '--server')!, /^unix:/);
   for (const [, argv] of args) t.is(flag(argv, '--mtu'), '1450');
 });
