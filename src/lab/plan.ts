@@ -23,7 +23,7 @@ export interface NodePlan {
 }
 
 /** One simulated host of a multi-host lab: a namespace standing for a machine, on its own transit address. */
-export interface HostPlan {
+interface HostPlan {
   name: string;
   /** The namespace playing the machine's own (root) network namespace. */
   netns: string;
@@ -178,7 +178,7 @@ export function makePlan(o: PlanOptions): LabPlan {
 const transitCIDR = '198.18.0.0/24'; // RFC 2544's benchmarking range: never a real network's
 const transitLinkPrefix = 30;
 const maxHosts = 2 ** (transitLinkPrefix - 24) - 1; // link 0 stays unused
-export const vxlanPort = 4789;
+const vxlanPort = 4789;
 export const vxlanOverhead = 50; // outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8
 const transitMTU = 1500;
 
