@@ -1,6 +1,7 @@
 // The node agent: runs inside its node's network namespace. Today it is the
 // kubelet's node-status part and the node's pod routing; pods and the proxy
 // backends plug in beside them.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
 import type { Node, Service } from '../api/types.js';
@@ -32,8 +33,11 @@ const { values } = parseArgs({
     'cluster-dns': { type: 'string', default: '10.96.0.10' },
     'cluster-domain': { type: 'string', default: 'cluster.local' },
     'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
+    mtu: { type: 'string' },
     /** This node's bearer token (system:node:<node>), in a root-only file. */
     'token-file': { type: 'string' },
+    /** The lab CA, to verify the API server when --server is https:// (nodes of hosts 2..N). */
+    'ca-file': { type: 'string' },
   },
 });
 
@@ -47,7 +51,8 @@ for (const required of ['server', 'node', 'node-ip', 'pod-cidr', 'lab', 'state-d
 const proxyMode = values['proxy-mode']!;
 if (!isProxyMode(proxyMode)) throw new Error(`agent: unknown proxy mode ${proxyMode} (known: ${proxyModes.join(', ')})`);
 const id = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode };
-const client = new ApiClient({ server: values.server!, tokenFile: values['token-file'], userAgent: `svclab-agent/${id.name}` });
+const tls = values['ca-file'] ? { ca: fs.readFileSync(values['ca-file']) } : undefined;
+const client = new ApiClient({ server: values.server!, tokenFile: values['token-file'], tls, userAgent: `svclab-agent/${id.name}` });
 
 // The API server may still be starting (or restarting): retry registration.
 for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
@@ -72,7 +77,7 @@ const kubelet = new Kubelet({
   client,
   nodeName: id.name,
   nodeIP: id.ip,
-  runtime: await createPodRuntime(values.runtime!, { lab: values.lab!, nodeName: id.name, podCIDR: id.podCIDR, stateDir }),
+  runtime: await createPodRuntime(values.runtime!, { lab: values.lab!, nodeName: id.name, podCIDR: id.podCIDR, stateDir, ...(values.mtu ? { mtu: Number(values.mtu) } : {}) }),
   dns: { clusterDNS: values['cluster-dns']!, clusterDomain: values['cluster-domain']! },
   events: new EventRecorder(client, 'kubelet', id.name),
   services,

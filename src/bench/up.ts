@@ -15,6 +15,8 @@ export interface UpResult {
   runtime: RuntimeName;
   store: StoreName;
   nodes: number;
+  /** Simulated hosts the nodes were spread over (lab up --hosts). */
+  hosts: number;
   runs: number;
   /** From starting `lab up` to every node Ready. */
   readySeconds: { min: number; median: number; max: number };
@@ -31,10 +33,11 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export async function runBenchUp(o: { sizes: number[]; runs: number; out: string; runtimes: RuntimeName[]; stores?: StoreName[]; pods: number }): Promise<UpResult[]> {
+export async function runBenchUp(o: { sizes: number[]; runs: number; out: string; runtimes: RuntimeName[]; stores?: StoreName[]; hosts?: number[]; pods: number }): Promise<UpResult[]> {
   const results: UpResult[] = [];
   for (const runtime of o.runtimes)
   for (const store of o.stores ?? ['embedded'])
+  for (const hosts of o.hosts ?? [1])
   for (const nodes of o.sizes) {
     const times: number[] = [];
     const podTimes: number[] = [];
@@ -44,7 +47,7 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
     for (let run = 0; run < o.runs; run++) {
       const name = `bench${nodes}`;
       const t0 = Date.now();
-      const state = await up({ name, nodes, runtime, store });
+      const state = await up({ name, nodes, runtime, store, hosts });
       upTimes.push((Date.now() - t0) / 1000);
       times.push((Date.parse(state.nodesReadyAt!) - t0) / 1000);
       try {
@@ -66,12 +69,13 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
         await down(name);
       }
       const podsNote = o.pods > 0 ? `, ${o.pods} pods Ready in ${podTimes.at(-1)!.toFixed(2)} s` : '';
-      console.log(`${runtime} store=${store} nodes=${nodes} run=${run + 1}: nodes Ready in ${times.at(-1)!.toFixed(2)} s, lab up returned in ${upTimes.at(-1)!.toFixed(2)} s${podsNote}`);
+      console.log(`${runtime} store=${store} hosts=${hosts} nodes=${nodes} run=${run + 1}: nodes Ready in ${times.at(-1)!.toFixed(2)} s, lab up returned in ${upTimes.at(-1)!.toFixed(2)} s${podsNote}`);
     }
     results.push({
       runtime,
       store,
       nodes,
+      hosts,
       runs: o.runs,
       readySeconds: { min: Math.min(...times), median: median(times), max: Math.max(...times) },
       upSeconds: { median: median(upTimes), max: Math.max(...upTimes) },
@@ -85,10 +89,11 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
   console.log(
     '\n' +
       table([
-        ['RUNTIME', 'STORE', 'NODES', 'NODES READY (median s)', 'NODES READY (max s)', 'UP RETURNED (median s)', 'PODS READY (median s)', 'AGENT RSS (median MB)', 'AGENT RSS (max MB)', 'APISERVER RSS (MB)'],
+        ['RUNTIME', 'STORE', 'HOSTS', 'NODES', 'NODES READY (median s)', 'NODES READY (max s)', 'UP RETURNED (median s)', 'PODS READY (median s)', 'AGENT RSS (median MB)', 'AGENT RSS (max MB)', 'APISERVER RSS (MB)'],
         ...results.map((r) => [
           r.runtime,
           r.store,
+          String(r.hosts),
           String(r.nodes),
           r.readySeconds.median.toFixed(2),
           r.readySeconds.max.toFixed(2),

@@ -47,11 +47,13 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd]`,
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd] [--hosts 1]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
         nodes: { type: 'string', default: '3' },
+        // Simulated hosts (namespaces linked by a routed transit network, one VXLAN node network).
+        hosts: { type: 'string', default: '1' },
         'proxy-mode': { type: 'string', default: defaultProxyMode },
         runtime: { type: 'string', default: 'netns' },
         'node-grace-period': { type: 'string', default: '10' },
@@ -68,6 +70,7 @@ export const commands: Record<string, Command> = {
       const state = await up({
         name: labName('up', values.name),
         nodes: wholeNumber('up', 'nodes', values.nodes),
+        hosts: wholeNumber('up', 'hosts', values.hosts),
         proxyMode: oneOf<ProxyMode>('up', 'proxy-mode', values['proxy-mode'], proxyModes),
         runtime: oneOf<RuntimeName>('up', 'runtime', values.runtime, runtimes),
         nodeGracePeriodSeconds: wholeNumber('up', 'node-grace-period', values['node-grace-period']),
@@ -125,7 +128,7 @@ export const commands: Record<string, Command> = {
   demo: demoCommand,
   bench: {
     summary: 'benchmarks; `lab bench up` times lab up for 3 and 20 nodes and measures agent memory; also `bench pods`, `bench services`',
-    usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--store embedded[,etcd]] [--pods N] [--out bench-results/up.json] | store ${benchStore.usage} | pods ${benchPods.usage} | services ${benchServices.usage}`,
+    usage: `up [--nodes 3,20] [--runs 3] [--runtime netns[,docker]] [--store embedded[,etcd]] [--hosts 1[,2]] [--pods N] [--out bench-results/up.json] | store ${benchStore.usage} | pods ${benchPods.usage} | services ${benchServices.usage}`,
     async run(argv) {
       const [what, ...rest] = argv;
       const other: Record<string, Command> = { pods: benchPods, services: benchServices, dns: benchDns, proxy: benchProxy, ingress: benchIngress, store: benchStore, rbac: benchRbac };
@@ -137,13 +140,15 @@ export const commands: Record<string, Command> = {
         runtime: { type: 'string', default: 'netns' },
         pods: { type: 'string', default: '0' },
         store: { type: 'string', default: 'embedded' },
+        hosts: { type: 'string', default: '1' },
         out: { type: 'string', default: `${home}/bench-results/up.json` },
       });
       const sizes = values.nodes.split(',').map((n) => wholeNumber('bench up', 'nodes', n));
       const runtimesWanted = values.runtime.split(',').map((r) => oneOf<RuntimeName>('bench up', 'runtime', r, runtimes));
       const pods = /^\d+$/.test(values.pods) ? Number(values.pods) : wholeNumber('bench up', 'pods', values.pods);
       const storesWanted = values.store.split(',').map((s) => oneOf<StoreName>('bench up', 'store', s, stores));
-      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out, runtimes: runtimesWanted, stores: storesWanted, pods });
+      const hostsWanted = values.hosts.split(',').map((h) => wholeNumber('bench up', 'hosts', h));
+      await runBenchUp({ sizes, runs: wholeNumber('bench up', 'runs', values.runs), out: values.out, runtimes: runtimesWanted, stores: storesWanted, hosts: hostsWanted, pods });
     },
   },
   exec: {

@@ -66,7 +66,7 @@ export async function runLibrary(targets: string[], o: RunLibraryOptions = {}): 
 
 export const runCommand: Command = {
   summary: 'run scenario files (a cluster, manifests, steps with expectations); JUnit XML for CI',
-  usage: 'FILE|DIR... [--junit out.xml] [--keep] [-j|--parallel N] [--proxy-mode MODE[,MODE]] [--runtime netns|docker] [--store embedded|etcd] [-v|--verbose] [--lab-prefix P]',
+  usage: 'FILE|DIR... [--junit out.xml] [--keep] [-j|--parallel N] [--proxy-mode MODE[,MODE]] [--runtime netns|docker] [--store embedded|etcd] [--hosts N] [-v|--verbose] [--lab-prefix P]',
   async run(argv) {
     const { values, positionals } = parse(
       'run',
@@ -78,6 +78,7 @@ export const runCommand: Command = {
         'proxy-mode': { type: 'string' },
         runtime: { type: 'string' },
         store: { type: 'string', default: process.env.SVCLAB_STORE ?? 'embedded' },
+        hosts: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         'lab-prefix': { type: 'string' },
       },
@@ -92,10 +93,12 @@ export const runCommand: Command = {
     if (runtime && !runtimes.includes(runtime)) throw new UsageError(`lab run: --runtime must be one of ${runtimes.join(', ')} (got "${runtime}")`);
     const store = values.store as StoreName;
     if (!stores.includes(store)) throw new UsageError(`lab run: --store must be one of ${stores.join(', ')} (got "${store}")`);
+    if (values.hosts !== undefined && !/^[1-9]\d*$/.test(values.hosts)) throw new UsageError(`lab run: --hosts must be a whole number of at least 1 (got "${values.hosts}")`);
+    const hosts = values.hosts === undefined ? undefined : Number(values.hosts);
     const prefix = values['lab-prefix'];
     const bad = prefix === undefined ? undefined : validateLabName(`${prefix}999`);
     if (bad) throw new UsageError(`lab run: --lab-prefix: ${bad}`);
-    const o = { junit: values.junit, keep: values.keep, parallel: Number(values.parallel), modes: modes as ProxyMode[] | undefined, runtime, store, verbose: values.verbose, labPrefix: prefix };
+    const o = { junit: values.junit, keep: values.keep, parallel: Number(values.parallel), modes: modes as ProxyMode[] | undefined, runtime, store, hosts, verbose: values.verbose, labPrefix: prefix };
     return (await runLibrary(positionals, o)).code;
   },
 };

@@ -109,14 +109,18 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name), ...token('dashboard'), '--ca-file', pkiFiles.caCert(plan.name)] },
   );
   for (const n of plan.nodes) {
+    // Nodes of hosts 2..N reach the API across the overlay, through the router's relay (as
+    // kubernetes.default), so a cut link silences them as it would a machine; host1's use the socket.
+    const remote = n.host !== undefined && n.host !== plan.overlay?.hosts[0]?.name;
     out.push({
       name: `agent-${n.name}`,
       argv: runtime.nodeCommand(plan, n, [
         node,
         distEntry(home, 'agent/main.js'),
         '--server',
-        server,
+        remote ? `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}` : server,
         ...token(`agent-${n.name}`),
+        ...(remote ? ['--ca-file', pkiFiles.caCert(plan.name)] : []),
         '--node',
         n.name,
         '--node-ip',
@@ -139,6 +143,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         plan.clusterDomain,
         '--cluster-cidr',
         plan.podCIDR,
+        ...(plan.overlay ? ['--mtu', String(plan.overlay.mtu)] : []),
       ]),
     });
   }

@@ -18,6 +18,34 @@ export interface NodePlan {
   podCIDR: string;
   /** Interface name of the node's port on the switch. */
   port: string;
+  /** Multi-host labs: the simulated host this node lives on (behind that host's switch). */
+  host?: string;
+}
+
+/** One simulated host of a multi-host lab: a namespace standing for a machine, on its own transit address. */
+interface HostPlan {
+  name: string;
+  /** The namespace playing the machine's own (root) network namespace. */
+  netns: string;
+  /** The host's address on its transit link: the VXLAN's outer packets come from it. */
+  ip: string;
+  /** The transit router's side of that link. */
+  gateway: string;
+  /** This host's switch (host1 keeps the lab's switch, with the router and the outside world). */
+  switchNetns: string;
+}
+
+/** The node network spread over several hosts: one VXLAN segment bridged into every host's switch. */
+export interface OverlayPlan {
+  hosts: HostPlan[];
+  /** The transit router between the hosts (stands for the network between machines). */
+  transitNetns: string;
+  transitCIDR: string;
+  vni: number;
+  /** The overlay's UDP port (IANA's VXLAN port). */
+  port: number;
+  /** The node network's MTU: the transit link's 1500 less VXLAN's 50 bytes of outer headers. */
+  mtu: number;
 }
 
 export interface LabPlan {
@@ -51,6 +79,8 @@ export interface LabPlan {
   ingress: boolean;
   /** Absent in labs made before there was a choice: embedded. */
   store?: StoreName;
+  /** Only in multi-host labs (--hosts 2 or more); single-host labs stay exactly as before. */
+  overlay?: OverlayPlan;
 }
 
 export interface PlanOptions {
@@ -65,6 +95,8 @@ export interface PlanOptions {
   ipvsScheduler?: string;
   ingress?: boolean;
   store?: StoreName;
+  /** Simulated hosts the nodes are spread over, round-robin (default 1: today's single-host lab). */
+  hosts?: number;
 }
 
 export const netnsPrefix = 'svclab-';
@@ -95,6 +127,11 @@ export function makePlan(o: PlanOptions): LabPlan {
   if (o.lbPool !== undefined && o.lbPool !== 'none' && !/^\d+\.\d+\.\d+\.\d+-\d+\.\d+\.\d+\.\d+$/.test(o.lbPool)) {
     throw new PlanError(`--lb-pool must be FIRST-LAST (e.g. 203.0.113.200-203.0.113.250) or none (got "${o.lbPool}")`);
   }
+  const hosts = o.hosts ?? 1;
+  if (!Number.isInteger(hosts) || hosts < 1) throw new PlanError(`--hosts must be a whole number of at least 1 (got ${o.hosts})`);
+  if (hosts > maxHosts) throw new PlanError(`--hosts ${hosts} is more than the transit network ${transitCIDR} holds: at most ${maxHosts} hosts`);
+  if (hosts > o.nodes) throw new PlanError(`--hosts ${hosts} needs at least as many nodes (--nodes ${o.nodes}): every host carries a node`);
+  if (hosts > 1 && (o.runtime ?? 'netns') !== 'netns') throw new PlanError(`--hosts ${hosts} needs the netns runtime (simulated hosts are network namespaces); the ${o.runtime} runtime runs on one host`);
   const prefix = labPrefix(o.name);
   const outside = parseCidr('203.0.113.0/24')!;
   const nodes: NodePlan[] = [];
@@ -105,6 +142,7 @@ export function makePlan(o: PlanOptions): LabPlan {
       ip: formatIp(hostAt(nodeCIDR, 1 + i)),
       podCIDR: formatCidr(subnet(podCIDR, 24, i)!),
       port: `node${i}`,
+      ...(hosts > 1 ? { host: hostOf(i, hosts) } : {}),
     });
   }
   return {
@@ -133,7 +171,49 @@ export function makePlan(o: PlanOptions): LabPlan {
     apiAdvertise: { ip: formatIp(hostAt(nodeCIDR, 1)), port: 6443 },
     ingress: o.ingress ?? false,
     store: o.store ?? 'embedded',
+    ...(hosts > 1 ? { overlay: overlayPlan(o.name, hosts) } : {}),
   };
+}
+
+const transitCIDR = '198.18.0.0/24'; // RFC 2544's benchmarking range: never a real network's
+const transitLinkPrefix = 30;
+const maxHosts = 2 ** (transitLinkPrefix - 24) - 1; // link 0 stays unused
+const vxlanPort = 4789;
+export const vxlanOverhead = 50; // outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8
+const transitMTU = 1500;
+
+/** Node i (1-based) lives on host ((i-1) mod hosts) + 1: round-robin, so every host has nodes. */
+export function hostOf(node: number, hosts: number): string {
+  return `host${((node - 1) % hosts) + 1}`;
+}
+
+/** A VXLAN network identifier per lab, from its name (24 bits; 0 and 1 left out as commonly reserved). */
+export function vniFor(lab: string): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (const c of Buffer.from(lab)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return 2 + (h % (2 ** 24 - 2));
+}
+
+function overlayPlan(lab: string, count: number): OverlayPlan {
+  const prefix = labPrefix(lab);
+  const transit = parseCidr(transitCIDR)!;
+  const hosts: HostPlan[] = [];
+  for (let k = 1; k <= count; k++) {
+    const link = subnet(transit, transitLinkPrefix, k)!;
+    hosts.push({
+      name: `host${k}`,
+      netns: `${prefix}host${k}`,
+      ip: formatIp(hostAt(link, 2)),
+      gateway: formatIp(hostAt(link, 1)),
+      switchNetns: k === 1 ? `${prefix}switch` : `${prefix}switch${k}`,
+    });
+  }
+  return { hosts, transitNetns: `${prefix}transit`, transitCIDR, vni: vniFor(lab), port: vxlanPort, mtu: transitMTU - vxlanOverhead };
+}
+
+/** The switch a node's port is on: its host's, or the lab's only one. */
+export function switchOf(plan: LabPlan, node: NodePlan): string {
+  return plan.overlay?.hosts.find((h) => h.name === node.host)?.switchNetns ?? plan.switchNetns;
 }
 
 /** Lab names end up in namespace names and paths: a short DNS label. */

@@ -12,6 +12,8 @@ interface NodeStatus {
   podCIDR: string;
   ready: boolean;
   status: string;
+  /** Multi-host labs: the simulated host the node is on. */
+  host?: string;
 }
 
 export interface LabStatus {
@@ -20,6 +22,9 @@ export interface LabStatus {
   proxyMode: string;
   /** Where the API server keeps objects: embedded or etcd. */
   store: string;
+  /** Multi-host labs: each simulated host's transit address, and the overlay. */
+  hosts?: { name: string; ip: string }[];
+  overlay?: { vni: number; port: number; mtu: number };
   apiServer: string;
   socket: string;
   kubeconfig: string;
@@ -52,6 +57,9 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
     runtime: state.plan.runtime,
     proxyMode: state.plan.proxyMode,
     store: state.plan.store ?? 'embedded',
+    ...(state.plan.overlay
+      ? { hosts: state.plan.overlay.hosts.map((h) => ({ name: h.name, ip: h.ip })), overlay: { vni: state.plan.overlay.vni, port: state.plan.overlay.port, mtu: state.plan.overlay.mtu } }
+      : {}),
     apiServer: serverUrl(state),
     socket: paths.socket(name),
     kubeconfig: paths.kubeconfig(name),
@@ -63,6 +71,7 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
         ip: node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? n.ip,
         podCIDR: node?.spec?.podCIDR ?? n.podCIDR,
         ...readiness(apiReachable ? node : undefined),
+        ...(n.host ? { host: n.host } : {}),
       };
     }),
     components: readComponents(name),
@@ -78,8 +87,13 @@ export function formatStatus(s: LabStatus): string {
   const lines = [
     `lab ${s.name}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}, proxy mode ${s.proxyMode}, runtime ${s.runtime}, store ${s.store}`,
     `API server: ${s.apiServer}${s.apiReachable ? '' : ' (not answering)'}   socket: ${s.socket}`,
+    ...(s.hosts && s.overlay
+      ? [`hosts: ${s.hosts.map((h) => `${h.name} ${h.ip}`).join(', ')}; node network over VXLAN ${s.overlay.vni}, UDP ${s.overlay.port}, MTU ${s.overlay.mtu}`]
+      : []),
     '',
-    table([['NODE', 'STATUS', 'INTERNAL-IP', 'POD-CIDR'], ...s.nodes.map((n) => [n.name, n.status, n.ip, n.podCIDR])]),
+    s.hosts
+      ? table([['NODE', 'HOST', 'STATUS', 'INTERNAL-IP', 'POD-CIDR'], ...s.nodes.map((n) => [n.name, n.host ?? '-', n.status, n.ip, n.podCIDR])])
+      : table([['NODE', 'STATUS', 'INTERNAL-IP', 'POD-CIDR'], ...s.nodes.map((n) => [n.name, n.status, n.ip, n.podCIDR])]),
     '',
     table([['COMPONENT', 'PID', 'RESTARTS', 'LAST-EXIT'], ...s.components.map((c) => [c.name, c.pid ? String(c.pid) : '-', String(c.restarts), c.lastExit ?? '-'])]),
   ];

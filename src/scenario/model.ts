@@ -220,6 +220,8 @@ export type Action = (typeof actions)[number];
 
 interface ClusterSpec {
   nodes?: number;
+  /** Simulated hosts the nodes are spread over, round-robin (lab up --hosts). */
+  hosts?: number;
   proxyMode?: ProxyMode;
   matrix?: { proxyMode: 'all' | ProxyMode[] };
   runtime?: RuntimeName;

@@ -37,6 +37,8 @@ export interface RunOptions {
   runtime?: RuntimeName;
   /** Where the labs' API servers keep objects (default: the embedded store). */
   store?: StoreName;
+  /** Spread each lab over this many simulated hosts instead of the scenario's own (cluster.hosts, default 1). */
+  hosts?: number;
   /** Lab names are <prefix><n> (at most 20 characters in all). */
   labPrefix?: string;
   onProgress?: (p: Progress) => void;
@@ -108,10 +110,12 @@ export async function runJob(job: Job, opts: RunOptions = {}): Promise<RunResult
   let outcome: RunResult;
   try {
     const runtime = opts.runtime ?? c.runtime ?? 'netns';
-    emit({ kind: 'setup', job, what: `lab up (${c.nodes ?? 2} nodes, ${mode}${runtime === 'netns' ? '' : `, ${runtime} runtime`})` });
+    const hosts = opts.hosts ?? c.hosts ?? 1;
+    emit({ kind: 'setup', job, what: `lab up (${c.nodes ?? 2} nodes${hosts > 1 ? ` on ${hosts} hosts` : ''}, ${mode}${runtime === 'netns' ? '' : `, ${runtime} runtime`})` });
     const state = await up({
       name: lab,
       nodes: c.nodes ?? 2,
+      hosts,
       proxyMode: mode,
       runtime,
       store: opts.store,

@@ -41,6 +41,10 @@ export class PodWorker {
   private statusTimer?: NodeJS.Timeout;
   private statusInFlight = false;
   private statusDirty = false;
+  /** The status of the PATCH in flight; its own watch event may arrive before its reply. */
+  private sending = '';
+  /** Someone else changed the status while a PATCH was in flight: send ours again after it. */
+  private overwritten = false;
   private setupDone?: Promise<void>;
 
   constructor(
@@ -65,9 +69,15 @@ export class PodWorker {
     }
     // Someone else changed the status (the node controller marks pods not Ready on a lost node):
     // report ours again, as kubelet's status manager reconciles.
-    if (this.lastStatus && !this.statusInFlight && statusSummary(pod.status) !== statusSummary(JSON.parse(this.lastStatus) as PodStatus)) {
-      this.lastStatus = '';
-      this.reportStatus();
+    const ours = [this.lastStatus, this.sending].filter(Boolean).map((t) => statusSummary(JSON.parse(t) as PodStatus));
+    if (this.lastStatus && !ours.includes(statusSummary(pod.status))) {
+      if (this.statusInFlight) {
+        this.overwritten = true; // the node controller's write landed between ours and its reply
+        this.statusDirty = true;
+      } else {
+        this.lastStatus = '';
+        this.reportStatus();
+      }
     }
     this.setupDone ??= this.setup().catch((e) => {
       console.error(`kubelet: pod ${this.ref}: ${(e as Error).message}`);
@@ -368,6 +378,7 @@ export class PodWorker {
       const text = JSON.stringify(status);
       if (text === this.lastStatus) return;
       this.statusInFlight = true;
+      this.sending = text;
       this.ctx
         .patchStatus(this.pod, status)
         .then(
@@ -381,6 +392,11 @@ export class PodWorker {
         )
         .finally(() => {
           this.statusInFlight = false;
+          this.sending = '';
+          if (this.overwritten) {
+            this.overwritten = false;
+            this.lastStatus = '';
+          }
           if (!this.statusDirty) return;
           this.statusDirty = false;
           this.reportStatus(text === this.lastStatus ? 10 : 1000);

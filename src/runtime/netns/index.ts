@@ -3,7 +3,8 @@
 // in the host's own namespace.
 import fs from 'node:fs';
 import { ip, ipBatch, inNetns, listNetns, netnsPids, sysctls } from '../../net/ip.js';
-import { labPrefix, netnsPrefix, type LabPlan, type NodePlan } from '../../lab/plan.js';
+import { labPrefix, netnsPrefix, switchOf, type LabPlan, type NodePlan } from '../../lab/plan.js';
+import { createOverlay, overlayNamespaces } from './overlay.js';
 import type { Runtime } from '../runtime.js';
 import { execa } from 'execa';
 
@@ -56,8 +57,11 @@ export class NetnsRuntime implements Runtime {
   hostCommand(plan: LabPlan, host: string, argv: string[]): string[] {
     const node = plan.nodes.find((n) => n.name === host);
     if (node) return this.nodeCommand(plan, node, argv);
-    const ns = { outside: plan.outsideNetns, router: plan.routerNetns, external: plan.external.netns }[host];
-    if (!ns) throw new Error(`no host "${host}" in lab ${plan.name} (hosts: ${[...plan.nodes.map((n) => n.name), 'outside', 'external', 'router'].join(', ')})`);
+    // Multi-host labs: the simulated hosts and the transit router between them too (e.g. tcpdump of the overlay).
+    const overlay: Record<string, string> = plan.overlay ? { transit: plan.overlay.transitNetns, ...Object.fromEntries(plan.overlay.hosts.map((h) => [h.name, h.netns])) } : {};
+    const places: Record<string, string> = { outside: plan.outsideNetns, router: plan.routerNetns, external: plan.external.netns, ...overlay };
+    const ns = places[host];
+    if (!ns) throw new Error(`no host "${host}" in lab ${plan.name} (hosts: ${[...plan.nodes.map((n) => n.name), ...Object.keys(places)].join(', ')})`);
     return [...inNetns(ns), ...argv];
   }
 
@@ -75,7 +79,7 @@ export function labsOfNamespaces(namespaces: string[]): string[] {
   const names = new Set<string>();
   for (const ns of namespaces) {
     if (!ns.startsWith(netnsPrefix)) continue;
-    const m = /^svclab-(.+)-(switch|router|outside|external|node\d+|pod-.+)$/.exec(ns);
+    const m = /^svclab-(.+)-(switch\d*|router|outside|external|transit|host\d+|node\d+|pod-.+)$/.exec(ns);
     if (m) names.add(m[1]!);
   }
   return [...names];
@@ -89,7 +93,7 @@ export function labsOfNamespaces(namespaces: string[]): string[] {
 export async function createTopology(plan: LabPlan, nodeNamespace: (node: NodePlan) => string): Promise<void> {
   const sw = plan.switchNetns;
   const ext = plan.external;
-  const hosts = [sw, plan.routerNetns, plan.outsideNetns, ext.netns];
+  const hosts = [sw, plan.routerNetns, plan.outsideNetns, ext.netns, ...(plan.overlay ? overlayNamespaces(plan.overlay) : [])];
   // 1. namespaces and the veth pairs between them (created in place, never in the host namespace)
   await ipBatch([
     ...hosts.map((h) => `netns add ${h}`),
@@ -98,37 +102,42 @@ export async function createTopology(plan: LabPlan, nodeNamespace: (node: NodePl
     `link add eth1 netns ${plan.routerNetns} type veth peer name router-out netns ${sw}`,
     `link add eth0 netns ${plan.outsideNetns} type veth peer name outside netns ${sw}`,
     `link add eth0 netns ${ext.netns} type veth peer name external netns ${sw}`,
-    ...plan.nodes.map((n) => `link add eth0 netns ${n.netns} type veth peer name ${n.port} netns ${sw}`),
+    ...plan.nodes.map((n) => `link add eth0 netns ${n.netns} type veth peer name ${n.port} netns ${switchOf(plan, n)}`),
   ]);
   const [nodeBits] = plan.nodeCIDR.split('/').slice(1);
   const [outBits] = plan.outsideCIDR.split('/').slice(1);
+  // Multi-host: the other hosts' switches and the VXLAN between them (before the node ports join them).
+  if (plan.overlay) await createOverlay(plan.overlay);
+  // Only multi-host labs set an MTU (the overlay's); single-host links keep the kernel's default.
+  const mtu = plan.overlay ? ` mtu ${plan.overlay.mtu}` : '';
+  const ports = (ns: string): string[] => plan.nodes.filter((n) => switchOf(plan, n) === ns).flatMap((n) => [`link set ${n.port} master br-nodes`, `link set ${n.port}${mtu} up`]);
   // 2. the switch: one bridge for the node network, one for the outside network
   const switchSetup = ipBatch(
     [
       'link set lo up',
-      'link add br-nodes type bridge',
+      ...(plan.overlay ? [] : ['link add br-nodes type bridge', 'link set br-nodes up']), // the overlay made it
       'link add br-outside type bridge',
-      'link set br-nodes up',
       'link set br-outside up',
       'link set router master br-nodes',
-      'link set router up',
+      `link set router${mtu} up`,
       'link set router-out master br-outside',
       'link set router-out up',
       'link set outside master br-outside',
       'link set outside up',
       'link set external master br-outside',
       'link set external up',
-      ...plan.nodes.flatMap((n) => [`link set ${n.port} master br-nodes`, `link set ${n.port} up`]),
+      ...ports(sw),
     ],
     sw,
   );
+  const portSetups = (plan.overlay?.hosts ?? []).filter((h) => h.switchNetns !== sw).map((h) => ipBatch(ports(h.switchNetns), h.switchNetns));
   // 3. the router between the node network and the outside network; it knows every pod CIDR
   const routerSetup = ipBatch(
     [
       'link set lo up',
       `addr add ${plan.routerNodeIP}/${nodeBits} dev eth0`,
       `addr add ${plan.routerOutsideIP}/${outBits} dev eth1`,
-      'link set eth0 up',
+      `link set eth0${mtu} up`,
       'link set eth1 up',
       ...plan.nodes.map((n) => `route add ${n.podCIDR} via ${n.ip}`),
       ...ext.aliases.map((a) => `route add ${a}/32 via ${ext.ip}`),
@@ -152,9 +161,9 @@ export async function createTopology(plan: LabPlan, nodeNamespace: (node: NodePl
   );
   // 4. nodes: address, default route via the router (proxy_arp for pods needs one)
   const nodeSetups = plan.nodes.map((n) =>
-    ipBatch(['link set lo up', `addr add ${n.ip}/${nodeBits} dev eth0`, 'link set eth0 up', `route add default via ${plan.routerNodeIP}`], n.netns).then(() =>
+    ipBatch(['link set lo up', `addr add ${n.ip}/${nodeBits} dev eth0`, `link set eth0${mtu} up`, `route add default via ${plan.routerNodeIP}`], n.netns).then(() =>
       sysctls(n.netns, forwarding),
     ),
   );
-  await Promise.all([switchSetup, routerSetup, outsideSetup, externalSetup, ...nodeSetups]);
+  await Promise.all([switchSetup, ...portSetups, routerSetup, outsideSetup, externalSetup, ...nodeSetups]);
 }

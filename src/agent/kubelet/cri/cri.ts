@@ -12,6 +12,8 @@ export interface PodRuntimeOptions {
   nodeName: string;
   podCIDR: string;
   stateDir: string;
+  /** The pod interfaces' MTU (multi-host labs: the overlay's); absent: the kernel's default. */
+  mtu?: number;
 }
 
 export interface ExitInfo {

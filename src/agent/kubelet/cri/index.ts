@@ -5,7 +5,7 @@ import { NetnsPodRuntime } from './netns.js';
 import { Sandboxes } from './sandbox.js';
 
 export async function createPodRuntime(kind: string, o: PodRuntimeOptions): Promise<PodRuntime> {
-  const sandboxes = new Sandboxes(o.lab, `${o.stateDir}/nodes/${o.nodeName}/pods`, o.podCIDR);
+  const sandboxes = new Sandboxes(o.lab, `${o.stateDir}/nodes/${o.nodeName}/pods`, o.podCIDR, o.mtu);
   if (kind === 'netns') return new NetnsPodRuntime(sandboxes);
   if (kind === 'docker') {
     const { DockerPodRuntime } = await import('./docker.js');

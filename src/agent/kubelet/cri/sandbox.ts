@@ -27,6 +27,8 @@ export class Sandboxes {
     /** Where this node keeps per-pod state: <dir>/<uid>/sandbox.json. */
     readonly dir: string,
     readonly podCIDR: string,
+    /** Both ends of every pod veth (the node network's MTU, so no pod sends what the overlay cannot carry). */
+    readonly mtu?: number,
   ) {
     fs.mkdirSync(dir, { recursive: true });
   }
@@ -91,7 +93,8 @@ export class Sandboxes {
 
   /** The CNI part: a routed veth between the node and the pod's (named) network namespace. */
   async wire(rec: SandboxRecord): Promise<void> {
-    await ipBatch([`link add ${rec.hostVeth} type veth peer name eth0 netns ${rec.netns}`, `link set ${rec.hostVeth} up`, `route replace ${rec.ip}/32 dev ${rec.hostVeth} scope link`]);
+    const mtu = this.mtu ? ` mtu ${this.mtu}` : '';
+    await ipBatch([`link add ${rec.hostVeth}${mtu} type veth peer name eth0${mtu} netns ${rec.netns}`, `link set ${rec.hostVeth} up`, `route replace ${rec.ip}/32 dev ${rec.hostVeth} scope link`]);
     fs.writeFileSync(`/proc/sys/net/ipv4/conf/${rec.hostVeth}/proxy_arp`, '1');
     fs.writeFileSync(`/proc/sys/net/ipv4/neigh/${rec.hostVeth}/proxy_delay`, '0');
     await ipBatch(

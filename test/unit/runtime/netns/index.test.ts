@@ -17,3 +17,8 @@ test("a lab's namespaces name it once, dashes in the lab name kept; other namesp
   t.deepEqual(labsOfNamespaces(namespaces).sort(), ['demo-seeds', 'l17']);
   t.deepEqual(labsOfNamespaces([]), []);
 });
+
+test("a multi-host lab's host, transit and extra switch namespaces name it too", (t) => {
+  t.deepEqual(labsOfNamespaces(['svclab-mh-host1', 'svclab-mh-host2', 'svclab-mh-transit', 'svclab-mh-switch2']), ['mh']);
+  t.deepEqual(labsOfNamespaces(['svclab-x-host', 'svclab-x-switchy']), []);
+});
