@@ -6,7 +6,7 @@
 // still land while kube-dns drops the terminating pod from its endpoints.
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../client/client.js';
-import { inClusterApi } from '../client/in-cluster.js';
+import { inClusterConnection } from '../client/in-cluster.js';
 import { syncClusterView } from './cluster-sync.js';
 import { ClusterView } from './cluster-view.js';
 import { ClusterZone } from './cluster-zone.js';
@@ -60,7 +60,7 @@ if (values['zone-file']) {
   engine = new AnswerEngine({ zones: [orFail(() => StaticZone.fromFile(file, ttl))] });
 } else {
   const view = new ClusterView();
-  const api = values.server ? { server: values.server } : orFail(() => inClusterApi('dns'));
+  const api = values.server ? { server: values.server } : orFail(() => inClusterConnection());
   stopSync = await syncClusterView(new ApiClient({ ...api, userAgent: 'svclab-dns' }), view);
   console.log(`dns: synced ${JSON.stringify(view.size)}`);
   engine = new AnswerEngine({ zones: [new ClusterZone(view, { zone: values.zone, ttl })], forwarder: upstream && new Forwarder(upstream) });

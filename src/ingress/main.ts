@@ -5,8 +5,8 @@
 // (after `nginx -t`) only when it differs.
 import { parseArgs } from 'node:util';
 import type { Service } from '../api/types.js';
-import { ApiClient } from '../client/client.js';
-import { inClusterApi } from '../client/in-cluster.js';
+import { ApiClient, type Connection } from '../client/client.js';
+import { inClusterConnection } from '../client/in-cluster.js';
 import { Informer } from '../client/informer.js';
 import { watchedTypes, type Cluster } from './model.js';
 import { NginxProcess, portsFree } from './nginx.js';
@@ -38,7 +38,15 @@ const whole = (flag: 'http-port' | 'https-port' | 'health-port' | 'workers', max
 const render = { httpPort: whole('http-port', 65535), httpsPort: whole('https-port', 65535), healthPort: whole('health-port', 65535), workers: whole('workers', 64) };
 if (!/^[^/]+\/[^/]+$/.test(values['publish-service'])) usage(`--publish-service must be NAMESPACE/NAME (got "${values['publish-service']}")`);
 
-const api = values.server ? { server: values.server } : inClusterApi('ingress-controller');
+const inCluster = (): Connection => {
+  try {
+    return inClusterConnection();
+  } catch (e) {
+    console.error(`ingress-controller: ${(e as Error).message}`);
+    process.exit(1);
+  }
+};
+const api = values.server ? { server: values.server } : inCluster();
 const client = new ApiClient({ ...api, userAgent: 'svclab-ingress-nginx', timeoutMs: 10_000 });
 const watched = watchedTypes;
 const informers = Object.fromEntries(Object.entries(watched).map(([k, t]) => [k, new Informer(client, t)])) as Record<keyof Cluster, Informer>;

@@ -13,13 +13,6 @@ export interface Component {
   sockets?: string[];
 }
 
-/**
- * Until netns pods can mount their projected token (the pod sandbox), the router also relays plain
- * HTTP from pods to the API's unix socket, where it is anonymous; pods' in-cluster clients fall back
- * to it only when they have no token file. Turn this off once every runtime mounts tokens.
- */
-export const plainHttpPodRelay = true;
-
 export function distEntry(home: string, rel: string): string {
   return path.join(home, 'dist', 'src', rel);
 }
@@ -94,7 +87,6 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       paths.tlsSocket(plan.name),
       '--api-listen',
       `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
-      ...(plainHttpPodRelay ? ['--plain-http-relay'] : []),
       '--lb-pool',
       plan.lbPool,
     ]),

@@ -19,8 +19,6 @@ const { values } = parseArgs({
     'token-file': { type: 'string' },
     /** The API server's TLS unix socket: pods' HTTPS connections are relayed to it unchanged. */
     'api-tls-socket': { type: 'string' },
-    /** Also relay plain HTTP (anonymous, to the unix socket) for pods without a token: see components.ts. */
-    'plain-http-relay': { type: 'boolean', default: false },
   },
 });
 if (!values.server?.startsWith('unix:') || !values['api-listen'] || !values['api-tls-socket']) {
@@ -28,7 +26,7 @@ if (!values.server?.startsWith('unix:') || !values['api-listen'] || !values['api
   process.exit(2);
 }
 const [host, port] = values['api-listen'].split(':');
-startApiRelay({ host: host!, port: Number(port) }, { tlsSocket: values['api-tls-socket'], plainSocket: values['plain-http-relay'] ? values.server.slice(5) : undefined });
+startApiRelay({ host: host!, port: Number(port) }, values['api-tls-socket']!);
 
 const client = new ApiClient({ server: values.server, tokenFile: values['token-file'], userAgent: 'svclab-router' });
 const inf = {

@@ -102,8 +102,8 @@ function labValue(ctx: Pick<Ctx, 'plan'>, key: string): string {
     podCIDR: p.podCIDR,
     // Scratch files a scenario makes (certificates...) go here: `lab down` removes the directory.
     stateDir: labDir(p.name),
-    // The API as pods and nodes reach it (plain HTTP through the router's relay), for kubectl -s.
-    apiServer: `http://${p.apiAdvertise.ip}:${p.apiAdvertise.port}`,
+    // The API as pods and nodes reach it (HTTPS through the router's relay; credentials needed beyond health and version).
+    apiServer: `https://${p.apiAdvertise.ip}:${p.apiAdvertise.port}`,
   };
   return values[key as (typeof labKeys)[number]];
 }

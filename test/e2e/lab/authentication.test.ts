@@ -8,7 +8,6 @@ import path from 'node:path';
 import { types } from '../../../src/api/resources.js';
 import type { Pod } from '../../../src/api/types.js';
 import { pkiDir, pkiFiles } from '../../../src/lab/credentials.js';
-import { plainHttpPodRelay } from '../../../src/lab/components.js';
 import { paths, readState, serverUrl } from '../../../src/lab/state.js';
 import { lab, waitFor } from '../../helpers/lab.js';
 import { e2e } from '../../helpers/root.js';
@@ -108,10 +107,10 @@ it.serial('from a pod: kubernetes.default:443 is HTTPS the lab CA verifies; with
   t.is(identity(anon.stdout), 'system:anonymous');
   const bad = await inNetns('curl', '-sS', '--cacert', ca, '-H', 'Authorization: Bearer not-a-token', '-o', '/dev/null', '-w', '%{http_code}', `${base}/api/v1/namespaces/kube-system/pods`);
   t.is(bad.stdout, '401');
-  // The reproduction spoke plain HTTP to port 443: relayed anonymously only during the transition.
+  // The reproduction spoke plain HTTP to port 443: it gets no answer now, only TLS is spoken there.
   const plain = await inNetns('curl', '-sS', '--max-time', '5', '-H', 'Content-Type: application/json', '-d', review, `http://kubernetes.default.svc.cluster.local:443${whoamiPath}`);
-  if (plainHttpPodRelay) t.is(identity(plain.stdout), 'system:anonymous');
-  else t.not(plain.exitCode, 0);
+  t.not(plain.exitCode, 0);
+  t.notRegex(plain.stdout, /"kind":"SelfSubjectReview"/);
 });
 
 it.serial('a ServiceAccount token stops working when its account is deleted', async (t) => {

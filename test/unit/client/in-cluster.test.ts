@@ -10,14 +10,12 @@ test('with a projected token: HTTPS to the kubernetes service, its CA, the token
   const dir = tempDir(t);
   fs.writeFileSync(path.join(dir, 'token'), 'abc');
   fs.writeFileSync(path.join(dir, 'ca.crt'), 'PEM');
-  const c = inClusterConnection(env, dir);
-  t.deepEqual(c, { connection: { server: 'https://10.96.0.1:443', tls: { ca: Buffer.from('PEM') }, tokenFile: path.join(dir, 'token') } });
-  t.is(inClusterConnection({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, dir).connection.server, 'https://[fd00::1]:443');
+  t.deepEqual(inClusterConnection(env, dir), { server: 'https://10.96.0.1:443', tls: { ca: Buffer.from('PEM') }, tokenFile: path.join(dir, 'token') });
+  t.is(inClusterConnection({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, dir).server, 'https://[fd00::1]:443');
 });
 
-test('without a token: the anonymous plain-HTTP fallback, said in a warning; without the service variables: client-go error', (t) => {
-  const c = inClusterConnection(env, tempDir(t));
-  t.deepEqual(c.connection, { server: 'http://10.96.0.1:443' });
-  t.regex(c.warning ?? '', /no ServiceAccount token at .*\/token: talking plain HTTP to 10\.96\.0\.1:443, anonymously/);
+test('without a token or without the service variables: client-go\'s errors', (t) => {
+  const dir = tempDir(t);
+  t.throws(() => inClusterConnection(env, dir), { message: `open ${path.join(dir, 'token')}: no such file or directory` });
   t.throws(() => inClusterConnection({}, tempDir(t)), { message: 'unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined' });
 });

@@ -1,4 +1,4 @@
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import net from 'node:net';
 import path from 'node:path';
 import { startApiRelay } from '../../../src/router/api-relay.js';
@@ -20,23 +20,13 @@ function firstAnswer(port: number, send: Buffer): Promise<string> {
   });
 }
 
-async function relay(t: ExecutionContext, plain: boolean): Promise<number> {
+test('every connection is relayed byte for byte to the TLS socket (TLS passthrough)', async (t) => {
   const dir = tempDir(t);
-  const servers = [await target(path.join(dir, 'tls.sock'), 'tls'), await target(path.join(dir, 'plain.sock'), 'plain')];
-  const r = startApiRelay({ host: '127.0.0.1', port: 0 }, { tlsSocket: path.join(dir, 'tls.sock'), plainSocket: plain ? path.join(dir, 'plain.sock') : undefined });
+  const server = await target(path.join(dir, 'tls.sock'), 'tls');
+  const r = startApiRelay({ host: '127.0.0.1', port: 0 }, path.join(dir, 'tls.sock'));
   await new Promise((resolve) => r.once('listening', resolve));
-  t.teardown(() => [r, ...servers].forEach((s) => s.close()));
-  return (r.address() as net.AddressInfo).port;
-}
-
-test('a TLS handshake goes to the TLS socket byte for byte; plain HTTP to the plain socket while the transition relay is on', async (t) => {
-  const port = await relay(t, true);
+  t.teardown(() => [r, server].forEach((s) => s.close()));
+  const port = (r.address() as net.AddressInfo).port;
   t.is(await firstAnswer(port, Buffer.from([0x16, 3, 1, 0])), 'tls:22');
-  t.is(await firstAnswer(port, Buffer.from('GET / HTTP/1.1\r\n\r\n')), `plain:${'G'.charCodeAt(0)}`);
-});
-
-test('without the plain socket, plain HTTP is closed unanswered', async (t) => {
-  const port = await relay(t, false);
-  t.is(await firstAnswer(port, Buffer.from('GET / HTTP/1.1\r\n\r\n')), '');
-  t.is(await firstAnswer(port, Buffer.from([0x16, 3, 1, 0])), 'tls:22');
+  t.is(await firstAnswer(port, Buffer.from('GET / HTTP/1.1\r\n\r\n')), `tls:${'G'.charCodeAt(0)}`);
 });
