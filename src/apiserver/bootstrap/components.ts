@@ -5,7 +5,7 @@
 // scheduler under one identity, so it holds the roles of the controllers it
 // runs (upstream's advice when controllers do not use their own
 // ServiceAccounts); the router is the lab's cloud load-balancer controller;
-// the dashboard reads what it draws and deletes the pods it is told to. The
+// the dashboard reads what it draws, deletes the pods it is told to and execs a trace's probe. The
 // DNS and ingress pods use ServiceAccounts (lab/addons.ts).
 import type { PolicyRule, Subject } from '../../api/types.js';
 import { rule } from './roles.js';
@@ -40,7 +40,8 @@ export const componentClusterRoles: { name: string; rules: PolicyRule[] }[] = [
     name: 'svclab:router',
     rules: [rule('get list watch', 'core', 'services nodes'), rule('patch update', 'core', 'services/status'), rule('list watch', 'discovery.k8s.io', 'endpointslices'), events],
   },
-  { name: 'svclab:dashboard', rules: [rule('get list watch', 'core', 'endpoints nodes pods services'), rule('delete', 'core', 'pods')] },
+  // A trace's probe runs in the client pod through exec, as `kubectl exec` would.
+  { name: 'svclab:dashboard', rules: [rule('get list watch', 'core', 'endpoints nodes pods services'), rule('delete', 'core', 'pods'), rule('create', 'core', 'pods/exec')] },
 ];
 
 const user = (name: string): Subject => ({ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name });

@@ -67,7 +67,11 @@ it.serial('a selector service starts with empty Endpoints and one empty Endpoint
   await expect({});
   const ep = await s.client.get<Endpoints>(types.endpoints, 'web', 'default');
   t.deepEqual(ep.subsets ?? [], []);
-  const [slice, ...more] = (await s.client.list<EndpointSlice>(types.endpointslices, 'default', { labelSelector: 'kubernetes.io/service-name=web' })).items;
+  // The EndpointSlice controller writes its slice on its own schedule, after the Endpoints one may.
+  const [slice, ...more] = await waitFor('the EndpointSlice of web', async () => {
+    const items = (await s.client.list<EndpointSlice>(types.endpointslices, 'default', { labelSelector: 'kubernetes.io/service-name=web' })).items;
+    return items.length > 0 ? items : undefined;
+  });
   t.is(more.length, 0);
   t.deepEqual(slice!.endpoints ?? [], []);
   t.is(slice!.metadata.labels!['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');

@@ -168,13 +168,17 @@ for (const c of refused) {
   });
 }
 
-it.serial('the default/kubernetes service reaches the API server from a pod', async (t) => {
-  const version = JSON.parse(await curlInPod('http://kubernetes.default:443/version')) as { major: string; minor: string; gitVersion: string };
+it.serial('the default/kubernetes service reaches the API server from a pod, over HTTPS, as the pod\'s ServiceAccount', async (t) => {
+  const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+  const version = JSON.parse(await curlInPod('https://kubernetes.default:443/version', ['--cacert', `${sa}/ca.crt`])) as { major: string; minor: string; gitVersion: string };
   t.like(version, { major: '1', minor: '32' });
   const kubernetes = await service('kubernetes', 'default');
   t.is(kubernetes.spec.clusterIP, '10.96.0.1');
-  const viaIP = JSON.parse(await curlInPod('http://10.96.0.1:443/api/v1/namespaces/default/services/kubernetes')) as Service;
-  t.is(viaIP.metadata.uid, kubernetes.metadata.uid, 'the pod read the very object the test reads');
+  // The pod's token is its account's, which may not read Services: the API server says who asked.
+  const token = (await inPod(s, 'client', ['cat', `${sa}/token`])).stdout.trim();
+  const viaIP = JSON.parse(await curlInPod('https://10.96.0.1:443/api/v1/namespaces/default/services/kubernetes', ['--cacert', `${sa}/ca.crt`, '-H', `Authorization: Bearer ${token}`])) as { code: number; message: string };
+  t.is(viaIP.code, 403);
+  t.is(viaIP.message, 'services "kubernetes" is forbidden: User "system:serviceaccount:default:default" cannot get resource "services" in API group "" in the namespace "default"');
 });
 
 /** A Service that asks for exactly this cluster IP or nodePort: refused while someone holds it, accepted once released. */

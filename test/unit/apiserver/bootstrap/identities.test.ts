@@ -194,7 +194,7 @@ test('ingress-nginx as its ServiceAccount: watches what the controller watches, 
   await refused(t, 'the ingress controller deleting Services', ing.delete(types.services, 'kubernetes', 'default'));
 });
 
-test('the router as svclab:router: the load balancer\'s reads, Service status and events; the dashboard as svclab:dashboard: reads and pod deletes', async (t) => {
+test('the router as svclab:router: the load balancer\'s reads, Service status and events; the dashboard as svclab:dashboard: reads, pod deletes and a trace probe\'s exec', async (t) => {
   const s = await rbacServer(t);
   const svc = await s.client.create<Service>(types.services, { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } }, 'default');
   const router = acting(t, s, identities.router);
@@ -209,6 +209,7 @@ test('the router as svclab:router: the load balancer\'s reads, Service status an
   await ui.get(types.services, 'lb', 'default');
   await s.client.create(types.pods, { metadata: { name: 'victim' }, spec: { containers: [{ name: 'c', image: 'i' }] } }, 'default');
   await ui.delete(types.pods, 'victim', 'default');
+  t.true(s.server.authorizer.authorize({ user: { username: identities.dashboard.user, groups: ['system:authenticated'] }, verb: 'create', resourceRequest: true, path: '/api/v1/namespaces/default/pods/client/exec', apiGroup: '', resource: 'pods', subresource: 'exec', namespace: 'default', name: 'client' }).allowed);
   await refused(t, 'the dashboard reading Secrets', ui.list(types.secrets, 'default'));
   await refused(t, 'the dashboard creating pods', ui.create(types.pods, { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i' }] } }, 'default'));
 });
