@@ -18,6 +18,7 @@ import { isPlainObject } from './patch.js';
 import { messageFor } from '../api/schema/index.js';
 import { parseResourceVersion, serveWatch, waitForResourceVersion, type WatchFilter } from './watch.js';
 import { parseProxyPath, type ProxyRequest } from './subresources/proxy.js';
+import { splitApiPath } from './api-path.js';
 import { requestAttributes } from './auth/attributes.js';
 import { selfSubjectReview, selfSubjectReviewPath } from './auth/self-subject-review.js';
 import { forbiddenRequest } from './auth/forbidden.js';
@@ -42,19 +43,10 @@ export type SubresourceHandler = (
 
 /** Splits a REST path into its resource parts, or returns undefined when it names no resource. */
 function parseResourcePath(pathname: string): ResourceRequest | undefined {
-  const segs = pathname.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
-  let group: string;
-  let version: string;
-  let rest: string[];
-  if (segs[0] === 'api' && segs.length >= 3) {
-    group = '';
-    version = segs[1]!;
-    rest = segs.slice(2);
-  } else if (segs[0] === 'apis' && segs.length >= 4) {
-    group = segs[1]!;
-    version = segs[2]!;
-    rest = segs.slice(3);
-  } else return undefined;
+  const split = splitApiPath(pathname);
+  if (!split) return undefined;
+  const { group, version } = split;
+  let rest = split.rest;
   let namespace: string | undefined;
   // "namespaces/<ns>/<plural>..." is namespaced; "namespaces/<name>[/status]" is the namespace itself.
   if (rest[0] === 'namespaces' && rest.length >= 3 && findType(group, version, rest[2]!)?.namespaced) {

@@ -1,6 +1,7 @@
 // A request's authorization attributes from its method, path and query, as
 // upstream's RequestInfoFactory derives them.
 import type http from 'node:http';
+import { splitApiPath } from '../api-path.js';
 import type { Attributes, UserInfo } from './user.js';
 
 const verbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete', GET: 'get', HEAD: 'get' };
@@ -12,19 +13,10 @@ export function requestAttributes(req: Pick<http.IncomingMessage, 'method' | 'ur
   const path = url.pathname;
   const method = (req.method ?? 'GET').toUpperCase();
   const nonResource: Attributes = { user, verb: method.toLowerCase(), resourceRequest: false, path };
-  const segs = path.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
-  let rest: string[];
-  let apiGroup: string;
-  let apiVersion: string;
-  if (segs[0] === 'api' && segs.length >= 3) {
-    apiGroup = '';
-    apiVersion = segs[1]!;
-    rest = segs.slice(2);
-  } else if (segs[0] === 'apis' && segs.length >= 4) {
-    apiGroup = segs[1]!;
-    apiVersion = segs[2]!;
-    rest = segs.slice(3);
-  } else return nonResource;
+  const split = splitApiPath(path);
+  if (!split) return nonResource;
+  const { group: apiGroup, version: apiVersion } = split;
+  let rest = split.rest;
   let verb = verbs[method] ?? method.toLowerCase();
   // The deprecated /watch/ prefix: /api/v1/watch/namespaces/ns/pods.
   if (rest[0] === 'watch') {
