@@ -1,4 +1,4 @@
-// status.conditions of pods and nodes: the Ready checks every layer makes.
+// status.conditions of any object (pods, nodes, deployments, gateways...): the lookups every layer makes.
 interface Condition {
   type: string;
   status: string;

@@ -1,6 +1,7 @@
 // `kubectl get ingresses|ingressclasses` (upstream's printers) and the Gateway API kinds
 // (the additionalPrinterColumns of its CRDs).
 import type { Condition, Gateway, GatewayClass, HTTPRoute, Ingress, IngressClass } from '../../api/networking.js';
+import { getCondition } from '../../api/conditions.js';
 import { since } from './age.js';
 import type { Printer } from './table.js';
 
@@ -46,7 +47,7 @@ export const ingressClassPrinter: Printer = {
   },
 };
 
-const conditionStatus = (conditions: Condition[] | undefined, type: string): string => conditions?.find((c) => c.type === type)?.status ?? 'Unknown';
+const conditionStatus = (obj: { status?: { conditions?: Condition[] } }, type: string): string => getCondition(obj, type)?.status ?? 'Unknown';
 
 export const gatewayClassPrinter: Printer = {
   columns: [
@@ -58,7 +59,7 @@ export const gatewayClassPrinter: Printer = {
   ],
   cells(obj, now) {
     const gc = obj as GatewayClass;
-    return [gc.metadata.name!, gc.spec.controllerName, conditionStatus(gc.status?.conditions, 'Accepted'), since(gc.metadata.creationTimestamp, now), gc.spec.description ?? ''];
+    return [gc.metadata.name!, gc.spec.controllerName, conditionStatus(gc, 'Accepted'), since(gc.metadata.creationTimestamp, now), gc.spec.description ?? ''];
   },
 };
 
@@ -72,7 +73,7 @@ export const gatewayPrinter: Printer = {
   ],
   cells(obj, now) {
     const gw = obj as Gateway;
-    return [gw.metadata.name!, gw.spec.gatewayClassName, gw.status?.addresses?.[0]?.value ?? '', conditionStatus(gw.status?.conditions, 'Programmed'), since(gw.metadata.creationTimestamp, now)];
+    return [gw.metadata.name!, gw.spec.gatewayClassName, gw.status?.addresses?.[0]?.value ?? '', conditionStatus(gw, 'Programmed'), since(gw.metadata.creationTimestamp, now)];
   },
 };
 

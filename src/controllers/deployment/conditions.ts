@@ -1,6 +1,7 @@
 // Deployment status (pure): the counts, and the Available and Progressing conditions.
 import { timestamp, type Deployment, type ReplicaSet } from '../../api/types.js';
 import { maxUnavailable, replicasOf, specTotal, sum } from './replicas.js';
+import { getCondition } from '../../api/conditions.js';
 
 export type Status = NonNullable<Deployment['status']>;
 type Condition = NonNullable<Status['conditions']>[number];
@@ -12,13 +13,9 @@ export function condition(type: string, status: string, reason: string, message:
   return { type, status, lastUpdateTime: now, lastTransitionTime: now, reason, message };
 }
 
-export function getCondition(status: Status | undefined, type: string): Condition | undefined {
-  return status?.conditions?.find((c) => c.type === type);
-}
-
 /** SetDeploymentCondition: no-op for the same status and reason; keeps lastTransitionTime while the status holds. */
 export function setCondition(status: Status, c: Condition): void {
-  const current = getCondition(status, c.type);
+  const current = getCondition({ status }, c.type);
   if (current && current.status === c.status && current.reason === c.reason) return;
   if (current && current.status === c.status) c.lastTransitionTime = current.lastTransitionTime;
   status.conditions = [...(status.conditions ?? []).filter((x) => x.type !== c.type), c];
@@ -47,7 +44,7 @@ function progressing(d: Deployment, s: Status): boolean {
 
 /** DeploymentTimedOut. */
 export function timedOut(d: Deployment, s: Status, now = Date.now()): boolean {
-  const c = getCondition(s, 'Progressing');
+  const c = getCondition({ status: s }, 'Progressing');
   if (!hasProgressDeadline(d) || !c || c.reason === 'NewReplicaSetAvailable') return false;
   if (c.reason === 'ProgressDeadlineExceeded') return true;
   return Date.parse(c.lastUpdateTime ?? '') + (d.spec.progressDeadlineSeconds ?? 600) * 1000 < now;
@@ -56,7 +53,7 @@ export function timedOut(d: Deployment, s: Status, now = Date.now()): boolean {
 /** checkPausedConditions: the status to write when paused or resumed, undefined when nothing changes. */
 export function pausedStatus(d: Deployment): Status | undefined {
   if (!hasProgressDeadline(d)) return undefined;
-  const c = getCondition(d.status, 'Progressing');
+  const c = getCondition(d, 'Progressing');
   if (c?.reason === 'ProgressDeadlineExceeded') return undefined; // a reported lack of progress stays
   const pausedShown = c?.reason === 'DeploymentPaused';
   const status = structuredClone(d.status ?? {});
@@ -90,7 +87,7 @@ export function calculateStatus(d: Deployment, all: ReplicaSet[], newRS: Replica
 export function setProgressing(d: Deployment, status: Status, newRS: ReplicaSet | undefined): void {
   if (!hasProgressDeadline(d)) return;
   const what = newRS ? `ReplicaSet "${newRS.metadata.name}"` : `Deployment "${d.metadata.name}"`;
-  const current = getCondition(d.status, 'Progressing');
+  const current = getCondition(d, 'Progressing');
   const alreadyComplete = status.replicas === status.updatedReplicas && current?.reason === 'NewReplicaSetAvailable';
   if (alreadyComplete) return;
   if (complete(d, status)) setCondition(status, condition('Progressing', 'True', 'NewReplicaSetAvailable', `${what} has successfully progressed.`));
@@ -104,7 +101,7 @@ export function setProgressing(d: Deployment, status: Status, newRS: ReplicaSet 
 
 /** requeueStuckDeployment: in how many ms to look again (the progress deadline), undefined when no need. */
 export function stuckRequeueAfter(d: Deployment, status: Status, now = Date.now()): number | undefined {
-  const c = getCondition(d.status, 'Progressing');
+  const c = getCondition(d, 'Progressing');
   if (!hasProgressDeadline(d) || !c || complete(d, status) || c.reason === 'ProgressDeadlineExceeded') return undefined;
   const after = Date.parse(c.lastUpdateTime ?? '') + (d.spec.progressDeadlineSeconds ?? 600) * 1000 - now;
   return Math.max(after, 1000);

@@ -7,7 +7,8 @@ import { isNotFound, type ApiClient } from '../../client/client.js';
 import type { EventRecorder, EventType } from '../../client/events.js';
 import { controllerRef, ownerReferenceTo, sameStatus, statusPatch } from '../ownership.js';
 import { annotatedInt, copyAnnotations, desiredAnnotation, revisionAnnotation, revisionOf } from './annotations.js';
-import { calculateStatus, condition, getCondition, hasProgressDeadline, pausedStatus, setCondition, setProgressing, statusOmitEmpty, stuckRequeueAfter, type Status } from './conditions.js';
+import { calculateStatus, condition, hasProgressDeadline, pausedStatus, setCondition, setProgressing, statusOmitEmpty, stuckRequeueAfter, type Status } from './conditions.js';
+import { getCondition } from '../../api/conditions.js';
 import { computeHash, hashLabel, sameTemplate } from './hash.js';
 import { active, activeOrLatest, annotateReplicas, byCreation, isRolling, newReplicaSetReplicas, proportionalSizes, replicasOf, rsReplicas } from './replicas.js';
 
@@ -64,7 +65,7 @@ export class DeploymentSync {
       return Object.assign(rs, await this.ctx.client.patch<ReplicaSet>(types.replicasets, rs.metadata.name!, patch, this.ns));
     }
     await this.setRevision(rs.metadata.annotations?.[revisionAnnotation]);
-    if (hasProgressDeadline(d) && !getCondition(d.status, 'Progressing')) {
+    if (hasProgressDeadline(d) && !getCondition(d, 'Progressing')) {
       const status = structuredClone(d.status ?? {});
       setCondition(status, condition('Progressing', 'True', 'FoundNewReplicaSet', `Found new replica set "${rs.metadata.name}"`));
       await this.writeStatus(status);
