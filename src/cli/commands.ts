@@ -47,7 +47,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd] [--hosts 1]`,
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd] [--hosts 1] [--listen ADDR:PORT]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
@@ -63,6 +63,8 @@ export const commands: Record<string, Command> = {
         ingress: { type: 'boolean', default: false },
         // SVCLAB_STORE=etcd runs every lab on etcd (e.g. the end-to-end suites).
         store: { type: 'string', default: process.env.SVCLAB_STORE ?? 'embedded' },
+        // Serve the API on this address too, for other hosts to `lab join`.
+        listen: { type: 'string' },
       });
       const uiPort = wholeNumber('up', 'ui-port', values['ui-port']);
       if (uiPort > 65535) throw new UsageError(`lab up: --ui-port must be a port number (got "${uiPort}")`);
@@ -79,6 +81,7 @@ export const commands: Record<string, Command> = {
         uiPort,
         ingress: values.ingress,
         store: oneOf<StoreName>('up', 'store', values.store, stores),
+        listen: values.listen,
       });
       setCurrentLab(state.plan.name);
       const status = await labStatus(state.plan.name);

@@ -81,6 +81,8 @@ export interface LabPlan {
   store?: StoreName;
   /** Only in multi-host labs (--hosts 2 or more); single-host labs stay exactly as before. */
   overlay?: OverlayPlan;
+  /** `lab up --listen ADDR:PORT`: the API is served over TLS on that address too, for hosts that `lab join` (issue #18). */
+  listen?: { ip: string; port: number };
 }
 
 export interface PlanOptions {
@@ -97,6 +99,8 @@ export interface PlanOptions {
   store?: StoreName;
   /** Simulated hosts the nodes are spread over, round-robin (default 1: today's single-host lab). */
   hosts?: number;
+  /** "ADDR:PORT" (IPv4) where other hosts reach the API to `lab join`. */
+  listen?: string;
 }
 
 export const netnsPrefix = 'svclab-';
@@ -132,6 +136,7 @@ export function makePlan(o: PlanOptions): LabPlan {
   if (hosts > maxHosts) throw new PlanError(`--hosts ${hosts} is more than the transit network ${transitCIDR} holds: at most ${maxHosts} hosts`);
   if (hosts > o.nodes) throw new PlanError(`--hosts ${hosts} needs at least as many nodes (--nodes ${o.nodes}): every host carries a node`);
   if (hosts > 1 && (o.runtime ?? 'netns') !== 'netns') throw new PlanError(`--hosts ${hosts} needs the netns runtime (simulated hosts are network namespaces); the ${o.runtime} runtime runs on one host`);
+  const listen = o.listen === undefined ? undefined : parseListen(o.listen);
   const prefix = labPrefix(o.name);
   const outside = parseCidr('203.0.113.0/24')!;
   const nodes: NodePlan[] = [];
@@ -172,7 +177,18 @@ export function makePlan(o: PlanOptions): LabPlan {
     ingress: o.ingress ?? false,
     store: o.store ?? 'embedded',
     ...(hosts > 1 ? { overlay: overlayPlan(o.name, hosts) } : {}),
+    ...(listen ? { listen } : {}),
   };
+}
+
+/** "ADDR:PORT" with an IPv4 address of this host and a port: where joining hosts reach the API. */
+function parseListen(value: string): { ip: string; port: number } {
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !parseCidr(`${m[1]}/32`) || !(port >= 1 && port <= 65535)) {
+    throw new PlanError(`--listen must be ADDR:PORT with an IPv4 address of this host and a port 1-65535 (got "${value}")`);
+  }
+  return { ip: m[1]!, port };
 }
 
 const transitCIDR = '198.18.0.0/24'; // RFC 2544's benchmarking range: never a real network's
