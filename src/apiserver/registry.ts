@@ -22,6 +22,7 @@ import { dns1123Subdomain } from '../api/validation/names.js';
 import { applyJsonPatch, isPlainObject, mergePatch, type PatchType } from './patch.js';
 import { ConflictError, type ObjectStore } from './store.js';
 import { appliedObject, strategicMergePatch } from './strategic-merge.js';
+import type { UserInfo } from './auth/user.js';
 
 export interface Strategy {
   type: ResourceType;
@@ -32,8 +33,8 @@ export interface Strategy {
   defaults?(obj: KubeObject): void;
   /** Admission on create (upstream's mutating admission plugins): may change the object, wait on others, or refuse with an ApiError. */
   admit?(obj: KubeObject, namespace: string | undefined, dryRun: boolean): Promise<void>;
-  /** Called on create only, before defaults (e.g. reset status). */
-  prepareCreate?(obj: KubeObject): void;
+  /** Called on create only, before defaults (e.g. reset status); requester: who asked, when known. */
+  prepareCreate?(obj: KubeObject, requester?: UserInfo): void;
   /** Update only, before defaults: carry stored values over (what the user left out). */
   prepareUpdate?(obj: KubeObject, old: KubeObject): void;
   validate?(obj: KubeObject, old: KubeObject | undefined): FieldError[];
@@ -62,6 +63,8 @@ export interface WriteOptions {
   strictErrors?: string[];
   /** Where a strict error arises in the body (create and update), for Go's document order. */
   orderOf?: (error: string) => number;
+  /** Who asks for the write (strategies that record the requester read it). */
+  user?: UserInfo;
   /** A last check of the object about to be stored, by who writes it (RBAC's escalation check); throws to refuse. */
   admit?: (obj: KubeObject) => void;
 }
@@ -205,7 +208,7 @@ export class Registry {
     meta.uid = crypto.randomUUID();
     if ('spec' in obj) meta.generation = 1;
     await s.admit?.(obj, namespace, !!opts.dryRun);
-    s.prepareCreate?.(obj);
+    s.prepareCreate?.(obj, opts.user);
     s.defaults?.(obj);
     this.validateAll(s, obj, undefined);
     opts.admit?.(obj);

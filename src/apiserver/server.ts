@@ -203,7 +203,7 @@ export class ApiServer {
     const warnings: string[] = [];
     const user = this.users.get(req) ?? labAdmin;
     const admit = t.group === 'rbac.authorization.k8s.io' ? (obj: KubeObject) => confirmNoEscalation(t, obj, { user, authorizer: this.authorizer, store: reg.store }) : undefined;
-    const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit };
+    const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit, user };
     const reply = (code: number, obj: unknown): void => {
       setWarnings(res, warnings);
       sendJson(res, code, obj);

@@ -1,7 +1,9 @@
 // The controller-manager process: every cluster-level controller, fed by shared informers.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Host } from '../api/hosts.js';
 import { types } from '../api/resources.js';
+import { parseCidr } from '../net/cidr.js';
 import type { ClusterRole, ConfigMap, Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
@@ -9,6 +11,7 @@ import { startClusterRoleAggregation } from './clusterrole-aggregation.js';
 import { startDeploymentController } from './deployment/index.js';
 import { startEndpointControllers } from './endpoints/index.js';
 import { startGarbageCollector } from './garbage-collector.js';
+import { startHostController } from './hosts/index.js';
 import { startNodeLifecycle } from './node-lifecycle.js';
 import { startNodePods } from './node-pods.js';
 import { startReplicaSetController } from './replicaset.js';
@@ -23,6 +26,11 @@ const { values } = parseArgs({
     'token-file': { type: 'string' },
     /** The cluster CA every namespace's kube-root-ca.crt ConfigMap publishes. */
     'root-ca-file': { type: 'string' },
+    /** Labs other machines join (lab up --listen): the address plan the host controller allocates from, and the overlay's VNI and MTU. */
+    'node-cidr': { type: 'string', default: '172.18.0.0/24' },
+    'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
+    'overlay-vni': { type: 'string' },
+    'overlay-mtu': { type: 'string', default: '1450' },
   },
 });
 if (!values.server) {
@@ -42,20 +50,24 @@ const slices = new Informer<EndpointSlice>(client, types.endpointslices).start()
 const namespaces = new Informer<Namespace>(client, types.namespaces).start();
 const accounts = new Informer<ServiceAccount>(client, types.serviceaccounts).start();
 const clusterRoles = new Informer<ClusterRole>(client, types.clusterroles).start();
+const hosts = new Informer<Host>(client, types.hosts).start();
 const rootCA = values['root-ca-file'] ? fs.readFileSync(values['root-ca-file'], 'utf8') : undefined;
 const caMaps = rootCA ? new Informer<ConfigMap>(client, types.configmaps, { fieldSelector: `metadata.name=${rootCAConfigMapName}` }).start() : undefined;
-await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
+await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, hosts, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
 startNodeLifecycle(client, nodes, leases, { gracePeriodMs: Number(values['node-grace-period']) * 1000 });
 startNodePods(client, nodes, pods);
 startScheduler(client, nodes, pods);
 startReplicaSetController(client, pods, replicasets);
 startDeploymentController(client, deployments, replicasets, pods);
-startGarbageCollector(client, [pods, replicasets, deployments]);
+// Nodes of a joined host are owned by its Host: deleting the Host removes them.
+startGarbageCollector(client, [pods, replicasets, deployments, nodes, hosts]);
 startEndpointControllers(client, { services, pods, endpoints, slices, nodes });
 startServiceAccountsController(client, namespaces, accounts);
 startClusterRoleAggregation(client, clusterRoles);
 if (rootCA && caMaps) startRootCAPublisher(client, namespaces, caMaps, rootCA);
-console.log(`controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount, clusterrole-aggregation${rootCA ? ', root-ca-cert-publisher' : ''}`);
+const vni = values['overlay-vni'];
+if (vni) startHostController(client, hosts, nodes, { nodeCIDR: parseCidr(values['node-cidr']!)!, podCIDR: parseCidr(values['cluster-cidr']!)!, vni: Number(vni), mtu: Number(values['overlay-mtu']) });
+console.log(`controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount, clusterrole-aggregation${rootCA ? ', root-ca-cert-publisher' : ''}${vni ? ', host-controller' : ''}`);
 
 const stop = (): void => process.exit(0);
 process.on('SIGTERM', stop);

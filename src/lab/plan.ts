@@ -1,7 +1,8 @@
 // The address plan of one lab (design.md, "Network"): which namespaces exist,
 // which node gets which IP and pod CIDR. Pure data, shared by every runtime.
 import { defaultProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
-import { cidrSize, formatCidr, formatIp, hostAt, parseCidr, subnet, type Cidr } from '../net/cidr.js';
+import { formatCidr, formatIp, hostAt, parseCidr, subnet } from '../net/cidr.js';
+import { maxNodes, nodeAddresses } from '../net/node-addresses.js';
 import { UserError } from '../util/errors.js';
 
 export const runtimes = ['netns', 'docker'] as const;
@@ -111,11 +112,9 @@ export function labPrefix(name: string): string {
 
 export class PlanError extends UserError {}
 
-/** How many nodes an address plan can hold: one IP each next to the router, one pod /24 each. */
-function maxNodes(nodeCIDR: Cidr, podCIDR: Cidr): number {
-  const nodeIPs = cidrSize(nodeCIDR) - 3; // network, router (.1), broadcast
-  const podSubnets = podCIDR.prefix <= 24 ? 2 ** (24 - podCIDR.prefix) - 1 : 0; // subnet 0 stays unused
-  return Math.max(0, Math.min(nodeIPs, podSubnets));
+/** A node of this lab at its allocated place (name, IP, pod CIDR): its namespace and switch port. */
+export function nodePlan(lab: string, n: { name: string; ip: string; podCIDR: string }): NodePlan {
+  return { name: n.name, netns: `${labPrefix(lab)}${n.name}`, ip: n.ip, podCIDR: n.podCIDR, port: n.name };
 }
 
 export function makePlan(o: PlanOptions): LabPlan {
@@ -141,14 +140,7 @@ export function makePlan(o: PlanOptions): LabPlan {
   const outside = parseCidr('203.0.113.0/24')!;
   const nodes: NodePlan[] = [];
   for (let i = 1; i <= o.nodes; i++) {
-    nodes.push({
-      name: `node${i}`,
-      netns: `${prefix}node${i}`,
-      ip: formatIp(hostAt(nodeCIDR, 1 + i)),
-      podCIDR: formatCidr(subnet(podCIDR, 24, i)!),
-      port: `node${i}`,
-      ...(hosts > 1 ? { host: hostOf(i, hosts) } : {}),
-    });
+    nodes.push({ ...nodePlan(o.name, nodeAddresses(nodeCIDR, podCIDR, i)), ...(hosts > 1 ? { host: hostOf(i, hosts) } : {}) });
   }
   return {
     name: o.name,

@@ -2,6 +2,7 @@ import type { Strategy } from '../registry.js';
 import { configMapStrategy, secretStrategy, serviceAccountStrategy } from './config.js';
 import { eventStrategy } from './event.js';
 import { gatewayClassStrategy, gatewayStrategy, httpRouteStrategy } from './gateway.js';
+import { hostStrategy } from './hosts.js';
 import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
@@ -27,4 +28,5 @@ export const strategies: Strategy[] = [
   gatewayClassStrategy,
   gatewayStrategy,
   httpRouteStrategy,
+  hostStrategy,
 ];
