@@ -7,6 +7,7 @@
 import { ipBatch, sysctls } from '../../net/ip.js';
 import { run, CommandError } from '../../net/run.js';
 import type { OverlayPlan } from '../../lab/plan.js';
+import { floodLine } from '../../overlay/fdb.js';
 
 /** The namespaces a multi-host lab adds to the single-host ones (host1's switch is the lab's switch). */
 export function overlayNamespaces(o: OverlayPlan): string[] {
@@ -15,7 +16,7 @@ export function overlayNamespaces(o: OverlayPlan): string[] {
 
 /** `bridge -batch` lines: one all-zeros (flood) entry per other host, the unicast head-end replication of BUM traffic. */
 export function floodEntries(o: OverlayPlan, self: string): string[] {
-  return o.hosts.filter((h) => h.name !== self).map((h) => `fdb append 00:00:00:00:00:00 dev vxlan0 dst ${h.ip}`);
+  return o.hosts.filter((h) => h.name !== self).map((h) => floodLine('append', h.ip));
 }
 
 /** Transit links, the hosts' addresses, every switch's node bridge, and a VXLAN device per switch (namespaces exist already). */
