@@ -22,6 +22,9 @@ export const pkiFiles = {
   tokenAuthFile: (lab: string) => path.join(pkiDir(lab), 'tokens.csv'),
   /** One file per component holding its bearer token (read by the component, never on its command line). */
   componentToken: (lab: string, component: string) => path.join(pkiDir(lab), 'tokens', `${component}.token`),
+  /** A joined host's node client certificates (system:node:<node>, issued through the lab's CSR flow). */
+  nodeCert: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.crt`),
+  nodeKey: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.key`),
 };
 
 /** The lab's admin (kubernetes-admin, system:masters) over HTTPS on 127.0.0.1: needs root, as the key is root's. */

@@ -16,6 +16,7 @@ import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addo
 import { writeKubeconfig } from './kubeconfig.js';
 import { adminConnection } from './credentials.js';
 import { makePki } from './pki.js';
+import { registerControlPlaneHost } from './host-object.js';
 import { makePlan, type PlanOptions } from './plan.js';
 import { pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
@@ -80,11 +81,21 @@ export async function up(o: UpOptions): Promise<LabState> {
     state.nodesReadyAt = new Date().toISOString();
     writeJsonAtomic(paths.state(plan.name), state);
     await waitForDns(state, o.timeoutMs ?? 60_000);
+    if (state.plan.vxlan) await withAdmin(state, (c) => registerControlPlaneHost(c, state.plan));
     writeKubeconfig(state);
     return state;
   } catch (e) {
     await down(plan.name).catch(() => undefined);
     throw e;
+  }
+}
+
+async function withAdmin<T>(state: LabState, fn: (client: ApiClient) => Promise<T>): Promise<T> {
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 5000 });
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
   }
 }
 

@@ -6,7 +6,7 @@
 // packets on the hosts' addresses, exactly as between machines.
 import { ipBatch, sysctls } from '../../net/ip.js';
 import { run, CommandError } from '../../net/run.js';
-import type { OverlayPlan } from '../../lab/plan.js';
+import type { OverlayPlan, VxlanPlan } from '../../lab/plan.js';
 import { floodLine } from '../../overlay/fdb.js';
 
 /** The namespaces a multi-host lab adds to the single-host ones (host1's switch is the lab's switch). */
@@ -49,4 +49,14 @@ export async function createOverlay(o: OverlayPlan): Promise<void> {
       if (r.exitCode !== 0) throw new CommandError(`bridge -n ${h.switchNetns} -batch -`, r);
     }),
   );
+}
+
+/**
+ * A lab that spans real machines: vxlan0 created in this machine's own namespace (its UDP socket and
+ * outer addresses stay there, on the machine's address) and living in the lab's switch, on br-nodes.
+ * Its flood list is the overlay daemon's (src/overlay): one entry per other Host.
+ */
+export async function attachVxlan(switchNetns: string, v: VxlanPlan): Promise<void> {
+  await ipBatch([`link add vxlan0 netns ${switchNetns} mtu ${v.mtu} type vxlan id ${v.vni} local ${v.local} dstport ${v.port}`]);
+  await ipBatch(['link set vxlan0 master br-nodes', 'link set vxlan0 up'], switchNetns);
 }
