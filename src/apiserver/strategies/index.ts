@@ -1,4 +1,5 @@
 import type { Strategy } from '../registry.js';
+import { csrStrategy } from './certificates.js';
 import { configMapStrategy, secretStrategy, serviceAccountStrategy } from './config.js';
 import { eventStrategy } from './event.js';
 import { gatewayClassStrategy, gatewayStrategy, httpRouteStrategy } from './gateway.js';
@@ -27,4 +28,5 @@ export const strategies: Strategy[] = [
   gatewayClassStrategy,
   gatewayStrategy,
   httpRouteStrategy,
+  csrStrategy,
 ];
