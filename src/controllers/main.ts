@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
-import type { ClusterRole, ConfigMap, Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
+import { bootstrapTokenSecretType, clusterInfo } from '../api/bootstrap-token.js';
+import type { ClusterRole, ConfigMap, Secret, Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { startClusterRoleAggregation } from './clusterrole-aggregation.js';
@@ -15,6 +16,8 @@ import { startReplicaSetController } from './replicaset.js';
 import { startScheduler } from './scheduler.js';
 import { startServiceAccountsController } from './serviceaccounts.js';
 import { rootCAConfigMapName, startRootCAPublisher } from './root-ca-publisher.js';
+import { startBootstrapSigner } from './bootstrap/signer.js';
+import { startTokenCleaner } from './bootstrap/token-cleaner.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,7 +47,9 @@ const accounts = new Informer<ServiceAccount>(client, types.serviceaccounts).sta
 const clusterRoles = new Informer<ClusterRole>(client, types.clusterroles).start();
 const rootCA = values['root-ca-file'] ? fs.readFileSync(values['root-ca-file'], 'utf8') : undefined;
 const caMaps = rootCA ? new Informer<ConfigMap>(client, types.configmaps, { fieldSelector: `metadata.name=${rootCAConfigMapName}` }).start() : undefined;
-await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
+const tokens = new Informer<Secret>(client, types.secrets, { namespace: 'kube-system', fieldSelector: `type=${bootstrapTokenSecretType}` }).start();
+const clusterInfoMaps = new Informer<ConfigMap>(client, types.configmaps, { namespace: clusterInfo.namespace, fieldSelector: `metadata.name=${clusterInfo.name}` }).start();
+await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, tokens, clusterInfoMaps, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
 startNodeLifecycle(client, nodes, leases, { gracePeriodMs: Number(values['node-grace-period']) * 1000 });
 startNodePods(client, nodes, pods);
 startScheduler(client, nodes, pods);
@@ -55,7 +60,9 @@ startEndpointControllers(client, { services, pods, endpoints, slices, nodes });
 startServiceAccountsController(client, namespaces, accounts);
 startClusterRoleAggregation(client, clusterRoles);
 if (rootCA && caMaps) startRootCAPublisher(client, namespaces, caMaps, rootCA);
-console.log(`controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount, clusterrole-aggregation${rootCA ? ', root-ca-cert-publisher' : ''}`);
+startTokenCleaner(client, tokens);
+startBootstrapSigner(client, clusterInfoMaps, tokens);
+console.log(`controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount, clusterrole-aggregation${rootCA ? ', root-ca-cert-publisher' : ''}, tokencleaner, bootstrapsigner`);
 
 const stop = (): void => process.exit(0);
 process.on('SIGTERM', stop);
