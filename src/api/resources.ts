@@ -39,6 +39,8 @@ export const resourceTypes: ResourceType[] = [
   { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', namespaced: false, verbs: ['create'] },
   { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', singular: 'selfsubjectrulesreview', namespaced: false, verbs: ['create'] },
   { group: 'authorization.k8s.io', version: 'v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', singular: 'subjectaccessreview', namespaced: false, verbs: ['create'] },
+  // Certificate requests (kubelet TLS bootstrap): approved through /approval, issued through /status.
+  { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', plural: 'certificatesigningrequests', singular: 'certificatesigningrequest', namespaced: false, shortNames: ['csr'], subresources: ['approval', 'status'] },
   { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', singular: 'ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'] },
   { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', plural: 'ingressclasses', singular: 'ingressclass', namespaced: false },
   // Gateway API: CRDs upstream (categories and short names as its CRDs declare them).
@@ -97,4 +99,6 @@ export const types = {
   clusterroles: mustFind('rbac.authorization.k8s.io', 'clusterroles'),
   rolebindings: mustFind('rbac.authorization.k8s.io', 'rolebindings'),
   clusterrolebindings: mustFind('rbac.authorization.k8s.io', 'clusterrolebindings'),
+  certificatesigningrequests: mustFind('certificates.k8s.io', 'certificatesigningrequests'),
+  subjectaccessreviews: mustFind('authorization.k8s.io', 'subjectaccessreviews'),
 };

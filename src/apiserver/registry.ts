@@ -33,11 +33,16 @@ export interface Strategy {
   defaults?(obj: KubeObject): void;
   /** Admission on create (upstream's mutating admission plugins): may change the object, wait on others, or refuse with an ApiError. */
   admit?(obj: KubeObject, namespace: string | undefined, dryRun: boolean): Promise<void>;
-  /** Called on create only, before defaults (e.g. reset status); requester: who asked, when known. */
-  prepareCreate?(obj: KubeObject, requester?: UserInfo): void;
+  /** Called on create only, before defaults (e.g. reset status); user: who creates it (upstream's user from the request context). */
+  prepareCreate?(obj: KubeObject, user: UserInfo | undefined): void;
   /** Update only, before defaults: carry stored values over (what the user left out). */
   prepareUpdate?(obj: KubeObject, old: KubeObject): void;
-  validate?(obj: KubeObject, old: KubeObject | undefined): FieldError[];
+  /** subresource: the update's subresource (status, or one of updateSubresources), when it came through one. */
+  validate?(obj: KubeObject, old: KubeObject | undefined, subresource?: string): FieldError[];
+  /** Subresources besides status that update a part of the object through the registry (a CSR's approval). */
+  updateSubresources?: string[];
+  /** An update through a subresource, after the generic status handling: keep what that subresource may not change. */
+  prepareSubresourceUpdate?(subresource: string, obj: KubeObject, old: KubeObject): void;
   /** Allocations and cross-object checks; throws ApiError to refuse. A dry run must reserve nothing. */
   beforeCreate?(obj: KubeObject, dryRun: boolean): void;
   beforeUpdate?(obj: KubeObject, old: KubeObject, dryRun: boolean): void;
@@ -63,10 +68,10 @@ export interface WriteOptions {
   strictErrors?: string[];
   /** Where a strict error arises in the body (create and update), for Go's document order. */
   orderOf?: (error: string) => number;
-  /** Who asks for the write (strategies that record the requester read it). */
+  /** A last check of the object about to be stored, by who writes it (RBAC's escalation check); throws to refuse. old: on updates. */
+  admit?: (obj: KubeObject, old?: KubeObject) => void;
+  /** Who writes: strategies that record the requester (a CSR's spec.username) read it on create. */
   user?: UserInfo;
-  /** A last check of the object about to be stored, by who writes it (RBAC's escalation check); throws to refuse. */
-  admit?: (obj: KubeObject) => void;
 }
 
 /** The Warning headers of strict errors: a YAML error lists one per line, as upstream's parseYAMLWarnings. */
@@ -165,12 +170,12 @@ export class Registry {
     obj.metadata.namespace = namespace;
   }
 
-  private validateAll(s: Strategy, obj: KubeObject, old: KubeObject | undefined): void {
+  private validateAll(s: Strategy, obj: KubeObject, old: KubeObject | undefined, subresource?: string): void {
     const errs = validateObjectMeta(obj.metadata, s.type.namespaced, s.validateName ?? dns1123Subdomain);
     if (old) {
       if (obj.metadata.name !== old.metadata.name) errs.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${obj.metadata.name}": field is immutable` });
     }
-    errs.push(...(s.validate?.(obj, old) ?? []));
+    errs.push(...(s.validate?.(obj, old, subresource) ?? []));
     if (errs.length > 0) throw invalid(s.type.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs, s.type.group);
   }
 
@@ -261,14 +266,15 @@ export class Registry {
       else (obj.metadata as Record<string, unknown>)[f] = old.metadata[f];
     }
     if (hasStatus(t)) {
-      if (opts.subresource === 'status') obj = { ...structuredClone(old), status: obj.status };
+      if (opts.subresource) obj = { ...structuredClone(old), status: obj.status }; // status, or a strategy's own (approval)
       else if ('status' in old) obj.status = old.status;
       else delete obj.status;
     }
-    if (opts.subresource !== 'status') s.prepareUpdate?.(obj, old);
+    if (opts.subresource) s.prepareSubresourceUpdate?.(opts.subresource, obj, old);
+    else s.prepareUpdate?.(obj, old);
     s.defaults?.(obj);
-    this.validateAll(s, obj, old);
-    opts.admit?.(obj);
+    this.validateAll(s, obj, old, opts.subresource);
+    opts.admit?.(obj, old);
     if (!isDeepStrictEqual(obj.spec, old.spec) && old.metadata.generation !== undefined) {
       obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }

@@ -26,6 +26,7 @@ import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.
 import { impersonate } from './auth/impersonation.js';
 import type { ReviewHandler } from './auth/reviews.js';
 import { confirmNoEscalation } from './auth/rbac/escalation.js';
+import { csrAdmission } from './admission/certificates.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -202,7 +203,12 @@ export class ApiServer {
     const dryRun = query.getAll('dryRun').includes('All');
     const warnings: string[] = [];
     const user = this.users.get(req) ?? labAdmin;
-    const admit = t.group === 'rbac.authorization.k8s.io' ? (obj: KubeObject) => confirmNoEscalation(t, obj, { user, authorizer: this.authorizer, store: reg.store }) : undefined;
+    const admit =
+      t.group === 'rbac.authorization.k8s.io'
+        ? (obj: KubeObject) => confirmNoEscalation(t, obj, { user, authorizer: this.authorizer, store: reg.store })
+        : t.group === 'certificates.k8s.io'
+          ? csrAdmission(subresource, user, this.authorizer)
+          : undefined;
     const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit, user };
     const reply = (code: number, obj: unknown): void => {
       setWarnings(res, warnings);
@@ -219,7 +225,7 @@ export class ApiServer {
       );
       return reply(201, review(body.value, { user, authorizer: this.authorizer, namespace }));
     }
-    if (subresource && subresource !== 'status') {
+    if (subresource && subresource !== 'status' && !reg.strategyFor(t).updateSubresources?.includes(subresource)) {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);
       await handler({ ...r, name }, req, res, query);

@@ -28,6 +28,7 @@ import { demoCommand } from './demo.js';
 import { vmCommand } from './vm.js';
 import { imagesCommand } from './images.js';
 import { rulesCommand } from './rules.js';
+import { tokenCommand } from './token.js';
 import { parse, UsageError, type Command } from './args.js';
 
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
@@ -202,6 +203,7 @@ export const commands: Record<string, Command> = {
   vm: vmCommand,
   images: imagesCommand,
   rules: rulesCommand,
+  token: tokenCommand,
   trace: traceCommand,
   ui: uiCommand,
   test: {

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import type { Host } from '../api/hosts.js';
 import { types } from '../api/resources.js';
 import { parseCidr } from '../net/cidr.js';
-import type { ClusterRole, ConfigMap, Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
+import { bootstrapTokenSecretType, clusterInfo } from '../api/bootstrap-token.js';
+import type { ClusterRole, ConfigMap, Secret, Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { startClusterRoleAggregation } from './clusterrole-aggregation.js';
@@ -18,6 +19,8 @@ import { startReplicaSetController } from './replicaset.js';
 import { startScheduler } from './scheduler.js';
 import { startServiceAccountsController } from './serviceaccounts.js';
 import { rootCAConfigMapName, startRootCAPublisher } from './root-ca-publisher.js';
+import { startBootstrapSigner } from './bootstrap/signer.js';
+import { startTokenCleaner } from './bootstrap/token-cleaner.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,7 +56,9 @@ const clusterRoles = new Informer<ClusterRole>(client, types.clusterroles).start
 const hosts = new Informer<Host>(client, types.hosts).start();
 const rootCA = values['root-ca-file'] ? fs.readFileSync(values['root-ca-file'], 'utf8') : undefined;
 const caMaps = rootCA ? new Informer<ConfigMap>(client, types.configmaps, { fieldSelector: `metadata.name=${rootCAConfigMapName}` }).start() : undefined;
-await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, hosts, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
+const tokens = new Informer<Secret>(client, types.secrets, { namespace: 'kube-system', fieldSelector: `type=${bootstrapTokenSecretType}` }).start();
+const clusterInfoMaps = new Informer<ConfigMap>(client, types.configmaps, { namespace: clusterInfo.namespace, fieldSelector: `metadata.name=${clusterInfo.name}` }).start();
+await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, hosts, tokens, clusterInfoMaps, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
 startNodeLifecycle(client, nodes, leases, { gracePeriodMs: Number(values['node-grace-period']) * 1000 });
 startNodePods(client, nodes, pods);
 startScheduler(client, nodes, pods);
@@ -65,9 +70,11 @@ startEndpointControllers(client, { services, pods, endpoints, slices, nodes });
 startServiceAccountsController(client, namespaces, accounts);
 startClusterRoleAggregation(client, clusterRoles);
 if (rootCA && caMaps) startRootCAPublisher(client, namespaces, caMaps, rootCA);
+startTokenCleaner(client, tokens);
+startBootstrapSigner(client, clusterInfoMaps, tokens);
 const vni = values['overlay-vni'];
 if (vni) startHostController(client, hosts, nodes, { nodeCIDR: parseCidr(values['node-cidr']!)!, podCIDR: parseCidr(values['cluster-cidr']!)!, vni: Number(vni), mtu: Number(values['overlay-mtu']) });
-console.log(`controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount, clusterrole-aggregation${rootCA ? ', root-ca-cert-publisher' : ''}${vni ? ', host-controller' : ''}`);
+console.log(`controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount, clusterrole-aggregation${rootCA ? ', root-ca-cert-publisher' : ''}, tokencleaner, bootstrapsigner${vni ? ', host-controller' : ''}`);
 
 const stop = (): void => process.exit(0);
 process.on('SIGTERM', stop);

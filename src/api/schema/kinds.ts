@@ -4,6 +4,7 @@
 import { apps } from './apps.js';
 import { authentication } from './authentication.js';
 import { authorization } from './authorization.js';
+import { certificates } from './certificates.js';
 import { autoscaling, coordination, discovery } from './cluster.js';
 import { core } from './core.js';
 import type { Package } from './describe.js';
@@ -13,7 +14,7 @@ import { hosts } from './hosts.js';
 import { networking } from './networking.js';
 import { rbac } from './rbac.js';
 
-export const packages: Package[] = [meta, core, apps, autoscaling, discovery, coordination, rbac, networking, gateway, authorization, authentication, hosts];
+export const packages: Package[] = [meta, core, apps, autoscaling, discovery, coordination, rbac, networking, gateway, authorization, authentication, certificates, hosts];
 
 export const kindMessages: Record<string, string> = {
   'v1 Namespace': 'core.Namespace',
@@ -46,4 +47,5 @@ export const kindMessages: Record<string, string> = {
   'authorization.k8s.io/v1 LocalSubjectAccessReview': 'authorization.LocalSubjectAccessReview',
   'authentication.k8s.io/v1 TokenRequest': 'authentication.TokenRequest',
   'authentication.k8s.io/v1 SelfSubjectReview': 'authentication.SelfSubjectReview',
+  'certificates.k8s.io/v1 CertificateSigningRequest': 'certificates.CertificateSigningRequest',
 };

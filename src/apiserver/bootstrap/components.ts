@@ -32,6 +32,7 @@ const labControllers = [
   'service-account-controller',
   'clusterrole-aggregation-controller',
   'root-ca-cert-publisher',
+  'certificate-controller',
 ];
 
 const events = rule('create patch update', 'core events.k8s.io', 'events');

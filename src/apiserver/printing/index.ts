@@ -2,6 +2,7 @@
 // request gets instead of objects when it asks for one.
 import { typeKey, type ResourceType } from '../../api/resources.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
+import { csrPrinter } from './certificates.js';
 import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
 import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter, ingressClassPrinter, ingressPrinter } from './networking.js';
@@ -38,6 +39,7 @@ const printers: Record<string, Printer> = {
   'rbac.authorization.k8s.io/clusterroles': rolePrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,
   'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter,
+  'certificates.k8s.io/certificatesigningrequests': csrPrinter,
 };
 
 function printerFor(t: ResourceType): Printer {

@@ -1,4 +1,5 @@
 import type { Strategy } from '../registry.js';
+import { csrStrategy } from './certificates.js';
 import { configMapStrategy, secretStrategy, serviceAccountStrategy } from './config.js';
 import { eventStrategy } from './event.js';
 import { gatewayClassStrategy, gatewayStrategy, httpRouteStrategy } from './gateway.js';
@@ -28,5 +29,6 @@ export const strategies: Strategy[] = [
   gatewayClassStrategy,
   gatewayStrategy,
   httpRouteStrategy,
+  csrStrategy,
   hostStrategy,
 ];
