@@ -29,6 +29,7 @@ import { vmCommand } from './vm.js';
 import { imagesCommand } from './images.js';
 import { rulesCommand } from './rules.js';
 import { tokenCommand } from './token.js';
+import { joinCommand } from './join.js';
 import { parse, UsageError, type Command } from './args.js';
 
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
@@ -95,6 +96,7 @@ export const commands: Record<string, Command> = {
       console.log(`Take it down with: lab down --name ${state.plan.name}`);
     },
   },
+  join: joinCommand,
   down: {
     summary: 'stop a lab and remove everything it made',
     usage: '[--name lab]',

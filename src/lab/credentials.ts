@@ -35,3 +35,15 @@ export function adminConnection(state: LabState): Connection {
     tls: { ca: fs.readFileSync(pkiFiles.caCert(lab)), cert: fs.readFileSync(pkiFiles.adminCert(lab)), key: fs.readFileSync(pkiFiles.adminKey(lab)) },
   };
 }
+
+/**
+ * Who this machine's tools are towards the lab: its admin where the control plane runs; on a machine
+ * that joined (no admin key there), its first node at the control plane's listen address.
+ */
+export function labConnection(state: LabState): Connection {
+  const { plan } = state;
+  if (!plan.joined) return adminConnection(state);
+  const first = plan.nodes[0]!.name;
+  const read = (f: string) => fs.readFileSync(f);
+  return { server: plan.joined.server, tls: { ca: read(pkiFiles.caCert(plan.name)), cert: read(pkiFiles.nodeCert(plan.name, first)), key: read(pkiFiles.nodeKey(plan.name, first)) } };
+}
