@@ -56,6 +56,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         pkiFiles.caCert(plan.name),
         '--tls-socket',
         paths.tlsSocket(plan.name),
+        ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : []),
         '--token-auth-file',
         pkiFiles.tokenAuthFile(plan.name),
         '--service-account-key-file',
