@@ -69,7 +69,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     },
     {
       name: 'controller-manager',
-      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, ...token('controller-manager'), '--root-ca-file', pkiFiles.caCert(plan.name), '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
+      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, ...token('controller-manager'), '--root-ca-file', pkiFiles.caCert(plan.name), '--cluster-signing-cert-file', pkiFiles.caCert(plan.name), '--cluster-signing-key-file', pkiFiles.caKey(plan.name), '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
     },
   ];
   if (plan.store === 'etcd') {
