@@ -108,7 +108,7 @@ async function publishForJoiners(state: LabState, token: string, ttlMs: number, 
     const done = await poll(
       async () => {
         try {
-          await publishJoinInfo(client, state.plan.listen!, ca, token, ttlMs);
+          await publishJoinInfo(client, state.plan.name, state.plan.listen!, ca, token, ttlMs);
           return true;
         } catch (e) {
           last = (e as Error).message;
