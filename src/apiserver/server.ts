@@ -115,6 +115,8 @@ export interface TlsOptions {
   /** The client CA: certificates it signed authenticate their subject. */
   ca: string | Buffer;
   socketPath?: string;
+  /** A second TCP address serving the same TLS (`lab up --listen`: where other hosts reach the API). */
+  listen?: { ip: string; port: number };
 }
 
 export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
@@ -343,6 +345,8 @@ export class ApiServer {
     const listens: Promise<void>[] = [new Promise((resolve, reject) => make(true).once('error', reject).listen(port, '127.0.0.1', resolve))];
     if (socketPath) listens.push(new Promise((resolve, reject) => make(false).once('error', reject).listen(socketPath, resolve)));
     if (tls?.socketPath) listens.push(new Promise((resolve, reject) => make(true).once('error', reject).listen(tls.socketPath, resolve)));
+    const extra = tls?.listen;
+    if (extra) listens.push(new Promise((resolve, reject) => make(true).once('error', reject).listen(extra.port, extra.ip, resolve)));
     return Promise.all(listens).then(() => undefined);
   }
 

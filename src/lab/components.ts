@@ -59,6 +59,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         pkiFiles.caCert(plan.name),
         '--tls-socket',
         paths.tlsSocket(plan.name),
+        ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : []),
         '--token-auth-file',
         pkiFiles.tokenAuthFile(plan.name),
         '--service-account-key-file',
@@ -79,6 +80,10 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         ...token('controller-manager'),
         '--root-ca-file',
         pkiFiles.caCert(plan.name),
+        '--cluster-signing-cert-file',
+        pkiFiles.caCert(plan.name),
+        '--cluster-signing-key-file',
+        pkiFiles.caKey(plan.name),
         '--node-grace-period',
         String(plan.nodeGracePeriodSeconds),
         // Other machines join: the host controller allocates their nodes from the lab's address plan.

@@ -14,11 +14,12 @@ import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { adminConnection } from './credentials.js';
+import { adminConnection, pkiFiles } from './credentials.js';
+import { defaultTokenTtlMs, generateToken, publishJoinInfo } from './bootstrap-tokens.js';
 import { makePki } from './pki.js';
 import { registerControlPlaneHost } from './host-object.js';
 import { makePlan, type LabPlan, type PlanOptions } from './plan.js';
-import { pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
+import { listenProblems, pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
 import { defaultStateRoot, home, labDir, listLabs, NoSuchLab, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
@@ -32,6 +33,9 @@ export interface UpOptions extends PlanOptions {
   uiPort?: number;
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** With --listen: the bootstrap token to publish (kubeadm init's --token) and its lifetime (0: never expires). */
+  joinToken?: string;
+  joinTokenTtlMs?: number;
 }
 
 export async function up(o: UpOptions): Promise<LabState> {
@@ -42,7 +46,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
     throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
   }
-  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store), ...(await pkiProblems())];
+  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store), ...(await pkiProblems()), ...(await listenProblems(plan.listen))];
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
 
   makeLabDirs(plan);
@@ -55,6 +59,7 @@ export async function up(o: UpOptions): Promise<LabState> {
     startSupervisor(state);
     state.apiPort = await waitForApiPort(plan.name, o.timeoutMs ?? 60_000);
     writeJsonAtomic(paths.state(plan.name), state);
+    if (plan.listen) await publishForJoiners(state, o.joinToken ?? generateToken(), o.joinTokenTtlMs ?? defaultTokenTtlMs, o.timeoutMs ?? 60_000);
     await waitForNodes(state, o.timeoutMs ?? 60_000);
     state.nodesReadyAt = new Date().toISOString();
     writeJsonAtomic(paths.state(plan.name), state);
@@ -114,6 +119,30 @@ async function waitForApiPort(name: string, timeoutMs: number): Promise<number> 
   const port = await poll(() => fs.existsSync(paths.apiPort(name)) && Number(fs.readFileSync(paths.apiPort(name), 'utf8')), { timeoutMs, everyMs: 10 });
   if (port !== undefined) return port;
   throw new Error(`the API server of lab ${name} did not start within ${timeoutMs / 1000} s; logs are in ${paths.logs(name)}`);
+}
+
+/** cluster-info and the first bootstrap token, once the API answers. */
+async function publishForJoiners(state: LabState, token: string, ttlMs: number, timeoutMs: number): Promise<void> {
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
+  let last = '';
+  try {
+    const ca = fs.readFileSync(pkiFiles.caCert(state.plan.name));
+    const done = await poll(
+      async () => {
+        try {
+          await publishJoinInfo(client, state.plan.name, state.plan.listen!, ca, token, ttlMs);
+          return true;
+        } catch (e) {
+          last = (e as Error).message;
+          return false;
+        }
+      },
+      { timeoutMs, everyMs: 50 },
+    );
+    if (!done) throw new Error(`publishing cluster-info for joining hosts failed: ${last}`);
+  } finally {
+    client.close();
+  }
 }
 
 async function readyNodes(client: ApiClient): Promise<Node[]> {
