@@ -9,7 +9,7 @@ import { rule } from './roles.js';
 
 const group = (name: string): Subject => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name });
 
-export const nodeBootstrapClusterRoles: { name: string; rules: PolicyRule[] }[] = [{ name: 'svclab:host-joiner', rules: [rule('create get list watch', 'svclab.io', 'hosts')] }];
+export const nodeBootstrapClusterRoles: { name: string; rules: PolicyRule[] }[] = [{ name: 'svclab:host-joiner', rules: [rule('create get list watch', 'hosts.svclab.io', 'hosts')] }];
 
 export const nodeBootstrapClusterRoleBindings: { name: string; role: string; subjects: Subject[] }[] = [
   { name: 'svclab:kubelet-bootstrap', role: 'system:node-bootstrapper', subjects: [group(defaultNodeTokenGroup)] },

@@ -8,20 +8,16 @@ import { isNotFound, type ApiClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { inspectCsr } from '../../net/csr.js';
 import { WorkQueue } from '../workqueue.js';
-import { decideApproval, kubeletClientSigner, requestedByAnnotation, type HostAllocation } from './decision.js';
+import { requestedByAnnotation, type Host } from '../../api/hosts.js';
+import { decideApproval, kubeletClientSigner, type HostAllocation } from './decision.js';
 
 const recheckMs = 3000;
 const recheckForMs = 15 * 60_000;
 
-interface HostObject {
-  metadata: { name: string; annotations?: Record<string, string> };
-  status?: { nodes?: { name: string }[] };
-}
-
 async function hostAllocations(client: ApiClient): Promise<HostAllocation[]> {
   try {
-    const list = await client.request<{ items: HostObject[] }>('GET', '/apis/svclab.io/v1/hosts');
-    return list.items.map((h) => ({ name: h.metadata.name, requestedBy: h.metadata.annotations?.[requestedByAnnotation], nodes: (h.status?.nodes ?? []).map((n) => n.name) }));
+    const list = await client.list<Host>(types.hosts);
+    return list.items.map((h) => ({ name: h.metadata.name!, requestedBy: h.metadata.annotations?.[requestedByAnnotation], nodes: (h.status?.nodes ?? []).map((n) => n.name) }));
   } catch (e) {
     if (isNotFound(e)) return []; // no Host resource served: nothing is allocated to anyone
     throw e;
