@@ -65,6 +65,8 @@ export async function createMachines(tag: string, count: number): Promise<Machin
     await ipBatch([`netns add ${transit}`, ...machines.map((m) => `netns add ${m.netns}`)]);
     await ipBatch(['link set lo up', ...machines.flatMap((m, i) => [`link add ${m.name} type veth peer name eth0 netns ${m.netns}`, `addr add ${addr(4 * i + 1)}/30 dev ${m.name}`, `link set ${m.name} up`])], transit);
     await sysctls(transit, { 'net.ipv4.ip_forward': 1 });
+    // IPv4 only: no link-local addresses coming and going (tentative, then not) between snapshots.
+    await Promise.all(machines.map((m) => sysctls(m.netns, { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 })));
     await Promise.all(machines.map((m, i) => ipBatch(['link set lo up', `addr add ${m.ip}/30 dev eth0`, 'link set eth0 up', `route add default via ${addr(4 * i + 1)}`], m.netns)));
   } catch (e) {
     await destroy();

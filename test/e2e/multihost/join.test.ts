@@ -8,6 +8,7 @@
 // network namespaces (the API server on A cannot exec into B's pods: their kubelets are on B).
 import test from 'ava';
 import { execa } from 'execa';
+import YAML from 'yaml';
 import type { Host } from '../../../src/api/hosts.js';
 import type { KubeList, Node, Pod, Service } from '../../../src/api/types.js';
 import { isReady } from '../../../src/api/conditions.js';
@@ -90,7 +91,7 @@ it.before(async (t) => {
   const svc = (name: string, selector: Record<string, string>, type = 'ClusterIP'): Service =>
     ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { type, selector, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } }) as Service;
   const objects = [pod('web-a', 'node1', 'a'), pod('web-b', 'node3', 'b'), svc('web', { app: 'web' }, 'NodePort'), svc('web-a', { side: 'a' }), svc('web-b', { side: 'b' })];
-  await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  await kubectl(['apply', '-f', '-'], objects.map((o) => YAML.stringify(o)).join('---\n'));
   await waitFor('web-a and web-b Running and Ready', async () => {
     const list = (await getJson<KubeList<Pod>>(['pods'])).items;
     return list.length === 2 && list.every((p) => p.status?.phase === 'Running' && isReady(p));
