@@ -176,6 +176,25 @@ it.serial('a wrong token is refused with a clear error; no Host is stored and th
   t.deepEqual(await machineSnapshot(C, labC), beforeC);
 });
 
+it.serial('an unreachable server, a CA that is not the pinned one, an allocation refused: each a clear error, the machine as it was', async (t) => {
+  const base = ['--nodes', '1', '--name', labC, '--host-name', 'machine-c'];
+  const unreachable = await C.lab(['join', 'https://198.18.0.250:6443', ...joinArgs.slice(1), ...base]);
+  t.is(unreachable.exitCode, 1);
+  t.regex(String(unreachable.stderr), /cannot reach the lab's API at https:\/\/198\.18\.0\.250:6443/);
+  const pinned = [...joinArgs];
+  pinned[4] = `sha256:${'0'.repeat(64)}`;
+  const mismatch = await C.lab(['join', ...pinned, ...base]);
+  t.is(mismatch.exitCode, 1);
+  t.regex(String(mismatch.stderr), /the cluster's CA is not the one pinned/);
+  const tooMany = await C.lab(['join', ...joinArgs, ...base, '--nodes', '300']);
+  t.is(tooMany.exitCode, 1);
+  t.regex(String(tooMany.stderr), /the control plane refused to allocate nodes to host machine-c: the lab's address plan holds 253 nodes and 249 of them are free: 300 requested/);
+  // The bootstrap token may not delete the Host it made: the admin is told how, and does it.
+  t.regex(String(tooMany.all), /kubectl delete host machine-c/);
+  await kubectl(['delete', 'host', 'machine-c']);
+  t.deepEqual(await machineSnapshot(C, labC), beforeC);
+});
+
 it.serial('a second join gets other nodes (never a collision); deleting its Host lets the garbage collector remove its Nodes', async (t) => {
   const r = await C.lab(['join', ...joinArgs, '--nodes', '1', '--name', labC, '--host-name', 'machine-c']);
   t.is(r.exitCode, 0, String(r.all));
