@@ -8,6 +8,8 @@
 // network namespaces (the API server on A cannot exec into B's pods: their kubelets are on B).
 import test from 'ava';
 import { execa } from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
 import YAML from 'yaml';
 import type { Host } from '../../../src/api/hosts.js';
 import type { KubeList, Node, Pod, Service } from '../../../src/api/types.js';
@@ -137,6 +139,25 @@ it.serial('B\'s nodes are Ready with the names, IPs and pod CIDRs the control pl
     const fdb = await execa(systemTool('bridge'), ['-n', `svclab-${lab}-switch`, '-j', 'fdb', 'show', 'dev', 'vxlan0']);
     t.deepEqual(JSON.parse(fdb.stdout).filter((e: { mac: string }) => e.mac === '00:00:00:00:00:00').map((e: { dst: string }) => e.dst), [other.ip]);
   }
+  const status = await B.lab(['status', '--name', labB]);
+  t.regex(String(status.stdout), new RegExp(`joined lab ${labA} as host machine-b \\(${B.ip.replace(/\./g, '\\.')}\\)`));
+  t.regex(String(status.stdout), /node3\s+Ready\s+172\.18\.0\.4\s+10\.244\.3\.0\/24/);
+});
+
+it.serial('the overlay daemon resyncs on restart: a lost flood entry comes back, a stale one goes', async (t) => {
+  const sw = `svclab-${labA}-switch`;
+  const floods = async (): Promise<string[]> => {
+    const fdb = await execa(systemTool('bridge'), ['-n', sw, '-j', 'fdb', 'show', 'dev', 'vxlan0']);
+    return JSON.parse(fdb.stdout).filter((e: { mac: string }) => e.mac === '00:00:00:00:00:00').map((e: { dst: string }) => e.dst).sort();
+  };
+  const components = (): { name: string; pid?: number }[] => JSON.parse(fs.readFileSync(path.join(A.stateRoot, labA, 'components.json'), 'utf8'));
+  const pid = components().find((c) => c.name === 'overlay')!.pid!;
+  process.kill(pid, 'SIGKILL');
+  await execa(systemTool('bridge'), ['-n', sw, 'fdb', 'del', '00:00:00:00:00:00', 'dev', 'vxlan0', 'dst', B.ip]);
+  await execa(systemTool('bridge'), ['-n', sw, 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxlan0', 'dst', '198.18.0.250']);
+  await waitFor('a new overlay daemon', () => (components().find((c) => c.name === 'overlay')?.pid ?? pid) !== pid, 10_000, 100);
+  await waitFor('the flood list resynced', async () => JSON.stringify(await floods()) === JSON.stringify([B.ip]), 10_000, 200);
+  t.deepEqual(pods(await fromPod('web-a', ep('web-b'), 2)), ['web-b']);
 });
 
 it.serial('pod to pod and ClusterIP across the machines, both ways: the pod on the other machine answers', async (t) => {
