@@ -1,6 +1,7 @@
 import test from 'ava';
 import { componentsFor } from '../../../src/lab/components.js';
-import { joinedPlan, makePlan } from '../../../src/lab/plan.js';
+import { makePlan } from '../../../src/lab/plan.js';
+import { joinedDemo } from './joined-plan.js';
 import { NetnsRuntime } from '../../../src/runtime/netns/index.js';
 
 const agentArgs = (hosts: number): Map<string, string[]> => {
@@ -42,12 +43,7 @@ test('--listen: the controller-manager allocates from the address plan with the 
 });
 
 test('a joined machine runs only its agents (HTTPS through the relay, its certificates, its Host) and its overlay daemon (at the listen address)', (t) => {
-  const plan = joinedPlan({
-    name: 'local',
-    nodes: [{ name: 'node3', ip: '172.18.0.4', podCIDR: '10.244.3.0/24' }],
-    vxlan: { local: '192.0.2.20', vni: 42, port: 4789, mtu: 1450, host: 'b' },
-    joined: { lab: 'demo', server: 'https://192.0.2.10:6443' },
-  });
+  const plan = joinedDemo();
   const all = componentsFor({ plan, apiPort: 0, createdAt: '', home: '/svclab' }, new NetnsRuntime());
   t.deepEqual(all.map((c) => c.name), ['overlay', 'agent-node3']);
   const [overlay, agent] = all.map((c) => c.argv) as [string[], string[]];
