@@ -47,6 +47,8 @@ export const resourceTypes: ResourceType[] = [
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'GatewayClass', plural: 'gatewayclasses', singular: 'gatewayclass', namespaced: false, shortNames: ['gc'], categories: ['gateway-api'], subresources: ['status'] },
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway', plural: 'gateways', singular: 'gateway', namespaced: true, shortNames: ['gtw'], categories: ['gateway-api'], subresources: ['status'] },
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute', plural: 'httproutes', singular: 'httproute', namespaced: true, categories: ['gateway-api'], subresources: ['status'] },
+  // The machines of a lab spread over several hosts (`lab join`, issue #18): svclab's own kind.
+  { group: 'hosts.svclab.io', version: 'v1', kind: 'Host', plural: 'hosts', singular: 'host', namespaced: false, subresources: ['status'] },
 ];
 
 export function apiVersionOf(t: ResourceType): string {
@@ -89,6 +91,7 @@ export const types = {
   gatewayclasses: mustFind('gateway.networking.k8s.io', 'gatewayclasses'),
   gateways: mustFind('gateway.networking.k8s.io', 'gateways'),
   httproutes: mustFind('gateway.networking.k8s.io', 'httproutes'),
+  hosts: mustFind('hosts.svclab.io', 'hosts'),
   configmaps: mustFind('', 'configmaps'),
   secrets: mustFind('', 'secrets'),
   serviceaccounts: mustFind('', 'serviceaccounts'),

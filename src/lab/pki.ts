@@ -24,6 +24,7 @@ function componentIdentities(plan: LabPlan): ComponentIdentity[] {
     as('controller-manager', identities.controllerManager),
     as('router', identities.router),
     as('dashboard', identities.dashboard),
+    ...(plan.vxlan ? [as('overlay', identities.overlay)] : []),
     ...plan.nodes.map((n) => as(`agent-${n.name}`, identities.node(n.name))),
   ];
 }

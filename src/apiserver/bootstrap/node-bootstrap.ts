@@ -2,14 +2,14 @@
 // group may create CSRs (system:node-bootstrapper) and have client certificates auto-approved
 // (nodeclient), nodes may renew their own (selfnodeclient), anonymous may read
 // kube-public/cluster-info (discovery before trusting the server), and the token's group may
-// create and watch the Host it joins as (hosts.svclab.io, served by the join flow).
+// create and watch the Host it joins as (hosts.svclab.io/v1 Host).
 import { clusterInfo, defaultNodeTokenGroup } from '../../api/bootstrap-token.js';
 import type { PolicyRule, Subject } from '../../api/types.js';
 import { rule } from './roles.js';
 
 const group = (name: string): Subject => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name });
 
-export const nodeBootstrapClusterRoles: { name: string; rules: PolicyRule[] }[] = [{ name: 'svclab:host-joiner', rules: [rule('create get list watch', 'svclab.io', 'hosts')] }];
+export const nodeBootstrapClusterRoles: { name: string; rules: PolicyRule[] }[] = [{ name: 'svclab:host-joiner', rules: [rule('create get list watch', 'hosts.svclab.io', 'hosts')] }];
 
 export const nodeBootstrapClusterRoleBindings: { name: string; role: string; subjects: Subject[] }[] = [
   { name: 'svclab:kubelet-bootstrap', role: 'system:node-bootstrapper', subjects: [group(defaultNodeTokenGroup)] },

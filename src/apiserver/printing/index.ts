@@ -6,6 +6,7 @@ import { csrPrinter } from './certificates.js';
 import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
 import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter, ingressClassPrinter, ingressPrinter } from './networking.js';
+import { hostPrinter } from './hosts.js';
 import { podPrinter } from './pod.js';
 import { bindingPrinter, rolePrinter } from './rbac.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './service.js';
@@ -30,6 +31,7 @@ const printers: Record<string, Printer> = {
   'gateway.networking.k8s.io/gatewayclasses': gatewayClassPrinter,
   'gateway.networking.k8s.io/gateways': gatewayPrinter,
   'gateway.networking.k8s.io/httproutes': httpRoutePrinter,
+  'hosts.svclab.io/hosts': hostPrinter,
   'core/configmaps': configMapPrinter,
   'core/secrets': secretPrinter,
   'core/serviceaccounts': serviceAccountPrinter,

@@ -3,6 +3,7 @@ import { csrStrategy } from './certificates.js';
 import { configMapStrategy, secretStrategy, serviceAccountStrategy } from './config.js';
 import { eventStrategy } from './event.js';
 import { gatewayClassStrategy, gatewayStrategy, httpRouteStrategy } from './gateway.js';
+import { hostStrategy } from './hosts.js';
 import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
@@ -29,4 +30,5 @@ export const strategies: Strategy[] = [
   gatewayStrategy,
   httpRouteStrategy,
   csrStrategy,
+  hostStrategy,
 ];

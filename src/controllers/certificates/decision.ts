@@ -7,7 +7,6 @@ import type { CsrInfo } from '../../net/csr.js';
 
 export const kubeletClientSigner = 'kubernetes.io/kube-apiserver-client-kubelet';
 export const apiserverClientSigner = 'kubernetes.io/kube-apiserver-client';
-export const requestedByAnnotation = 'svclab.io/requested-by';
 const nodePrefix = 'system:node:';
 
 /** upstream's ValidateKubeletClientCSR: O=system:nodes only, no SANs, CN system:node:<name>, the kubelet client usages. */
