@@ -29,7 +29,7 @@ import { vmCommand } from './vm.js';
 import { imagesCommand } from './images.js';
 import { rulesCommand } from './rules.js';
 import { tokenCommand } from './token.js';
-import { joinCommand } from './join.js';
+import { labJoinCommand } from './join.js';
 import { parse, UsageError, type Command } from './args.js';
 import fs from 'node:fs';
 import { checkToken, generateToken, joinCommand as joinCommandLine, parseTtl } from '../lab/bootstrap-tokens.js';
@@ -112,7 +112,7 @@ export const commands: Record<string, Command> = {
       console.log(`Take it down with: lab down --name ${state.plan.name}`);
     },
   },
-  join: joinCommand,
+  join: labJoinCommand,
   down: {
     summary: 'stop a lab and remove everything it made',
     usage: '[--name lab]',

@@ -7,7 +7,7 @@ import { parse, UsageError, type Command } from './args.js';
 const usage =
   'https://ADDR:PORT --token TOKEN (--discovery-token-ca-cert-hash sha256:HEX | --discovery-token-unsafe-skip-ca-verification) [--nodes 1] [--name LOCAL] [--host-name NAME] [--address IP] [--runtime netns] [--proxy-mode MODE]';
 
-export const joinCommand: Command = {
+export const labJoinCommand: Command = {
   summary: 'join this machine to a lab whose control plane runs elsewhere (lab up --listen): N more nodes here',
   usage,
   async run(argv) {

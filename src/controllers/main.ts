@@ -31,15 +31,15 @@ const { values } = parseArgs({
     'token-file': { type: 'string' },
     /** The cluster CA every namespace's kube-root-ca.crt ConfigMap publishes. */
     'root-ca-file': { type: 'string' },
-    // The CA the csrsigning controller issues with (kube-controller-manager's flag names).
-    'cluster-signing-cert-file': { type: 'string' },
-    'cluster-signing-key-file': { type: 'string' },
-    'cluster-signing-duration': { type: 'string', default: '8760h' },
     /** Labs other machines join (lab up --listen): the address plan the host controller allocates from, and the overlay's VNI and MTU. */
     'node-cidr': { type: 'string', default: '172.18.0.0/24' },
     'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
     'overlay-vni': { type: 'string' },
     'overlay-mtu': { type: 'string', default: '1450' },
+    // The CA the csrsigning controller issues with (kube-controller-manager's flag names).
+    'cluster-signing-cert-file': { type: 'string' },
+    'cluster-signing-key-file': { type: 'string' },
+    'cluster-signing-duration': { type: 'string', default: '8760h' },
   },
 });
 if (!values.server) {

@@ -46,7 +46,7 @@ export interface JoinOptions {
   log?: (line: string) => void;
 }
 
-export class JoinError extends UserError {}
+class JoinError extends UserError {}
 
 /** A Host name from the machine's host name: a DNS label, as kubeadm names a node after it. */
 function defaultHostName(): string {

@@ -136,7 +136,7 @@ export function labPrefix(name: string): string {
 export class PlanError extends UserError {}
 
 /** A node of this lab at its allocated place (name, IP, pod CIDR): its namespace and switch port. */
-export function nodePlan(lab: string, n: { name: string; ip: string; podCIDR: string }): NodePlan {
+function nodePlan(lab: string, n: { name: string; ip: string; podCIDR: string }): NodePlan {
   return { name: n.name, netns: `${labPrefix(lab)}${n.name}`, ip: n.ip, podCIDR: n.podCIDR, port: n.name };
 }
 

@@ -21,7 +21,7 @@ export interface Machine {
   ip: string;
   stateRoot: string;
   /** The `lab` CLI on this machine. */
-  lab(args: string[], opts?: { timeoutMs?: number }): Promise<Result>;
+  lab(args: string[], opts?: { timeoutMs?: number; input?: string }): Promise<Result>;
   /** Any command in the machine's network namespace (with its state root in the environment). */
   run(argv: string[]): Promise<Result>;
 }
@@ -41,15 +41,15 @@ export async function createMachines(tag: string, count: number): Promise<Machin
     const netns = `svclab-m${k}-${tag}`;
     const stateRoot = path.join(machinesRoot, netns);
     const env = { FORCE_COLOR: '0', SVCLAB_STATE_ROOT: stateRoot };
-    const run = (argv: string[], timeoutMs = 0): Promise<Result> =>
-      execa(systemTool('nsenter'), [`--net=/run/netns/${netns}`, '--', ...argv], { reject: false, all: true, env, timeout: timeoutMs || undefined }) as unknown as Promise<Result>;
+    const run = (argv: string[], timeoutMs = 0, input?: string): Promise<Result> =>
+      execa(systemTool('nsenter'), [`--net=/run/netns/${netns}`, '--', ...argv], { reject: false, all: true, env, timeout: timeoutMs || undefined, ...(input !== undefined ? { input } : {}) }) as unknown as Promise<Result>;
     machines.push({
       name: `m${k}`,
       netns,
       ip: addr(4 * (k - 1) + 2),
       stateRoot,
       run: (argv) => run(argv),
-      lab: (args, opts) => run([process.execPath, path.join(repo, 'dist', 'src', 'cli', 'main.js'), ...args], opts?.timeoutMs),
+      lab: (args, opts) => run([process.execPath, path.join(repo, 'dist', 'src', 'cli', 'main.js'), ...args], opts?.timeoutMs, opts?.input),
     });
   }
   const destroy = async (): Promise<void> => {
@@ -65,6 +65,8 @@ export async function createMachines(tag: string, count: number): Promise<Machin
     await ipBatch([`netns add ${transit}`, ...machines.map((m) => `netns add ${m.netns}`)]);
     await ipBatch(['link set lo up', ...machines.flatMap((m, i) => [`link add ${m.name} type veth peer name eth0 netns ${m.netns}`, `addr add ${addr(4 * i + 1)}/30 dev ${m.name}`, `link set ${m.name} up`])], transit);
     await sysctls(transit, { 'net.ipv4.ip_forward': 1 });
+    // IPv4 only: no link-local addresses coming and going (tentative, then not) between snapshots.
+    await Promise.all(machines.map((m) => sysctls(m.netns, { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 })));
     await Promise.all(machines.map((m, i) => ipBatch(['link set lo up', `addr add ${m.ip}/30 dev eth0`, 'link set eth0 up', `route add default via ${addr(4 * i + 1)}`], m.netns)));
   } catch (e) {
     await destroy();
