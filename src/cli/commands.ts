@@ -32,7 +32,7 @@ import { tokenCommand } from './token.js';
 import { labJoinCommand } from './join.js';
 import { parse, UsageError, type Command } from './args.js';
 import fs from 'node:fs';
-import { checkToken, generateToken, joinCommand, parseTtl } from '../lab/bootstrap-tokens.js';
+import { checkToken, generateToken, joinCommand as joinCommandLine, parseTtl } from '../lab/bootstrap-tokens.js';
 import { pkiFiles } from '../lab/credentials.js';
 
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
@@ -103,7 +103,7 @@ export const commands: Record<string, Command> = {
       console.log(`\n${kubeconfigUsage(state.plan.name)}`);
       if (state.plan.store === 'etcd') console.log(`Objects are in etcd: lab etcdctl --name ${state.plan.name} -- get --prefix /registry/ --keys-only`);
       if (state.plan.listen && joinToken) {
-        const command = joinCommand(state.plan.listen, joinToken, fs.readFileSync(pkiFiles.caCert(state.plan.name)));
+        const command = joinCommandLine(state.plan.listen, joinToken, fs.readFileSync(pkiFiles.caCert(state.plan.name)));
         console.log(`\nTo add hosts, run on each of them:\n  ${command.replace(' --discovery-token-ca-cert-hash', ' \\\n      --discovery-token-ca-cert-hash')}`);
         console.log(`(the token expires ${joinTokenTtlMs ? `in ${values['token-ttl']}` : 'never'}; more with: lab token create --name ${state.plan.name} --print-join-command)`);
       }

@@ -10,7 +10,7 @@ import type { ConfigMap } from '../api/types.js';
 import { caCertHash } from '../lab/bootstrap-tokens.js';
 import { UserError } from '../util/errors.js';
 
-export class DiscoveryError extends UserError {}
+class DiscoveryError extends UserError {}
 
 const clusterInfoPath = `/api/v1/namespaces/${clusterInfo.namespace}/configmaps/${clusterInfo.name}`;
 

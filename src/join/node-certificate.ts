@@ -11,7 +11,7 @@ import { run } from '../net/run.js';
 import { sleep } from '../util/poll.js';
 import { UserError } from '../util/errors.js';
 
-export class NodeCertificateError extends UserError {}
+class NodeCertificateError extends UserError {}
 
 /** What a 401 or 403 means to someone joining with a bootstrap token. */
 function explained(e: unknown, node: string): unknown {

@@ -81,7 +81,7 @@ export function formatTokenList(secrets: Secret[], now = Date.now()): string {
 }
 
 /** kube-public/cluster-info as kubeadm writes it: a kubeconfig with one cluster (server, CA) and nothing else. */
-export function clusterInfoConfigMap(lab: string, listen: { ip: string; port: number }, caPem: string | Buffer): ConfigMap {
+function clusterInfoConfigMap(lab: string, listen: { ip: string; port: number }, caPem: string | Buffer): ConfigMap {
   const kubeconfig = [
     'apiVersion: v1',
     'clusters:',

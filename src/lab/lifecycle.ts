@@ -123,26 +123,18 @@ async function waitForApiPort(name: string, timeoutMs: number): Promise<number> 
 
 /** cluster-info and the first bootstrap token, once the API answers. */
 async function publishForJoiners(state: LabState, token: string, ttlMs: number, timeoutMs: number): Promise<void> {
-  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
+  const ca = fs.readFileSync(pkiFiles.caCert(state.plan.name));
   let last = '';
-  try {
-    const ca = fs.readFileSync(pkiFiles.caCert(state.plan.name));
-    const done = await poll(
-      async () => {
-        try {
-          await publishJoinInfo(client, state.plan.name, state.plan.listen!, ca, token, ttlMs);
-          return true;
-        } catch (e) {
-          last = (e as Error).message;
-          return false;
-        }
-      },
-      { timeoutMs, everyMs: 50 },
-    );
-    if (!done) throw new Error(`publishing cluster-info for joining hosts failed: ${last}`);
-  } finally {
-    client.close();
-  }
+  const publish = async (client: ApiClient): Promise<boolean> => {
+    try {
+      await publishJoinInfo(client, state.plan.name, state.plan.listen!, ca, token, ttlMs);
+      return true;
+    } catch (e) {
+      last = (e as Error).message;
+      return false;
+    }
+  };
+  if (!(await withAdmin(state, (client) => poll(() => publish(client), { timeoutMs, everyMs: 50 })))) throw new Error(`publishing cluster-info for joining hosts failed: ${last}`);
 }
 
 async function readyNodes(client: ApiClient): Promise<Node[]> {

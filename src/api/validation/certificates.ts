@@ -7,7 +7,7 @@ import type { CertificateSigningRequest, CertificateSigningRequestCondition } fr
 import { fieldErrors, path, type FieldError, type FieldPath } from './field.js';
 import { dns1123Label, dns1123Subdomain } from './names.js';
 
-export const knownUsages = [
+const knownUsages = [
   'signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment', 'cert sign', 'crl sign',
   'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing', 'email protection', 's/mime', 'ipsec end system',
   'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing', 'microsoft sgc', 'netscape sgc',
@@ -19,7 +19,7 @@ const trueOnly = new Set(['Approved', 'Denied', 'Failed']);
 export type CsrWritePath = 'update' | 'status' | 'approval';
 
 /** apivalidation.ValidateSignerName. */
-export function validateSignerName(fld: FieldPath, signerName: string | undefined): FieldError[] {
+function validateSignerName(fld: FieldPath, signerName: string | undefined): FieldError[] {
   if (!signerName) return [fieldErrors.required(fld.text)];
   const segments = signerName.split('/');
   if (segments.length !== 2) return [fieldErrors.invalid(fld.text, signerName, "must be a fully qualified domain and path of the form 'example.com/signer-name'")];

@@ -2,7 +2,7 @@
 // group may create CSRs (system:node-bootstrapper) and have client certificates auto-approved
 // (nodeclient), nodes may renew their own (selfnodeclient), anonymous may read
 // kube-public/cluster-info (discovery before trusting the server), and the token's group may
-// create and watch the Host it joins as (hosts.svclab.io, served by the join flow).
+// create and watch the Host it joins as (hosts.svclab.io/v1 Host).
 import { clusterInfo, defaultNodeTokenGroup } from '../../api/bootstrap-token.js';
 import type { PolicyRule, Subject } from '../../api/types.js';
 import { rule } from './roles.js';

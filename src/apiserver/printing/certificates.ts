@@ -4,7 +4,7 @@ import { humanDuration, since } from './age.js';
 import type { Printer } from './table.js';
 
 /** Denied or Approved or Pending, then ",Failed" and ",Issued" (upstream's extractCSRStatus). */
-export function csrCondition(csr: CertificateSigningRequest): string {
+function csrCondition(csr: CertificateSigningRequest): string {
   const has = (type: string) => (csr.status?.conditions ?? []).some((c) => c.type === type);
   let out = has('Denied') ? 'Denied' : has('Approved') ? 'Approved' : 'Pending';
   if (has('Failed')) out += ',Failed';

@@ -9,7 +9,7 @@ import type { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../workqueue.js';
 
 /** The data cluster-info should hold: its kubeconfig and exactly the signing tokens' signatures. */
-export async function signedData(data: Record<string, string>, secrets: Secret[], now = Date.now()): Promise<Record<string, string>> {
+async function signedData(data: Record<string, string>, secrets: Secret[], now = Date.now()): Promise<Record<string, string>> {
   const kubeconfig = data.kubeconfig;
   const out = Object.fromEntries(Object.entries(data).filter(([k]) => !k.startsWith(clusterInfo.jwsPrefix)));
   if (kubeconfig === undefined) return out;

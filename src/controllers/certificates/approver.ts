@@ -2,26 +2,22 @@
 // says so, after SubjectAccessReviews of the requester and a fresh read of the Hosts (an
 // allocation just made counts). Requests it cannot approve stay Pending for a human and are
 // looked at again for a while (the Host's allocation may come later).
+import { requestedByAnnotation, type Host } from '../../api/hosts.js';
 import { types } from '../../api/resources.js';
 import type { CertificateSigningRequest } from '../../api/types.js';
 import { isNotFound, type ApiClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { inspectCsr } from '../../net/csr.js';
 import { WorkQueue } from '../workqueue.js';
-import { requestedByAnnotation, type Host } from '../../api/hosts.js';
 import { decideApproval, kubeletClientSigner, type HostAllocation } from './decision.js';
 
 const recheckMs = 3000;
 const recheckForMs = 15 * 60_000;
 
+/** Read fresh, not from an informer: an allocation written just before the request counts. */
 async function hostAllocations(client: ApiClient): Promise<HostAllocation[]> {
-  try {
-    const list = await client.list<Host>(types.hosts);
-    return list.items.map((h) => ({ name: h.metadata.name!, requestedBy: h.metadata.annotations?.[requestedByAnnotation], nodes: (h.status?.nodes ?? []).map((n) => n.name) }));
-  } catch (e) {
-    if (isNotFound(e)) return []; // no Host resource served: nothing is allocated to anyone
-    throw e;
-  }
+  const list = await client.list<Host>(types.hosts);
+  return list.items.map((h) => ({ name: h.metadata.name!, requestedBy: h.metadata.annotations?.[requestedByAnnotation], nodes: (h.status?.nodes ?? []).map((n) => n.name) }));
 }
 
 async function may(client: ApiClient, csr: CertificateSigningRequest, subresource: string): Promise<boolean> {

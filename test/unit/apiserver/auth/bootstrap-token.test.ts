@@ -1,24 +1,11 @@
 // The bootstrap token authenticator on a real HTTPS listener: a valid token is system:bootstrap:<id>
 // in system:bootstrappers and its extra groups; wrong, expired, deleted or non-authenticating tokens are 401s.
 import test from 'ava';
-import https from 'node:https';
 import { types } from '../../../../src/api/resources.js';
 import type { Secret } from '../../../../src/api/types.js';
 import { ApiClient } from '../../../../src/client/client.js';
 import { tokenSecret } from '../../../../src/lab/bootstrap-tokens.js';
-import { serve } from '../../../helpers/auth.js';
-
-function whoami(url: string, ca: Buffer, token: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(`${url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', ca, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end('{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}');
-  });
-}
+import { serve, whoami } from '../../../helpers/auth.js';
 
 test('bootstrap tokens authenticate while their Secret says so', async (t) => {
   const { s, file } = await serve(t);
@@ -26,18 +13,18 @@ test('bootstrap tokens authenticate while their Secret says so', async (t) => {
   t.teardown(() => admin.close());
   const ca = file('ca.crt');
   await admin.create(types.secrets, tokenSecret('abcdef.0123456789abcdef'), 'kube-system');
-  const ok = await whoami(s.url, ca, 'abcdef.0123456789abcdef');
+  const ok = await whoami(s, ca, { token: 'abcdef.0123456789abcdef' });
   t.is(ok.status, 201);
-  t.deepEqual(ok.body.status.userInfo, { username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:svclab:default-node-token', 'system:authenticated'] });
+  t.deepEqual(ok.body.status?.userInfo, { username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:svclab:default-node-token', 'system:authenticated'] });
 
-  t.like(await whoami(s.url, ca, 'abcdef.ffffffffffffffff'), { status: 401, body: { reason: 'Unauthorized' } }, 'wrong secret');
-  t.like(await whoami(s.url, ca, 'zzzzzz.0123456789abcdef'), { status: 401 }, 'unknown id');
+  t.like(await whoami(s, ca, { token: 'abcdef.ffffffffffffffff' }), { status: 401, body: { reason: 'Unauthorized' } }, 'wrong secret');
+  t.like(await whoami(s, ca, { token: 'zzzzzz.0123456789abcdef' }), { status: 401 }, 'unknown id');
   await admin.create(types.secrets, tokenSecret('expire.0123456789abcdef', { ttlMs: 1000, now: Date.now() - 5000 }), 'kube-system');
-  t.like(await whoami(s.url, ca, 'expire.0123456789abcdef'), { status: 401 }, 'expired');
+  t.like(await whoami(s, ca, { token: 'expire.0123456789abcdef' }), { status: 401 }, 'expired');
   const signOnly = tokenSecret('signer.0123456789abcdef');
   signOnly.data!['usage-bootstrap-authentication'] = Buffer.from('false').toString('base64');
   await admin.create(types.secrets, signOnly as Secret, 'kube-system');
-  t.like(await whoami(s.url, ca, 'signer.0123456789abcdef'), { status: 401 }, 'not for authentication');
+  t.like(await whoami(s, ca, { token: 'signer.0123456789abcdef' }), { status: 401 }, 'not for authentication');
   await admin.delete(types.secrets, 'bootstrap-token-abcdef', 'kube-system');
-  t.like(await whoami(s.url, ca, 'abcdef.0123456789abcdef'), { status: 401 }, 'deleted');
+  t.like(await whoami(s, ca, { token: 'abcdef.0123456789abcdef' }), { status: 401 }, 'deleted');
 });

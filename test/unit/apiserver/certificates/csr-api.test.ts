@@ -81,4 +81,8 @@ test('validation: bad request PEM, usages, signerName and expirationSeconds in u
     `CertificateSigningRequest.certificates.k8s.io "bad" is invalid: [spec.request: Invalid value: "${body.spec.request}": PEM block type must be CERTIFICATE REQUEST, spec.usages[1]: Unsupported value: "flying": supported values: "any", "cert sign", "client auth", "code signing", "content commitment", "crl sign", "data encipherment", "decipher only", "digital signature", "email protection", "encipher only", "ipsec end system", "ipsec tunnel", "ipsec user", "key agreement", "key encipherment", "microsoft sgc", "netscape sgc", "ocsp signing", "s/mime", "server auth", "signing", "timestamping", spec.usages[2]: Duplicate value: "client auth", spec.signerName: Invalid value: "example": must be a fully qualified domain and path of the form 'example.com/signer-name', spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds (10 minutes)]`,
   );
   t.is(s.store.list('certificates.k8s.io/certificatesigningrequests').length, 0, 'nothing stored');
+  const masters = csr('root', await csrPem(t, '/O=system:masters/CN=eve'));
+  const refused = await t.throwsAsync(client.create(types.certificatesigningrequests, masters as never), { instanceOf: ApiError });
+  t.is(refused.code, 403);
+  t.is(refused.message, 'certificatesigningrequests.certificates.k8s.io "root" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed');
 });
