@@ -18,6 +18,7 @@ import { parseIptablesSave } from '../../../src/agent/proxy/iptables/save.js';
 import { systemTool } from '../../../src/net/tools.js';
 import { waitFor } from '../../helpers/lab.js';
 import { createMachines, machineSnapshot, type Machine, type Machines } from '../../helpers/machines.js';
+import { hostSnapshot } from '../../helpers/host.js';
 import { e2e } from '../../helpers/root.js';
 import { iptablesNames, rulesOf, targetsOf } from '../dataplane/rules.js';
 import { portRef } from '../dataplane/layout.js';
@@ -32,6 +33,7 @@ let machines: Machines;
 let A: Machine;
 let B: Machine;
 let C: Machine;
+let beforeHost: string[];
 let beforeB: string[];
 let beforeC: string[];
 let joinArgs: string[];
@@ -75,6 +77,7 @@ async function node1Targets(svc: string): Promise<string[]> {
 const ep = (pod: string): string => `${podIP.get(pod)}:8080`;
 
 it.before(async (t) => {
+  beforeHost = await hostSnapshot(labA);
   machines = await createMachines(tag, 3);
   [A, B, C] = machines.machines as [Machine, Machine, Machine];
   beforeB = await machineSnapshot(B, labB);
@@ -107,11 +110,14 @@ it.before(async (t) => {
   await waitFor('node1 sends web to both pods', async () => JSON.stringify(await node1Targets('web')) === JSON.stringify([ep('web-a'), ep('web-b')].sort()), 30_000, 500);
 });
 
-it.after.always(async () => {
+it.after.always(async (t) => {
   await C?.lab(['down', '--name', labC]);
   await B?.lab(['down', '--name', labB]);
-  await A?.lab(['down', '--name', labA]);
+  const down = await A?.lab(['down', '--name', labA]);
+  t.is(down?.exitCode, 0, String(down?.all));
   await machines?.destroy();
+  t.deepEqual(await hostSnapshot(labA), beforeHost, 'the machines and their labs leave the host exactly as found');
+  t.false(fs.existsSync('/run/svclab-machines') && fs.readdirSync('/run/svclab-machines').some((d) => d.includes(tag)));
 });
 
 it.serial('B\'s nodes are Ready with the names, IPs and pod CIDRs the control plane allocated; its Host carries them and owns the Nodes', async (t) => {
