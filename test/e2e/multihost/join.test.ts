@@ -148,6 +148,8 @@ it.serial('B\'s nodes are Ready with the names, IPs and pod CIDRs the control pl
   const status = await B.lab(['status', '--name', labB]);
   t.regex(String(status.stdout), new RegExp(`joined lab ${labA} as host machine-b \\(${B.ip.replace(/\./g, '\\.')}\\)`));
   t.regex(String(status.stdout), /node3\s+Ready\s+172\.18\.0\.4\s+10\.244\.3\.0\/24/);
+  const kubectlOnB = await B.lab(['kubectl', '--name', labB, 'get', 'nodes']);
+  t.regex(String(kubectlOnB.stderr), /the admin's credentials stay on its control plane/);
 });
 
 it.serial('the overlay daemon resyncs on restart: a lost flood entry comes back, a stale one goes', async (t) => {
