@@ -28,6 +28,8 @@ export interface ProxyPoint {
   programmingLatencyMs: Samples | null;
   /** Multi-host labs: the same writes' programming latency on each host's node (host1's agent uses the API's unix socket). */
   programmingLatencyByHostMs?: Record<string, Samples | null>;
+  /** Multi-host labs: the measured node's latency minus host 1's node's, write by write (both partial syncs). */
+  overlayExtraMs?: Samples | null;
   /** Full syncs seen while the one-endpoint changes ran (kube-proxy's cadence: none). */
   fullSyncsDuringChanges: number;
   /** The full sync a restarted agent makes (kubeproxy_sync_full_proxy_rules_duration_seconds). */

@@ -72,7 +72,8 @@ const p50p99 = (x: { p50: number; p99: number } | null | undefined): string => (
 /** The measured node's programming latency; in a multi-host lab, each host's for the same writes. */
 function latencyCell(p: ProxyPoint): string {
   if (!p.programmingLatencyByHostMs) return p50p99(p.programmingLatencyMs);
-  return Object.entries(p.programmingLatencyByHostMs).map(([h, x]) => `${escape(h)}: ${p50p99(x)}`).join('<br>');
+  const byHost = Object.entries(p.programmingLatencyByHostMs).map(([h, x]) => `${escape(h)}: ${p50p99(x)}`);
+  return [...byHost, `${escape(p.host)} - host1, per write: ${p50p99(p.overlayExtraMs)}`].join('<br>');
 }
 
 /** Writes the report next to the JSON (same name, .html) and returns its path. */

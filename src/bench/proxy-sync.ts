@@ -45,3 +45,8 @@ export function syncOutcome(before: Metrics, after: Metrics, sentMs: number): Sy
 
 /** Full syncs the agent has made since it started (a restarted agent makes one at once). */
 export const fullSyncs = (m: Metrics): { count: number; meanMs: number } => ({ count: count(m, metric.full), meanMs: count(m, metric.full) ? (sum(m, metric.full) / count(m, metric.full)) * 1000 : 0 });
+
+/** One write's extra latency on one node over another (both partial syncs of that write), else undefined: the overlay's share when the other is host 1's. */
+export function extraLatency(node: SyncOutcome | undefined, reference: SyncOutcome | undefined): number | undefined {
+  return node?.kind === 'partial' && reference?.kind === 'partial' ? node.latencyMs - reference.latencyMs : undefined;
+}

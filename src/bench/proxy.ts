@@ -33,7 +33,7 @@ import { table } from '../lab/status.js';
 import { type Command, parse, UsageError } from '../cli/args.js';
 import { poll } from '../util/poll.js';
 import { measureFloor, type FloorMode } from './proxy-floor.js';
-import { fullSyncs, metric, parseMetrics, syncOutcome, type Metrics, type SyncOutcome } from './proxy-sync.js';
+import { extraLatency, fullSyncs, metric, parseMetrics, syncOutcome, type Metrics, type SyncOutcome } from './proxy-sync.js';
 import { emptyPoint, hostLabel, type ProxyPoint, type Samples } from './proxy-point.js';
 import { writeProxyReport } from './proxy-report.js';
 import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
@@ -143,6 +143,7 @@ async function measureProxy(mode: ProxyMode, size: number, hosts: number, budget
     const changing = Array.from({ length: size }, (_, i) => `svc-${i}`).filter((n) => !targetNames.has(n)).slice(0, changes);
     const syncMs: number[] = [];
     const latencyMs = new Map<string, number[]>(nodes.map((n) => [n.host, []]));
+    const extraMs: number[] = [];
     let unsynced = 0;
     for (const [k, svcName] of changing.entries()) {
       if (left(1) === 0) break;
@@ -158,6 +159,8 @@ async function measureProxy(mode: ProxyMode, size: number, hosts: number, budget
         }
         return outcomes.size === nodes.length;
       }, { timeoutMs: left(60_000), everyMs: 20, retryErrors: true });
+      const extra = extraLatency(outcomes.get(node), outcomes.get(nodes[0]!.name));
+      if (hosts > 1 && extra !== undefined) extraMs.push(extra);
       for (const nd of nodes) {
         const o = outcomes.get(nd.name);
         if (!o) unsynced++;
@@ -172,7 +175,10 @@ async function measureProxy(mode: ProxyMode, size: number, hosts: number, budget
     const samples = (xs: number[]): Samples | null => (xs.length ? { ...percentiles(xs), samples: xs.length, raw: xs.map((x) => Math.round(x * 10) / 10) } : null);
     point.partialSyncMs = samples(syncMs);
     point.programmingLatencyMs = samples(latencyMs.get(point.host)!);
-    if (hosts > 1) point.programmingLatencyByHostMs = Object.fromEntries([...latencyMs].map(([h, xs]) => [h, samples(xs)]));
+    if (hosts > 1) {
+      point.programmingLatencyByHostMs = Object.fromEntries([...latencyMs].map(([h, xs]) => [h, samples(xs)]));
+      point.overlayExtraMs = samples(extraMs);
+    }
     point.rules = (await agentMetrics(node)).get(metric.rules) ?? null;
 
     // 3. First-packet latency, same pod, same run: through the first, middle and last service, and to a pod.
@@ -278,7 +284,7 @@ async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; hosts: nu
   );
   for (const r of points.filter((p) => p.programmingLatencyByHostMs)) {
     const byHost = Object.entries(r.programmingLatencyByHostMs!).map(([h, x]) => `${h} ${pp(x)}`);
-    console.log(`programming latency p50/p99 (ms) in the ${r.hosts}-host lab, same writes: ${byHost.join(', ')} (${r.mode}, ${r.services} services)`);
+    console.log(`programming latency p50/p99 (ms) in the ${r.hosts}-host lab, same writes: ${byHost.join(', ')}; ${r.host} minus host1, write by write: ${pp(r.overlayExtraMs)} (${r.mode}, ${r.services} services)`);
   }
   for (const r of points) for (const n of r.notes) console.log(`note: ${r.mode} ${r.services} ${hostLabel(r)}: ${n}`);
   console.log(`\nwritten to ${o.out} and ${html}`);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { fullSyncs, parseMetrics, syncOutcome } from '../../../src/bench/proxy-sync.js';
+import { extraLatency, fullSyncs, parseMetrics, syncOutcome } from '../../../src/bench/proxy-sync.js';
 
 // The agent's /metrics as its ProxyMetrics renders them (kube-proxy's names).
 const scrape = (o: { partial: [number, number]; full: [number, number]; last: number }): string =>
@@ -55,3 +55,11 @@ test('full syncs since start: count and mean; none before the first', (t) => {
 function roundAll(o: object): object {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 1000) / 1000 : v]));
 }
+
+test('extra latency of one write: only when both nodes applied it in a partial sync; may be negative', (t) => {
+  const partial = (latencyMs: number) => ({ kind: 'partial' as const, syncMs: 10, latencyMs });
+  t.is(extraLatency(partial(120), partial(100)), 20);
+  t.is(extraLatency(partial(90), partial(100)), -10);
+  t.is(extraLatency({ kind: 'full' }, partial(100)), undefined);
+  t.is(extraLatency(partial(90), undefined), undefined);
+});
