@@ -22,12 +22,12 @@ test('programming latency: a line per mode and hosts, the overlay dotted, host 1
   const points = [point('iptables', 1000, 1, 80), point('iptables', 1000, 2, 95, 85), point('nftables', 1000, 1, 40), point('iptables', 100, 2, 30, 20)];
   const latency = chartsOf(points).find((c) => c.title.startsWith('Network programming latency'))!;
   t.deepEqual(
-    latency.series.map((s) => [s.label, s.dash, s.points]),
+    latency.series.map((s) => [s.label, s.dash, s.marker, s.points]),
     [
-      ['iptables', [], [{ x: 1000, y: 80 }]],
-      ['iptables, host2 of 2 hosts', [2, 3], [{ x: 100, y: 30 }, { x: 1000, y: 95 }]],
-      ['iptables, host1 of 2 hosts (same writes)', [], [{ x: 100, y: 20 }, { x: 1000, y: 85 }]],
-      ['nftables', [], [{ x: 1000, y: 40 }]],
+      ['iptables', [], 'circle', [{ x: 1000, y: 80 }]],
+      ['iptables, host2 of 2 hosts', [2, 3], 'triangle', [{ x: 100, y: 30 }, { x: 1000, y: 95 }]],
+      ['iptables, host1 of 2 hosts (same writes)', [], 'rectRot', [{ x: 100, y: 20 }, { x: 1000, y: 85 }]],
+      ['nftables', [], 'circle', [{ x: 1000, y: 40 }]],
     ],
   );
 });
