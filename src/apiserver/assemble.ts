@@ -23,7 +23,7 @@ import { logHandler, streamUpgrade } from './subresources/kubelet-proxy.js';
 import { proxyHandler } from './subresources/proxy.js';
 import { tokenRequestHandler } from './subresources/token.js';
 import { serviceAccountAdmission } from './admission/serviceaccount.js';
-import { admissionChain } from './admission/admission.js';
+import { admissionChain } from './admission/plugins.js';
 import { authenticator } from './auth/authenticate.js';
 import { serviceAccountVerifier, TokenIssuer } from './auth/serviceaccount.js';
 import type { UserInfo } from './auth/user.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assemble } from './assemble.js';
 import { authorizationModes } from './auth/modes.js';
-import { admissionPlugins } from './admission/admission.js';
+import { admissionPlugins } from './admission/plugins.js';
 import { readTokenFile } from './auth/token-file.js';
 
 const { values } = parseArgs({
