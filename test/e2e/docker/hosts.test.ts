@@ -86,7 +86,7 @@ it.serial("each node container's port is on its own host's switch; the node netw
   t.is((await on('node2', ['readlink', '/proc/self/ns/net'])).trim(), agentNet);
   for (const n of ['node1', 'node2']) t.is(await mtu({ host: n }), 1450, `${n} eth0`);
   for (const p of ['client1', 'client2']) t.is(await mtu({ pod: p }), 1450, `${p} eth0`);
-  // 1450 - 28: a full-size packet with DF set crosses the overlay, one byte more is refused at the pod.
+  // 1450 - 28: a full-size packet with DF set crosses the overlay from container to container.
   t.regex(await on('node2', ['ping', '-c', '2', '-W', '2', '-M', 'do', '-s', '1422', node1.ip]), /2 received/);
 });
 
