@@ -10,23 +10,20 @@ import fs from 'node:fs';
 import { isReady } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Lease, Node, Pod, Service } from '../../../src/api/types.js';
-import type { ApiClient } from '../../../src/client/client.js';
 import type { LabPlan } from '../../../src/lab/plan.js';
 import { readState } from '../../../src/lab/state.js';
 import { listNetns } from '../../../src/net/ip.js';
 import { systemTool } from '../../../src/net/tools.js';
 import { sleep } from '../../../src/util/poll.js';
 import { connect, labContainers } from '../../../src/runtime/docker/engine.js';
-import { hostSnapshot } from '../../helpers/host.js';
-import { clientFor, componentPid, lab, labName, waitFor } from '../../helpers/lab.js';
+import { componentPid, waitFor } from '../../helpers/lab.js';
 import { dockerE2e } from '../../helpers/root.js';
 import { failures, pods, requests, runOn } from '../dataplane/traffic.js';
+import { readyPod, useLab } from '../workloads/lab-session.js';
 
 const it = await dockerE2e(test);
-const name = labName('dkh');
+const s = useLab(it, 'dkh', ['--runtime', 'docker', '--nodes', '2', '--hosts', '2', '--lb-pool', 'none']);
 const docker = connect();
-let client: ApiClient;
-let before: string[];
 let plan: LabPlan;
 const podIP = new Map<string, string>();
 let h1: Service;
@@ -35,38 +32,25 @@ const pod = (podName: string, node: string, image: string, labels: Record<string
   ({ metadata: { name: podName, labels }, spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image }] } }) as Pod;
 
 async function on(host: string, argv: string[]): Promise<string> {
-  const r = await runOn(name, { host }, argv);
+  const r = await runOn(s.name, { host }, argv);
   if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} on ${host} exited ${r.exitCode}: ${r.stderr}`);
   return r.stdout;
 }
 
-const mtu = async (from: { host: string } | { pod: string }): Promise<number> => JSON.parse((await runOn(name, from, [systemTool('ip'), '-j', 'link', 'show', 'eth0'])).stdout)[0].mtu;
+const mtu = async (from: { host: string } | { pod: string }): Promise<number> => JSON.parse((await runOn(s.name, from, [systemTool('ip'), '-j', 'link', 'show', 'eth0'])).stdout)[0].mtu;
 
-it.before(async (t) => {
-  before = await hostSnapshot(name);
-  const up = await lab(['up', '--name', name, '--runtime', 'docker', '--nodes', '2', '--hosts', '2', '--lb-pool', 'none']);
-  t.is(up.exitCode, 0, String(up.all));
-  plan = readState(name)!.plan;
-  client = clientFor(name);
+it.serial.before(async () => {
+  plan = readState(s.name)!.plan;
   const podList = [pod('web1', 'node1', 'lab/hello', { app: 'web', side: 'h1' }), pod('web2', 'node2', 'lab/hello', { app: 'web' }), pod('client1', 'node1', 'lab/toolbox'), pod('client2', 'node2', 'lab/toolbox')];
-  h1 = await client.create<Service>(types.services, { metadata: { name: 'h1' }, spec: { selector: { side: 'h1' }, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } } as Service, 'default');
-  await Promise.all(podList.map((p) => client.create(types.pods, p, 'default')));
-  for (const p of podList) {
-    const ready = await waitFor(`pod ${p.metadata.name} Ready`, async () => {
-      const got = await client.get<Pod>(types.pods, p.metadata.name!, 'default');
-      return got.status?.phase === 'Running' && isReady(got) ? got : undefined;
-    }, 60_000, 200);
-    podIP.set(p.metadata.name!, ready.status!.podIP!);
-  }
+  h1 = await s.client.create<Service>(types.services, { metadata: { name: 'h1' }, spec: { selector: { side: 'h1' }, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } } as Service, 'default');
+  await Promise.all(podList.map((p) => s.client.create(types.pods, p, 'default')));
+  for (const p of podList) podIP.set(p.metadata.name!, (await readyPod(s, p.metadata.name!, 60_000)).status!.podIP!);
 });
 
-it.after.always(async (t) => {
-  client?.close();
-  const down = await lab(['down', '--name', name]);
-  t.is(down.exitCode, 0, String(down.all));
-  t.deepEqual(await labContainers(docker, name), [], 'no node or pod container left');
-  t.deepEqual(listNetns().filter((n) => n.startsWith(`svclab-${name}-`)), [], 'no namespace left');
-  t.deepEqual(await hostSnapshot(name), before, 'lab down leaves the host exactly as before: namespaces, links, rules, processes, files');
+// After useLab's `lab down` and its host snapshot (namespaces, links, rules, processes, files): Docker's side too.
+it.serial.after.always(async (t) => {
+  t.deepEqual(await labContainers(docker, s.name), [], 'no node or pod container left');
+  t.deepEqual(listNetns().filter((n) => n.startsWith(`svclab-${s.name}-`)), [], 'no namespace left');
 });
 
 it.serial("each node container's port is on its own host's switch; the node network and pods carry the overlay's MTU", async (t) => {
@@ -81,7 +65,7 @@ it.serial("each node container's port is on its own host's switch; the node netw
   t.deepEqual(await bridged(host1!.switchNetns), [node1.port, 'router', 'vxlan0'].sort(), "host1's switch: node1, the router and the overlay");
   t.deepEqual(await bridged(host2!.switchNetns), [node2.port, 'vxlan0'].sort(), "host2's switch: node2 and the overlay");
   // The node's end is the container's own eth0 (its network namespace is the container's).
-  const init = (await docker.getContainer(`svclab-${name}-node2`).inspect()).State.Pid;
+  const init = (await docker.getContainer(`svclab-${s.name}-node2`).inspect()).State.Pid;
   const agentNet = fs.readlinkSync(`/proc/${init}/ns/net`);
   t.is((await on('node2', ['readlink', '/proc/self/ns/net'])).trim(), agentNet);
   for (const n of ['node1', 'node2']) t.is(await mtu({ host: n }), 1450, `${n} eth0`);
@@ -91,13 +75,13 @@ it.serial("each node container's port is on its own host's switch; the node netw
 });
 
 it.serial("host2's agent reaches the API across the overlay (HTTPS through the router, its node token), and node2 is Ready", async (t) => {
-  const argv = fs.readFileSync(`/proc/${componentPid(name, 'agent-node2')}/cmdline`, 'utf8').split('\0');
+  const argv = fs.readFileSync(`/proc/${componentPid(s.name, 'agent-node2')}/cmdline`, 'utf8').split('\0');
   t.is(argv[argv.indexOf('--server') + 1], `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`);
-  const argv1 = fs.readFileSync(`/proc/${componentPid(name, 'agent-node1')}/cmdline`, 'utf8').split('\0');
+  const argv1 = fs.readFileSync(`/proc/${componentPid(s.name, 'agent-node1')}/cmdline`, 'utf8').split('\0');
   t.regex(argv1[argv1.indexOf('--server') + 1]!, /^unix:/, "host1's agent keeps the socket");
-  t.true(isReady(await client.get<Node>(types.nodes, 'node2')));
+  t.true(isReady(await s.client.get<Node>(types.nodes, 'node2')));
   // The overlay carries the agent's traffic: with host2's transit link cut, its lease (renewed every 2 s) stands still.
-  const lease = async () => (await client.get<Lease>(types.leases, 'node2', 'kube-node-lease')).spec?.renewTime;
+  const lease = async () => (await s.client.get<Lease>(types.leases, 'node2', 'kube-node-lease')).spec?.renewTime;
   const transit = ['-n', plan.overlay!.transitNetns, 'link', 'set', 'host2'];
   await execa(systemTool('ip'), [...transit, 'down']);
   let frozen: string | undefined;
@@ -113,17 +97,17 @@ it.serial("host2's agent reaches the API across the overlay (HTTPS through the r
 });
 
 it.serial('pod to pod across hosts: client2 (host2) reaches web1 (host1) and client1 reaches web2, each seeing the real pod address', async (t) => {
-  const there = await requests(name, { pod: 'client2' }, `${podIP.get('web1')}:8080`, 5);
+  const there = await requests(s.name, { pod: 'client2' }, `${podIP.get('web1')}:8080`, 5);
   t.deepEqual(failures(there), []);
   t.deepEqual(pods(there), ['web1']);
   t.deepEqual([...new Set(there.map((a) => a.client))], [podIP.get('client2')]);
-  const back = await requests(name, { pod: 'client1' }, `${podIP.get('web2')}:8080`, 5);
+  const back = await requests(s.name, { pod: 'client1' }, `${podIP.get('web2')}:8080`, 5);
   t.deepEqual(failures(back), []);
   t.deepEqual(pods(back), ['web2']);
 });
 
 it.serial('ClusterIP across hosts: from a host2 pod, a service whose only backend is on host1', async (t) => {
-  const answers = await requests(name, { pod: 'client2' }, `${h1.spec.clusterIP}:80`, 10);
+  const answers = await requests(s.name, { pod: 'client2' }, `${h1.spec.clusterIP}:80`, 10);
   t.deepEqual(failures(answers), []);
   t.deepEqual(pods(answers), ['web1']);
 });
