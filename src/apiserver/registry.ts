@@ -21,6 +21,7 @@ import { validateObjectMeta, type NameValidator } from '../api/validation/meta.j
 import { dns1123Subdomain } from '../api/validation/names.js';
 import { applyJsonPatch, isPlainObject, mergePatch, type PatchType } from './patch.js';
 import { ConflictError, type ObjectStore } from './store.js';
+import type { AdmissionWrite } from './admission/admission.js';
 import { appliedObject, strategicMergePatch } from './strategic-merge.js';
 
 export interface Strategy {
@@ -62,8 +63,8 @@ export interface WriteOptions {
   strictErrors?: string[];
   /** Where a strict error arises in the body (create and update), for Go's document order. */
   orderOf?: (error: string) => number;
-  /** A last check of the object about to be stored, by who writes it (RBAC's escalation check); throws to refuse. */
-  admit?: (obj: KubeObject) => void;
+  /** Validating admission of the write about to be stored, knowing who makes it (RBAC's escalation check, NodeRestriction); throws to refuse. */
+  admit?: (w: AdmissionWrite) => void;
 }
 
 /** The Warning headers of strict errors: a YAML error lists one per line, as upstream's parseYAMLWarnings. */
@@ -208,7 +209,7 @@ export class Registry {
     s.prepareCreate?.(obj);
     s.defaults?.(obj);
     this.validateAll(s, obj, undefined);
-    opts.admit?.(obj);
+    opts.admit?.({ operation: 'CREATE', object: obj });
     const key = objectKey(namespace, meta.name!);
     if (this.store.get(typeKey(t), key)) throw alreadyExists(t.plural, meta.name!, t.group);
     s.beforeCreate?.(obj, !!opts.dryRun);
@@ -265,7 +266,8 @@ export class Registry {
     if (opts.subresource !== 'status') s.prepareUpdate?.(obj, old);
     s.defaults?.(obj);
     this.validateAll(s, obj, old);
-    opts.admit?.(obj);
+    // A status write is judged as sent (upstream's admission runs before the status strategy keeps only status).
+    opts.admit?.({ operation: 'UPDATE', object: opts.subresource === 'status' ? next : obj, oldObject: old });
     if (!isDeepStrictEqual(obj.spec, old.spec) && old.metadata.generation !== undefined) {
       obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
@@ -340,6 +342,7 @@ export class Registry {
       });
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) throw staleConflict(t.plural, name, t.group);
+    opts.admit?.({ operation: 'DELETE', oldObject: old });
     const key = objectKey(namespace, name);
     const graceful = s.gracefulDelete?.(old, options);
     if (graceful) {

@@ -135,7 +135,6 @@ export function makePlan(o: PlanOptions): LabPlan {
   if (!Number.isInteger(hosts) || hosts < 1) throw new PlanError(`--hosts must be a whole number of at least 1 (got ${o.hosts})`);
   if (hosts > maxHosts) throw new PlanError(`--hosts ${hosts} is more than the transit network ${transitCIDR} holds: at most ${maxHosts} hosts`);
   if (hosts > o.nodes) throw new PlanError(`--hosts ${hosts} needs at least as many nodes (--nodes ${o.nodes}): every host carries a node`);
-  if (hosts > 1 && (o.runtime ?? 'netns') !== 'netns') throw new PlanError(`--hosts ${hosts} needs the netns runtime (simulated hosts are network namespaces); the ${o.runtime} runtime runs on one host`);
   const listen = o.listen === undefined ? undefined : parseListen(o.listen);
   const prefix = labPrefix(o.name);
   const outside = parseCidr('203.0.113.0/24')!;
