@@ -92,7 +92,7 @@ async function enableAuthentication(server: ApiServer, registry: Registry, store
   const sa = auth.serviceAccounts;
   const lookup = (type: string, key: string) => store.get(type, key);
   const verify = sa && (await serviceAccountVerifier({ publicKeyPem: sa.publicKeyPem, issuer: sa.issuer, audiences: [sa.issuer], lookup }));
-  server.authenticate = authenticator({ tokens: auth.tokens, serviceAccounts: sa && verify ? { issuer: sa.issuer, verify } : undefined, log: auth.log });
+  server.authenticate = authenticator({ tokens: auth.tokens, serviceAccounts: sa && verify ? { issuer: sa.issuer, verify } : undefined, lookup, log: auth.log });
   if (!sa) return;
   server.subresources.set('core/serviceaccounts/token', tokenRequestHandler(registry, await TokenIssuer.fromPem(sa.signingKeyPem, sa.issuer)));
   registry.register({ ...podStrategy, admit: serviceAccountAdmission(store) });

@@ -28,6 +28,8 @@ const { values } = parseArgs({
     'client-ca-file': { type: 'string' },
     /** A unix socket serving the same TLS as the TCP port: the router relays pods' connections to it. */
     'tls-socket': { type: 'string' },
+    /** IP:PORT: the same TLS on another address too, for hosts that join (lab up --listen). */
+    'listen-address': { type: 'string' },
     'token-auth-file': { type: 'string' },
     'service-account-key-file': { type: 'string' },
     'service-account-signing-key-file': { type: 'string' },
@@ -55,7 +57,10 @@ if (unknownPlugin !== undefined) {
 
 const [min, max] = values['service-node-port-range']!.split('-').map(Number);
 const read = (flag: keyof typeof values): string | undefined => (values[flag] ? fs.readFileSync(values[flag] as string, 'utf8') : undefined);
-const tls = values['tls-cert-file'] ? { cert: read('tls-cert-file')!, key: read('tls-private-key-file')!, ca: read('client-ca-file')!, socketPath: values['tls-socket'] } : undefined;
+const extra = values['listen-address'] ? /^(.+):(\d+)$/.exec(values['listen-address']) : undefined;
+const tls = values['tls-cert-file']
+  ? { cert: read('tls-cert-file')!, key: read('tls-private-key-file')!, ca: read('client-ca-file')!, socketPath: values['tls-socket'], ...(extra ? { listen: { ip: extra[1]!, port: Number(extra[2]) } } : {}) }
+  : undefined;
 const saSigning = read('service-account-signing-key-file');
 const auth = tls
   ? {
@@ -81,7 +86,7 @@ const unlinkSockets = (): void => sockets.forEach((s) => fs.existsSync(s) && fs.
 unlinkSockets();
 const port = await listenPort(values.port, values['port-file']);
 for (const s of sockets) fs.chmodSync(s, 0o600); // lab components run as root; nobody else connects
-console.log(`apiserver: serving ${tls ? 'HTTPS' : 'HTTP'} on 127.0.0.1:${port}${sockets.length ? ` and ${sockets.join(', ')}` : ''}, resourceVersion ${store.resourceVersion}`);
+console.log(`apiserver: serving ${tls ? 'HTTPS' : 'HTTP'} on 127.0.0.1:${port}${tls?.listen ? ` and ${tls.listen.ip}:${tls.listen.port}` : ''}${sockets.length ? ` and ${sockets.join(', ')}` : ''}, resourceVersion ${store.resourceVersion}`);
 
 /**
  * --port P listens on P. With --port-file, the port recorded there is reused

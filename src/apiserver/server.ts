@@ -27,6 +27,7 @@ import { impersonate } from './auth/impersonation.js';
 import type { ReviewHandler } from './auth/reviews.js';
 import { confirmNoEscalation } from './auth/rbac/escalation.js';
 import type { AdmissionPlugin, AdmissionWrite } from './admission/admission.js';
+import { certificateAdmission } from './admission/certificates.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -117,6 +118,8 @@ export interface TlsOptions {
   /** The client CA: certificates it signed authenticate their subject. */
   ca: string | Buffer;
   socketPath?: string;
+  /** A second TCP address serving the same TLS (`lab up --listen`: where other hosts reach the API). */
+  listen?: { ip: string; port: number };
 }
 
 export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
@@ -136,6 +139,8 @@ export class ApiServer {
   authorizer: Authorizer = allowAll;
   /** --enable-admission-plugins: validating admission of every write, in order. */
   admission: AdmissionPlugin[] = [];
+  /** Upstream's default-on CertificateApproval, CertificateSigning and CertificateSubjectRestriction. */
+  private readonly certificateAdmission: AdmissionPlugin = certificateAdmission({ authorize: (a) => this.authorizer.authorize(a) });
   /** The user each request was authenticated as, for handlers that need it (SelfSubjectReview, impersonation, ...). */
   readonly users = new WeakMap<http.IncomingMessage, UserInfo>();
 
@@ -210,9 +215,10 @@ export class ApiServer {
     const admit = (w: AdmissionWrite): void => {
       if (t.group === 'rbac.authorization.k8s.io' && w.object) confirmNoEscalation(t, w.object, { user, authorizer: this.authorizer, store: reg.store });
       const a = { ...w, user, type: t, namespace, subresource, name: name ?? (w.object ?? w.oldObject)?.metadata?.name ?? '' };
+      this.certificateAdmission(a);
       for (const plugin of this.admission) plugin(a);
     };
-    const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit };
+    const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit, user };
     const reply = (code: number, obj: unknown): void => {
       setWarnings(res, warnings);
       sendJson(res, code, obj);
@@ -228,7 +234,7 @@ export class ApiServer {
       );
       return reply(201, review(body.value, { user, authorizer: this.authorizer, namespace }));
     }
-    if (subresource && subresource !== 'status') {
+    if (subresource && subresource !== 'status' && !reg.strategyFor(t).updateSubresources?.includes(subresource)) {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);
       await handler({ ...r, name }, req, res, query, admit);
@@ -346,6 +352,8 @@ export class ApiServer {
     const listens: Promise<void>[] = [new Promise((resolve, reject) => make(true).once('error', reject).listen(port, '127.0.0.1', resolve))];
     if (socketPath) listens.push(new Promise((resolve, reject) => make(false).once('error', reject).listen(socketPath, resolve)));
     if (tls?.socketPath) listens.push(new Promise((resolve, reject) => make(true).once('error', reject).listen(tls.socketPath, resolve)));
+    const extra = tls?.listen;
+    if (extra) listens.push(new Promise((resolve, reject) => make(true).once('error', reject).listen(extra.port, extra.ip, resolve)));
     return Promise.all(listens).then(() => undefined);
   }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
 import { etcdArgv, etcdEndpoint, etcdSockets } from './etcd.js';
 import { pkiFiles } from './credentials.js';
+import { overlayMTU, type LabPlan, type NodePlan } from './plan.js';
 import { paths, socketServer, type LabState } from './state.js';
 
 export interface Component {
@@ -19,10 +20,12 @@ export function distEntry(home: string, rel: string): string {
 
 export function componentsFor(state: LabState, runtime: Runtime): Component[] {
   const { plan, home } = state;
+  if (plan.joined) return joinedComponents(state, runtime);
   const node = process.execPath;
   const server = socketServer(plan.name);
   // Each component's bearer token is in a root-only file; only its path is on the command line.
   const token = (component: string) => ['--token-file', pkiFiles.componentToken(plan.name, component)];
+  const vxlan = plan.vxlan;
   const out: Component[] = [
     {
       name: 'apiserver',
@@ -58,6 +61,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         pkiFiles.caCert(plan.name),
         '--tls-socket',
         paths.tlsSocket(plan.name),
+        ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : []),
         '--token-auth-file',
         pkiFiles.tokenAuthFile(plan.name),
         '--service-account-key-file',
@@ -70,7 +74,23 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     },
     {
       name: 'controller-manager',
-      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, ...token('controller-manager'), '--root-ca-file', pkiFiles.caCert(plan.name), '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
+      argv: [
+        node,
+        distEntry(home, 'controllers/main.js'),
+        '--server',
+        server,
+        ...token('controller-manager'),
+        '--root-ca-file',
+        pkiFiles.caCert(plan.name),
+        '--cluster-signing-cert-file',
+        pkiFiles.caCert(plan.name),
+        '--cluster-signing-key-file',
+        pkiFiles.caKey(plan.name),
+        '--node-grace-period',
+        String(plan.nodeGracePeriodSeconds),
+        // Other machines join: the host controller allocates their nodes from the lab's address plan.
+        ...(vxlan ? ['--node-cidr', plan.nodeCIDR, '--cluster-cidr', plan.podCIDR, '--overlay-vni', String(vxlan.vni), '--overlay-mtu', String(vxlan.mtu)] : []),
+      ],
     },
   ];
   if (plan.store === 'etcd') {
@@ -91,8 +111,11 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
       '--lb-pool',
       plan.lbPool,
+      // Joined hosts' nodes come and go: the router's pod routes follow the Nodes.
+      ...(vxlan ? ['--pod-routes'] : []),
     ]),
   });
+  if (vxlan) out.push(overlayComponent(state, ['--server', server, ...token('overlay')]));
   out.push(
     {
       name: 'upstream-dns',
@@ -115,29 +138,51 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         remote ? `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}` : server,
         ...token(`agent-${n.name}`),
         ...(remote ? ['--ca-file', pkiFiles.caCert(plan.name)] : []),
-        '--node',
-        n.name,
-        '--node-ip',
-        n.ip,
-        '--pod-cidr',
-        n.podCIDR,
-        '--proxy-mode',
-        plan.proxyMode,
-        '--lab',
-        plan.name,
-        '--runtime',
-        plan.runtime,
-        '--ipvs-scheduler',
-        plan.ipvsScheduler,
-        '--state-dir',
-        paths.store(plan.name),
-        '--cluster-dns',
-        plan.clusterDNS,
-        '--cluster-domain',
-        plan.clusterDomain,
-        '--cluster-cidr',
-        plan.podCIDR,
-        ...(plan.overlay ? ['--mtu', String(plan.overlay.mtu)] : []),
+        ...nodeArgs(plan, n),
+      ]),
+    });
+  }
+  return out;
+}
+
+/** The agent's flags that say which node it runs and in which lab, after its server and credentials. */
+function nodeArgs(plan: LabPlan, n: NodePlan): string[] {
+  const mtu = overlayMTU(plan);
+  return [
+    ...['--node', n.name, '--node-ip', n.ip, '--pod-cidr', n.podCIDR, '--proxy-mode', plan.proxyMode, '--lab', plan.name, '--runtime', plan.runtime],
+    ...['--ipvs-scheduler', plan.ipvsScheduler, '--state-dir', paths.store(plan.name), '--cluster-dns', plan.clusterDNS, '--cluster-domain', plan.clusterDomain, '--cluster-cidr', plan.podCIDR],
+    ...(mtu ? ['--mtu', String(mtu)] : []),
+  ];
+}
+
+/** This machine's overlay daemon: the flood list of its switch's vxlan0, from the Hosts. */
+function overlayComponent(state: LabState, credentials: string[]): Component {
+  const { plan, home } = state;
+  return { name: 'overlay', argv: [process.execPath, distEntry(home, 'overlay/main.js'), ...credentials, '--host', plan.vxlan!.host, '--switch', plan.switchNetns] };
+}
+
+/**
+ * A joined machine runs only its nodes' agents and its overlay daemon. The agents reach the API as
+ * the control plane's pods do, at the router's relay across the overlay (so a cut link silences
+ * them as it would a machine); the overlay daemon at the listen address (it makes the overlay).
+ */
+function joinedComponents(state: LabState, runtime: Runtime): Component[] {
+  const { plan, home } = state;
+  const lab = plan.name;
+  const certs = (n: string) => ['--ca-file', pkiFiles.caCert(lab), '--cert-file', pkiFiles.nodeCert(lab, n), '--key-file', pkiFiles.nodeKey(lab, n)];
+  const out: Component[] = [overlayComponent(state, ['--server', plan.joined!.server, ...certs(plan.nodes[0]!.name)])];
+  for (const n of plan.nodes) {
+    out.push({
+      name: `agent-${n.name}`,
+      argv: runtime.nodeCommand(plan, n, [
+        process.execPath,
+        distEntry(home, 'agent/main.js'),
+        '--server',
+        `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
+        ...certs(n.name),
+        '--host',
+        plan.vxlan!.host,
+        ...nodeArgs(plan, n),
       ]),
     });
   }

@@ -22,6 +22,9 @@ export const pkiFiles = {
   tokenAuthFile: (lab: string) => path.join(pkiDir(lab), 'tokens.csv'),
   /** One file per component holding its bearer token (read by the component, never on its command line). */
   componentToken: (lab: string, component: string) => path.join(pkiDir(lab), 'tokens', `${component}.token`),
+  /** A joined host's node client certificates (system:node:<node>, issued through the lab's CSR flow). */
+  nodeCert: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.crt`),
+  nodeKey: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.key`),
 };
 
 /** The lab's admin (kubernetes-admin, system:masters) over HTTPS on 127.0.0.1: needs root, as the key is root's. */
@@ -31,4 +34,16 @@ export function adminConnection(state: LabState): Connection {
     server: serverUrl(state),
     tls: { ca: fs.readFileSync(pkiFiles.caCert(lab)), cert: fs.readFileSync(pkiFiles.adminCert(lab)), key: fs.readFileSync(pkiFiles.adminKey(lab)) },
   };
+}
+
+/**
+ * Who this machine's tools are towards the lab: its admin where the control plane runs; on a machine
+ * that joined (no admin key there), its first node at the control plane's listen address.
+ */
+export function labConnection(state: LabState): Connection {
+  const { plan } = state;
+  if (!plan.joined) return adminConnection(state);
+  const first = plan.nodes[0]!.name;
+  const read = (f: string) => fs.readFileSync(f);
+  return { server: plan.joined.server, tls: { ca: read(pkiFiles.caCert(plan.name)), cert: read(pkiFiles.nodeCert(plan.name, first)), key: read(pkiFiles.nodeKey(plan.name, first)) } };
 }

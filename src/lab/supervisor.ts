@@ -95,7 +95,11 @@ for (const spec of specs) running.set(spec.name, { spec, state: { name: spec.nam
 // etcd (when the lab has one) and the API server first, so the others find it at their first try.
 const etcd = running.get('etcd');
 if (etcd) start(etcd);
-start(running.get('apiserver')!);
-await waitForSocket(paths.socket(name), etcd ? 30_000 : 5000);
+// A joined machine runs no API server: its components reach the control plane's.
+const apiserver = running.get('apiserver');
+if (apiserver) {
+  start(apiserver);
+  await waitForSocket(paths.socket(name), etcd ? 30_000 : 5000);
+}
 for (const r of running.values()) if (!r.child && r.spec.name !== 'apiserver') start(r);
 console.log(`supervisor: lab ${name} running ${running.size} components`);

@@ -1,7 +1,7 @@
 // Where objects live in etcd, laid out as kube-apiserver lays them out
 // (test/integration/etcd/data.go upstream): /registry/<resource>/<namespace>/<name>,
 // with the historical prefixes of a few core resources, and CRD-served groups
-// (Gateway API) under /registry/<group>/<resource>/.
+// (Gateway API, svclab's Hosts) under /registry/<group>/<resource>/.
 import { resourceTypes, typeKey } from '../../api/resources.js';
 
 export const registryPrefix = '/registry/';
@@ -15,7 +15,7 @@ const historical: Record<string, string> = {
 };
 
 /** Groups served from CustomResourceDefinitions upstream, not built into kube-apiserver. */
-const crdGroups = new Set(['gateway.networking.k8s.io']);
+const crdGroups = new Set(['gateway.networking.k8s.io', 'hosts.svclab.io']);
 
 /** The prefix (ending in "/") under which objects of a store type key ("core/services") live. */
 function typePrefix(type: string): string {
