@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assemble } from './assemble.js';
 import { authorizationModes } from './auth/modes.js';
+import { admissionPlugins } from './admission/plugins.js';
 import { readTokenFile } from './auth/token-file.js';
 
 const { values } = parseArgs({
@@ -19,6 +20,8 @@ const { values } = parseArgs({
     'advertise-port': { type: 'string', default: '6443' },
     'etcd-servers': { type: 'string' },
     'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
+    /** Validating admission plugins beyond the built-in ServiceAccount one (kubeadm: NodeRestriction). */
+    'enable-admission-plugins': { type: 'string', default: '' },
     // TLS and authentication, named as kube-apiserver's flags.
     'tls-cert-file': { type: 'string' },
     'tls-private-key-file': { type: 'string' },
@@ -46,6 +49,12 @@ if (unknownMode !== undefined) {
   process.exit(2);
 }
 
+const unknownPlugin = values['enable-admission-plugins']!.split(',').map((p) => p.trim()).find((p) => p && !(admissionPlugins as readonly string[]).includes(p));
+if (unknownPlugin !== undefined) {
+  console.error(`apiserver: --enable-admission-plugins: "${unknownPlugin}" is not supported (choose from ${admissionPlugins.join(', ')}, comma-separated)`);
+  process.exit(2);
+}
+
 const [min, max] = values['service-node-port-range']!.split('-').map(Number);
 const read = (flag: keyof typeof values): string | undefined => (values[flag] ? fs.readFileSync(values[flag] as string, 'utf8') : undefined);
 const extra = values['listen-address'] ? /^(.+):(\d+)$/.exec(values['listen-address']) : undefined;
@@ -62,6 +71,7 @@ const auth = tls
   : undefined;
 const { store, server } = await assemble({
   authorizationMode: values['authorization-mode'],
+  admissionPlugins: values['enable-admission-plugins'],
   stateDir,
   etcdServers: values['etcd-servers']?.split(',').filter(Boolean),
   kubeletSocketDir: values['kubelet-socket-dir'],

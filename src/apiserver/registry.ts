@@ -21,6 +21,7 @@ import { validateObjectMeta, type NameValidator } from '../api/validation/meta.j
 import { dns1123Subdomain } from '../api/validation/names.js';
 import { applyJsonPatch, isPlainObject, mergePatch, type PatchType } from './patch.js';
 import { ConflictError, type ObjectStore } from './store.js';
+import type { AdmissionWrite } from './admission/admission.js';
 import { appliedObject, strategicMergePatch } from './strategic-merge.js';
 import type { UserInfo } from './auth/user.js';
 
@@ -68,8 +69,8 @@ export interface WriteOptions {
   strictErrors?: string[];
   /** Where a strict error arises in the body (create and update), for Go's document order. */
   orderOf?: (error: string) => number;
-  /** A last check of the object about to be stored, by who writes it (RBAC's escalation check); throws to refuse. old: on updates. */
-  admit?: (obj: KubeObject, old?: KubeObject) => void;
+  /** Validating admission of the write about to be stored, knowing who makes it (RBAC's escalation check, NodeRestriction, CSR signers); throws to refuse. */
+  admit?: (w: AdmissionWrite) => void;
   /** Who writes: strategies that record the requester (a CSR's spec.username) read it on create. */
   user?: UserInfo;
 }
@@ -216,7 +217,7 @@ export class Registry {
     s.prepareCreate?.(obj, opts.user);
     s.defaults?.(obj);
     this.validateAll(s, obj, undefined);
-    opts.admit?.(obj);
+    opts.admit?.({ operation: 'CREATE', object: obj });
     const key = objectKey(namespace, meta.name!);
     if (this.store.get(typeKey(t), key)) throw alreadyExists(t.plural, meta.name!, t.group);
     s.beforeCreate?.(obj, !!opts.dryRun);
@@ -274,7 +275,8 @@ export class Registry {
     else s.prepareUpdate?.(obj, old);
     s.defaults?.(obj);
     this.validateAll(s, obj, old, opts.subresource);
-    opts.admit?.(obj, old);
+    // A status write is judged as sent (upstream's admission runs before the status strategy keeps only status).
+    opts.admit?.({ operation: 'UPDATE', object: opts.subresource === 'status' ? next : obj, oldObject: old });
     if (!isDeepStrictEqual(obj.spec, old.spec) && old.metadata.generation !== undefined) {
       obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
@@ -349,6 +351,7 @@ export class Registry {
       });
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) throw staleConflict(t.plural, name, t.group);
+    opts.admit?.({ operation: 'DELETE', oldObject: old });
     const key = objectKey(namespace, name);
     const graceful = s.gracefulDelete?.(old, options);
     if (graceful) {

@@ -26,7 +26,8 @@ import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.
 import { impersonate } from './auth/impersonation.js';
 import type { ReviewHandler } from './auth/reviews.js';
 import { confirmNoEscalation } from './auth/rbac/escalation.js';
-import { csrAdmission } from './admission/certificates.js';
+import type { AdmissionPlugin, AdmissionWrite } from './admission/admission.js';
+import { certificateAdmission } from './admission/certificates.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -40,6 +41,8 @@ export type SubresourceHandler = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
   query: URLSearchParams,
+  /** Validating admission of what the handler is about to do, as the request's user. */
+  admit: (w: AdmissionWrite) => void,
 ) => Promise<void> | void;
 
 /** Splits a REST path into its resource parts, or returns undefined when it names no resource. */
@@ -134,6 +137,10 @@ export class ApiServer {
   /** Who sent a request (throws a 401 ApiError for bad credentials). Until a lab sets it, everyone is its admin. */
   authenticate: (req: http.IncomingMessage) => Promise<UserInfo> | UserInfo = () => labAdmin;
   authorizer: Authorizer = allowAll;
+  /** --enable-admission-plugins: validating admission of every write, in order. */
+  admission: AdmissionPlugin[] = [];
+  /** Upstream's default-on CertificateApproval, CertificateSigning and CertificateSubjectRestriction. */
+  private readonly certificateAdmission: AdmissionPlugin = certificateAdmission({ authorize: (a) => this.authorizer.authorize(a) });
   /** The user each request was authenticated as, for handlers that need it (SelfSubjectReview, impersonation, ...). */
   readonly users = new WeakMap<http.IncomingMessage, UserInfo>();
 
@@ -205,12 +212,12 @@ export class ApiServer {
     const dryRun = query.getAll('dryRun').includes('All');
     const warnings: string[] = [];
     const user = this.users.get(req) ?? labAdmin;
-    const admit =
-      t.group === 'rbac.authorization.k8s.io'
-        ? (obj: KubeObject) => confirmNoEscalation(t, obj, { user, authorizer: this.authorizer, store: reg.store })
-        : t.group === 'certificates.k8s.io'
-          ? csrAdmission(subresource, user, this.authorizer)
-          : undefined;
+    const admit = (w: AdmissionWrite): void => {
+      if (t.group === 'rbac.authorization.k8s.io' && w.object) confirmNoEscalation(t, w.object, { user, authorizer: this.authorizer, store: reg.store });
+      const a = { ...w, user, type: t, namespace, subresource, name: name ?? (w.object ?? w.oldObject)?.metadata?.name ?? '' };
+      this.certificateAdmission(a);
+      for (const plugin of this.admission) plugin(a);
+    };
     const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit, user };
     const reply = (code: number, obj: unknown): void => {
       setWarnings(res, warnings);
@@ -230,7 +237,7 @@ export class ApiServer {
     if (subresource && subresource !== 'status' && !reg.strategyFor(t).updateSubresources?.includes(subresource)) {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);
-      await handler({ ...r, name }, req, res, query);
+      await handler({ ...r, name }, req, res, query, admit);
       return;
     }
     switch (req.method) {
@@ -290,13 +297,13 @@ export class ApiServer {
       case 'DELETE': {
         const options = deleteOptions(await readBody(req), query);
         if (name) {
-          const obj = await reg.delete(t, namespace, name, options, { dryRun });
+          const obj = await reg.delete(t, namespace, name, options, { dryRun, admit });
           return sendJson(res, 200, obj);
         }
         const labels = parseSelector(query.get('labelSelector'));
         const fields = parseFieldSelector(query.get('fieldSelector'));
         const victims = reg.store.list(typeKey(t), namespace).filter((o) => matches(labels, o.metadata.labels) && matchesFields(fields, o));
-        for (const v of victims) await reg.delete(t, v.metadata.namespace, v.metadata.name!, options, { dryRun });
+        for (const v of victims) await reg.delete(t, v.metadata.namespace, v.metadata.name!, options, { dryRun, admit });
         return sendJson(res, 200, successStatus());
       }
       default:

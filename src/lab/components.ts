@@ -51,6 +51,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         ...(plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : []),
         '--authorization-mode',
         'Node,RBAC',
+        '--enable-admission-plugins',
+        'NodeRestriction',
         '--tls-cert-file',
         pkiFiles.servingCert(plan.name),
         '--tls-private-key-file',

@@ -157,7 +157,6 @@ export function makePlan(o: PlanOptions): LabPlan {
   if (!Number.isInteger(hosts) || hosts < 1) throw new PlanError(`--hosts must be a whole number of at least 1 (got ${o.hosts})`);
   if (hosts > maxHosts) throw new PlanError(`--hosts ${hosts} is more than the transit network ${transitCIDR} holds: at most ${maxHosts} hosts`);
   if (hosts > o.nodes) throw new PlanError(`--hosts ${hosts} needs at least as many nodes (--nodes ${o.nodes}): every host carries a node`);
-  if (hosts > 1 && (o.runtime ?? 'netns') !== 'netns') throw new PlanError(`--hosts ${hosts} needs the netns runtime (simulated hosts are network namespaces); the ${o.runtime} runtime runs on one host`);
   const listen = o.listen === undefined ? undefined : parseListen(o.listen);
   if (listen && hosts > 1) throw new PlanError('--listen and --hosts do not go together: --hosts simulates several hosts on this machine, --listen lets other machines join');
   if (listen && (o.runtime ?? 'netns') !== 'netns') throw new PlanError(`--listen needs the netns runtime (the overlay's VXLAN device joins the lab's switch namespace); got --runtime ${o.runtime}`);
