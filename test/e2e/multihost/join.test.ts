@@ -90,6 +90,7 @@ it.before(async (t) => {
   joinArgs = [`https://${A.ip}:6443`, '--token', token!, '--discovery-token-ca-cert-hash', hash!];
   const join = await B.lab(['join', ...joinArgs, '--nodes', '2', '--name', labB, '--host-name', 'machine-b']);
   t.is(join.exitCode, 0, String(join.all));
+  t.log(String(join.stdout).split('\n').find((l) => l.startsWith('host machine-b joined')));
   t.regex(String(join.stdout), /host machine-b joined lab \S+ .*node3 \(172\.18\.0\.4, pods 10\.244\.3\.0\/24\), node4 \(172\.18\.0\.5, pods 10\.244\.4\.0\/24\) Ready/);
   const pod = (name: string, node: string, side: string): Pod =>
     ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web', side } }, spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'lab/hello' }] } }) as Pod;
