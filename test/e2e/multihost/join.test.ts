@@ -149,6 +149,10 @@ it.serial('B\'s nodes are Ready with the names, IPs and pod CIDRs the control pl
   const status = await B.lab(['status', '--name', labB]);
   t.regex(String(status.stdout), new RegExp(`joined lab ${labA} as host machine-b \\(${B.ip.replace(/\./g, '\\.')}\\)`));
   t.regex(String(status.stdout), /node3\s+Ready\s+172\.18\.0\.4\s+10\.244\.3\.0\/24/);
+  const statusA = String((await A.lab(['status', '--name', labA])).stdout);
+  t.regex(statusA, new RegExp(`hosts: .*machine-b ${B.ip.replace(/\./g, '\\.')}.*node network over VXLAN \\d+, UDP 4789, MTU 1450`));
+  t.regex(statusA, /node1\s+control-plane\s+Ready/);
+  t.regex(statusA, /node4\s+machine-b\s+Ready\s+172\.18\.0\.5\s+10\.244\.4\.0\/24/);
   const kubectlOnB = await B.lab(['kubectl', '--name', labB, 'get', 'nodes']);
   t.regex(String(kubectlOnB.stderr), /the admin's credentials stay on its control plane/);
 });
