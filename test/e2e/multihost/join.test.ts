@@ -94,9 +94,16 @@ it.before(async (t) => {
   t.regex(String(join.stdout), /host machine-b joined lab \S+ .*node3 \(172\.18\.0\.4, pods 10\.244\.3\.0\/24\), node4 \(172\.18\.0\.5, pods 10\.244\.4\.0\/24\) Ready/);
   const pod = (name: string, node: string, side: string): Pod =>
     ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web', side } }, spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'lab/hello' }] } }) as Pod;
-  const svc = (name: string, selector: Record<string, string>, type = 'ClusterIP'): Service =>
-    ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { type, selector, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } }) as Service;
-  const objects = [pod('web-a', 'node1', 'a'), pod('web-b', 'node3', 'b'), svc('web', { app: 'web' }, 'NodePort'), svc('web-a', { side: 'a' }), svc('web-b', { side: 'b' })];
+  const svc = (name: string, selector: Record<string, string>, type = 'ClusterIP', extra: Partial<Service['spec']> = {}): Service =>
+    ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { type, selector, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }], ...extra } }) as Service;
+  const objects = [
+    pod('web-a', 'node1', 'a'),
+    pod('web-b', 'node3', 'b'),
+    svc('web', { app: 'web' }, 'NodePort'),
+    svc('web-local', { app: 'web' }, 'NodePort', { externalTrafficPolicy: 'Local' }),
+    svc('web-a', { side: 'a' }),
+    svc('web-b', { side: 'b' }),
+  ];
   await kubectl(['apply', '-f', '-'], objects.map((o) => YAML.stringify(o)).join('---\n'));
   await waitFor('web-a and web-b Running and Ready', async () => {
     const list = (await getJson<KubeList<Pod>>(['pods'])).items;
@@ -187,11 +194,19 @@ it.serial('pod to pod and ClusterIP across the machines, both ways: the pod on t
 });
 
 it.serial('NodePort on a node of B from the lab\'s outside world (on A)', async (t) => {
+  const outside = `svclab-${labA}-outside`;
+  // node3's proxy programs the NodePorts on its own schedule: wait for its first answer.
+  const served = (port: number) => waitFor(`node3 serves NodePort ${port}`, async () => failures(parseAnswers(await inNetns(outside, curlArgv(`172.18.0.4:${port}`, 1)), 1)).length === 0, 15_000, 300);
   const nodePort = services.get('web')!.spec.ports![0]!.nodePort!;
-  const r = await inNetns(`svclab-${labA}-outside`, curlArgv(`172.18.0.4:${nodePort}`, 10));
-  const answers = parseAnswers(r, 10);
+  await served(nodePort);
+  const answers = parseAnswers(await inNetns(outside, curlArgv(`172.18.0.4:${nodePort}`, 10)), 10);
   t.deepEqual(failures(answers), []);
   t.true(pods(answers).every((p) => p === 'web-a' || p === 'web-b'), pods(answers).join(','));
+  // externalTrafficPolicy Local on B's node: only B's pod answers, and it sees the outside client's own address.
+  const local = services.get('web-local')!.spec.ports![0]!.nodePort!;
+  await served(local);
+  const kept = parseAnswers(await inNetns(outside, curlArgv(`172.18.0.4:${local}`, 5)), 5);
+  t.deepEqual([failures(kept), pods(kept), [...new Set(kept.map((a) => a.client))]], [[], ['web-b'], ['203.0.113.2']]);
 });
 
 it.serial('DNS from B\'s pods: the cluster DNS (its pods on A) answers service names', async (t) => {
