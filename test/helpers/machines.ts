@@ -29,6 +29,8 @@ export interface Machine {
 
 export interface Machines {
   machines: Machine[];
+  /** Cuts (false) or restores (true) a machine's link to the others, at the transit router. */
+  setLink(m: Machine, up: boolean): Promise<void>;
   /** Removes every machine, its transit router and state roots (after the labs on them are gone). */
   destroy(): Promise<void>;
 }
@@ -76,7 +78,8 @@ export async function createMachines(tag: string, count: number): Promise<Machin
     await destroy();
     throw e;
   }
-  return { machines, destroy };
+  const setLink = (m: Machine, up: boolean): Promise<void> => ipBatch([`link set ${m.name} ${up ? 'up' : 'down'}`], transit);
+  return { machines, destroy, setLink };
 }
 
 /**

@@ -259,6 +259,18 @@ it.serial('a second join gets other nodes (never a collision); deleting its Host
   t.pass();
 });
 
+it.serial('B\'s link cut: its nodes NotReady, web-b leaves A\'s rules, traffic goes on to A\'s pod; link back: B heals', async (t) => {
+  await machines.setLink(B, false);
+  await nodesReady(['node3', 'node4'], false);
+  await waitFor('web-b leaves node1\'s rules', async () => JSON.stringify(await node1Targets('web')) === JSON.stringify([ep('web-a')]), 30_000, 500);
+  const during = await fromPod('web-a', `${services.get('web')!.spec.clusterIP}:80`, 5);
+  t.deepEqual([failures(during), pods(during)], [[], ['web-a']]);
+  await machines.setLink(B, true);
+  await nodesReady(['node3', 'node4'], true);
+  await waitFor('web-b back in node1\'s rules', async () => JSON.stringify(await node1Targets('web')) === JSON.stringify([ep('web-a'), ep('web-b')].sort()), 30_000, 500);
+  t.deepEqual(pods(await fromPod('web-a', `${services.get('web-b')!.spec.clusterIP}:80`, 3)), ['web-b']);
+});
+
 it.serial('B\'s processes all killed: its nodes NotReady, endpoints leave A\'s rules, traffic goes on to A\'s pod; lab clean on B leaves B as found', async (t) => {
   const mine = (await machineSnapshot(B, labB)).filter((l) => l.startsWith('process ')).map((l) => Number(l.slice(8)));
   t.true(mine.length >= 3, 'the supervisor, the overlay daemon and the agents run on B');
