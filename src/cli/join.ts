@@ -1,6 +1,7 @@
 // `lab join URL --token T ...`: this machine joins a lab whose control plane listens at URL (kubeadm join's flags).
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { join } from '../lab/join.js';
+import { parseIp } from '../net/cidr.js';
 import { setCurrentLab } from '../lab/select.js';
 import { parse, UsageError, type Command } from './args.js';
 
@@ -38,6 +39,7 @@ export const labJoinCommand: Command = {
     }
     if (values.runtime !== 'netns') throw new UsageError(`lab join: --runtime must be netns (got "${values.runtime}"): joined hosts run their nodes as network namespaces`);
     if (!/^\d+$/.test(values.nodes) || Number(values.nodes) < 1) throw new UsageError(`lab join: --nodes must be a whole number of at least 1 (got "${values.nodes}")`);
+    if (values.address !== undefined && parseIp(values.address) === undefined) throw new UsageError(`lab join: --address must be this machine's IPv4 address (got "${values.address}")`);
     const proxyMode = values['proxy-mode'];
     if (proxyMode !== undefined && !(proxyModes as readonly string[]).includes(proxyMode)) throw new UsageError(`lab join: --proxy-mode must be one of ${proxyModes.join(', ')} (got "${proxyMode}")`);
     const started = Date.now();
