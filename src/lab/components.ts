@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
 import { etcdArgv, etcdEndpoint, etcdSockets } from './etcd.js';
-import { pkiFiles } from './credentials.js';
+import { nodeCredentials, pkiFiles } from './credentials.js';
 import { overlayMTU, type LabPlan, type NodePlan } from './plan.js';
 import { paths, socketServer, type LabState } from './state.js';
 
@@ -169,7 +169,10 @@ function overlayComponent(state: LabState, credentials: string[]): Component {
 function joinedComponents(state: LabState, runtime: Runtime): Component[] {
   const { plan, home } = state;
   const lab = plan.name;
-  const certs = (n: string) => ['--ca-file', pkiFiles.caCert(lab), '--cert-file', pkiFiles.nodeCert(lab, n), '--key-file', pkiFiles.nodeKey(lab, n)];
+  const certs = (n: string) => {
+    const c = nodeCredentials(lab, n);
+    return ['--ca-file', c.ca, '--cert-file', c.cert, '--key-file', c.key];
+  };
   const out: Component[] = [overlayComponent(state, ['--server', plan.joined!.server, ...certs(plan.nodes[0]!.name)])];
   for (const n of plan.nodes) {
     out.push({

@@ -27,6 +27,11 @@ export const pkiFiles = {
   nodeKey: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.key`),
 };
 
+/** A joined host's node's own TLS credentials: the lab's CA and its client certificate and key (its agent's flags, what its container sees of pki/). */
+export function nodeCredentials(lab: string, node: string): { ca: string; cert: string; key: string } {
+  return { ca: pkiFiles.caCert(lab), cert: pkiFiles.nodeCert(lab, node), key: pkiFiles.nodeKey(lab, node) };
+}
+
 /** The lab's admin (kubernetes-admin, system:masters) over HTTPS on 127.0.0.1: needs root, as the key is root's. */
 export function adminConnection(state: LabState): Connection {
   const lab = state.plan.name;
@@ -43,7 +48,6 @@ export function adminConnection(state: LabState): Connection {
 export function labConnection(state: LabState): Connection {
   const { plan } = state;
   if (!plan.joined) return adminConnection(state);
-  const first = plan.nodes[0]!.name;
-  const read = (f: string) => fs.readFileSync(f);
-  return { server: plan.joined.server, tls: { ca: read(pkiFiles.caCert(plan.name)), cert: read(pkiFiles.nodeCert(plan.name, first)), key: read(pkiFiles.nodeKey(plan.name, first)) } };
+  const c = nodeCredentials(plan.name, plan.nodes[0]!.name);
+  return { server: plan.joined.server, tls: { ca: fs.readFileSync(c.ca), cert: fs.readFileSync(c.cert), key: fs.readFileSync(c.key) } };
 }

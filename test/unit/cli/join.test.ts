@@ -13,7 +13,7 @@ const cases: [string, string[], RegExp][] = [
   ['not https', ['http://192.0.2.10:6443', '--token', token, '--discovery-token-unsafe-skip-ca-verification'], /must be https:\/\/ADDR:PORT \(got "http:\/\/192\.0\.2\.10:6443"\)/],
   ['no token', [url, '--discovery-token-unsafe-skip-ca-verification'], /--token is required \(on the control plane: lab token create\)/],
   ['no CA pin', [url, '--token', token], /give --discovery-token-ca-cert-hash sha256:HEX .* or accept any CA with --discovery-token-unsafe-skip-ca-verification/],
-  ['docker', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--runtime', 'docker'], /--runtime must be netns \(got "docker"\)/],
+  ['an unknown runtime', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--runtime', 'kvm'], /--runtime must be one of netns, docker \(got "kvm"\)/],
   ['zero nodes', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--nodes', '0'], /--nodes must be a whole number of at least 1 \(got "0"\)/],
   ['bad address', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--address', '1.2.3'], /--address must be this machine's IPv4 address \(got "1\.2\.3"\)/],
   ['unknown flag', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--control-plane'], /lab join: unknown flag '--control-plane'/],
