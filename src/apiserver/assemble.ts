@@ -7,6 +7,7 @@ import { authorizerFor } from './auth/modes.js';
 import { reviewHandlers } from './auth/reviews.js';
 import { ensureBootstrapPolicy } from './bootstrap/policy.js';
 import { ServiceAllocations } from './allocators/service-allocations.js';
+import { startAllocationRepair } from './allocators/repair.js';
 import { ensureKubernetesService, type Advertise } from './kubernetes-service.js';
 import { endpointSliceStrategy, endpointsStrategy } from './strategies/endpoints.js';
 import { ingressClassStrategy, ingressStrategy } from './strategies/ingress.js';
@@ -57,8 +58,11 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectSt
   const registry = new Registry(store);
   for (const s of strategies) registry.register(s);
   const config = { serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', nodePortRange: opts.nodePortRange ?? { min: 30000, max: 32767 } };
-  const allocations = new ServiceAllocations(config);
-  allocations.load(store.list('core/services') as Service[]); // repair: what is stored is what is taken
+  // On etcd, other API servers may share the store: allocations are keys in it, checked by a repair loop.
+  const shared = store instanceof EtcdStore;
+  const allocations = new ServiceAllocations(config, shared ? store : undefined);
+  if (shared) await startAllocationRepair(store, allocations);
+  else allocations.load(store.list('core/services') as Service[]); // repair: what is stored is what is taken
   registry.register(serviceStrategy(allocations, config));
   registry.register(endpointsStrategy);
   registry.register(endpointSliceStrategy);
