@@ -38,6 +38,8 @@ const { values } = parseArgs({
     'token-file': { type: 'string' },
     /** The lab CA, to verify the API server when --server is https:// (nodes of hosts 2..N). */
     'ca-file': { type: 'string' },
+    /** More API servers to fail over to, in order, after --server (other replicas, or the relay to them). */
+    'fallback-server': { type: 'string', multiple: true },
   },
 });
 
@@ -52,7 +54,7 @@ const proxyMode = values['proxy-mode']!;
 if (!isProxyMode(proxyMode)) throw new Error(`agent: unknown proxy mode ${proxyMode} (known: ${proxyModes.join(', ')})`);
 const id = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode };
 const tls = values['ca-file'] ? { ca: fs.readFileSync(values['ca-file']) } : undefined;
-const client = new ApiClient({ server: values.server!, tokenFile: values['token-file'], tls, userAgent: `svclab-agent/${id.name}` });
+const client = new ApiClient({ server: values.server!, fallbacks: values['fallback-server'], tokenFile: values['token-file'], tls, userAgent: `svclab-agent/${id.name}` });
 
 // The API server may still be starting (or restarting): retry registration.
 for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {

@@ -34,6 +34,7 @@ export interface AssembleOptions extends StoreOptions {
   stateDir: string;
   /** kube-apiserver's --etcd-servers: keep objects in etcd instead of the embedded store. */
   etcdServers?: string[];
+  etcdTls?: { ca: Buffer; cert: Buffer; key: Buffer };
   /** Directory of the node agents' kubelet sockets (<node>.sock), for logs, exec, attach, port-forward and the proxy. */
   kubeletSocketDir?: string;
   serviceCIDR?: string;
@@ -55,7 +56,7 @@ export interface AuthOptions {
 }
 
 export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectStore; registry: Registry; server: ApiServer; allocations: ServiceAllocations }> {
-  const store = opts.etcdServers?.length ? await EtcdStore.open({ endpoints: opts.etcdServers, historySize: opts.historySize }) : new Store(path.join(opts.stateDir, 'store'), opts);
+  const store = opts.etcdServers?.length ? await EtcdStore.open({ endpoints: opts.etcdServers, tls: opts.etcdTls, historySize: opts.historySize }) : new Store(path.join(opts.stateDir, 'store'), opts);
   const registry = new Registry(store);
   for (const s of strategies) registry.register(s);
   const config = { serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', nodePortRange: opts.nodePortRange ?? { min: 30000, max: 32767 } };

@@ -1,7 +1,8 @@
 // The processes of a running lab and how each is started.
 import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
-import { etcdArgv, etcdEndpoint, etcdSockets } from './etcd.js';
+import { apiServerPort, apiServersFrom, controlPlaneHosts, etcdClientPort, etcdPeerPort, memberDir, onHost, replicaSocket, replicaTlsSocket } from './control-plane.js';
+import { etcdArgv, etcdEndpoint, etcdMemberArgv, etcdSockets } from './etcd.js';
 import { pkiFiles } from './credentials.js';
 import { paths, socketServer, type LabState } from './state.js';
 
@@ -23,57 +24,98 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
   const server = socketServer(plan.name);
   // Each component's bearer token is in a root-only file; only its path is on the command line.
   const token = (component: string) => ['--token-file', pkiFiles.componentToken(plan.name, component)];
-  const out: Component[] = [
-    {
-      name: 'apiserver',
-      argv: [
-        node,
-        distEntry(home, 'apiserver/main.js'),
-        '--state-dir',
-        paths.store(plan.name),
-        '--port-file',
-        paths.apiPort(plan.name),
-        '--socket',
-        paths.socket(plan.name),
-        '--kubelet-socket-dir',
-        paths.kubeletSockets(plan.name),
-        '--service-cluster-ip-range',
-        plan.serviceCIDR,
-        '--service-node-port-range',
-        plan.nodePortRange,
-        '--advertise-address',
-        plan.apiAdvertise.ip,
-        '--advertise-port',
-        String(plan.apiAdvertise.port),
-        ...(plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : []),
-        '--authorization-mode',
-        'Node,RBAC',
-        '--tls-cert-file',
-        pkiFiles.servingCert(plan.name),
-        '--tls-private-key-file',
-        pkiFiles.servingKey(plan.name),
-        '--client-ca-file',
-        pkiFiles.caCert(plan.name),
-        '--tls-socket',
-        paths.tlsSocket(plan.name),
-        '--token-auth-file',
-        pkiFiles.tokenAuthFile(plan.name),
-        '--service-account-key-file',
-        pkiFiles.saPub(plan.name),
-        '--service-account-signing-key-file',
-        pkiFiles.saKey(plan.name),
-        '--service-account-issuer',
-        `https://kubernetes.default.svc.${plan.clusterDomain}`,
-      ],
-    },
-    {
-      name: 'controller-manager',
-      argv: [node, distEntry(home, 'controllers/main.js'), '--server', server, ...token('controller-manager'), '--root-ca-file', pkiFiles.caCert(plan.name), '--node-grace-period', String(plan.nodeGracePeriodSeconds)],
-    },
+  const hosts = controlPlaneHosts(plan);
+  const apiArgv = (extra: string[]): string[] => [
+    node,
+    distEntry(home, 'apiserver/main.js'),
+    '--state-dir',
+    paths.store(plan.name),
+    '--kubelet-socket-dir',
+    paths.kubeletSockets(plan.name),
+    '--service-cluster-ip-range',
+    plan.serviceCIDR,
+    '--service-node-port-range',
+    plan.nodePortRange,
+    '--advertise-address',
+    plan.apiAdvertise.ip,
+    '--advertise-port',
+    String(plan.apiAdvertise.port),
+    '--authorization-mode',
+    'Node,RBAC',
+    '--tls-cert-file',
+    pkiFiles.servingCert(plan.name),
+    '--tls-private-key-file',
+    pkiFiles.servingKey(plan.name),
+    '--client-ca-file',
+    pkiFiles.caCert(plan.name),
+    '--token-auth-file',
+    pkiFiles.tokenAuthFile(plan.name),
+    '--service-account-key-file',
+    pkiFiles.saPub(plan.name),
+    '--service-account-signing-key-file',
+    pkiFiles.saKey(plan.name),
+    '--service-account-issuer',
+    `https://kubernetes.default.svc.${plan.clusterDomain}`,
+    ...extra,
   ];
-  if (plan.store === 'etcd') {
-    const dir = paths.etcd(plan.name);
-    out.unshift({ name: 'etcd', argv: etcdArgv(dir), cwd: dir, sockets: etcdSockets(dir) });
+  const controllerManager = (servers: string[], extra: string[]): string[] => [
+    node,
+    distEntry(home, 'controllers/main.js'),
+    '--server',
+    servers[0]!,
+    ...servers.slice(1).flatMap((s) => ['--fallback-server', s]),
+    ...token('controller-manager'),
+    '--root-ca-file',
+    pkiFiles.caCert(plan.name),
+    '--node-grace-period',
+    String(plan.nodeGracePeriodSeconds),
+    ...extra,
+  ];
+  const out: Component[] = [];
+  if (hosts.length === 0) {
+    // One API server (host 1, the machine's own namespace), on the embedded store or a one-member etcd.
+    if (plan.store === 'etcd') {
+      const dir = paths.etcd(plan.name);
+      out.push({ name: 'etcd', argv: etcdArgv(dir), cwd: dir, sockets: etcdSockets(dir) });
+    }
+    out.push(
+      {
+        name: 'apiserver',
+        argv: apiArgv([
+          '--port-file',
+          paths.apiPort(plan.name),
+          '--socket',
+          paths.socket(plan.name),
+          '--tls-socket',
+          paths.tlsSocket(plan.name),
+          ...(plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : []),
+        ]),
+      },
+      { name: 'controller-manager', argv: controllerManager([server], []) },
+    );
+  } else {
+    // One etcd member, API server replica and controller-manager (leader elected) per host.
+    const lab = plan.name;
+    for (const h of hosts) {
+      const dir = memberDir(lab, h);
+      const tls = { ca: pkiFiles.caCert(lab), cert: pkiFiles.etcdServerCert(lab, h.name), key: pkiFiles.etcdServerKey(lab, h.name), peerCert: pkiFiles.etcdPeerCert(lab, h.name), peerKey: pkiFiles.etcdPeerKey(lab, h.name) };
+      out.push({ name: onHost('etcd', h), argv: runtime.hostCommand(plan, h.name, etcdMemberArgv(dir, h.name, h.ip, hosts, tls, { client: etcdClientPort, peer: etcdPeerPort })), cwd: dir, sockets: etcdSockets(dir) });
+    }
+    for (const h of hosts) {
+      const own = [h, ...hosts.filter((o) => o !== h)];
+      // Host 1's replica is in the machine's own namespace (the CLI's 127.0.0.1 port): it reaches the members
+      // through their local sockets. The others, in their hosts' namespaces, reach them over TLS on the transit network.
+      const etcd = h.first
+        ? ['--etcd-servers', own.map((m) => etcdEndpoint(memberDir(lab, m))).join(',')]
+        : ['--etcd-servers', own.map((m) => `https://${m.ip}:${etcdClientPort}`).join(','), '--etcd-cafile', pkiFiles.caCert(lab), '--etcd-certfile', pkiFiles.etcdClientCert(lab), '--etcd-keyfile', pkiFiles.etcdClientKey(lab)];
+      const sockets = ['--socket', replicaSocket(lab, h), '--tls-socket', replicaTlsSocket(lab, h)];
+      // Host k's replica also serves HTTPS on its host's address, as on a machine of a real cluster.
+      const port = h.first ? ['--port-file', paths.apiPort(lab)] : ['--bind-address', h.ip, '--port', String(apiServerPort)];
+      const argv = apiArgv([...port, ...sockets, ...etcd]);
+      out.push({ name: onHost('apiserver', h), argv: h.first ? argv : runtime.hostCommand(plan, h.name, argv), sockets: [replicaSocket(lab, h), replicaTlsSocket(lab, h)] });
+      const cm = controllerManager(apiServersFrom(plan, h.name), ['--leader-elect', '--leader-elect-identity', h.name]);
+      out.push({ name: onHost('controller-manager', h), argv: h.first ? cm : runtime.hostCommand(plan, h.name, cm) });
+    }
   }
   out.push({
     name: 'router',
@@ -83,8 +125,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       '--server',
       server,
       ...token('router'),
-      '--api-tls-socket',
-      paths.tlsSocket(plan.name),
+      ...(hosts.length ? hosts.map((h) => replicaTlsSocket(plan.name, h)) : [paths.tlsSocket(plan.name)]).flatMap((s) => ['--api-tls-socket', s]),
+      ...apiServersFrom(plan, undefined).slice(1).flatMap((s) => ['--fallback-server', s]),
       '--api-listen',
       `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
       '--lb-pool',
@@ -101,18 +143,22 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name), ...token('dashboard'), '--ca-file', pkiFiles.caCert(plan.name)] },
   );
   for (const n of plan.nodes) {
-    // Nodes of hosts 2..N reach the API across the overlay, through the router's relay (as
-    // kubernetes.default), so a cut link silences them as it would a machine; host1's use the socket.
-    const remote = n.host !== undefined && n.host !== plan.overlay?.hosts[0]?.name;
+    // Without a replica per host, nodes of hosts 2..N reach the API across the overlay, through the
+    // router's relay (as kubernetes.default), so a cut link silences them as it would a machine;
+    // host1's use the socket. With one (etcd), every node uses its own host's replica (a kubelet
+    // next to an API server talks to it locally), then the relay, which reaches any live replica.
+    const relay = `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`;
+    const servers = hosts.length ? [apiServersFrom(plan, n.host)[0]!, relay] : n.host !== undefined && n.host !== plan.overlay?.hosts[0]?.name ? [relay] : [server];
     out.push({
       name: `agent-${n.name}`,
       argv: runtime.nodeCommand(plan, n, [
         node,
         distEntry(home, 'agent/main.js'),
         '--server',
-        remote ? `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}` : server,
+        servers[0]!,
+        ...servers.slice(1).flatMap((s) => ['--fallback-server', s]),
         ...token(`agent-${n.name}`),
-        ...(remote ? ['--ca-file', pkiFiles.caCert(plan.name)] : []),
+        ...(servers.includes(relay) ? ['--ca-file', pkiFiles.caCert(plan.name)] : []),
         '--node',
         n.name,
         '--node-ip',

@@ -16,6 +16,7 @@ import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addo
 import { writeKubeconfig } from './kubeconfig.js';
 import { adminConnection } from './credentials.js';
 import { makePki } from './pki.js';
+import { etcdDirs } from './control-plane.js';
 import { makePlan, type PlanOptions } from './plan.js';
 import { pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
@@ -54,7 +55,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o711 });
   fs.chmodSync(labDir(plan.name), 0o711);
   // nodes/ holds the pods' projected tokens: root's alone (containers see them through their mounts).
-  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), path.join(labDir(plan.name), 'nodes'), ...(plan.store === 'etcd' ? [paths.etcd(plan.name)] : [])]) {
+  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), path.join(labDir(plan.name), 'nodes'), ...(plan.store === 'etcd' ? [paths.etcd(plan.name), ...etcdDirs(plan)] : [])]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }
