@@ -25,39 +25,24 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
   // Each component's bearer token is in a root-only file; only its path is on the command line.
   const token = (component: string) => ['--token-file', pkiFiles.componentToken(plan.name, component)];
   const hosts = controlPlaneHosts(plan);
-  const apiArgv = (extra: string[]): string[] => [
-    node,
-    distEntry(home, 'apiserver/main.js'),
-    '--state-dir',
-    paths.store(plan.name),
-    '--kubelet-socket-dir',
-    paths.kubeletSockets(plan.name),
-    '--service-cluster-ip-range',
-    plan.serviceCIDR,
-    '--service-node-port-range',
-    plan.nodePortRange,
-    '--advertise-address',
-    plan.apiAdvertise.ip,
-    '--advertise-port',
-    String(plan.apiAdvertise.port),
-    '--authorization-mode',
-    'Node,RBAC',
-    '--tls-cert-file',
-    pkiFiles.servingCert(plan.name),
-    '--tls-private-key-file',
-    pkiFiles.servingKey(plan.name),
-    '--client-ca-file',
-    pkiFiles.caCert(plan.name),
-    '--token-auth-file',
-    pkiFiles.tokenAuthFile(plan.name),
-    '--service-account-key-file',
-    pkiFiles.saPub(plan.name),
-    '--service-account-signing-key-file',
-    pkiFiles.saKey(plan.name),
-    '--service-account-issuer',
-    `https://kubernetes.default.svc.${plan.clusterDomain}`,
-    ...extra,
-  ];
+  // kube-apiserver's flags, the same on every replica.
+  const apiFlags: Record<string, string> = {
+    'state-dir': paths.store(plan.name),
+    'kubelet-socket-dir': paths.kubeletSockets(plan.name),
+    'service-cluster-ip-range': plan.serviceCIDR,
+    'service-node-port-range': plan.nodePortRange,
+    'advertise-address': plan.apiAdvertise.ip,
+    'advertise-port': String(plan.apiAdvertise.port),
+    'authorization-mode': 'Node,RBAC',
+    'tls-cert-file': pkiFiles.servingCert(plan.name),
+    'tls-private-key-file': pkiFiles.servingKey(plan.name),
+    'client-ca-file': pkiFiles.caCert(plan.name),
+    'token-auth-file': pkiFiles.tokenAuthFile(plan.name),
+    'service-account-key-file': pkiFiles.saPub(plan.name),
+    'service-account-signing-key-file': pkiFiles.saKey(plan.name),
+    'service-account-issuer': `https://kubernetes.default.svc.${plan.clusterDomain}`,
+  };
+  const apiArgv = (extra: string[]): string[] => [node, distEntry(home, 'apiserver/main.js'), ...Object.entries(apiFlags).flatMap(([f, v]) => [`--${f}`, v]), ...extra];
   const controllerManager = (servers: string[], extra: string[]): string[] => [
     node,
     distEntry(home, 'controllers/main.js'),

@@ -24,10 +24,8 @@ export function etcdSockets(dir: string): string[] {
   return [path.join(dir, clientSocket), path.join(dir, peerSocket)];
 }
 
-/** The argv of a one-member etcd that keeps its data under dir/data; run it with dir as working directory. */
-export function etcdArgv(dir: string, member = 'svclab'): string[] {
-  const client = `unix://${clientSocket}`;
-  const peer = `unix://${peerSocket}`;
+/** The argv of member `member` with its data under dir/data, serving clients on listenClient and peers on peer. */
+function memberCommand(dir: string, member: string, urls: { listenClient: string; advertiseClient: string; peer: string; initialCluster: string }, extra: string[] = []): string[] {
   return [
     etcdBinary,
     '--name',
@@ -35,18 +33,26 @@ export function etcdArgv(dir: string, member = 'svclab'): string[] {
     '--data-dir',
     path.join(dir, 'data'),
     '--listen-client-urls',
-    client,
+    urls.listenClient,
     '--advertise-client-urls',
-    client,
+    urls.advertiseClient,
     '--listen-peer-urls',
-    peer,
+    urls.peer,
     '--initial-advertise-peer-urls',
-    peer,
+    urls.peer,
     '--initial-cluster',
-    `${member}=${peer}`,
+    urls.initialCluster,
+    ...extra,
     '--logger',
     'zap',
   ];
+}
+
+/** The argv of a one-member etcd that keeps its data under dir/data; run it with dir as working directory. */
+export function etcdArgv(dir: string, member = 'svclab'): string[] {
+  const client = `unix://${clientSocket}`;
+  const peer = `unix://${peerSocket}`;
+  return memberCommand(dir, member, { listenClient: client, advertiseClient: client, peer, initialCluster: `${member}=${peer}` });
 }
 
 export interface MemberTls {
@@ -64,42 +70,12 @@ export interface MemberTls {
  */
 export function etcdMemberArgv(dir: string, member: string, ip: string, cluster: { name: string; ip: string }[], tls: MemberTls, ports = { client: 2379, peer: 2380 }): string[] {
   const client = `https://${ip}:${ports.client}`;
-  const peer = `https://${ip}:${ports.peer}`;
-  return [
-    etcdBinary,
-    '--name',
+  return memberCommand(
+    dir,
     member,
-    '--data-dir',
-    path.join(dir, 'data'),
-    '--listen-client-urls',
-    `${client},unix://${clientSocket}`,
-    '--advertise-client-urls',
-    client,
-    '--listen-peer-urls',
-    peer,
-    '--initial-advertise-peer-urls',
-    peer,
-    '--initial-cluster',
-    cluster.map((m) => `${m.name}=https://${m.ip}:${ports.peer}`).join(','),
-    '--initial-cluster-state',
-    'new',
-    '--cert-file',
-    tls.cert,
-    '--key-file',
-    tls.key,
-    '--trusted-ca-file',
-    tls.ca,
-    '--client-cert-auth',
-    '--peer-cert-file',
-    tls.peerCert,
-    '--peer-key-file',
-    tls.peerKey,
-    '--peer-trusted-ca-file',
-    tls.ca,
-    '--peer-client-cert-auth',
-    '--logger',
-    'zap',
-  ];
+    { listenClient: `${client},unix://${clientSocket}`, advertiseClient: client, peer: `https://${ip}:${ports.peer}`, initialCluster: cluster.map((m) => `${m.name}=https://${m.ip}:${ports.peer}`).join(',') },
+    ['--initial-cluster-state', 'new', '--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca, '--client-cert-auth', '--peer-cert-file', tls.peerCert, '--peer-key-file', tls.peerKey, '--peer-trusted-ca-file', tls.ca, '--peer-client-cert-auth'],
+  );
 }
 
 /** The argv of etcdctl (API v3) against the etcd in dir (or the members in dirs, tried in turn). */
