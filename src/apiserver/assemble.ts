@@ -2,7 +2,6 @@
 // subresources, system namespaces and the namespace finalizer.
 import path from 'node:path';
 import { types } from '../api/resources.js';
-import type { Service } from '../api/types.js';
 import { authorizerFor } from './auth/modes.js';
 import { reviewHandlers } from './auth/reviews.js';
 import { ensureBootstrapPolicy } from './bootstrap/policy.js';
@@ -61,10 +60,8 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectSt
   for (const s of strategies) registry.register(s);
   const config = { serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', nodePortRange: opts.nodePortRange ?? { min: 30000, max: 32767 } };
   // On etcd, other API servers may share the store: allocations are keys in it, checked by a repair loop.
-  const shared = store instanceof EtcdStore;
-  const allocations = new ServiceAllocations(config, shared ? store : undefined);
-  if (shared) await startAllocationRepair(store, allocations);
-  else allocations.load(store.list('core/services') as Service[]); // repair: what is stored is what is taken
+  const allocations = ServiceAllocations.on(store, config);
+  await startAllocationRepair(store, allocations);
   registry.register(serviceStrategy(allocations, config));
   registry.register(endpointsStrategy);
   registry.register(endpointSliceStrategy);

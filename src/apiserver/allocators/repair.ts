@@ -59,8 +59,9 @@ export async function repairAllocations(store: ObjectStore, allocations: Service
   return { claimed, released };
 }
 
-/** Repairs now, then every minute (unref'd: it never keeps the process alive). */
+/** Shared books only: repairs now, then every minute (unref'd: it never keeps the process alive). */
 export async function startAllocationRepair(store: ObjectStore, allocations: ServiceAllocations): Promise<void> {
+  if (!(allocations.ips instanceof StoreBook)) return; // in memory: rebuilt from the Services at start
   const run = async (): Promise<void> => {
     const r = await repairAllocations(store, allocations);
     if (r.claimed || r.released) console.log(`allocation repair: ${r.claimed} value(s) held for their Services, ${r.released} leaked value(s) released`);

@@ -61,6 +61,17 @@ export class ServiceAllocations {
     }
   }
 
+  /**
+   * The allocations of an API server on store: keys in it when other API servers may share it (a store
+   * with sync(), etcd), else in memory, rebuilt from the stored Services.
+   */
+  static on(store: ObjectStore, config: AllocationConfig): ServiceAllocations {
+    if (store.sync) return new ServiceAllocations(config, store);
+    const allocations = new ServiceAllocations(config);
+    allocations.load(store.list('core/services') as Service[]);
+    return allocations;
+  }
+
   /** In memory only: rebuilds the bitmaps from every stored Service. */
   load(services: Service[]): void {
     if (!(this.ips instanceof RangeAllocator) || !(this.ports instanceof RangeAllocator)) return;
