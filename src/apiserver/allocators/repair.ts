@@ -66,6 +66,7 @@ export async function startAllocationRepair(store: ObjectStore, allocations: Ser
     const r = await repairAllocations(store, allocations);
     if (r.claimed || r.released) console.log(`allocation repair: ${r.claimed} value(s) held for their Services, ${r.released} leaked value(s) released`);
   };
-  await run();
-  setInterval(() => void run().catch((e: Error) => console.error(`allocation repair: ${e.message}`)), repairEveryMs).unref();
+  const logged = (): Promise<void> => run().catch((e: Error) => console.error(`allocation repair: ${e.message}`));
+  await logged(); // a failed pass never stops the API server: the next one comes a minute later
+  setInterval(() => void logged(), repairEveryMs).unref();
 }
