@@ -112,6 +112,8 @@ it.serial('three etcd members on the hosts\' addresses, and what one replica wri
   // One controller-manager leads; the others wait on the Lease.
   const lease = await client.get<Lease>(types.leases, 'kube-controller-manager', 'kube-system');
   t.regex(lease.spec?.holderIdentity ?? '', /^host[123]$/);
+  const leads = ['controller-manager', 'controller-manager-host2', 'controller-manager-host3'].filter((c) => /\bleads$/m.test(fs.readFileSync(path.join(paths.logs(name), `${c}.log`), 'utf8')));
+  t.deepEqual(leads, [lease.spec?.holderIdentity === 'host1' ? 'controller-manager' : `controller-manager-${lease.spec?.holderIdentity}`]);
 });
 
 it.serial('Services created at once through two replicas never share a cluster IP or nodePort', async (t) => {
@@ -172,4 +174,22 @@ it.serial('one API server replica killed: its host\'s agent fails over, keeps it
   }
   await waitFor('apiserver-host2 serving again', async () => (await kubectlOn(2, ['get', 'service', 'web', '-o', 'name']).catch(() => '')) === 'service/web', 30_000, 500);
   t.pass();
+});
+
+it.serial('the leading controller-manager killed: another takes the Lease once it expires, and the controllers go on', async (t) => {
+  const web = await client.get<Service>(types.services, 'web', 'default');
+  const leader = (await client.get<Lease>(types.leases, 'kube-controller-manager', 'kube-system')).spec!.holderIdentity!;
+  const back = await killHeld(leader === 'host1' ? 'controller-manager' : `controller-manager-${leader}`);
+  try {
+    const next = await waitFor('a new leader', async () => {
+      const holder = (await client.get<Lease>(types.leases, 'kube-controller-manager', 'kube-system')).spec?.holderIdentity;
+      return holder !== leader ? holder : undefined;
+    }, 40_000, 500);
+    t.regex(next, /^host[123]$/);
+    // The endpoints controller of the new leader puts a new pod into the rules.
+    await runningPod(pod('web3', 'node2', { app: 'web' }));
+    await rulesOn('node1', web, [`${podIP.get('web2')}:8080`, `${podIP.get('web3')}:8080`].sort());
+  } finally {
+    await back();
+  }
 });
