@@ -1,7 +1,7 @@
 // The import rules `lab test` checks (src/cli/checks.ts): no cycles, and imports that point down the
 // layers of docs/architecture.md ("Layers"). Run alone: node_modules/.bin/depcruise src images test
 /** Long-lived components and what they share: they meet only through the API. */
-const components = '^src/(api|apiserver|client|controllers|dns|ingress|router|agent|net|util)/';
+const components = '^src/(api|apiserver|client|controllers|dns|ingress|router|agent|overlay|net|util)/';
 /** The orchestrator, and the tools that drive a lab. */
 const orchestrator = '^src/(lab|runtime)/';
 const tools = '^src/(scenario|trace|ui|vm)/';

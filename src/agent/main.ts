@@ -3,7 +3,8 @@
 // backends plug in beside them.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { types } from '../api/resources.js';
+import type { Host } from '../api/hosts.js';
+import { apiVersionOf, types } from '../api/resources.js';
 import type { Node, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
@@ -11,7 +12,7 @@ import { EventRecorder } from '../client/events.js';
 import { sleep } from '../util/poll.js';
 import { createPodRuntime } from './kubelet/cri/index.js';
 import { Kubelet } from './kubelet/kubelet.js';
-import { keepNodeAlive, registerNode } from './kubelet/node-status.js';
+import { keepNodeAlive, registerNode, type NodeIdentity } from './kubelet/node-status.js';
 import { startKubeletServer } from './kubelet/server.js';
 import { startPodRoutes } from './network/pod-routes.js';
 import { cleanupOtherModes, createBackend } from './proxy/backends.js';
@@ -40,6 +41,11 @@ const { values } = parseArgs({
     'ca-file': { type: 'string' },
     /** More API servers to fail over to, in order, after --server (other replicas, or the relay to them). */
     'fallback-server': { type: 'string', multiple: true },
+    /** A client certificate and key instead of a token (nodes of a joined host: issued through the CSR flow). */
+    'cert-file': { type: 'string' },
+    'key-file': { type: 'string' },
+    /** The Host (hosts.svclab.io) this node belongs to: its Node gets an ownerReference to it. */
+    host: { type: 'string' },
   },
 });
 
@@ -52,13 +58,18 @@ for (const required of ['server', 'node', 'node-ip', 'pod-cidr', 'lab', 'state-d
 
 const proxyMode = values['proxy-mode']!;
 if (!isProxyMode(proxyMode)) throw new Error(`agent: unknown proxy mode ${proxyMode} (known: ${proxyModes.join(', ')})`);
-const id = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode };
-const tls = values['ca-file'] ? { ca: fs.readFileSync(values['ca-file']) } : undefined;
+const id: NodeIdentity & { proxyMode: typeof proxyMode } = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode };
+const read = (f: string | undefined) => (f ? fs.readFileSync(f) : undefined);
+const tls = values['ca-file'] ? { ca: read(values['ca-file'])!, cert: read(values['cert-file']), key: read(values['key-file']) } : undefined;
 const client = new ApiClient({ server: values.server!, fallbacks: values['fallback-server'], tokenFile: values['token-file'], tls, userAgent: `svclab-agent/${id.name}` });
 
-// The API server may still be starting (or restarting): retry registration.
+// The API server may still be starting (or restarting), or across an overlay not up yet: retry registration.
 for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
   try {
+    if (values.host && !id.owner) {
+      const host = await client.get<Host>(types.hosts, values.host);
+      id.owner = { apiVersion: apiVersionOf(types.hosts), kind: 'Host', name: values.host, uid: host.metadata.uid! };
+    }
     await registerNode(client, id);
     break;
   } catch (e) {

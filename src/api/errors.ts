@@ -124,8 +124,10 @@ export function unauthorized(): ApiError {
   return failure(401, 'Unauthorized', 'Unauthorized');
 }
 
-export function forbidden(resource: string, name: string, why: string): ApiError {
-  return failure(403, 'Forbidden', `${resource} "${name}" is forbidden: ${why}`, { name, kind: resource });
+/** `pods "web" is forbidden: why`, group-qualified as notFound. */
+export function forbidden(resource: string, name: string, why: string, group = ''): ApiError {
+  const qualified = group ? `${resource}.${group}` : resource;
+  return failure(403, 'Forbidden', `${qualified} "${name}" is forbidden: ${why}`, { name, ...(group ? { group } : {}), kind: resource });
 }
 
 export function serviceUnavailable(message: string): ApiError {

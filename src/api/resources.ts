@@ -39,12 +39,16 @@ export const resourceTypes: ResourceType[] = [
   { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', singular: 'selfsubjectaccessreview', namespaced: false, verbs: ['create'] },
   { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', singular: 'selfsubjectrulesreview', namespaced: false, verbs: ['create'] },
   { group: 'authorization.k8s.io', version: 'v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', singular: 'subjectaccessreview', namespaced: false, verbs: ['create'] },
+  // Certificate requests (kubelet TLS bootstrap): approved through /approval, issued through /status.
+  { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', plural: 'certificatesigningrequests', singular: 'certificatesigningrequest', namespaced: false, shortNames: ['csr'], subresources: ['approval', 'status'] },
   { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', singular: 'ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'] },
   { group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', plural: 'ingressclasses', singular: 'ingressclass', namespaced: false },
   // Gateway API: CRDs upstream (categories and short names as its CRDs declare them).
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'GatewayClass', plural: 'gatewayclasses', singular: 'gatewayclass', namespaced: false, shortNames: ['gc'], categories: ['gateway-api'], subresources: ['status'] },
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway', plural: 'gateways', singular: 'gateway', namespaced: true, shortNames: ['gtw'], categories: ['gateway-api'], subresources: ['status'] },
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute', plural: 'httproutes', singular: 'httproute', namespaced: true, categories: ['gateway-api'], subresources: ['status'] },
+  // The machines of a lab spread over several hosts (`lab join`, issue #18): svclab's own kind.
+  { group: 'hosts.svclab.io', version: 'v1', kind: 'Host', plural: 'hosts', singular: 'host', namespaced: false, subresources: ['status'] },
 ];
 
 export function apiVersionOf(t: ResourceType): string {
@@ -87,6 +91,7 @@ export const types = {
   gatewayclasses: mustFind('gateway.networking.k8s.io', 'gatewayclasses'),
   gateways: mustFind('gateway.networking.k8s.io', 'gateways'),
   httproutes: mustFind('gateway.networking.k8s.io', 'httproutes'),
+  hosts: mustFind('hosts.svclab.io', 'hosts'),
   configmaps: mustFind('', 'configmaps'),
   secrets: mustFind('', 'secrets'),
   serviceaccounts: mustFind('', 'serviceaccounts'),
@@ -94,4 +99,6 @@ export const types = {
   clusterroles: mustFind('rbac.authorization.k8s.io', 'clusterroles'),
   rolebindings: mustFind('rbac.authorization.k8s.io', 'rolebindings'),
   clusterrolebindings: mustFind('rbac.authorization.k8s.io', 'clusterrolebindings'),
+  certificatesigningrequests: mustFind('certificates.k8s.io', 'certificatesigningrequests'),
+  subjectaccessreviews: mustFind('authorization.k8s.io', 'subjectaccessreviews'),
 };

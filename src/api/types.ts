@@ -467,3 +467,27 @@ export interface RoleBinding extends KubeObject {
   subjects?: Subject[];
   roleRef: RoleRef;
 }
+
+/** certificates.k8s.io/v1: request and certificate are base64 in JSON (Go []byte), PEM inside. */
+export interface CertificateSigningRequestCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+}
+
+export interface CertificateSigningRequest extends KubeObject {
+  spec: {
+    request: string;
+    signerName: string;
+    expirationSeconds?: number;
+    usages?: string[];
+    username?: string;
+    uid?: string;
+    groups?: string[];
+    extra?: Record<string, string[]>;
+  };
+  status?: { conditions?: CertificateSigningRequestCondition[]; certificate?: string };
+}

@@ -24,6 +24,7 @@ import { logHandler, streamUpgrade } from './subresources/kubelet-proxy.js';
 import { proxyHandler } from './subresources/proxy.js';
 import { tokenRequestHandler } from './subresources/token.js';
 import { serviceAccountAdmission } from './admission/serviceaccount.js';
+import { admissionChain } from './admission/plugins.js';
 import { authenticator } from './auth/authenticate.js';
 import { serviceAccountVerifier, TokenIssuer } from './auth/serviceaccount.js';
 import type { UserInfo } from './auth/user.js';
@@ -42,6 +43,8 @@ export interface AssembleOptions extends StoreOptions {
   advertise?: Advertise;
   /** --authorization-mode: "RBAC", "AlwaysAllow" (the default, as upstream's), or a comma-separated chain. */
   authorizationMode?: string;
+  /** --enable-admission-plugins: "NodeRestriction", or none (the default). */
+  admissionPlugins?: string;
   /** Authentication (client certificates always count once TLS serves them); without it every request is the lab admin's. */
   auth?: AuthOptions;
 }
@@ -74,6 +77,7 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectSt
   startNamespaceFinalizer(registry);
   const server = new ApiServer(registry);
   server.authorizer = authorizerFor(opts.authorizationMode ?? 'AlwaysAllow', store);
+  server.admission = admissionChain(opts.admissionPlugins ?? '', store);
   for (const [key, handler] of Object.entries(reviewHandlers)) server.reviews.set(key, handler);
   if (opts.auth) await enableAuthentication(server, registry, store, opts.auth);
   server.subresources.set('core/pods/binding', bindingHandler(registry));
@@ -92,7 +96,7 @@ async function enableAuthentication(server: ApiServer, registry: Registry, store
   const sa = auth.serviceAccounts;
   const lookup = (type: string, key: string) => store.get(type, key);
   const verify = sa && (await serviceAccountVerifier({ publicKeyPem: sa.publicKeyPem, issuer: sa.issuer, audiences: [sa.issuer], lookup }));
-  server.authenticate = authenticator({ tokens: auth.tokens, serviceAccounts: sa && verify ? { issuer: sa.issuer, verify } : undefined, log: auth.log });
+  server.authenticate = authenticator({ tokens: auth.tokens, serviceAccounts: sa && verify ? { issuer: sa.issuer, verify } : undefined, lookup, log: auth.log });
   if (!sa) return;
   server.subresources.set('core/serviceaccounts/token', tokenRequestHandler(registry, await TokenIssuer.fromPem(sa.signingKeyPem, sa.issuer)));
   registry.register({ ...podStrategy, admit: serviceAccountAdmission(store) });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assemble } from './assemble.js';
 import { authorizationModes } from './auth/modes.js';
+import { admissionPlugins } from './admission/plugins.js';
 import { readTokenFile } from './auth/token-file.js';
 
 const { values } = parseArgs({
@@ -24,12 +25,16 @@ const { values } = parseArgs({
     'etcd-certfile': { type: 'string' },
     'etcd-keyfile': { type: 'string' },
     'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
+    /** Validating admission plugins beyond the built-in ServiceAccount one (kubeadm: NodeRestriction). */
+    'enable-admission-plugins': { type: 'string', default: '' },
     // TLS and authentication, named as kube-apiserver's flags.
     'tls-cert-file': { type: 'string' },
     'tls-private-key-file': { type: 'string' },
     'client-ca-file': { type: 'string' },
     /** A unix socket serving the same TLS as the TCP port: the router relays pods' connections to it. */
     'tls-socket': { type: 'string' },
+    /** IP:PORT: the same TLS on another address too, for hosts that join (lab up --listen). */
+    'listen-address': { type: 'string' },
     'token-auth-file': { type: 'string' },
     'service-account-key-file': { type: 'string' },
     'service-account-signing-key-file': { type: 'string' },
@@ -49,9 +54,18 @@ if (unknownMode !== undefined) {
   process.exit(2);
 }
 
+const unknownPlugin = values['enable-admission-plugins']!.split(',').map((p) => p.trim()).find((p) => p && !(admissionPlugins as readonly string[]).includes(p));
+if (unknownPlugin !== undefined) {
+  console.error(`apiserver: --enable-admission-plugins: "${unknownPlugin}" is not supported (choose from ${admissionPlugins.join(', ')}, comma-separated)`);
+  process.exit(2);
+}
+
 const [min, max] = values['service-node-port-range']!.split('-').map(Number);
 const read = (flag: keyof typeof values): string | undefined => (values[flag] ? fs.readFileSync(values[flag] as string, 'utf8') : undefined);
-const tls = values['tls-cert-file'] ? { cert: read('tls-cert-file')!, key: read('tls-private-key-file')!, ca: read('client-ca-file')!, socketPath: values['tls-socket'] } : undefined;
+const extra = values['listen-address'] ? /^(.+):(\d+)$/.exec(values['listen-address']) : undefined;
+const tls = values['tls-cert-file']
+  ? { cert: read('tls-cert-file')!, key: read('tls-private-key-file')!, ca: read('client-ca-file')!, socketPath: values['tls-socket'], ...(extra ? { listen: { ip: extra[1]!, port: Number(extra[2]) } } : {}) }
+  : undefined;
 const saSigning = read('service-account-signing-key-file');
 const auth = tls
   ? {
@@ -62,6 +76,7 @@ const auth = tls
   : undefined;
 const { store, server } = await assemble({
   authorizationMode: values['authorization-mode'],
+  admissionPlugins: values['enable-admission-plugins'],
   stateDir,
   etcdServers: values['etcd-servers']?.split(',').filter(Boolean),
   etcdTls: values['etcd-cafile'] ? { ca: fs.readFileSync(values['etcd-cafile']), cert: fs.readFileSync(values['etcd-certfile']!), key: fs.readFileSync(values['etcd-keyfile']!) } : undefined,
@@ -77,7 +92,7 @@ const unlinkSockets = (): void => sockets.forEach((s) => fs.existsSync(s) && fs.
 unlinkSockets();
 const port = await listenPort(values.port, values['port-file']);
 for (const s of sockets) fs.chmodSync(s, 0o600); // lab components run as root; nobody else connects
-console.log(`apiserver: serving ${tls ? 'HTTPS' : 'HTTP'} on ${values['bind-address']}:${port}${sockets.length ? ` and ${sockets.join(', ')}` : ''}, resourceVersion ${store.resourceVersion}`);
+console.log(`apiserver: serving ${tls ? 'HTTPS' : 'HTTP'} on ${values['bind-address']}:${port}${tls?.listen ? ` and ${tls.listen.ip}:${tls.listen.port}` : ''}${sockets.length ? ` and ${sockets.join(', ')}` : ''}, resourceVersion ${store.resourceVersion}`);
 
 /**
  * --port P listens on P. With --port-file, the port recorded there is reused

@@ -21,7 +21,9 @@ import { validateObjectMeta, type NameValidator } from '../api/validation/meta.j
 import { dns1123Subdomain } from '../api/validation/names.js';
 import { applyJsonPatch, isPlainObject, mergePatch, type PatchType } from './patch.js';
 import { ConflictError, type ObjectStore } from './store.js';
+import type { AdmissionWrite } from './admission/admission.js';
 import { appliedObject, strategicMergePatch } from './strategic-merge.js';
+import type { UserInfo } from './auth/user.js';
 
 export interface Strategy {
   type: ResourceType;
@@ -32,11 +34,16 @@ export interface Strategy {
   defaults?(obj: KubeObject): void;
   /** Admission on create (upstream's mutating admission plugins): may change the object, wait on others, or refuse with an ApiError. */
   admit?(obj: KubeObject, namespace: string | undefined, dryRun: boolean): Promise<void>;
-  /** Called on create only, before defaults (e.g. reset status). */
-  prepareCreate?(obj: KubeObject): void;
+  /** Called on create only, before defaults (e.g. reset status); user: who creates it (upstream's user from the request context). */
+  prepareCreate?(obj: KubeObject, user: UserInfo | undefined): void;
   /** Update only, before defaults: carry stored values over (what the user left out). */
   prepareUpdate?(obj: KubeObject, old: KubeObject): void;
-  validate?(obj: KubeObject, old: KubeObject | undefined): FieldError[];
+  /** subresource: the update's subresource (status, or one of updateSubresources), when it came through one. */
+  validate?(obj: KubeObject, old: KubeObject | undefined, subresource?: string): FieldError[];
+  /** Subresources besides status that update a part of the object through the registry (a CSR's approval). */
+  updateSubresources?: string[];
+  /** An update through a subresource, after the generic status handling: keep what that subresource may not change. */
+  prepareSubresourceUpdate?(subresource: string, obj: KubeObject, old: KubeObject): void;
   /**
    * Allocations and cross-object checks; throws ApiError to refuse. A dry run must reserve nothing.
    * What is reserved is rolled back when the write fails and committed once it is stored.
@@ -76,8 +83,10 @@ export interface WriteOptions {
   strictErrors?: string[];
   /** Where a strict error arises in the body (create and update), for Go's document order. */
   orderOf?: (error: string) => number;
-  /** A last check of the object about to be stored, by who writes it (RBAC's escalation check); throws to refuse. */
-  admit?: (obj: KubeObject) => void;
+  /** Validating admission of the write about to be stored, knowing who makes it (RBAC's escalation check, NodeRestriction, CSR signers); throws to refuse. */
+  admit?: (w: AdmissionWrite) => void;
+  /** Who writes: strategies that record the requester (a CSR's spec.username) read it on create. */
+  user?: UserInfo;
 }
 
 /** The Warning headers of strict errors: a YAML error lists one per line, as upstream's parseYAMLWarnings. */
@@ -176,12 +185,12 @@ export class Registry {
     obj.metadata.namespace = namespace;
   }
 
-  private validateAll(s: Strategy, obj: KubeObject, old: KubeObject | undefined): void {
+  private validateAll(s: Strategy, obj: KubeObject, old: KubeObject | undefined, subresource?: string): void {
     const errs = validateObjectMeta(obj.metadata, s.type.namespaced, s.validateName ?? dns1123Subdomain);
     if (old) {
       if (obj.metadata.name !== old.metadata.name) errs.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${obj.metadata.name}": field is immutable` });
     }
-    errs.push(...(s.validate?.(obj, old) ?? []));
+    errs.push(...(s.validate?.(obj, old, subresource) ?? []));
     if (errs.length > 0) throw invalid(s.type.kind, obj.metadata.name ?? obj.metadata.generateName ?? '', errs, s.type.group);
   }
 
@@ -219,10 +228,10 @@ export class Registry {
     meta.uid = crypto.randomUUID();
     if ('spec' in obj) meta.generation = 1;
     await s.admit?.(obj, namespace, !!opts.dryRun);
-    s.prepareCreate?.(obj);
+    s.prepareCreate?.(obj, opts.user);
     s.defaults?.(obj);
     this.validateAll(s, obj, undefined);
-    opts.admit?.(obj);
+    opts.admit?.({ operation: 'CREATE', object: obj });
     const key = objectKey(namespace, meta.name!);
     if (this.store.get(typeKey(t), key)) throw alreadyExists(t.plural, meta.name!, t.group);
     const held = await s.beforeCreate?.(obj, !!opts.dryRun);
@@ -283,14 +292,16 @@ export class Registry {
       else (obj.metadata as Record<string, unknown>)[f] = old.metadata[f];
     }
     if (hasStatus(t)) {
-      if (opts.subresource === 'status') obj = { ...structuredClone(old), status: obj.status };
+      if (opts.subresource) obj = { ...structuredClone(old), status: obj.status }; // status, or a strategy's own (approval)
       else if ('status' in old) obj.status = old.status;
       else delete obj.status;
     }
-    if (opts.subresource !== 'status') s.prepareUpdate?.(obj, old);
+    if (opts.subresource) s.prepareSubresourceUpdate?.(opts.subresource, obj, old);
+    else s.prepareUpdate?.(obj, old);
     s.defaults?.(obj);
-    this.validateAll(s, obj, old);
-    opts.admit?.(obj);
+    this.validateAll(s, obj, old, opts.subresource);
+    // A status write is judged as sent (upstream's admission runs before the status strategy keeps only status).
+    opts.admit?.({ operation: 'UPDATE', object: opts.subresource === 'status' ? next : obj, oldObject: old });
     if (!isDeepStrictEqual(obj.spec, old.spec) && old.metadata.generation !== undefined) {
       obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
@@ -365,6 +376,7 @@ export class Registry {
       });
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) throw staleConflict(t.plural, name, t.group);
+    opts.admit?.({ operation: 'DELETE', oldObject: old });
     const key = objectKey(namespace, name);
     const graceful = s.gracefulDelete?.(old, options);
     if (graceful) {

@@ -26,6 +26,8 @@ import { allowAll, labAdmin, type Authorizer, type UserInfo } from './auth/user.
 import { impersonate } from './auth/impersonation.js';
 import type { ReviewHandler } from './auth/reviews.js';
 import { confirmNoEscalation } from './auth/rbac/escalation.js';
+import type { AdmissionPlugin, AdmissionWrite } from './admission/admission.js';
+import { certificateAdmission } from './admission/certificates.js';
 
 export interface ResourceRequest {
   type: ResourceType;
@@ -39,6 +41,8 @@ export type SubresourceHandler = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
   query: URLSearchParams,
+  /** Validating admission of what the handler is about to do, as the request's user. */
+  admit: (w: AdmissionWrite) => void,
 ) => Promise<void> | void;
 
 /** Splits a REST path into its resource parts, or returns undefined when it names no resource. */
@@ -114,6 +118,8 @@ export interface TlsOptions {
   /** The client CA: certificates it signed authenticate their subject. */
   ca: string | Buffer;
   socketPath?: string;
+  /** A second TCP address serving the same TLS (`lab up --listen`: where other hosts reach the API). */
+  listen?: { ip: string; port: number };
 }
 
 export type UpgradeHandler = (r: ResourceRequest & { name: string }, req: http.IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams) => void;
@@ -131,6 +137,10 @@ export class ApiServer {
   /** Who sent a request (throws a 401 ApiError for bad credentials). Until a lab sets it, everyone is its admin. */
   authenticate: (req: http.IncomingMessage) => Promise<UserInfo> | UserInfo = () => labAdmin;
   authorizer: Authorizer = allowAll;
+  /** --enable-admission-plugins: validating admission of every write, in order. */
+  admission: AdmissionPlugin[] = [];
+  /** Upstream's default-on CertificateApproval, CertificateSigning and CertificateSubjectRestriction. */
+  private readonly certificateAdmission: AdmissionPlugin = certificateAdmission({ authorize: (a) => this.authorizer.authorize(a) });
   /** The user each request was authenticated as, for handlers that need it (SelfSubjectReview, impersonation, ...). */
   readonly users = new WeakMap<http.IncomingMessage, UserInfo>();
 
@@ -202,8 +212,13 @@ export class ApiServer {
     const dryRun = query.getAll('dryRun').includes('All');
     const warnings: string[] = [];
     const user = this.users.get(req) ?? labAdmin;
-    const admit = t.group === 'rbac.authorization.k8s.io' ? (obj: KubeObject) => confirmNoEscalation(t, obj, { user, authorizer: this.authorizer, store: reg.store }) : undefined;
-    const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit };
+    const admit = (w: AdmissionWrite): void => {
+      if (t.group === 'rbac.authorization.k8s.io' && w.object) confirmNoEscalation(t, w.object, { user, authorizer: this.authorizer, store: reg.store });
+      const a = { ...w, user, type: t, namespace, subresource, name: name ?? (w.object ?? w.oldObject)?.metadata?.name ?? '' };
+      this.certificateAdmission(a);
+      for (const plugin of this.admission) plugin(a);
+    };
+    const write = { dryRun, fieldValidation: fieldValidation(query), warnings, admit, user };
     const reply = (code: number, obj: unknown): void => {
       setWarnings(res, warnings);
       sendJson(res, code, obj);
@@ -219,10 +234,10 @@ export class ApiServer {
       );
       return reply(201, review(body.value, { user, authorizer: this.authorizer, namespace }));
     }
-    if (subresource && subresource !== 'status') {
+    if (subresource && subresource !== 'status' && !reg.strategyFor(t).updateSubresources?.includes(subresource)) {
       const handler = this.subresources.get(`${typeKey(t)}/${subresource}`);
       if (!handler || !name) throw notServed(subresource);
-      await handler({ ...r, name }, req, res, query);
+      await handler({ ...r, name }, req, res, query, admit);
       return;
     }
     switch (req.method) {
@@ -282,13 +297,13 @@ export class ApiServer {
       case 'DELETE': {
         const options = deleteOptions(await readBody(req), query);
         if (name) {
-          const obj = await reg.delete(t, namespace, name, options, { dryRun });
+          const obj = await reg.delete(t, namespace, name, options, { dryRun, admit });
           return sendJson(res, 200, obj);
         }
         const labels = parseSelector(query.get('labelSelector'));
         const fields = parseFieldSelector(query.get('fieldSelector'));
         const victims = reg.store.list(typeKey(t), namespace).filter((o) => matches(labels, o.metadata.labels) && matchesFields(fields, o));
-        for (const v of victims) await reg.delete(t, v.metadata.namespace, v.metadata.name!, options, { dryRun });
+        for (const v of victims) await reg.delete(t, v.metadata.namespace, v.metadata.name!, options, { dryRun, admit });
         return sendJson(res, 200, successStatus());
       }
       default:
@@ -337,6 +352,8 @@ export class ApiServer {
     const listens: Promise<void>[] = [new Promise((resolve, reject) => make(true).once('error', reject).listen(port, address, resolve))];
     if (socketPath) listens.push(new Promise((resolve, reject) => make(false).once('error', reject).listen(socketPath, resolve)));
     if (tls?.socketPath) listens.push(new Promise((resolve, reject) => make(true).once('error', reject).listen(tls.socketPath, resolve)));
+    const extra = tls?.listen;
+    if (extra) listens.push(new Promise((resolve, reject) => make(true).once('error', reject).listen(extra.port, extra.ip, resolve)));
     return Promise.all(listens).then(() => undefined);
   }
 

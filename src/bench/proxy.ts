@@ -9,6 +9,11 @@
 // last service vs straight to a pod (KEP-3866's curve); and the tools' floor,
 // the same backend alone in an empty namespace, in the same run. Every point
 // is bounded in time; one that does not converge is reported as such.
+// --hosts H (H >= 2): a lab of H simulated hosts with one node each; the pods
+// and the measured agent are on host H's node, whose agent watches the API
+// over HTTPS across the VXLAN overlay (the router's relay), and every
+// one-endpoint change is also timed on host 1's node (the API's unix socket):
+// the overlay's share of the programming latency, same writes, same run.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -28,35 +33,27 @@ import { table } from '../lab/status.js';
 import { type Command, parse, UsageError } from '../cli/args.js';
 import { poll } from '../util/poll.js';
 import { measureFloor, type FloorMode } from './proxy-floor.js';
-import type { ProxyPoint, Samples } from './proxy-point.js';
+import { extraLatency, fullSyncs, metric, parseMetrics, syncOutcome, type Metrics, type SyncOutcome } from './proxy-sync.js';
+import { emptyPoint, hostLabel, type ProxyPoint, type Samples } from './proxy-point.js';
 import { writeProxyReport } from './proxy-report.js';
 import { percentiles, positive, until, writeResults, type Percentiles } from './pods.js';
 
 const ns = 'bench-proxy';
 const lab = 'benchproxy';
-const node = 'node1';
 const inFlight = 32;
 const changes = 20;
 const connectSamples = 100;
-const metric = {
-  full: 'kubeproxy_sync_full_proxy_rules_duration_seconds',
-  partial: 'kubeproxy_sync_partial_proxy_rules_duration_seconds',
-  rules: 'kubeproxy_sync_proxy_rules_iptables_total',
-  last: 'kubeproxy_sync_proxy_rules_last_timestamp_seconds',
-};
 const hostModes = proxyModes.filter((m) => m !== 'ipvs');
 
-type Metrics = Map<string, number>;
-
-/** The agent's Prometheus metrics, one number per series. */
-function agentMetrics(): Promise<Metrics> {
+/** The agent's Prometheus metrics (on its kubelet socket: a file, reachable from every namespace). */
+function agentMetrics(node: string): Promise<Metrics> {
   return new Promise((resolve, reject) => {
     http
       .get({ socketPath: kubeletSocket(labDir(lab), node), path: '/metrics', timeout: 5000 }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve(new Map(body.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]))));
+        res.on('end', () => resolve(parseMetrics(body)));
       })
       .on('error', reject)
       .on('timeout', function (this: http.ClientRequest) {
@@ -65,10 +62,7 @@ function agentMetrics(): Promise<Metrics> {
   });
 }
 
-const count = (m: Metrics, h: string): number => m.get(`${h}_count`) ?? 0;
-const sum = (m: Metrics, h: string): number => m.get(`${h}_sum`) ?? 0;
-
-function agentPid(): number {
+function agentPid(node: string): number {
   const pid = readComponents(lab).find((c) => c.name === `agent-${node}`)?.pid;
   if (!pid) throw new Error(`lab ${lab} has no running agent-${node}`);
   return pid;
@@ -83,25 +77,14 @@ function dispatchOrder(size: number): string[] {
   return Array.from({ length: size }, (_, i) => `svc-${i}`).sort((a, b) => (key(a) < key(b) ? -1 : 1));
 }
 
-async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Promise<ProxyPoint> {
+async function measureProxy(mode: ProxyMode, size: number, hosts: number, budgetMs: number): Promise<ProxyPoint> {
   const deadline = Date.now() + budgetMs;
   const left = (capMs: number): number => Math.max(0, Math.min(capMs, deadline - Date.now()));
-  const point: ProxyPoint = {
-    mode,
-    services: size,
-    converged: false,
-    notes: [],
-    rules: null,
-    programAllSeconds: null,
-    agentCpuSeconds: null,
-    agentRssMB: null,
-    partialSyncMs: null,
-    programmingLatencyMs: null,
-    fullSyncsDuringChanges: 0,
-    fullSyncMs: null,
-    connectUs: null,
-  };
-  const state = await up({ name: lab, nodes: 1, proxyMode: mode });
+  const point = emptyPoint(mode, size, hosts);
+  // One node per host (round-robin): node<H> is on host H, the last one; a one-host lab is today's one-node lab.
+  const state = await up({ name: lab, nodes: hosts, proxyMode: mode, hosts });
+  const nodes = state.plan.nodes.map((n) => ({ name: n.name, host: n.host ?? 'host1' }));
+  const node = nodes.find((n) => n.host === point.host)!.name;
   const api = adminConnection(state);
   const client = new ApiClient({ ...api, timeoutMs: 120_000 });
   const pods = new Informer<Pod>(client, types.pods, { namespace: ns });
@@ -119,7 +102,7 @@ async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Pr
     const clusterIPs = new Map<string, string>();
 
     // 1. S services x 2 endpoints; programmed once the last one answers.
-    const cpuBefore = (await pidusage(agentPid())).ctime;
+    const cpuBefore = (await pidusage(agentPid(node))).ctime;
     const started = performance.now();
     for (let i = 0; i < size; i += inFlight) {
       await Promise.all(
@@ -138,52 +121,65 @@ async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Pr
       return point;
     }
     point.programAllSeconds = round((performance.now() - started) / 1000, 2);
-    const usage = await pidusage(agentPid());
+    const usage = await pidusage(agentPid(node));
     point.agentCpuSeconds = round((usage.ctime - cpuBefore) / 1000, 2);
     point.agentRssMB = round(usage.memory / 1024 / 1024, 1);
-    console.log(`  ${mode} ${size}: all services programmed after ${point.programAllSeconds} s`);
+    console.log(`  ${mode} ${size} (${point.host} of ${hosts}): all services programmed after ${point.programAllSeconds} s`);
 
-    // The last service answering does not mean the agent is done: wait until no sync has run for 2 s (steady state).
+    // The last service answering does not mean the agents are done: wait until none has synced for 2 s (steady state).
     let seen = -1;
     const settled = await poll(async () => {
-      const n = (await agentMetrics()).get('svclab_proxy_syncs_total') ?? 0;
+      let n = 0;
+      for (const nd of nodes) n += (await agentMetrics(nd.name)).get(metric.syncs) ?? 0;
       const quiet = n === seen;
       seen = n;
       return quiet ? true : undefined;
     }, { timeoutMs: left(120_000), everyMs: 2000, retryErrors: true });
-    if (!settled) point.notes.push('the agent was still syncing 2 minutes after the last service answered');
+    if (!settled) point.notes.push('the agents were still syncing 2 minutes after the last service answered');
 
-    // 2. One endpoint moves to an address nobody has, one service at a time (never a connect target).
+    // 2. One endpoint moves to an address nobody has, one service at a time (never a connect target);
+    // every node's agent applies each change: each is timed on its own.
     const targetNames = new Set(Object.values(targets));
     const changing = Array.from({ length: size }, (_, i) => `svc-${i}`).filter((n) => !targetNames.has(n)).slice(0, changes);
     const syncMs: number[] = [];
-    const latencyMs: number[] = [];
+    const latencyMs = new Map<string, number[]>(nodes.map((n) => [n.host, []]));
+    const extraMs: number[] = [];
     let unsynced = 0;
     for (const [k, svcName] of changing.entries()) {
       if (left(1) === 0) break;
-      const m0 = await agentMetrics();
+      const before = new Map<string, Metrics>();
+      for (const nd of nodes) before.set(nd.name, await agentMetrics(nd.name));
       const sent = Date.now();
       await client.patch(types.endpoints, svcName, { subsets: endpointsOf(svcName, [ips[0]!, `10.250.0.${k + 1}`]).subsets }, ns);
-      const m1 = await poll(async () => {
-        const m = await agentMetrics();
-        return count(m, metric.partial) > count(m0, metric.partial) || count(m, metric.full) > count(m0, metric.full) ? m : undefined;
+      const outcomes = new Map<string, SyncOutcome>();
+      await poll(async () => {
+        for (const nd of nodes.filter((n) => !outcomes.has(n.name))) {
+          const o = syncOutcome(before.get(nd.name)!, await agentMetrics(nd.name), sent);
+          if (o.kind !== 'none') outcomes.set(nd.name, o);
+        }
+        return outcomes.size === nodes.length;
       }, { timeoutMs: left(60_000), everyMs: 20, retryErrors: true });
-      if (!m1) {
-        unsynced++;
-        continue;
+      const extra = extraLatency(outcomes.get(node), outcomes.get(nodes[0]!.name));
+      if (hosts > 1 && extra !== undefined) extraMs.push(extra);
+      for (const nd of nodes) {
+        const o = outcomes.get(nd.name);
+        if (!o) unsynced++;
+        else if (o.kind === 'full') point.fullSyncsDuringChanges += nd.name === node ? 1 : 0;
+        else if (o.kind === 'partial') {
+          latencyMs.get(nd.host)!.push(o.latencyMs);
+          if (nd.name === node) syncMs.push(o.syncMs);
+        }
       }
-      if (count(m1, metric.full) > count(m0, metric.full)) {
-        point.fullSyncsDuringChanges++;
-        continue;
-      }
-      syncMs.push(((sum(m1, metric.partial) - sum(m0, metric.partial)) / (count(m1, metric.partial) - count(m0, metric.partial))) * 1000);
-      latencyMs.push((m1.get(metric.last) ?? 0) * 1000 - sent);
     }
-    if (unsynced) point.notes.push(`did not converge: ${unsynced} of ${changing.length} one-endpoint changes were not synced within 60 s`);
-    const raw = (xs: number[]): number[] => xs.map((x) => Math.round(x * 10) / 10);
-    if (syncMs.length) point.partialSyncMs = { ...percentiles(syncMs), samples: syncMs.length, raw: raw(syncMs) };
-    if (latencyMs.length) point.programmingLatencyMs = { ...percentiles(latencyMs), samples: latencyMs.length, raw: raw(latencyMs) };
-    point.rules = (await agentMetrics()).get(metric.rules) ?? null;
+    if (unsynced) point.notes.push(`did not converge: ${unsynced} of ${changing.length * nodes.length} one-endpoint changes (${changing.length} on each of ${nodes.length} nodes) were not synced within 60 s`);
+    const samples = (xs: number[]): Samples | null => (xs.length ? { ...percentiles(xs), samples: xs.length, raw: xs.map((x) => Math.round(x * 10) / 10) } : null);
+    point.partialSyncMs = samples(syncMs);
+    point.programmingLatencyMs = samples(latencyMs.get(point.host)!);
+    if (hosts > 1) {
+      point.programmingLatencyByHostMs = Object.fromEntries([...latencyMs].map(([h, xs]) => [h, samples(xs)]));
+      point.overlayExtraMs = samples(extraMs);
+    }
+    point.rules = (await agentMetrics(node)).get(metric.rules) ?? null;
 
     // 3. First-packet latency, same pod, same run: through the first, middle and last service, and to a pod.
     const connectTimes = async (urls: string[]): Promise<number[]> => {
@@ -197,18 +193,18 @@ async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Pr
     // 4. Full syncs: a restarted agent programs everything at start.
     const fullMs: number[] = [];
     for (let r = 0; r < 2 && left(1) > 0; r++) {
-      const pid = agentPid();
+      const pid = agentPid(node);
       process.kill(pid, 'SIGKILL');
-      const m = await poll(async () => {
-        if (agentPid() === pid) return undefined;
-        const mm = await agentMetrics();
-        return count(mm, metric.full) >= 1 ? mm : undefined;
+      const full = await poll(async () => {
+        if (agentPid(node) === pid) return undefined;
+        const f = fullSyncs(await agentMetrics(node));
+        return f.count >= 1 ? f : undefined;
       }, { timeoutMs: left(300_000), everyMs: 250, retryErrors: true });
-      if (!m) {
+      if (!full) {
         point.notes.push(`did not converge: a restarted agent made no full sync within the point's time`);
         break;
       }
-      fullMs.push((sum(m, metric.full) / count(m, metric.full)) * 1000);
+      fullMs.push(full.meanMs);
       // A second restart right away would measure a machine still busy with the first.
       if (size >= 10_000) break;
     }
@@ -225,29 +221,33 @@ async function measureProxy(mode: ProxyMode, size: number, budgetMs: number): Pr
 
 const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; out: string; pointTimeoutMs: number }): Promise<ProxyPoint[]> {
+async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; hosts: number[]; out: string; pointTimeoutMs: number }): Promise<ProxyPoint[]> {
   const points: ProxyPoint[] = [];
   for (const size of o.sizes) {
     for (const mode of o.modes) {
-      console.log(`${mode} at ${size} services`);
-      let p: ProxyPoint;
-      try {
-        p = await measureProxy(mode, size, o.pointTimeoutMs);
-      } catch (e) {
-        p = { mode, services: size, converged: false, notes: [`failed: ${(e as Error).message}`], rules: null, programAllSeconds: null, agentCpuSeconds: null, agentRssMB: null, partialSyncMs: null, programmingLatencyMs: null, fullSyncsDuringChanges: 0, fullSyncMs: null, connectUs: null };
+      for (const [i, hosts] of o.hosts.entries()) {
+        console.log(`${mode} at ${size} services, measured on host${hosts} of ${hosts}`);
+        let p: ProxyPoint;
+        try {
+          p = await measureProxy(mode, size, hosts, o.pointTimeoutMs);
+        } catch (e) {
+          p = { ...emptyPoint(mode, size, hosts), notes: [`failed: ${(e as Error).message}`] };
+        }
+        // The floor has no hosts: measured once per mode and size, kept with the first point.
+        if (i === 0 && proxyModeInfo[mode].kernelBalancing) {
+          console.log(`  ${mode} at ${size} services: the tools' floor`);
+          p.floor = await measureFloor(mode as FloorMode, size).catch((e: Error) => {
+            p.notes.push(`floor failed: ${e.message}`);
+            return undefined;
+          });
+        }
+        points.push(p);
       }
-      if (proxyModeInfo[mode].kernelBalancing) {
-        console.log(`  ${mode} at ${size} services: the tools' floor`);
-        p.floor = await measureFloor(mode as FloorMode, size).catch((e: Error) => {
-          p.notes.push(`floor failed: ${e.message}`);
-          return undefined;
-        });
-      }
-      points.push(p);
     }
   }
   const setup = {
-    nodes: 1,
+    nodes: 'one per simulated host: with --hosts H, H nodes, the measured agent and every pod on host H (its agent reaches the API over HTTPS across the VXLAN overlay through the router\'s relay; host 1\'s over the API\'s unix socket)',
+    hostsMeasured: o.hosts,
     endpointsPerService: 2,
     oneEndpointChanges: changes,
     connectSamples,
@@ -263,10 +263,11 @@ async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; out: stri
   console.log(
     '\n' +
       table([
-        ['MODE', 'SERVICES', 'OK', 'RULES', 'PARTIAL p50/p99 (ms)', 'FLOOR PARTIAL p50/p99', 'PROG LATENCY p50/p99 (ms)', 'FULL (ms)', 'FLOOR FULL', 'FULL DURING CHANGES', 'CONNECT first/middle/last/direct p50 (µs)', 'AGENT CPU (s)', 'RSS (MB)'],
+        ['MODE', 'SERVICES', 'HOST', 'OK', 'RULES', 'PARTIAL p50/p99 (ms)', 'FLOOR PARTIAL p50/p99', 'PROG LATENCY p50/p99 (ms)', 'FULL (ms)', 'FLOOR FULL', 'FULL DURING CHANGES', 'CONNECT first/middle/last/direct p50 (µs)', 'AGENT CPU (s)', 'RSS (MB)'],
         ...points.map((r) => [
           r.mode,
           String(r.services),
+          hostLabel(r),
           r.converged ? 'yes' : 'NO',
           String(r.rules ?? '-'),
           pp(r.partialSyncMs),
@@ -281,18 +282,23 @@ async function runBenchProxy(o: { modes: ProxyMode[]; sizes: number[]; out: stri
         ]),
       ]),
   );
-  for (const r of points) for (const n of r.notes) console.log(`note: ${r.mode} ${r.services}: ${n}`);
+  for (const r of points.filter((p) => p.programmingLatencyByHostMs)) {
+    const byHost = Object.entries(r.programmingLatencyByHostMs!).map(([h, x]) => `${h} ${pp(x)}`);
+    console.log(`programming latency p50/p99 (ms) in the ${r.hosts}-host lab, same writes: ${byHost.join(', ')}; ${r.host} minus host1, write by write: ${pp(r.overlayExtraMs)} (${r.mode}, ${r.services} services)`);
+  }
+  for (const r of points) for (const n of r.notes) console.log(`note: ${r.mode} ${r.services} ${hostLabel(r)}: ${n}`);
   console.log(`\nwritten to ${o.out} and ${html}`);
   return points;
 }
 
 export const benchProxy: Command = {
-  summary: 'proxy modes under S services x 2 endpoints: partial/full syncs, programming latency, first-packet latency, agent CPU/RSS, vs the tools floor',
-  usage: `[--modes ${hostModes.join(',')}] [--services 1000,10000] [--point-timeout 600] [--out bench-results/proxy.json]`,
+  summary: 'proxy modes under S services x 2 endpoints: partial/full syncs, programming latency (also across the overlay: --hosts 1,2), first-packet latency, agent CPU/RSS, vs the tools floor',
+  usage: `[--modes ${hostModes.join(',')}] [--services 1000,10000] [--hosts 1[,2]] [--point-timeout 600] [--out bench-results/proxy.json]`,
   async run(argv) {
     const { values } = parse('bench proxy', argv, {
       modes: { type: 'string', default: hostModes.join(',') },
       services: { type: 'string', default: '1000,10000' },
+      hosts: { type: 'string', default: '1' },
       'point-timeout': { type: 'string', default: '600' },
       out: { type: 'string', default: path.join(home, 'bench-results', 'proxy.json') },
     });
@@ -302,8 +308,9 @@ export const benchProxy: Command = {
       return m as ProxyMode;
     });
     const sizes = values.services.split(',').map((n) => positive('bench proxy', 'services', n));
+    const hosts = values.hosts.split(',').map((n) => positive('bench proxy', 'hosts', n));
     const pointTimeoutMs = positive('bench proxy', 'point-timeout', values['point-timeout']) * 1000;
     fs.mkdirSync(path.dirname(values.out), { recursive: true });
-    await runBenchProxy({ modes, sizes, out: values.out, pointTimeoutMs });
+    await runBenchProxy({ modes, sizes, hosts, out: values.out, pointTimeoutMs });
   },
 };

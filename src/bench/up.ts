@@ -1,14 +1,12 @@
 // `lab bench up`: time from `lab up` to all nodes Ready, each agent's RSS and
 // optionally a Deployment scaled 0 -> N, for several cluster sizes and runtimes
 // in one run. Results go to a JSON file and a table on stdout.
-import fs from 'node:fs';
-import path from 'node:path';
 import { down, up } from '../lab/lifecycle.js';
 import { ApiClient } from '../client/client.js';
 import type { RuntimeName, StoreName } from '../lab/plan.js';
 import { adminConnection } from '../lab/credentials.js';
 import { sleep } from '../util/poll.js';
-import { componentRss, timeScaleUp } from './pods.js';
+import { componentRss, timeScaleUp, writeResults } from './pods.js';
 import { table } from '../lab/status.js';
 
 export interface UpResult {
@@ -34,44 +32,41 @@ function median(xs: number[]): number {
 }
 
 export async function runBenchUp(o: { sizes: number[]; runs: number; out: string; runtimes: RuntimeName[]; stores?: StoreName[]; hosts?: number[]; pods: number }): Promise<UpResult[]> {
-  const results: UpResult[] = [];
-  for (const runtime of o.runtimes)
-  for (const store of o.stores ?? ['embedded'])
-  for (const hosts of o.hosts ?? [1])
-  for (const nodes of o.sizes) {
-    const times: number[] = [];
-    const podTimes: number[] = [];
-    const upTimes: number[] = [];
-    const agentRss: number[] = [];
-    let apiRss = 0;
-    for (let run = 0; run < o.runs; run++) {
-      const name = `bench${nodes}`;
-      const t0 = Date.now();
-      const state = await up({ name, nodes, runtime, store, hosts });
-      upTimes.push((Date.now() - t0) / 1000);
-      times.push((Date.parse(state.nodesReadyAt!) - t0) / 1000);
-      try {
-        await sleep(3000); // let the agents settle after start-up
-        const rss = await componentRss(name, (c) => c.startsWith('agent-') || c === 'apiserver');
-        for (const [component, mb] of Object.entries(rss)) {
-          if (component.startsWith('agent-')) agentRss.push(mb);
-          else apiRss = Math.max(apiRss, mb);
-        }
-        if (o.pods > 0) {
-          const client = new ApiClient({ ...adminConnection(state), timeoutMs: 30_000 });
-          try {
-            podTimes.push(await timeScaleUp(client, 'default', o.pods));
-          } finally {
-            client.close();
-          }
-        }
-      } finally {
-        await down(name);
+  const configs = o.runtimes.flatMap((runtime) => (o.stores ?? ['embedded']).flatMap((store) => (o.hosts ?? [1]).flatMap((hosts) => o.sizes.map((nodes) => ({ runtime, store, hosts, nodes })))));
+  const samples = configs.map(() => ({ times: [] as number[], podTimes: [] as number[], upTimes: [] as number[], agentRss: [] as number[], apiRss: 0 }));
+  // Runs outermost: on a shared machine, load that comes and goes then falls on every configuration alike.
+  for (let run = 0; run < o.runs; run++)
+  for (const [i, { runtime, store, hosts, nodes }] of configs.entries()) {
+    const s = samples[i]!;
+    const name = `bench${nodes}`;
+    const t0 = Date.now();
+    const state = await up({ name, nodes, runtime, store, hosts });
+    s.upTimes.push((Date.now() - t0) / 1000);
+    s.times.push((Date.parse(state.nodesReadyAt!) - t0) / 1000);
+    try {
+      await sleep(3000); // let the agents settle after start-up
+      const rss = await componentRss(name, (c) => c.startsWith('agent-') || c === 'apiserver');
+      for (const [component, mb] of Object.entries(rss)) {
+        if (component.startsWith('agent-')) s.agentRss.push(mb);
+        else s.apiRss = Math.max(s.apiRss, mb);
       }
-      const podsNote = o.pods > 0 ? `, ${o.pods} pods Ready in ${podTimes.at(-1)!.toFixed(2)} s` : '';
-      console.log(`${runtime} store=${store} hosts=${hosts} nodes=${nodes} run=${run + 1}: nodes Ready in ${times.at(-1)!.toFixed(2)} s, lab up returned in ${upTimes.at(-1)!.toFixed(2)} s${podsNote}`);
+      if (o.pods > 0) {
+        const client = new ApiClient({ ...adminConnection(state), timeoutMs: 30_000 });
+        try {
+          s.podTimes.push(await timeScaleUp(client, 'default', o.pods));
+        } finally {
+          client.close();
+        }
+      }
+    } finally {
+      await down(name);
     }
-    results.push({
+    const podsNote = o.pods > 0 ? `, ${o.pods} pods Ready in ${s.podTimes.at(-1)!.toFixed(2)} s` : '';
+    console.log(`${runtime} store=${store} hosts=${hosts} nodes=${nodes} run=${run + 1}: nodes Ready in ${s.times.at(-1)!.toFixed(2)} s, lab up returned in ${s.upTimes.at(-1)!.toFixed(2)} s${podsNote}`);
+  }
+  const results: UpResult[] = configs.map(({ runtime, store, hosts, nodes }, i) => {
+    const { times, podTimes, upTimes, agentRss, apiRss } = samples[i]!;
+    return {
       runtime,
       store,
       nodes,
@@ -82,10 +77,9 @@ export async function runBenchUp(o: { sizes: number[]; runs: number; out: string
       agentRssMB: { median: median(agentRss), max: Math.max(...agentRss) },
       apiserverRssMB: apiRss,
       ...(o.pods > 0 ? { podsReady: { pods: o.pods, seconds: { median: median(podTimes), max: Math.max(...podTimes) } } } : {}),
-    });
-  }
-  fs.mkdirSync(path.dirname(o.out), { recursive: true });
-  fs.writeFileSync(o.out, JSON.stringify({ benchmark: 'up', date: new Date().toISOString(), results }, null, 2) + '\n');
+    };
+  });
+  writeResults(o.out, 'up', results);
   console.log(
     '\n' +
       table([

@@ -28,7 +28,12 @@ import { demoCommand } from './demo.js';
 import { vmCommand } from './vm.js';
 import { imagesCommand } from './images.js';
 import { rulesCommand } from './rules.js';
+import { tokenCommand } from './token.js';
+import { labJoinCommand } from './join.js';
 import { parse, UsageError, type Command } from './args.js';
+import fs from 'node:fs';
+import { checkToken, generateToken, joinCommand as joinCommandLine, parseTtl } from '../lab/bootstrap-tokens.js';
+import { pkiFiles } from '../lab/credentials.js';
 
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
 // No default either: without --name the lab is chosen as in lab/select.ts.
@@ -47,7 +52,7 @@ function wholeNumber(command: string, flag: string, value: string): number {
 export const commands: Record<string, Command> = {
   up: {
     summary: 'bring a lab up: nodes, API server, controllers, one agent per node',
-    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd] [--hosts 1] [--listen ADDR:PORT]`,
+    usage: `[--name lab] [--nodes 3] [--proxy-mode ${proxyModes.join('|')}] [--runtime netns|docker] [--node-grace-period 10] [--lb-pool FIRST-LAST|none] [--ipvs-scheduler rr|lc|sh|...] [--ui-port 0] [--ingress] [--store embedded|etcd] [--hosts 1] [--listen ADDR:PORT [--token TOKEN] [--token-ttl 24h]]`,
     async run(argv) {
       const { values } = parse('up', argv, {
         name: { type: 'string', default: 'lab' },
@@ -65,7 +70,13 @@ export const commands: Record<string, Command> = {
         store: { type: 'string', default: process.env.SVCLAB_STORE ?? 'embedded' },
         // Serve the API on this address too, for other hosts to `lab join`.
         listen: { type: 'string' },
+        // The bootstrap token hosts join with (default: a new one), as kubeadm init's --token and --token-ttl.
+        token: { type: 'string' },
+        'token-ttl': { type: 'string', default: '24h' },
       });
+      if (values.token !== undefined && values.listen === undefined) throw new UsageError('lab up: --token needs --listen ADDR:PORT (hosts join over the network)');
+      const joinToken = values.listen === undefined ? undefined : values.token !== undefined ? checkToken(values.token) : generateToken();
+      const joinTokenTtlMs = parseTtl(values['token-ttl']);
       const uiPort = wholeNumber('up', 'ui-port', values['ui-port']);
       if (uiPort > 65535) throw new UsageError(`lab up: --ui-port must be a port number (got "${uiPort}")`);
       const started = Date.now();
@@ -82,6 +93,8 @@ export const commands: Record<string, Command> = {
         ingress: values.ingress,
         store: oneOf<StoreName>('up', 'store', values.store, stores),
         listen: values.listen,
+        joinToken,
+        joinTokenTtlMs,
       });
       setCurrentLab(state.plan.name);
       const status = await labStatus(state.plan.name);
@@ -89,11 +102,17 @@ export const commands: Record<string, Command> = {
       console.log(formatStatus(status!));
       console.log(`\n${kubeconfigUsage(state.plan.name)}`);
       if (state.plan.store === 'etcd') console.log(`Objects are in etcd: lab etcdctl --name ${state.plan.name} -- get --prefix /registry/ --keys-only`);
+      if (state.plan.listen && joinToken) {
+        const command = joinCommandLine(state.plan.listen, joinToken, fs.readFileSync(pkiFiles.caCert(state.plan.name)));
+        console.log(`\nTo add hosts, run on each of them:\n  ${command.replace(' --discovery-token-ca-cert-hash', ' \\\n      --discovery-token-ca-cert-hash')}`);
+        console.log(`(the token expires ${joinTokenTtlMs ? `in ${values['token-ttl']}` : 'never'}; more with: lab token create --name ${state.plan.name} --print-join-command)`);
+      }
       const url = await waitForDashboard(state.plan.name, 5000);
       console.log(`Dashboard: ${url ?? `not listening yet (lab ui --name ${state.plan.name} prints its address)`}`);
       console.log(`Take it down with: lab down --name ${state.plan.name}`);
     },
   },
+  join: labJoinCommand,
   down: {
     summary: 'stop a lab and remove everything it made',
     usage: '[--name lab]',
@@ -202,6 +221,7 @@ export const commands: Record<string, Command> = {
   vm: vmCommand,
   images: imagesCommand,
   rules: rulesCommand,
+  token: tokenCommand,
   trace: traceCommand,
   ui: uiCommand,
   test: {

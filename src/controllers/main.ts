@@ -1,8 +1,11 @@
 // The controller-manager process: every cluster-level controller, fed by shared informers.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Host } from '../api/hosts.js';
 import { types } from '../api/resources.js';
-import type { ClusterRole, ConfigMap, Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
+import { parseCidr } from '../net/cidr.js';
+import { bootstrapTokenSecretType, clusterInfo } from '../api/bootstrap-token.js';
+import type { CertificateSigningRequest, ClusterRole, ConfigMap, Secret, Deployment, Endpoints, EndpointSlice, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { LeaderElector } from './leader-election.js';
@@ -10,12 +13,17 @@ import { startClusterRoleAggregation } from './clusterrole-aggregation.js';
 import { startDeploymentController } from './deployment/index.js';
 import { startEndpointControllers } from './endpoints/index.js';
 import { startGarbageCollector } from './garbage-collector.js';
+import { startHostController } from './hosts/index.js';
 import { startNodeLifecycle } from './node-lifecycle.js';
 import { startNodePods } from './node-pods.js';
 import { startReplicaSetController } from './replicaset.js';
 import { startScheduler } from './scheduler.js';
 import { startServiceAccountsController } from './serviceaccounts.js';
 import { rootCAConfigMapName, startRootCAPublisher } from './root-ca-publisher.js';
+import { startBootstrapSigner } from './bootstrap/signer.js';
+import { startTokenCleaner } from './bootstrap/token-cleaner.js';
+import { startCsrApprover } from './certificates/approver.js';
+import { startCsrSigner } from './certificates/signer.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +38,15 @@ const { values } = parseArgs({
     'leader-elect-identity': { type: 'string' },
     /** More API servers to fail over to, in order, after --server. */
     'fallback-server': { type: 'string', multiple: true },
+    /** Labs other machines join (lab up --listen): the address plan the host controller allocates from, and the overlay's VNI and MTU. */
+    'node-cidr': { type: 'string', default: '172.18.0.0/24' },
+    'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
+    'overlay-vni': { type: 'string' },
+    'overlay-mtu': { type: 'string', default: '1450' },
+    // The CA the csrsigning controller issues with (kube-controller-manager's flag names).
+    'cluster-signing-cert-file': { type: 'string' },
+    'cluster-signing-key-file': { type: 'string' },
+    'cluster-signing-duration': { type: 'string', default: '8760h' },
   },
 });
 if (!values.server) {
@@ -51,20 +68,33 @@ async function runControllers(): Promise<void> {
   const namespaces = new Informer<Namespace>(client, types.namespaces).start();
   const accounts = new Informer<ServiceAccount>(client, types.serviceaccounts).start();
   const clusterRoles = new Informer<ClusterRole>(client, types.clusterroles).start();
+  const hosts = new Informer<Host>(client, types.hosts).start();
   const rootCA = values['root-ca-file'] ? fs.readFileSync(values['root-ca-file'], 'utf8') : undefined;
   const caMaps = rootCA ? new Informer<ConfigMap>(client, types.configmaps, { fieldSelector: `metadata.name=${rootCAConfigMapName}` }).start() : undefined;
-  await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
+  const tokens = new Informer<Secret>(client, types.secrets, { namespace: 'kube-system', fieldSelector: `type=${bootstrapTokenSecretType}` }).start();
+  const csrs = new Informer<CertificateSigningRequest>(client, types.certificatesigningrequests).start();
+  const clusterInfoMaps = new Informer<ConfigMap>(client, types.configmaps, { namespace: clusterInfo.namespace, fieldSelector: `metadata.name=${clusterInfo.name}` }).start();
+  await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, hosts, tokens, clusterInfoMaps, csrs, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
   startNodeLifecycle(client, nodes, leases, { gracePeriodMs: Number(values['node-grace-period']) * 1000 });
   startNodePods(client, nodes, pods);
   startScheduler(client, nodes, pods);
   startReplicaSetController(client, pods, replicasets);
   startDeploymentController(client, deployments, replicasets, pods);
-  startGarbageCollector(client, [pods, replicasets, deployments]);
+  // Nodes of a joined host are owned by its Host: deleting the Host removes them.
+  startGarbageCollector(client, [pods, replicasets, deployments, nodes, hosts]);
   startEndpointControllers(client, { services, pods, endpoints, slices, nodes });
   startServiceAccountsController(client, namespaces, accounts);
   startClusterRoleAggregation(client, clusterRoles);
   if (rootCA && caMaps) startRootCAPublisher(client, namespaces, caMaps, rootCA);
-  console.log(`controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount, clusterrole-aggregation${rootCA ? ', root-ca-cert-publisher' : ''}`);
+  startTokenCleaner(client, tokens);
+  startBootstrapSigner(client, clusterInfoMaps, tokens);
+  startCsrApprover(client, csrs);
+  const signingCert = values['cluster-signing-cert-file'];
+  const signingKey = values['cluster-signing-key-file'];
+  if (signingCert && signingKey) startCsrSigner(client, csrs, { certFile: signingCert, keyFile: signingKey, maxSeconds: Number(/^(\d+)h$/.exec(values['cluster-signing-duration']!)?.[1] ?? 8760) * 3600 });
+  const vni = values['overlay-vni'];
+  if (vni) startHostController(client, hosts, nodes, { nodeCIDR: parseCidr(values['node-cidr']!)!, podCIDR: parseCidr(values['cluster-cidr']!)!, vni: Number(vni), mtu: Number(values['overlay-mtu']) });
+  console.log(`controller-manager: running node-lifecycle, node-pods, scheduler, replicaset, deployment, garbage-collector, endpoints, endpointslice, endpointslice-mirroring, serviceaccount, clusterrole-aggregation${rootCA ? ', root-ca-cert-publisher' : ''}, tokencleaner, bootstrapsigner, csrapproving${signingCert ? ', csrsigning' : ''}${vni ? ', host-controller' : ''}`);
 }
 
 if (values['leader-elect']) {

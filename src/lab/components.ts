@@ -4,6 +4,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { apiServerPort, apiServersFrom, controlPlaneHosts, etcdClientPort, etcdPeerPort, memberDir, onHost, replicaSocket, replicaTlsSocket } from './control-plane.js';
 import { etcdArgv, etcdEndpoint, etcdMemberArgv, etcdSockets } from './etcd.js';
 import { pkiFiles } from './credentials.js';
+import { overlayMTU, type LabPlan, type NodePlan } from './plan.js';
 import { paths, socketServer, type LabState } from './state.js';
 
 export interface Component {
@@ -20,10 +21,12 @@ export function distEntry(home: string, rel: string): string {
 
 export function componentsFor(state: LabState, runtime: Runtime): Component[] {
   const { plan, home } = state;
+  if (plan.joined) return joinedComponents(state, runtime);
   const node = process.execPath;
   const server = socketServer(plan.name);
   // Each component's bearer token is in a root-only file; only its path is on the command line.
   const token = (component: string) => ['--token-file', pkiFiles.componentToken(plan.name, component)];
+  const vxlan = plan.vxlan;
   const hosts = controlPlaneHosts(plan);
   // kube-apiserver's flags, the same on every replica.
   const apiFlags: Record<string, string> = {
@@ -34,6 +37,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     'advertise-address': plan.apiAdvertise.ip,
     'advertise-port': String(plan.apiAdvertise.port),
     'authorization-mode': 'Node,RBAC',
+    'enable-admission-plugins': 'NodeRestriction',
     'tls-cert-file': pkiFiles.servingCert(plan.name),
     'tls-private-key-file': pkiFiles.servingKey(plan.name),
     'client-ca-file': pkiFiles.caCert(plan.name),
@@ -43,6 +47,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     'service-account-issuer': `https://kubernetes.default.svc.${plan.clusterDomain}`,
   };
   const apiArgv = (extra: string[]): string[] => [node, distEntry(home, 'apiserver/main.js'), ...Object.entries(apiFlags).flatMap(([f, v]) => [`--${f}`, v]), ...extra];
+  // The API server of the machine's own namespace: the CLI's 127.0.0.1 port, api.sock, and --listen's address.
+  const firstApi = ['--port-file', paths.apiPort(plan.name), ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : [])];
   const controllerManager = (servers: string[], extra: string[]): string[] => [
     node,
     distEntry(home, 'controllers/main.js'),
@@ -52,8 +58,14 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     ...token('controller-manager'),
     '--root-ca-file',
     pkiFiles.caCert(plan.name),
+    '--cluster-signing-cert-file',
+    pkiFiles.caCert(plan.name),
+    '--cluster-signing-key-file',
+    pkiFiles.caKey(plan.name),
     '--node-grace-period',
     String(plan.nodeGracePeriodSeconds),
+    // Other machines join: the host controller allocates their nodes from the lab's address plan.
+    ...(vxlan ? ['--node-cidr', plan.nodeCIDR, '--cluster-cidr', plan.podCIDR, '--overlay-vni', String(vxlan.vni), '--overlay-mtu', String(vxlan.mtu)] : []),
     ...extra,
   ];
   const out: Component[] = [];
@@ -63,19 +75,9 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       const dir = paths.etcd(plan.name);
       out.push({ name: 'etcd', argv: etcdArgv(dir), cwd: dir, sockets: etcdSockets(dir) });
     }
+    const etcd = plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : [];
     out.push(
-      {
-        name: 'apiserver',
-        argv: apiArgv([
-          '--port-file',
-          paths.apiPort(plan.name),
-          '--socket',
-          paths.socket(plan.name),
-          '--tls-socket',
-          paths.tlsSocket(plan.name),
-          ...(plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : []),
-        ]),
-      },
+      { name: 'apiserver', argv: apiArgv([...firstApi, '--socket', paths.socket(plan.name), '--tls-socket', paths.tlsSocket(plan.name), ...etcd]) },
       { name: 'controller-manager', argv: controllerManager([server], []) },
     );
   } else {
@@ -95,7 +97,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         : ['--etcd-servers', own.map((m) => `https://${m.ip}:${etcdClientPort}`).join(','), '--etcd-cafile', pkiFiles.caCert(lab), '--etcd-certfile', pkiFiles.etcdClientCert(lab), '--etcd-keyfile', pkiFiles.etcdClientKey(lab)];
       const sockets = ['--socket', replicaSocket(lab, h), '--tls-socket', replicaTlsSocket(lab, h)];
       // Host k's replica also serves HTTPS on its host's address, as on a machine of a real cluster.
-      const port = h.first ? ['--port-file', paths.apiPort(lab)] : ['--bind-address', h.ip, '--port', String(apiServerPort)];
+      const port = h.first ? firstApi : ['--bind-address', h.ip, '--port', String(apiServerPort)];
       const argv = apiArgv([...port, ...sockets, ...etcd]);
       out.push({ name: onHost('apiserver', h), argv: h.first ? argv : runtime.hostCommand(plan, h.name, argv), sockets: [replicaSocket(lab, h), replicaTlsSocket(lab, h)] });
       const cm = controllerManager(apiServersFrom(plan, h.name), ['--leader-elect', '--leader-elect-identity', h.name]);
@@ -116,8 +118,11 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
       '--lb-pool',
       plan.lbPool,
+      // Joined hosts' nodes come and go: the router's pod routes follow the Nodes.
+      ...(vxlan ? ['--pod-routes'] : []),
     ]),
   });
+  if (vxlan) out.push(overlayComponent(state, ['--server', server, ...token('overlay')]));
   out.push(
     {
       name: 'upstream-dns',
@@ -144,29 +149,51 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         ...servers.slice(1).flatMap((s) => ['--fallback-server', s]),
         ...token(`agent-${n.name}`),
         ...(servers.includes(relay) ? ['--ca-file', pkiFiles.caCert(plan.name)] : []),
-        '--node',
-        n.name,
-        '--node-ip',
-        n.ip,
-        '--pod-cidr',
-        n.podCIDR,
-        '--proxy-mode',
-        plan.proxyMode,
-        '--lab',
-        plan.name,
-        '--runtime',
-        plan.runtime,
-        '--ipvs-scheduler',
-        plan.ipvsScheduler,
-        '--state-dir',
-        paths.store(plan.name),
-        '--cluster-dns',
-        plan.clusterDNS,
-        '--cluster-domain',
-        plan.clusterDomain,
-        '--cluster-cidr',
-        plan.podCIDR,
-        ...(plan.overlay ? ['--mtu', String(plan.overlay.mtu)] : []),
+        ...nodeArgs(plan, n),
+      ]),
+    });
+  }
+  return out;
+}
+
+/** The agent's flags that say which node it runs and in which lab, after its server and credentials. */
+function nodeArgs(plan: LabPlan, n: NodePlan): string[] {
+  const mtu = overlayMTU(plan);
+  return [
+    ...['--node', n.name, '--node-ip', n.ip, '--pod-cidr', n.podCIDR, '--proxy-mode', plan.proxyMode, '--lab', plan.name, '--runtime', plan.runtime],
+    ...['--ipvs-scheduler', plan.ipvsScheduler, '--state-dir', paths.store(plan.name), '--cluster-dns', plan.clusterDNS, '--cluster-domain', plan.clusterDomain, '--cluster-cidr', plan.podCIDR],
+    ...(mtu ? ['--mtu', String(mtu)] : []),
+  ];
+}
+
+/** This machine's overlay daemon: the flood list of its switch's vxlan0, from the Hosts. */
+function overlayComponent(state: LabState, credentials: string[]): Component {
+  const { plan, home } = state;
+  return { name: 'overlay', argv: [process.execPath, distEntry(home, 'overlay/main.js'), ...credentials, '--host', plan.vxlan!.host, '--switch', plan.switchNetns] };
+}
+
+/**
+ * A joined machine runs only its nodes' agents and its overlay daemon. The agents reach the API as
+ * the control plane's pods do, at the router's relay across the overlay (so a cut link silences
+ * them as it would a machine); the overlay daemon at the listen address (it makes the overlay).
+ */
+function joinedComponents(state: LabState, runtime: Runtime): Component[] {
+  const { plan, home } = state;
+  const lab = plan.name;
+  const certs = (n: string) => ['--ca-file', pkiFiles.caCert(lab), '--cert-file', pkiFiles.nodeCert(lab, n), '--key-file', pkiFiles.nodeKey(lab, n)];
+  const out: Component[] = [overlayComponent(state, ['--server', plan.joined!.server, ...certs(plan.nodes[0]!.name)])];
+  for (const n of plan.nodes) {
+    out.push({
+      name: `agent-${n.name}`,
+      argv: runtime.nodeCommand(plan, n, [
+        process.execPath,
+        distEntry(home, 'agent/main.js'),
+        '--server',
+        `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
+        ...certs(n.name),
+        '--host',
+        plan.vxlan!.host,
+        ...nodeArgs(plan, n),
       ]),
     });
   }

@@ -30,6 +30,9 @@ export const pkiFiles = {
   /** The API servers' client certificate towards etcd (kubeadm's apiserver-etcd-client). */
   etcdClientCert: (lab: string) => path.join(pkiDir(lab), 'apiserver-etcd-client.crt'),
   etcdClientKey: (lab: string) => path.join(pkiDir(lab), 'apiserver-etcd-client.key'),
+  /** A joined host's node client certificates (system:node:<node>, issued through the lab's CSR flow). */
+  nodeCert: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.crt`),
+  nodeKey: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.key`),
 };
 
 /** The lab's admin (kubernetes-admin, system:masters) over HTTPS on 127.0.0.1: needs root, as the key is root's. */
@@ -39,4 +42,16 @@ export function adminConnection(state: LabState): Connection {
     server: serverUrl(state),
     tls: { ca: fs.readFileSync(pkiFiles.caCert(lab)), cert: fs.readFileSync(pkiFiles.adminCert(lab)), key: fs.readFileSync(pkiFiles.adminKey(lab)) },
   };
+}
+
+/**
+ * Who this machine's tools are towards the lab: its admin where the control plane runs; on a machine
+ * that joined (no admin key there), its first node at the control plane's listen address.
+ */
+export function labConnection(state: LabState): Connection {
+  const { plan } = state;
+  if (!plan.joined) return adminConnection(state);
+  const first = plan.nodes[0]!.name;
+  const read = (f: string) => fs.readFileSync(f);
+  return { server: plan.joined.server, tls: { ca: read(pkiFiles.caCert(plan.name)), cert: read(pkiFiles.nodeCert(plan.name, first)), key: read(pkiFiles.nodeKey(plan.name, first)) } };
 }

@@ -14,14 +14,16 @@ import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { adminConnection } from './credentials.js';
+import { adminConnection, pkiFiles } from './credentials.js';
+import { defaultTokenTtlMs, generateToken, publishJoinInfo } from './bootstrap-tokens.js';
 import { makePki } from './pki.js';
 import { etcdDirs } from './control-plane.js';
-import { makePlan, type PlanOptions } from './plan.js';
-import { pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
+import { registerControlPlaneHost } from './host-object.js';
+import { makePlan, type LabPlan, type PlanOptions } from './plan.js';
+import { listenProblems, pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
-import { home, labDir, listLabs, NoSuchLab, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
+import { defaultStateRoot, home, labDir, listLabs, NoSuchLab, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
 
 // Directories the first lab creates on this host and the last one must remove.
 const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
@@ -32,6 +34,9 @@ export interface UpOptions extends PlanOptions {
   uiPort?: number;
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** With --listen: the bootstrap token to publish (kubeadm init's --token) and its lifetime (0: never expires). */
+  joinToken?: string;
+  joinTokenTtlMs?: number;
 }
 
 export async function up(o: UpOptions): Promise<LabState> {
@@ -42,9 +47,35 @@ export async function up(o: UpOptions): Promise<LabState> {
   if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
     throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
   }
-  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store), ...(await pkiProblems())];
+  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store), ...(await pkiProblems()), ...(await listenProblems(plan.listen))];
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
 
+  makeLabDirs(plan);
+  try {
+    // The certificates take ~0.2 s (the RSA key), made while the topology is built.
+    await Promise.all([runtime.create(plan), makePki(plan)]);
+    writeUpstreamZone(plan, paths.upstreamZone(plan.name));
+    const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home, ...(o.uiPort ? { uiPort: o.uiPort } : {}) };
+    writeJsonAtomic(paths.state(plan.name), state);
+    startSupervisor(state);
+    state.apiPort = await waitForApiPort(plan.name, o.timeoutMs ?? 60_000);
+    writeJsonAtomic(paths.state(plan.name), state);
+    if (plan.listen) await publishForJoiners(state, o.joinToken ?? generateToken(), o.joinTokenTtlMs ?? defaultTokenTtlMs, o.timeoutMs ?? 60_000);
+    await waitForNodes(state, o.timeoutMs ?? 60_000);
+    state.nodesReadyAt = new Date().toISOString();
+    writeJsonAtomic(paths.state(plan.name), state);
+    await waitForDns(state, o.timeoutMs ?? 60_000);
+    if (state.plan.vxlan) await withAdmin(state, (c) => registerControlPlaneHost(c, state.plan));
+    writeKubeconfig(state);
+    return state;
+  } catch (e) {
+    await down(plan.name).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The state root (with the markers of what its first lab creates) and the lab's directories. */
+export function makeLabDirs(plan: LabPlan): void {
   if (!fs.existsSync(stateRoot)) {
     fs.mkdirSync(stateRoot, { recursive: true });
     if (!fs.existsSync('/run/netns')) fs.writeFileSync(runNetnsMarker, '');
@@ -59,33 +90,29 @@ export async function up(o: UpOptions): Promise<LabState> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }
+}
+
+/** The lab's supervisor, detached (its own session: the lab's process tree), recorded in the state. */
+export function startSupervisor(state: LabState): void {
+  const name = state.plan.name;
+  const log = fs.openSync(path.join(paths.logs(name), 'supervisor.log'), 'a');
+  const child = spawn(process.execPath, [distEntry(home, 'lab/supervisor.js'), '--name', name], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, SVCLAB_LAB: name, SVCLAB_COMPONENT: 'supervisor' },
+  });
+  child.unref();
+  fs.closeSync(log);
+  state.supervisorPid = child.pid;
+  writeJsonAtomic(paths.state(name), state);
+}
+
+async function withAdmin<T>(state: LabState, fn: (client: ApiClient) => Promise<T>): Promise<T> {
+  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 5000 });
   try {
-    // The certificates take ~0.2 s (the RSA key), made while the topology is built.
-    await Promise.all([runtime.create(plan), makePki(plan)]);
-    writeUpstreamZone(plan, paths.upstreamZone(plan.name));
-    const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home, ...(o.uiPort ? { uiPort: o.uiPort } : {}) };
-    writeJsonAtomic(paths.state(plan.name), state);
-    const log = fs.openSync(path.join(paths.logs(plan.name), 'supervisor.log'), 'a');
-    const child = spawn(process.execPath, [distEntry(home, 'lab/supervisor.js'), '--name', plan.name], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: { ...process.env, SVCLAB_LAB: plan.name, SVCLAB_COMPONENT: 'supervisor' },
-    });
-    child.unref();
-    fs.closeSync(log);
-    state.supervisorPid = child.pid;
-    writeJsonAtomic(paths.state(plan.name), state);
-    state.apiPort = await waitForApiPort(plan.name, o.timeoutMs ?? 60_000);
-    writeJsonAtomic(paths.state(plan.name), state);
-    await waitForNodes(state, o.timeoutMs ?? 60_000);
-    state.nodesReadyAt = new Date().toISOString();
-    writeJsonAtomic(paths.state(plan.name), state);
-    await waitForDns(state, o.timeoutMs ?? 60_000);
-    writeKubeconfig(state);
-    return state;
-  } catch (e) {
-    await down(plan.name).catch(() => undefined);
-    throw e;
+    return await fn(client);
+  } finally {
+    client.close();
   }
 }
 
@@ -93,6 +120,22 @@ async function waitForApiPort(name: string, timeoutMs: number): Promise<number> 
   const port = await poll(() => fs.existsSync(paths.apiPort(name)) && Number(fs.readFileSync(paths.apiPort(name), 'utf8')), { timeoutMs, everyMs: 10 });
   if (port !== undefined) return port;
   throw new Error(`the API server of lab ${name} did not start within ${timeoutMs / 1000} s; logs are in ${paths.logs(name)}`);
+}
+
+/** cluster-info and the first bootstrap token, once the API answers. */
+async function publishForJoiners(state: LabState, token: string, ttlMs: number, timeoutMs: number): Promise<void> {
+  const ca = fs.readFileSync(pkiFiles.caCert(state.plan.name));
+  let last = '';
+  const publish = async (client: ApiClient): Promise<boolean> => {
+    try {
+      await publishJoinInfo(client, state.plan.name, state.plan.listen!, ca, token, ttlMs);
+      return true;
+    } catch (e) {
+      last = (e as Error).message;
+      return false;
+    }
+  };
+  if (!(await withAdmin(state, (client) => poll(() => publish(client), { timeoutMs, everyMs: 50 })))) throw new Error(`publishing cluster-info for joining hosts failed: ${last}`);
 }
 
 async function readyNodes(client: ApiClient): Promise<Node[]> {
@@ -180,7 +223,10 @@ function cleanupRoot(): void {
 
 /** Every lab this host knows of: state dirs, namespaces, containers (when a Docker engine answers) and processes. */
 async function allLabNames(): Promise<string[]> {
-  const names = new Set<string>([...listLabs(), ...(await leftoversRuntime().leftovers()), ...labProcesses().keys()]);
+  // Namespace names are global to the machine: under another state root (a simulated machine's) they do
+  // not say whose a lab is, so only the labs this root knows and its own processes count there.
+  const namespaces = stateRoot === defaultStateRoot ? await leftoversRuntime().leftovers() : [];
+  const names = new Set<string>([...listLabs(), ...namespaces, ...labProcesses().keys()]);
   return [...names].sort();
 }
 
@@ -192,6 +238,7 @@ export async function clean(log: (line: string) => void): Promise<string[]> {
     log(`removed lab ${name}`);
   }
   cleanupRoot();
-  for (const runtime of allRuntimes()) for (const ref of await runtime.removeImages()) log(`removed image ${ref}`);
+  // Images are the machine's too: another state root leaves them to the default one's `lab clean`.
+  if (stateRoot === defaultStateRoot) for (const runtime of allRuntimes()) for (const ref of await runtime.removeImages()) log(`removed image ${ref}`);
   return names;
 }

@@ -26,6 +26,7 @@ function componentIdentities(plan: LabPlan): ComponentIdentity[] {
     as('controller-manager', identities.controllerManager),
     as('router', identities.router),
     as('dashboard', identities.dashboard),
+    ...(plan.vxlan ? [as('overlay', identities.overlay)] : []),
     ...plan.nodes.map((n) => as(`agent-${n.name}`, identities.node(n.name))),
   ];
 }
@@ -33,7 +34,7 @@ function componentIdentities(plan: LabPlan): ComponentIdentity[] {
 /** The serving certificate's names, as kubeadm gives the API server's (with every control-plane host's address). */
 function servingNames(plan: LabPlan): { ips: string[]; dns: string[] } {
   return {
-    ips: ['127.0.0.1', plan.apiAdvertise.ip, formatIp(parseCidr(plan.serviceCIDR)!.base + 1), ...controlPlaneHosts(plan).map((h) => h.ip)],
+    ips: ['127.0.0.1', plan.apiAdvertise.ip, formatIp(parseCidr(plan.serviceCIDR)!.base + 1), ...(plan.listen ? [plan.listen.ip] : []), ...controlPlaneHosts(plan).map((h) => h.ip)],
     dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${plan.clusterDomain}`],
   };
 }

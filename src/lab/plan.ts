@@ -1,7 +1,8 @@
 // The address plan of one lab (design.md, "Network"): which namespaces exist,
 // which node gets which IP and pod CIDR. Pure data, shared by every runtime.
 import { defaultProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
-import { cidrSize, formatCidr, formatIp, hostAt, parseCidr, subnet, type Cidr } from '../net/cidr.js';
+import { formatCidr, formatIp, hostAt, parseCidr, subnet } from '../net/cidr.js';
+import { maxNodes, nodeAddresses } from '../net/node-addresses.js';
 import { UserError } from '../util/errors.js';
 
 export const runtimes = ['netns', 'docker'] as const;
@@ -48,6 +49,25 @@ export interface OverlayPlan {
   mtu: number;
 }
 
+/** This machine's end of a lab that spans machines (`lab up --listen`, `lab join`): a VXLAN device on the machine's own address, bridged into its switch. */
+export interface VxlanPlan {
+  /** The machine's address: the outer packets come from it (the listen address, or the joining host's --address). */
+  local: string;
+  vni: number;
+  port: number;
+  mtu: number;
+  /** This machine's Host object. */
+  host: string;
+}
+
+/** A machine that joined a lab (`lab join`): it holds only its switch and nodes; everything else is on the control plane's machine. */
+export interface JoinedPlan {
+  /** The lab's name on the control plane (the local lab name may differ). */
+  lab: string;
+  /** Where this machine's own processes reach the API (the control plane's listen address): the overlay daemon's server. */
+  server: string;
+}
+
 export interface LabPlan {
   name: string;
   runtime: RuntimeName;
@@ -83,6 +103,8 @@ export interface LabPlan {
   overlay?: OverlayPlan;
   /** `lab up --listen ADDR:PORT`: the API is served over TLS on that address too, for hosts that `lab join` (issue #18). */
   listen?: { ip: string; port: number };
+  vxlan?: VxlanPlan;
+  joined?: JoinedPlan;
 }
 
 export interface PlanOptions {
@@ -101,6 +123,8 @@ export interface PlanOptions {
   hosts?: number;
   /** "ADDR:PORT" (IPv4) where other hosts reach the API to `lab join`. */
   listen?: string;
+  /** With listen: the name of the control plane's own Host object (default control-plane). */
+  hostName?: string;
 }
 
 export const netnsPrefix = 'svclab-';
@@ -111,11 +135,9 @@ export function labPrefix(name: string): string {
 
 export class PlanError extends UserError {}
 
-/** How many nodes an address plan can hold: one IP each next to the router, one pod /24 each. */
-function maxNodes(nodeCIDR: Cidr, podCIDR: Cidr): number {
-  const nodeIPs = cidrSize(nodeCIDR) - 3; // network, router (.1), broadcast
-  const podSubnets = podCIDR.prefix <= 24 ? 2 ** (24 - podCIDR.prefix) - 1 : 0; // subnet 0 stays unused
-  return Math.max(0, Math.min(nodeIPs, podSubnets));
+/** A node of this lab at its allocated place (name, IP, pod CIDR): its namespace and switch port. */
+function nodePlan(lab: string, n: { name: string; ip: string; podCIDR: string }): NodePlan {
+  return { name: n.name, netns: `${labPrefix(lab)}${n.name}`, ip: n.ip, podCIDR: n.podCIDR, port: n.name };
 }
 
 export function makePlan(o: PlanOptions): LabPlan {
@@ -135,20 +157,14 @@ export function makePlan(o: PlanOptions): LabPlan {
   if (!Number.isInteger(hosts) || hosts < 1) throw new PlanError(`--hosts must be a whole number of at least 1 (got ${o.hosts})`);
   if (hosts > maxHosts) throw new PlanError(`--hosts ${hosts} is more than the transit network ${transitCIDR} holds: at most ${maxHosts} hosts`);
   if (hosts > o.nodes) throw new PlanError(`--hosts ${hosts} needs at least as many nodes (--nodes ${o.nodes}): every host carries a node`);
-  if (hosts > 1 && (o.runtime ?? 'netns') !== 'netns') throw new PlanError(`--hosts ${hosts} needs the netns runtime (simulated hosts are network namespaces); the ${o.runtime} runtime runs on one host`);
   const listen = o.listen === undefined ? undefined : parseListen(o.listen);
+  if (listen && hosts > 1) throw new PlanError('--listen and --hosts do not go together: --hosts simulates several hosts on this machine, --listen lets other machines join');
+  if (listen && (o.runtime ?? 'netns') !== 'netns') throw new PlanError(`--listen needs the netns runtime (the overlay's VXLAN device joins the lab's switch namespace); got --runtime ${o.runtime}`);
   const prefix = labPrefix(o.name);
   const outside = parseCidr('203.0.113.0/24')!;
   const nodes: NodePlan[] = [];
   for (let i = 1; i <= o.nodes; i++) {
-    nodes.push({
-      name: `node${i}`,
-      netns: `${prefix}node${i}`,
-      ip: formatIp(hostAt(nodeCIDR, 1 + i)),
-      podCIDR: formatCidr(subnet(podCIDR, 24, i)!),
-      port: `node${i}`,
-      ...(hosts > 1 ? { host: hostOf(i, hosts) } : {}),
-    });
+    nodes.push({ ...nodePlan(o.name, nodeAddresses(nodeCIDR, podCIDR, i)), ...(hosts > 1 ? { host: hostOf(i, hosts) } : {}) });
   }
   return {
     name: o.name,
@@ -177,8 +193,19 @@ export function makePlan(o: PlanOptions): LabPlan {
     ingress: o.ingress ?? false,
     store: o.store ?? 'embedded',
     ...(hosts > 1 ? { overlay: overlayPlan(o.name, hosts) } : {}),
-    ...(listen ? { listen } : {}),
+    ...(listen ? { listen, vxlan: { local: listen.ip, vni: vniFor(o.name), port: vxlanPort, mtu: transitMTU - vxlanOverhead, host: o.hostName ?? 'control-plane' } } : {}),
   };
+}
+
+/** The node network's MTU where the lab spans hosts (simulated or real); undefined: the kernel's default. */
+export function overlayMTU(plan: LabPlan): number | undefined {
+  return plan.overlay?.mtu ?? plan.vxlan?.mtu;
+}
+
+/** The plan of a machine that joins a lab: its switch and the nodes the control plane allocated it, on the lab's defaults. */
+export function joinedPlan(o: { name: string; nodes: { name: string; ip: string; podCIDR: string }[]; vxlan: VxlanPlan; joined: JoinedPlan; proxyMode?: ProxyMode }): LabPlan {
+  const base = makePlan({ name: o.name, nodes: 1, proxyMode: o.proxyMode });
+  return { ...base, nodes: o.nodes.map((n) => nodePlan(o.name, n)), vxlan: o.vxlan, joined: o.joined };
 }
 
 /** "ADDR:PORT" with an IPv4 address of this host and a port: where joining hosts reach the API. */

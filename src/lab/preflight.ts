@@ -1,5 +1,6 @@
 // Checks before a lab is built, each failure one clear sentence.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import { execa } from 'execa';
 import { proxyModeInfo, type ProxyMode } from '../agent/proxy/modes.js';
@@ -43,4 +44,15 @@ export function storeProblems(store: StoreName | undefined): string[] {
 /** The lab's certificates are made with the system's openssl. */
 export async function pkiProblems(): Promise<string[]> {
   return (await hasCommand('openssl')) ? [] : ["the 'openssl' command is missing; it makes the lab's certificates (apt-get install openssl)"];
+}
+
+/** `--listen ADDR:PORT`: the address must be this host's and the port free (tried by binding it a moment). */
+export async function listenProblems(listen: { ip: string; port: number } | undefined): Promise<string[]> {
+  if (!listen) return [];
+  const why = await new Promise<string | undefined>((resolve) => {
+    const s = net.createServer();
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRNOTAVAIL' ? 'is not an address of this host' : e.code === 'EADDRINUSE' ? 'is taken by another program' : e.message));
+    s.listen(listen.port, listen.ip, () => s.close(() => resolve(undefined)));
+  });
+  return why ? [`--listen ${listen.ip}:${listen.port} ${why}`] : [];
 }

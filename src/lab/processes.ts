@@ -1,7 +1,9 @@
 // Finding and stopping a lab's processes, also when its supervisor is gone:
-// every component carries SVCLAB_LAB=<name> in its environment.
+// every component carries SVCLAB_LAB=<name> in its environment, and SVCLAB_STATE_ROOT
+// when its lab lives in another state root (a simulated machine's) than the default.
 import fs from 'node:fs';
 import { poll } from '../util/poll.js';
+import { defaultStateRoot, stateRoot } from './state.js';
 
 export function labProcesses(): Map<string, number[]> {
   const out = new Map<string, number[]>();
@@ -16,7 +18,9 @@ export function labProcesses(): Map<string, number[]> {
       continue;
     }
     const m = /(?:^|\0)SVCLAB_LAB=([^\0]*)/.exec(env);
-    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), pid]);
+    // Labs of the same name under other state roots (other simulated machines) are not ours.
+    const root = /(?:^|\0)SVCLAB_STATE_ROOT=([^\0]*)/.exec(env)?.[1] ?? defaultStateRoot;
+    if (m && root === stateRoot) out.set(m[1]!, [...(out.get(m[1]!) ?? []), pid]);
   }
   return out;
 }

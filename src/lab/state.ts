@@ -11,7 +11,9 @@ export const home = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** A command named a lab that does not exist (or is not up yet). */
 export class NoSuchLab extends UserError {}
 
-export const stateRoot = process.env.SVCLAB_STATE_ROOT ?? '/run/svclab';
+export const defaultStateRoot = '/run/svclab';
+/** SVCLAB_STATE_ROOT: another root stands for another machine (test/helpers/machines.ts). */
+export const stateRoot = process.env.SVCLAB_STATE_ROOT ?? defaultStateRoot;
 
 export interface LabState {
   plan: LabPlan;

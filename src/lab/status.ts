@@ -3,7 +3,7 @@ import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
-import { adminConnection } from './credentials.js';
+import { labConnection } from './credentials.js';
 import { paths, readComponents, readState, serverUrl, type ComponentState } from './state.js';
 
 interface NodeStatus {
@@ -25,6 +25,8 @@ export interface LabStatus {
   /** Multi-host labs: each simulated host's transit address, and the overlay. */
   hosts?: { name: string; ip: string }[];
   overlay?: { vni: number; port: number; mtu: number };
+  /** A machine that joined a lab: which lab (its name on the control plane) and which Host this machine is. */
+  joined?: { lab: string; host: string; address: string };
   apiServer: string;
   socket: string;
   kubeconfig: string;
@@ -42,7 +44,7 @@ function readiness(node: Node | undefined): { ready: boolean; status: string } {
 export async function labStatus(name: string): Promise<LabStatus | undefined> {
   const state = readState(name);
   if (!state) return undefined;
-  const client = new ApiClient({ ...adminConnection(state), timeoutMs: 2000 });
+  const client = new ApiClient({ ...labConnection(state), timeoutMs: 2000 });
   let apiNodes: Node[] = [];
   let apiReachable = true;
   try {
@@ -60,7 +62,8 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
     ...(state.plan.overlay
       ? { hosts: state.plan.overlay.hosts.map((h) => ({ name: h.name, ip: h.ip })), overlay: { vni: state.plan.overlay.vni, port: state.plan.overlay.port, mtu: state.plan.overlay.mtu } }
       : {}),
-    apiServer: serverUrl(state),
+    ...(state.plan.joined && state.plan.vxlan ? { joined: { lab: state.plan.joined.lab, host: state.plan.vxlan.host, address: state.plan.vxlan.local } } : {}),
+    apiServer: state.plan.joined?.server ?? serverUrl(state),
     socket: paths.socket(name),
     kubeconfig: paths.kubeconfig(name),
     apiReachable,
@@ -86,7 +89,9 @@ export function table(rows: string[][]): string {
 export function formatStatus(s: LabStatus): string {
   const lines = [
     `lab ${s.name}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}, proxy mode ${s.proxyMode}, runtime ${s.runtime}, store ${s.store}`,
-    `API server: ${s.apiServer}${s.apiReachable ? '' : ' (not answering)'}   socket: ${s.socket}`,
+    ...(s.joined
+      ? [`joined lab ${s.joined.lab} as host ${s.joined.host} (${s.joined.address}); its API server: ${s.apiServer}${s.apiReachable ? '' : ' (not answering)'}`]
+      : [`API server: ${s.apiServer}${s.apiReachable ? '' : ' (not answering)'}   socket: ${s.socket}`]),
     ...(s.hosts && s.overlay
       ? [`hosts: ${s.hosts.map((h) => `${h.name} ${h.ip}`).join(', ')}; node network over VXLAN ${s.overlay.vni}, UDP ${s.overlay.port}, MTU ${s.overlay.mtu}`]
       : []),

@@ -109,7 +109,9 @@ for (const spec of specs) running.set(spec.name, { spec, state: { name: spec.nam
 const first = (prefix: string): Running[] => [...running.values()].filter((r) => r.spec.name === prefix || r.spec.name.startsWith(`${prefix}-host`));
 const etcd = first('etcd');
 etcd.forEach(start);
-first('apiserver').forEach(start);
-await waitForSocket(paths.socket(name), etcd.length ? 30_000 : 5000);
+// A joined machine runs no API server: its components reach the control plane's.
+const apiservers = first('apiserver');
+apiservers.forEach(start);
+if (apiservers.length) await waitForSocket(paths.socket(name), etcd.length ? 30_000 : 5000);
 for (const r of running.values()) if (!r.child && !r.timer) start(r);
 console.log(`supervisor: lab ${name} running ${running.size} components`);

@@ -6,6 +6,7 @@ import type { EndpointSlice, Node, Service } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
+import { startPodRoutes } from '../agent/network/pod-routes.js';
 import { startApiRelay } from './api-relay.js';
 import { LbPool } from './lb-pool.js';
 import { startLoadBalancer } from './loadbalancer.js';
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     'api-tls-socket': { type: 'string', multiple: true },
     /** More API servers to fail over to, in order, after --server. */
     'fallback-server': { type: 'string', multiple: true },
+    /** Keep a route to every node's pod CIDR from the Nodes (labs other machines join; otherwise the topology's routes suffice). */
+    'pod-routes': { type: 'boolean', default: false },
   },
 });
 if (!values.server?.startsWith('unix:') || !values['api-listen'] || !values['api-tls-socket']?.length) {
@@ -37,6 +40,7 @@ const inf = {
   slices: new Informer<EndpointSlice>(client, types.endpointslices).start(),
 };
 await Promise.all(Object.values(inf).map((i) => i.synced));
+if (values['pod-routes']) startPodRoutes(inf.nodes, '');
 const pool = values['lb-pool'] === 'none' ? undefined : new LbPool(values['lb-pool']!);
 await startLoadBalancer(client, inf, { pool, outsideDev: values['outside-dev']!, events: new EventRecorder(client, 'service-controller') });
 console.log(`router: API relay on ${values['api-listen']}; LoadBalancer pool ${values['lb-pool']}`);

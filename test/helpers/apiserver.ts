@@ -29,7 +29,7 @@ export interface TestServer {
 
 export async function startApiServer(
   t: ExecutionContext<unknown>,
-  opts: { dir?: string; port?: number; historySize?: number; advertise?: { ip: string; port: number }; kubeletSocketDir?: string; store?: 'embedded' | 'etcd'; authorizationMode?: string; auth?: AuthOptions; tls?: TlsOptions } = {},
+  opts: { dir?: string; port?: number; historySize?: number; advertise?: { ip: string; port: number }; kubeletSocketDir?: string; store?: 'embedded' | 'etcd'; authorizationMode?: string; admissionPlugins?: string; auth?: AuthOptions; tls?: TlsOptions } = {},
 ): Promise<TestServer> {
   const dir = opts.dir ?? tempDir(t);
   let etcd: TestEtcd | undefined;
@@ -44,6 +44,7 @@ export async function startApiServer(
     advertise: opts.advertise,
     kubeletSocketDir: opts.kubeletSocketDir,
     authorizationMode: opts.authorizationMode,
+    admissionPlugins: opts.admissionPlugins,
     auth: opts.auth,
   });
   await server.listen(opts.port ?? 0, undefined, opts.tls);

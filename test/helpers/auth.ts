@@ -4,6 +4,7 @@ import type { ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { startApiServer, type TestServer } from './apiserver.js';
 import { tempDir } from './tmp.js';
@@ -37,5 +38,19 @@ export async function serve(t: ExecutionContext<unknown>): Promise<{ s: TestServ
     },
   });
   return { s, file };
+}
+
+
+/** POST selfsubjectreviews (kubectl auth whoami) with the given credentials. */
+export function whoami(s: TestServer, ca: Buffer, creds: { cert?: Buffer; key?: Buffer; token?: string }): Promise<{ status: number; body: { status?: { userInfo?: { username: string; groups: string[] } }; message?: string; reason?: string } }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(`${s.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', ca, cert: creds.cert, key: creds.key, headers: { 'Content-Type': 'application/json', ...(creds.token ? { Authorization: `Bearer ${creds.token}` } : {}) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end('{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}');
+  });
 }
 

@@ -6,13 +6,15 @@ import { getCondition, isReady } from '../../api/conditions.js';
 import { isConflict, isNotFound, type ApiClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { types } from '../../api/resources.js';
-import { microTimestamp, timestamp, type Lease, type Node, type NodeCondition } from '../../api/types.js';
+import { microTimestamp, timestamp, type Lease, type Node, type NodeCondition, type OwnerReference } from '../../api/types.js';
 
 export interface NodeIdentity {
   name: string;
   ip: string;
   podCIDR: string;
   proxyMode: string;
+  /** A joined host's nodes belong to its Host: deleting the Host lets the garbage collector remove them. */
+  owner?: OwnerReference;
 }
 
 const leaseRenewMs = 2000;
@@ -59,7 +61,7 @@ export async function registerNode(client: ApiClient, id: NodeIdentity): Promise
     'beta.kubernetes.io/arch': 'amd64',
   };
   try {
-    await client.create(types.nodes, { metadata: { name: id.name, labels }, spec: { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR] } });
+    await client.create(types.nodes, { metadata: { name: id.name, labels, ...(id.owner ? { ownerReferences: [id.owner] } : {}) }, spec: { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR] } });
   } catch (e) {
     if (!isConflict(e)) throw e;
   }

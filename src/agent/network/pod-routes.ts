@@ -1,5 +1,6 @@
 // host-gw routing: a route to every other node's pod CIDR via that node's IP,
-// kept in sync with the Node objects (what flannel's host-gw backend does).
+// kept in sync with the Node objects (what flannel's host-gw backend does). The router of a lab
+// other machines join keeps the same routes (self = '': every node).
 import { run } from '../../net/run.js';
 import type { Informer } from '../../client/informer.js';
 import type { Node } from '../../api/types.js';

@@ -4,15 +4,17 @@
 import { apps } from './apps.js';
 import { authentication } from './authentication.js';
 import { authorization } from './authorization.js';
+import { certificates } from './certificates.js';
 import { autoscaling, coordination, discovery } from './cluster.js';
 import { core } from './core.js';
 import type { Package } from './describe.js';
 import { meta } from './meta.js';
 import { gateway } from './gateway.js';
+import { hosts } from './hosts.js';
 import { networking } from './networking.js';
 import { rbac } from './rbac.js';
 
-export const packages: Package[] = [meta, core, apps, autoscaling, discovery, coordination, rbac, networking, gateway, authorization, authentication];
+export const packages: Package[] = [meta, core, apps, autoscaling, discovery, coordination, rbac, networking, gateway, authorization, authentication, certificates, hosts];
 
 export const kindMessages: Record<string, string> = {
   'v1 Namespace': 'core.Namespace',
@@ -34,6 +36,7 @@ export const kindMessages: Record<string, string> = {
   'gateway.networking.k8s.io/v1 GatewayClass': 'gateway.GatewayClass',
   'gateway.networking.k8s.io/v1 Gateway': 'gateway.Gateway',
   'gateway.networking.k8s.io/v1 HTTPRoute': 'gateway.HTTPRoute',
+  'hosts.svclab.io/v1 Host': 'hosts.Host',
   'rbac.authorization.k8s.io/v1 Role': 'rbac.Role',
   'rbac.authorization.k8s.io/v1 ClusterRole': 'rbac.ClusterRole',
   'rbac.authorization.k8s.io/v1 RoleBinding': 'rbac.RoleBinding',
@@ -44,4 +47,5 @@ export const kindMessages: Record<string, string> = {
   'authorization.k8s.io/v1 LocalSubjectAccessReview': 'authorization.LocalSubjectAccessReview',
   'authentication.k8s.io/v1 TokenRequest': 'authentication.TokenRequest',
   'authentication.k8s.io/v1 SelfSubjectReview': 'authentication.SelfSubjectReview',
+  'certificates.k8s.io/v1 CertificateSigningRequest': 'certificates.CertificateSigningRequest',
 };

@@ -1,10 +1,11 @@
 // The API server's authenticator chain, as upstream's union of request authenticators:
-// client certificate, then bearer token (the component token file, then ServiceAccount JWTs).
+// client certificate, then bearer token (the component token file, bootstrap tokens, then ServiceAccount JWTs).
 // The first that recognises the credentials wins; credentials nobody accepts are a 401;
 // a request with none is system:anonymous.
 import type http from 'node:http';
 import { ApiError, unauthorized } from '../../api/errors.js';
-import { looksLikeServiceAccountToken, type TokenVerifier } from './serviceaccount.js';
+import { bootstrapTokenUser } from './bootstrap-token.js';
+import { looksLikeServiceAccountToken, type Lookup, type TokenVerifier } from './serviceaccount.js';
 import { anonymous, type Authenticator, type UserInfo } from './user.js';
 import { x509Authenticator } from './x509.js';
 
@@ -12,6 +13,8 @@ export interface AuthenticationConfig {
   /** Static tokens (--token-auth-file). */
   tokens?: Map<string, UserInfo>;
   serviceAccounts?: { issuer: string; verify: TokenVerifier };
+  /** Reads stored objects: bootstrap tokens are kube-system Secrets. */
+  lookup?: Lookup;
   /** Why a credential was refused (the 401 never says). */
   log?: (line: string) => void;
 }
@@ -29,6 +32,8 @@ function tokenAuthenticator(cfg: AuthenticationConfig): Authenticator {
     if (token === undefined) return undefined;
     const known = cfg.tokens?.get(token);
     if (known) return known;
+    const bootstrap = cfg.lookup && bootstrapTokenUser(token, cfg.lookup, cfg.log);
+    if (bootstrap) return bootstrap;
     const sa = cfg.serviceAccounts;
     if (sa && looksLikeServiceAccountToken(token, sa.issuer)) {
       try {

@@ -14,9 +14,15 @@ const nodePrefix = 'system:node:';
 const nodesGroup = 'system:nodes';
 const nodeRules: PolicyRule[] = clusterRoles.find((r) => r.name === 'system:node')!.rules!;
 
+/** upstream's NodeIdentity: whether a user is a node (system:node:* in system:nodes), and its name ('' when the username names none). */
+export function nodeIdentity(user: UserInfo): { isNode: boolean; name: string } {
+  const isNode = user.username.startsWith(nodePrefix) && user.groups.includes(nodesGroup);
+  return { isNode, name: isNode ? user.username.slice(nodePrefix.length) : '' };
+}
+
 /** The node a user is, or undefined for anyone else. */
 export function nodeOf(user: UserInfo): string | undefined {
-  return user.username.startsWith(nodePrefix) && user.groups.includes(nodesGroup) ? user.username.slice(nodePrefix.length) || undefined : undefined;
+  return nodeIdentity(user).name || undefined;
 }
 
 type Kind = 'secrets' | 'configmaps' | 'persistentvolumeclaims' | 'serviceaccounts';

@@ -15,6 +15,8 @@ export const identities = {
   controllerManager: { user: 'system:kube-controller-manager', groups: [] as string[] },
   router: { user: 'svclab:router', groups: [] as string[] },
   dashboard: { user: 'svclab:dashboard', groups: [] as string[] },
+  /** The control-plane host's overlay daemon (joined hosts' run with one of their node certificates). */
+  overlay: { user: 'svclab:overlay', groups: [] as string[] },
 };
 
 /** The controllers src/controllers/main.ts runs, by their upstream role (system:controller:<name>). */
@@ -30,6 +32,7 @@ const labControllers = [
   'service-account-controller',
   'clusterrole-aggregation-controller',
   'root-ca-cert-publisher',
+  'certificate-controller',
 ];
 
 const events = rule('create patch update', 'core events.k8s.io', 'events');
@@ -42,6 +45,9 @@ export const componentClusterRoles: { name: string; rules: PolicyRule[] }[] = [
   },
   // A trace's probe runs in the client pod through exec, as `kubectl exec` would.
   { name: 'svclab:dashboard', rules: [rule('get list watch', 'core', 'endpoints nodes pods services'), rule('delete', 'core', 'pods'), rule('create', 'core', 'pods/exec')] },
+  // The host controller (controller-manager) allocates nodes to Hosts; the overlay daemons and the agents of joined hosts read them.
+  { name: 'svclab:host-controller', rules: [rule('get list watch', 'hosts.svclab.io', 'hosts'), rule('patch update', 'hosts.svclab.io', 'hosts/status')] },
+  { name: 'svclab:host-reader', rules: [rule('get list watch', 'hosts.svclab.io', 'hosts')] },
 ];
 
 const user = (name: string): Subject => ({ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name });
@@ -54,4 +60,6 @@ export const componentBindings: { name: string; role: string; subjects: Subject[
   ...labControllers.map((c) => ({ name: `svclab:controller-manager:${c}`, role: `system:controller:${c}`, subjects: [user(identities.controllerManager.user)] })),
   { name: 'svclab:router', role: 'svclab:router', subjects: [user(identities.router.user)] },
   { name: 'svclab:dashboard', role: 'svclab:dashboard', subjects: [user(identities.dashboard.user)] },
+  { name: 'svclab:controller-manager:host-controller', role: 'svclab:host-controller', subjects: [user(identities.controllerManager.user)] },
+  { name: 'svclab:host-reader', role: 'svclab:host-reader', subjects: [group('system:nodes'), user(identities.overlay.user)] },
 ];

@@ -7,6 +7,7 @@ import { types } from '../../api/resources.js';
 import type { ClusterRole, KubeObject, RoleBinding } from '../../api/types.js';
 import type { Registry } from '../registry.js';
 import { componentBindings, componentClusterRoles } from './components.js';
+import { clusterInfoReader, nodeBootstrapClusterRoleBindings, nodeBootstrapClusterRoles } from './node-bootstrap.js';
 import { bootstrapAnnotations, bootstrapLabels, clusterRoleBindings, clusterRoles, controllerRoles } from './roles.js';
 
 const controllerPrefix = 'system:controller:';
@@ -30,7 +31,7 @@ function bootstrapClusterRoles(): ClusterRole[] {
   for (const [name, rules] of Object.entries(controllerRoles)) {
     roles.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(controllerPrefix + name), rules });
   }
-  for (const r of componentClusterRoles) roles.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: labMeta(r.name), rules: r.rules });
+  for (const r of [...componentClusterRoles, ...nodeBootstrapClusterRoles]) roles.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: labMeta(r.name), rules: r.rules });
   return roles;
 }
 
@@ -45,7 +46,7 @@ function bootstrapClusterRoleBindings(): RoleBinding[] {
   return [
     ...clusterRoleBindings.map((b) => binding(b.role, b.subjects)),
     ...Object.keys(controllerRoles).map((name) => binding(controllerPrefix + name, [{ kind: 'ServiceAccount', name, namespace: 'kube-system' }])),
-    ...componentBindings.map((b) => binding(b.role, b.subjects, labMeta(b.name))),
+    ...[...componentBindings, ...nodeBootstrapClusterRoleBindings].map((b) => binding(b.role, b.subjects, labMeta(b.name))),
   ];
 }
 
@@ -56,4 +57,9 @@ export async function ensureBootstrapPolicy(registry: Registry): Promise<void> {
     ...bootstrapClusterRoles().filter(missing('rbac.authorization.k8s.io/clusterroles')).map((r) => registry.create(types.clusterroles, undefined, r)),
     ...bootstrapClusterRoleBindings().filter(missing('rbac.authorization.k8s.io/clusterrolebindings')).map((b) => registry.create(types.clusterrolebindings, undefined, b)),
   ]);
+  const { namespace, name, rules, subjects } = clusterInfoReader;
+  if (!registry.store.get('rbac.authorization.k8s.io/roles', `${namespace}/${name}`)) await registry.create(types.roles, namespace, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: labMeta(name), rules });
+  if (!registry.store.get('rbac.authorization.k8s.io/rolebindings', `${namespace}/${name}`)) {
+    await registry.create(types.rolebindings, namespace, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: labMeta(name), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects });
+  }
 }

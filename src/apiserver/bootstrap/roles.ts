@@ -147,6 +147,10 @@ export const clusterRoles: { name: string; rules?: PolicyRule[]; labels?: Record
       rule(read, 'storage.k8s.io', 'csistoragecapacities'),
     ],
   },
+  // Kubelet TLS bootstrap: creating CSRs, and asking for client certificates (auto-approved by the approver).
+  { name: 'system:node-bootstrapper', rules: [rule('create get list watch', 'certificates.k8s.io', 'certificatesigningrequests')] },
+  { name: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', rules: [rule('create', 'certificates.k8s.io', 'certificatesigningrequests/nodeclient')] },
+  { name: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', rules: [rule('create', 'certificates.k8s.io', 'certificatesigningrequests/selfnodeclient')] },
   {
     name: 'system:node-proxier',
     rules: [rule('list watch', 'core', 'endpoints services'), rule(read, 'core', 'nodes'), events, rule('list watch', 'discovery.k8s.io', 'endpointslices')],

@@ -1,8 +1,8 @@
 // Where objects live in etcd, laid out as kube-apiserver lays them out
 // (test/integration/etcd/data.go upstream): /registry/<resource>/<namespace>/<name>,
 // with the historical prefixes of a few core resources, and CRD-served groups
-// (Gateway API) under /registry/<group>/<resource>/. The Service allocators'
-// held values are under /registry/ranges/ (allocators/store-book.ts).
+// (Gateway API, svclab's Hosts) under /registry/<group>/<resource>/. The Service
+// allocators' held values are under /registry/ranges/ (allocators/store-book.ts).
 import { resourceTypes, typeKey } from '../../api/resources.js';
 import { rangeTypes } from '../allocators/store-book.js';
 
@@ -19,7 +19,7 @@ const historical: Record<string, string> = {
 };
 
 /** Groups served from CustomResourceDefinitions upstream, not built into kube-apiserver. */
-const crdGroups = new Set(['gateway.networking.k8s.io']);
+const crdGroups = new Set(['gateway.networking.k8s.io', 'hosts.svclab.io']);
 
 /** The prefix (ending in "/") under which objects of a store type key ("core/services") live. */
 function typePrefix(type: string): string {

@@ -2,9 +2,11 @@
 // request gets instead of objects when it asks for one.
 import { typeKey, type ResourceType } from '../../api/resources.js';
 import type { KubeObject, WatchEvent } from '../../api/types.js';
+import { csrPrinter } from './certificates.js';
 import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { eventPrinter, genericPrinter, leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
 import { gatewayClassPrinter, gatewayPrinter, httpRoutePrinter, ingressClassPrinter, ingressPrinter } from './networking.js';
+import { hostPrinter } from './hosts.js';
 import { podPrinter } from './pod.js';
 import { bindingPrinter, rolePrinter } from './rbac.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './service.js';
@@ -29,6 +31,7 @@ const printers: Record<string, Printer> = {
   'gateway.networking.k8s.io/gatewayclasses': gatewayClassPrinter,
   'gateway.networking.k8s.io/gateways': gatewayPrinter,
   'gateway.networking.k8s.io/httproutes': httpRoutePrinter,
+  'hosts.svclab.io/hosts': hostPrinter,
   'core/configmaps': configMapPrinter,
   'core/secrets': secretPrinter,
   'core/serviceaccounts': serviceAccountPrinter,
@@ -36,6 +39,7 @@ const printers: Record<string, Printer> = {
   'rbac.authorization.k8s.io/clusterroles': rolePrinter,
   'rbac.authorization.k8s.io/rolebindings': bindingPrinter,
   'rbac.authorization.k8s.io/clusterrolebindings': bindingPrinter,
+  'certificates.k8s.io/certificatesigningrequests': csrPrinter,
 };
 
 function printerFor(t: ResourceType): Printer {

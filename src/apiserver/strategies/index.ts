@@ -1,7 +1,9 @@
 import type { Strategy } from '../registry.js';
+import { csrStrategy } from './certificates.js';
 import { configMapStrategy, secretStrategy, serviceAccountStrategy } from './config.js';
 import { eventStrategy } from './event.js';
 import { gatewayClassStrategy, gatewayStrategy, httpRouteStrategy } from './gateway.js';
+import { hostStrategy } from './hosts.js';
 import { leaseStrategy } from './lease.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
@@ -27,4 +29,6 @@ export const strategies: Strategy[] = [
   gatewayClassStrategy,
   gatewayStrategy,
   httpRouteStrategy,
+  csrStrategy,
+  hostStrategy,
 ];

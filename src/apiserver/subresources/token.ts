@@ -19,10 +19,11 @@ const minExpirationSeconds = 600;
 const maxExpirationSeconds = 2 ** 32;
 
 export function tokenRequestHandler(registry: Registry, issuer: TokenIssuer): SubresourceHandler {
-  return async (r, req, res) => {
+  return async (r, req, res, _query, admit) => {
     if (req.method !== 'POST') throw badRequest('token only supports POST');
     const body = ((await readBody(req)) ?? {}) as TokenRequest;
     if (body.kind && body.kind !== 'TokenRequest') throw badRequest(`expected TokenRequest, got ${body.kind}`);
+    admit({ operation: 'CREATE', object: body as unknown as KubeObject });
     const spec = body.spec ?? {};
     const expirationSeconds = spec.expirationSeconds ?? 3600;
     const errs: FieldError[] = [];

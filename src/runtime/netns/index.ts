@@ -3,8 +3,8 @@
 // in the host's own namespace.
 import fs from 'node:fs';
 import { ip, ipBatch, inNetns, listNetns, netnsPids, sysctls } from '../../net/ip.js';
-import { labPrefix, netnsPrefix, switchOf, type LabPlan, type NodePlan } from '../../lab/plan.js';
-import { createOverlay, overlayNamespaces } from './overlay.js';
+import { labPrefix, netnsPrefix, overlayMTU, switchOf, type LabPlan, type NodePlan } from '../../lab/plan.js';
+import { attachVxlan, createOverlay, overlayNamespaces } from './overlay.js';
 import type { Runtime } from '../runtime.js';
 import { execa } from 'execa';
 
@@ -93,44 +93,62 @@ export function labsOfNamespaces(namespaces: string[]): string[] {
 export async function createTopology(plan: LabPlan, nodeNamespace: (node: NodePlan) => string): Promise<void> {
   const sw = plan.switchNetns;
   const ext = plan.external;
-  const hosts = [sw, plan.routerNetns, plan.outsideNetns, ext.netns, ...(plan.overlay ? overlayNamespaces(plan.overlay) : [])];
+  // A machine that joined a lab holds only its switch and nodes: the router and the outside world stay on the control plane's.
+  const full = !plan.joined;
+  const hosts = full ? [sw, plan.routerNetns, plan.outsideNetns, ext.netns, ...(plan.overlay ? overlayNamespaces(plan.overlay) : [])] : [sw];
   // 1. namespaces and the veth pairs between them (created in place, never in the host namespace)
   await ipBatch([
     ...hosts.map((h) => `netns add ${h}`),
     ...plan.nodes.map(nodeNamespace),
-    `link add eth0 netns ${plan.routerNetns} type veth peer name router netns ${sw}`,
-    `link add eth1 netns ${plan.routerNetns} type veth peer name router-out netns ${sw}`,
-    `link add eth0 netns ${plan.outsideNetns} type veth peer name outside netns ${sw}`,
-    `link add eth0 netns ${ext.netns} type veth peer name external netns ${sw}`,
+    ...(full
+      ? [
+          `link add eth0 netns ${plan.routerNetns} type veth peer name router netns ${sw}`,
+          `link add eth1 netns ${plan.routerNetns} type veth peer name router-out netns ${sw}`,
+          `link add eth0 netns ${plan.outsideNetns} type veth peer name outside netns ${sw}`,
+          `link add eth0 netns ${ext.netns} type veth peer name external netns ${sw}`,
+        ]
+      : []),
     ...plan.nodes.map((n) => `link add eth0 netns ${n.netns} type veth peer name ${n.port} netns ${switchOf(plan, n)}`),
   ]);
   const [nodeBits] = plan.nodeCIDR.split('/').slice(1);
   const [outBits] = plan.outsideCIDR.split('/').slice(1);
   // Multi-host: the other hosts' switches and the VXLAN between them (before the node ports join them).
   if (plan.overlay) await createOverlay(plan.overlay);
-  // Only multi-host labs set an MTU (the overlay's); single-host links keep the kernel's default.
-  const mtu = plan.overlay ? ` mtu ${plan.overlay.mtu}` : '';
+  // Only labs that span hosts set an MTU (the overlay's); single-host links keep the kernel's default.
+  const mtuValue = overlayMTU(plan);
+  const mtu = mtuValue ? ` mtu ${mtuValue}` : '';
   const ports = (ns: string): string[] => plan.nodes.filter((n) => switchOf(plan, n) === ns).flatMap((n) => [`link set ${n.port} master br-nodes`, `link set ${n.port}${mtu} up`]);
   // 2. the switch: one bridge for the node network, one for the outside network
   const switchSetup = ipBatch(
     [
       'link set lo up',
       ...(plan.overlay ? [] : ['link add br-nodes type bridge', 'link set br-nodes up']), // the overlay made it
-      'link add br-outside type bridge',
-      'link set br-outside up',
-      'link set router master br-nodes',
-      `link set router${mtu} up`,
-      'link set router-out master br-outside',
-      'link set router-out up',
-      'link set outside master br-outside',
-      'link set outside up',
-      'link set external master br-outside',
-      'link set external up',
+      ...(full
+        ? [
+            'link add br-outside type bridge',
+            'link set br-outside up',
+            'link set router master br-nodes',
+            `link set router${mtu} up`,
+            'link set router-out master br-outside',
+            'link set router-out up',
+            'link set outside master br-outside',
+            'link set outside up',
+            'link set external master br-outside',
+            'link set external up',
+          ]
+        : []),
       ...ports(sw),
     ],
     sw,
-  );
+  ).then(() => plan.vxlan && attachVxlan(sw, plan.vxlan));
   const portSetups = (plan.overlay?.hosts ?? []).filter((h) => h.switchNetns !== sw).map((h) => ipBatch(ports(h.switchNetns), h.switchNetns));
+  // 4. nodes: address, default route via the router (proxy_arp for pods needs one)
+  const nodeSetups = plan.nodes.map((n) =>
+    ipBatch(['link set lo up', `addr add ${n.ip}/${nodeBits} dev eth0`, `link set eth0${mtu} up`, `route add default via ${plan.routerNodeIP}`], n.netns).then(() =>
+      sysctls(n.netns, forwarding),
+    ),
+  );
+  if (!full) return void (await Promise.all([switchSetup, ...nodeSetups]));
   // 3. the router between the node network and the outside network; it knows every pod CIDR
   const routerSetup = ipBatch(
     [
@@ -158,12 +176,6 @@ export async function createTopology(plan: LabPlan, nodeNamespace: (node: NodePl
       `route add default via ${plan.routerOutsideIP}`,
     ],
     ext.netns,
-  );
-  // 4. nodes: address, default route via the router (proxy_arp for pods needs one)
-  const nodeSetups = plan.nodes.map((n) =>
-    ipBatch(['link set lo up', `addr add ${n.ip}/${nodeBits} dev eth0`, `link set eth0${mtu} up`, `route add default via ${plan.routerNodeIP}`], n.netns).then(() =>
-      sysctls(n.netns, forwarding),
-    ),
   );
   await Promise.all([switchSetup, ...portSetups, routerSetup, outsideSetup, externalSetup, ...nodeSetups]);
 }

@@ -6,7 +6,8 @@
 // packets on the hosts' addresses, exactly as between machines.
 import { ipBatch, sysctls } from '../../net/ip.js';
 import { run, CommandError } from '../../net/run.js';
-import type { OverlayPlan } from '../../lab/plan.js';
+import type { OverlayPlan, VxlanPlan } from '../../lab/plan.js';
+import { floodLine } from '../../overlay/fdb.js';
 
 /** The namespaces a multi-host lab adds to the single-host ones (host1's switch is the lab's switch). */
 export function overlayNamespaces(o: OverlayPlan): string[] {
@@ -15,7 +16,7 @@ export function overlayNamespaces(o: OverlayPlan): string[] {
 
 /** `bridge -batch` lines: one all-zeros (flood) entry per other host, the unicast head-end replication of BUM traffic. */
 export function floodEntries(o: OverlayPlan, self: string): string[] {
-  return o.hosts.filter((h) => h.name !== self).map((h) => `fdb append 00:00:00:00:00:00 dev vxlan0 dst ${h.ip}`);
+  return o.hosts.filter((h) => h.name !== self).map((h) => floodLine('append', h.ip));
 }
 
 /** Transit links, the hosts' addresses, every switch's node bridge, and a VXLAN device per switch (namespaces exist already). */
@@ -48,4 +49,14 @@ export async function createOverlay(o: OverlayPlan): Promise<void> {
       if (r.exitCode !== 0) throw new CommandError(`bridge -n ${h.switchNetns} -batch -`, r);
     }),
   );
+}
+
+/**
+ * A lab that spans real machines: vxlan0 created in this machine's own namespace (its UDP socket and
+ * outer addresses stay there, on the machine's address) and living in the lab's switch, on br-nodes.
+ * Its flood list is the overlay daemon's (src/overlay): one entry per other Host.
+ */
+export async function attachVxlan(switchNetns: string, v: VxlanPlan): Promise<void> {
+  await ipBatch([`link add vxlan0 netns ${switchNetns} mtu ${v.mtu} type vxlan id ${v.vni} local ${v.local} dstport ${v.port}`]);
+  await ipBatch(['link set vxlan0 master br-nodes', 'link set vxlan0 up'], switchNetns);
 }

@@ -39,9 +39,18 @@ export interface Answer {
 
 /** count sequential requests to http://target/json, each on a new connection (Connection: close). */
 export async function requests(lab: string, from: From, target: string, count: number, maxTimeSeconds = 2): Promise<Answer[]> {
+  const r = await runOn(lab, from, curlArgv(target, count, maxTimeSeconds));
+  return parseAnswers(r, count);
+}
+
+/** The curl command line of requests(): one process, count URLs, each result followed by its exit code. */
+export function curlArgv(target: string, count: number, maxTimeSeconds = 2): string[] {
   // A -w format must not start with "@" (curl reads it from a file then).
-  const argv = ['curl', '-s', '--max-time', String(maxTimeSeconds), '-H', 'Connection: close', '-w', '\\n=%{exitcode}\\n', `http://${target}/json?[1-${count}]`];
-  const r = await runOn(lab, from, argv);
+  return ['curl', '-s', '--max-time', String(maxTimeSeconds), '-H', 'Connection: close', '-w', '\\n=%{exitcode}\\n', `http://${target}/json?[1-${count}]`];
+}
+
+/** The answers in the output of curlArgv's curl. */
+export function parseAnswers(r: { stdout: string; stderr: string }, count: number): Answer[] {
   const answers: Answer[] = [];
   let body: { pod: string; client: string } | undefined;
   for (const line of r.stdout.split('\n')) {

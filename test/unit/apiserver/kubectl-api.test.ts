@@ -128,7 +128,7 @@ test('a protobuf body (kubectl create deployment) is decoded, defaulted and stor
 test('the OpenAPI v3 index points at one document per group-version, served with the hash kubectl caches by', async (t) => {
   const s = await startApiServer(t);
   const index = await call(s, 'GET', '/openapi/v3');
-  t.deepEqual(Object.keys(index.body.paths).sort(), ['api/v1', 'apis/apps/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/gateway.networking.k8s.io/v1', 'apis/networking.k8s.io/v1', 'apis/rbac.authorization.k8s.io/v1']);
+  t.deepEqual(Object.keys(index.body.paths).sort(), ['api/v1', 'apis/apps/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/certificates.k8s.io/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/gateway.networking.k8s.io/v1', 'apis/hosts.svclab.io/v1', 'apis/networking.k8s.io/v1', 'apis/rbac.authorization.k8s.io/v1']);
   const url: string = index.body.paths['api/v1'].serverRelativeURL;
   t.regex(url, /^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
   const doc = await call(s, 'GET', url);

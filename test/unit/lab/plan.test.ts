@@ -1,5 +1,5 @@
 import test from 'ava';
-import { hostOf, makePlan, PlanError, switchOf, validateLabName, vniFor, vxlanOverhead } from '../../../src/lab/plan.js';
+import { hostOf, joinedPlan, makePlan, overlayMTU, PlanError, switchOf, validateLabName, vniFor, vxlanOverhead } from '../../../src/lab/plan.js';
 
 test('nodes get consecutive IPs after the router and one pod /24 each', (t) => {
   const plan = makePlan({ name: 'demo', nodes: 3 });
@@ -86,5 +86,26 @@ test('bad --hosts values are refused with the reason', (t) => {
   t.throws(() => makePlan({ name: 'x', nodes: 2, hosts: 3 }), { message: '--hosts 3 needs at least as many nodes (--nodes 2): every host carries a node' });
   t.throws(() => makePlan({ name: 'x', nodes: 80, hosts: 64 }), { message: '--hosts 64 is more than the transit network 198.18.0.0/24 holds: at most 63 hosts' });
   t.is(makePlan({ name: 'x', nodes: 63, hosts: 63 }).overlay!.hosts.at(-1)!.ip, '198.18.0.254');
-  t.throws(() => makePlan({ name: 'x', nodes: 2, hosts: 2, runtime: 'docker' }), { message: /needs the netns runtime/ });
+  // Docker nodes' namespaces are wired by the same topology code: their ports go on their host's switch.
+  t.deepEqual(makePlan({ name: 'x', nodes: 2, hosts: 2, runtime: 'docker' }).nodes.map((n) => n.host), ['host1', 'host2']);
+});
+
+test('--listen: this machine\'s end of the overlay on the listen address (VNI of the lab, MTU 1450); not with --hosts or docker', (t) => {
+  const plan = makePlan({ name: 'demo', nodes: 2, listen: '192.0.2.10:6443' });
+  t.deepEqual(plan.vxlan, { local: '192.0.2.10', vni: vniFor('demo'), port: 4789, mtu: 1450, host: 'control-plane' });
+  t.is(overlayMTU(plan), 1450);
+  t.is(overlayMTU(makePlan({ name: 'demo', nodes: 2 })), undefined);
+  t.throws(() => makePlan({ name: 'demo', nodes: 2, hosts: 2, listen: '192.0.2.10:6443' }), { message: /--listen and --hosts do not go together/ });
+  t.throws(() => makePlan({ name: 'demo', nodes: 2, runtime: 'docker', listen: '192.0.2.10:6443' }), { message: /--listen needs the netns runtime/ });
+});
+
+test('a joined plan holds the allocated nodes under the local name, on the lab\'s defaults', (t) => {
+  const plan = joinedPlan({
+    name: 'local',
+    nodes: [{ name: 'node3', ip: '172.18.0.4', podCIDR: '10.244.3.0/24' }],
+    vxlan: { local: '192.0.2.20', vni: 42, port: 4789, mtu: 1450, host: 'b' },
+    joined: { lab: 'demo', server: 'https://192.0.2.10:6443' },
+  });
+  t.deepEqual(plan.nodes, [{ name: 'node3', netns: 'svclab-local-node3', ip: '172.18.0.4', podCIDR: '10.244.3.0/24', port: 'node3' }]);
+  t.deepEqual([plan.switchNetns, plan.routerNodeIP, plan.clusterDNS, plan.joined?.lab], ['svclab-local-switch', '172.18.0.1', '10.96.0.10', 'demo']);
 });

@@ -1,26 +1,11 @@
 // The authenticator chain on a real HTTPS listener: client certificates of the CA and of
 // another one, static tokens, ServiceAccount tokens from TokenRequest, and anonymous.
 import test from 'ava';
-import type { TestServer } from '../../../helpers/apiserver.js';
-import https from 'node:https';
 import { withAuthenticatedGroup } from '../../../../src/apiserver/auth/authenticate.js';
 import { types } from '../../../../src/api/resources.js';
 import { ApiClient } from '../../../../src/client/client.js';
 
-import { serve } from '../../../helpers/auth.js';
-
-/** POST selfsubjectreviews (kubectl auth whoami) with the given credentials. */
-function whoami(s: TestServer, ca: Buffer, creds: { cert?: Buffer; key?: Buffer; token?: string }): Promise<{ status: number; body: { status?: { userInfo?: { username: string; groups: string[] } }; message?: string; reason?: string } }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(`${s.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', ca, cert: creds.cert, key: creds.key, headers: { 'Content-Type': 'application/json', ...(creds.token ? { Authorization: `Bearer ${creds.token}` } : {}) } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end('{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}');
-  });
-}
+import { serve, whoami } from '../../../helpers/auth.js';
 
 test('authenticated users get system:authenticated once; anonymous does not', (t) => {
   t.deepEqual(withAuthenticatedGroup({ username: 'alice', groups: ['dev'] }).groups, ['dev', 'system:authenticated']);

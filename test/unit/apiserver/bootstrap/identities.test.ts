@@ -30,7 +30,7 @@ import { DrainingClient, markRunning, waitFor } from '../../controllers/fake-clu
 const node1 = { name: 'n1', ip: '10.0.0.1', podCIDR: '10.244.1.0/24', proxyMode: 'iptables' };
 
 async function rbacServer(t: ExecutionContext): Promise<TestServer> {
-  return startApiServer(t, { authorizationMode: 'Node,RBAC' });
+  return startApiServer(t, { authorizationMode: 'Node,RBAC', admissionPlugins: 'NodeRestriction' }); // as the lab runs it
 }
 
 /** A client acting as `who`; drained at teardown so no write meets a closed store. */

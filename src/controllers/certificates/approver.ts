@@ -1,0 +1,62 @@
+// The csrapproving controller: pending kubelet client requests are approved when decideApproval
+// says so, after SubjectAccessReviews of the requester and a fresh read of the Hosts (an
+// allocation just made counts). Requests it cannot approve stay Pending for a human and are
+// looked at again for a while (the Host's allocation may come later).
+import { requestedByAnnotation, type Host } from '../../api/hosts.js';
+import { types } from '../../api/resources.js';
+import type { CertificateSigningRequest } from '../../api/types.js';
+import { isNotFound, type ApiClient } from '../../client/client.js';
+import type { Informer } from '../../client/informer.js';
+import { inspectCsr } from '../../net/csr.js';
+import { WorkQueue } from '../workqueue.js';
+import { decideApproval, kubeletClientSigner, type HostAllocation } from './decision.js';
+
+const recheckMs = 3000;
+const recheckForMs = 15 * 60_000;
+
+/** Read fresh, not from an informer: an allocation written just before the request counts. */
+async function hostAllocations(client: ApiClient): Promise<HostAllocation[]> {
+  const list = await client.list<Host>(types.hosts);
+  return list.items.map((h) => ({ name: h.metadata.name!, requestedBy: h.metadata.annotations?.[requestedByAnnotation], nodes: (h.status?.nodes ?? []).map((n) => n.name) }));
+}
+
+async function may(client: ApiClient, csr: CertificateSigningRequest, subresource: string): Promise<boolean> {
+  const { username, uid, groups, extra } = csr.spec;
+  const review = await client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: { user: username, uid, groups, extra, resourceAttributes: { group: 'certificates.k8s.io', resource: 'certificatesigningrequests', verb: 'create', subresource } },
+  });
+  return review.status?.allowed === true;
+}
+
+export function startCsrApprover(client: ApiClient, csrs: Informer<CertificateSigningRequest>): () => void {
+  const said = new Map<string, string>();
+  const queue = new WorkQueue('csrapproving', async (name) => {
+    const csr = csrs.get(name);
+    if (!csr || csr.spec.signerName !== kubeletClientSigner) return;
+    if ((csr.status?.conditions ?? []).some((c) => c.type === 'Approved' || c.type === 'Denied')) return;
+    const parsed = await inspectCsr(Buffer.from(csr.spec.request, 'base64').toString('latin1'));
+    if (!parsed.ok) return;
+    const [nodeclient, selfnodeclient, hosts] = await Promise.all([may(client, csr, 'nodeclient'), may(client, csr, 'selfnodeclient'), hostAllocations(client)]);
+    const decision = decideApproval({ csr, info: parsed.info, may: { nodeclient, selfnodeclient }, hosts });
+    if (!decision.approve) {
+      if (said.get(name) !== decision.why) console.log(`csrapproving: ${name} stays pending: ${decision.why}`);
+      said.set(name, decision.why);
+      if (Date.now() - Date.parse(csr.metadata.creationTimestamp ?? '') < recheckForMs) queue.addAfter(name, recheckMs);
+      return;
+    }
+    const condition = { type: 'Approved', status: 'True', reason: 'AutoApproved', message: decision.message };
+    try {
+      await client.update(types.certificatesigningrequests, { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] } }, 'approval');
+      said.delete(name);
+      console.log(`csrapproving: approved ${name} (${csr.spec.username})`);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  });
+  const add = (c: CertificateSigningRequest) => queue.add(c.metadata.name!);
+  csrs.on({ add, update: add, delete: (c) => said.delete(c.metadata.name!) });
+  for (const c of csrs.list()) add(c);
+  return () => queue.stop();
+}
