@@ -14,8 +14,7 @@ import { ApiClient } from '../client/client.js';
 import { type Command, parse, UsageError } from '../cli/args.js';
 import { spawnEtcd, etcdEndpoint } from '../lab/etcd.js';
 import { adminConnection } from '../lab/credentials.js';
-import { home } from '../lab/state.js';
-import { requireLab } from '../cli/lab-select.js';
+import { home, NoSuchLab, readState } from '../lab/state.js';
 import { stores, type StoreName } from '../lab/plan.js';
 import { table } from '../lab/status.js';
 import { percentiles, positive, writeResults, type Percentiles } from './pods.js';
@@ -67,7 +66,8 @@ async function benchOne(store: StoreName, objects: number, inFlight: number, lis
 
 /** Through a running lab's API: its objects are left in a namespace of their own, deleted at the end. */
 async function benchLab(lab: string, objects: number, inFlight: number, lists: number): Promise<StoreBenchResult> {
-  const { state } = requireLab('bench store', lab);
+  const state = readState(lab);
+  if (!state) throw new NoSuchLab(`no lab named "${lab}"`);
   const client = new ApiClient({ ...adminConnection(state), timeoutMs: 60_000 });
   const label = `lab ${lab} (${state.plan.store ?? 'embedded'}, ${state.plan.overlay?.hosts.length ?? 1} host(s))`;
   try {
