@@ -36,8 +36,6 @@ const { values } = parseArgs({
     'leader-elect': { type: 'boolean', default: false },
     /** Stable across restarts, so a restarted leader takes its Lease back at once instead of waiting it out. */
     'leader-elect-identity': { type: 'string' },
-    /** More API servers to fail over to, in order, after --server. */
-    'fallback-server': { type: 'string', multiple: true },
     /** Labs other machines join (lab up --listen): the address plan the host controller allocates from, and the overlay's VNI and MTU. */
     'node-cidr': { type: 'string', default: '172.18.0.0/24' },
     'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
@@ -54,7 +52,7 @@ if (!values.server) {
   process.exit(2);
 }
 
-const client = new ApiClient({ server: values.server, fallbacks: values['fallback-server'], tokenFile: values['token-file'], userAgent: 'svclab-controller-manager' });
+const client = new ApiClient({ server: values.server, tokenFile: values['token-file'], userAgent: 'svclab-controller-manager' });
 
 async function runControllers(): Promise<void> {
   const nodes = new Informer<Node>(client, types.nodes).start();

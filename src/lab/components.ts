@@ -49,12 +49,11 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
   const apiArgv = (extra: string[]): string[] => [node, distEntry(home, 'apiserver/main.js'), ...Object.entries(apiFlags).flatMap(([f, v]) => [`--${f}`, v]), ...extra];
   // The API server of the machine's own namespace: the CLI's 127.0.0.1 port, api.sock, and --listen's address.
   const firstApi = ['--port-file', paths.apiPort(plan.name), ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : [])];
-  const controllerManager = (servers: string[], extra: string[]): string[] => [
+  const controllerManager = (apiServer: string, extra: string[]): string[] => [
     node,
     distEntry(home, 'controllers/main.js'),
     '--server',
-    servers[0]!,
-    ...servers.slice(1).flatMap((s) => ['--fallback-server', s]),
+    apiServer,
     ...token('controller-manager'),
     '--root-ca-file',
     pkiFiles.caCert(plan.name),
@@ -78,7 +77,7 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     const etcd = plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : [];
     out.push(
       { name: 'apiserver', argv: apiArgv([...firstApi, '--socket', paths.socket(plan.name), '--tls-socket', paths.tlsSocket(plan.name), ...etcd]) },
-      { name: 'controller-manager', argv: controllerManager([server], []) },
+      { name: 'controller-manager', argv: controllerManager(server, []) },
     );
   } else {
     // One etcd member, API server replica and controller-manager (leader elected) per host.
@@ -90,17 +89,20 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     }
     for (const h of hosts) {
       const own = [h, ...hosts.filter((o) => o !== h)];
-      // Host 1's replica is in the machine's own namespace (the CLI's 127.0.0.1 port): it reaches the members
-      // through their local sockets. The others, in their hosts' namespaces, reach them over TLS on the transit network.
+      // Host k's replica, in its host's namespace, reaches every member over TLS on the transit network (its own
+      // first). Host 1's is in the machine's own namespace (the CLI's 127.0.0.1 port), which has no route there:
+      // it uses its own member's local socket only (kubeadm's stacked etcd), since through the others' sockets
+      // it would reach members a cut link has isolated.
       const etcd = h.first
-        ? ['--etcd-servers', own.map((m) => etcdEndpoint(memberDir(lab, m))).join(',')]
+        ? ['--etcd-servers', etcdEndpoint(memberDir(lab, h))]
         : ['--etcd-servers', own.map((m) => `https://${m.ip}:${etcdClientPort}`).join(','), '--etcd-cafile', pkiFiles.caCert(lab), '--etcd-certfile', pkiFiles.etcdClientCert(lab), '--etcd-keyfile', pkiFiles.etcdClientKey(lab)];
       const sockets = ['--socket', replicaSocket(lab, h), '--tls-socket', replicaTlsSocket(lab, h)];
       // Host k's replica also serves HTTPS on its host's address, as on a machine of a real cluster.
       const port = h.first ? firstApi : ['--bind-address', h.ip, '--port', String(apiServerPort)];
       const argv = apiArgv([...port, ...sockets, ...etcd]);
       out.push({ name: onHost('apiserver', h), argv: h.first ? argv : runtime.hostCommand(plan, h.name, argv), sockets: [replicaSocket(lab, h), replicaTlsSocket(lab, h)] });
-      const cm = controllerManager(apiServersFrom(plan, h.name), ['--leader-elect', '--leader-elect-identity', h.name]);
+      // Each on its own host's replica only (kubeadm's layout): a host cut off cannot renew the Lease elsewhere.
+      const cm = controllerManager(`unix:${replicaSocket(lab, h)}`, ['--leader-elect', '--leader-elect-identity', h.name]);
       out.push({ name: onHost('controller-manager', h), argv: h.first ? cm : runtime.hostCommand(plan, h.name, cm) });
     }
   }
