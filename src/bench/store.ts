@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { types } from '../api/resources.js';
 import { assemble } from '../apiserver/assemble.js';
-import { ApiClient } from '../client/client.js';
+import { ApiClient, isNotFound } from '../client/client.js';
+import { waitFor } from '../util/poll.js';
 import { type Command, parse, UsageError } from '../cli/args.js';
 import { spawnEtcd, etcdEndpoint } from '../lab/etcd.js';
 import { adminConnection } from '../lab/credentials.js';
@@ -73,8 +74,9 @@ async function benchLab(lab: string, objects: number, inFlight: number, lists: n
   try {
     return await measure(client, label, objects, inFlight, lists);
   } finally {
+    // Gone before the next run makes it again (the namespace finalizer deletes the objects first).
     await client.delete(types.namespaces, ns).catch(() => undefined);
-    client.close();
+    await waitFor(`namespace ${ns} deleted`, () => client.get(types.namespaces, ns).then(() => false, (e) => isNotFound(e)), 120_000, 250).finally(() => client.close());
   }
 }
 
