@@ -96,6 +96,7 @@ export interface Lease extends KubeObject {
     leaseDurationSeconds?: number;
     renewTime?: string;
     acquireTime?: string;
+    leaseTransitions?: number;
   };
 }
 

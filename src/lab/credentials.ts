@@ -22,6 +22,14 @@ export const pkiFiles = {
   tokenAuthFile: (lab: string) => path.join(pkiDir(lab), 'tokens.csv'),
   /** One file per component holding its bearer token (read by the component, never on its command line). */
   componentToken: (lab: string, component: string) => path.join(pkiDir(lab), 'tokens', `${component}.token`),
+  /** An etcd member's certificates (multi-host etcd): serving its clients, and talking to its peers (both ways). */
+  etcdServerCert: (lab: string, host: string) => path.join(pkiDir(lab), `etcd-${host}-server.crt`),
+  etcdServerKey: (lab: string, host: string) => path.join(pkiDir(lab), `etcd-${host}-server.key`),
+  etcdPeerCert: (lab: string, host: string) => path.join(pkiDir(lab), `etcd-${host}-peer.crt`),
+  etcdPeerKey: (lab: string, host: string) => path.join(pkiDir(lab), `etcd-${host}-peer.key`),
+  /** The API servers' client certificate towards etcd (kubeadm's apiserver-etcd-client). */
+  etcdClientCert: (lab: string) => path.join(pkiDir(lab), 'apiserver-etcd-client.crt'),
+  etcdClientKey: (lab: string) => path.join(pkiDir(lab), 'apiserver-etcd-client.key'),
   /** A joined host's node client certificates (system:node:<node>, issued through the lab's CSR flow). */
   nodeCert: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.crt`),
   nodeKey: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.key`),
