@@ -8,11 +8,13 @@ import { requireRoot } from '../lab/preflight.js';
 import { loadScenarios, ScenarioError } from '../scenario/parse.js';
 import { consoleProgress, runReport, summary } from '../scenario/report/console.js';
 import { junitXml } from '../scenario/report/junit.js';
-import { jobsFor, runJobs, type RunOptions } from '../scenario/runner.js';
+import { jobsFor, runJobs, type Job, type RunOptions } from '../scenario/runner.js';
 import type { RunResult, Scenario } from '../scenario/model.js';
 import { type Command, parse, UsageError } from './args.js';
 
 export interface RunLibraryOptions extends RunOptions {
+  /** The runs to make of the loaded scenarios (default: jobsFor, each scenario in its modes). */
+  jobs?: (scenarios: Scenario[]) => Job[];
   junit?: string;
   verbose?: boolean;
   write?: (line: string) => void;
@@ -30,7 +32,7 @@ export async function runLibrary(targets: string[], o: RunLibraryOptions = {}): 
   }
   requireRoot('run');
   const write = o.write ?? ((l: string) => console.log(l));
-  const jobs = jobsFor(scenarios, o);
+  const jobs = o.jobs?.(scenarios) ?? jobsFor(scenarios, o);
   const parallel = o.parallel ?? 1;
   write(`lab run: ${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'}, ${jobs.length} run${jobs.length === 1 ? '' : 's'}, ${parallel} lab${parallel === 1 ? '' : 's'} at a time\n`);
   const abort = new AbortController();

@@ -218,6 +218,9 @@ export interface Step {
 const actions = ['apply', 'delete', 'patch', 'scale', 'get', 'wait', 'sleep', 'http', 'tcp', 'udp', 'dns', 'exec', 'kubectl', 'env', 'rules', 'trace', 'fault'] as const;
 export type Action = (typeof actions)[number];
 
+/** A scenario's nodes when its cluster does not say. */
+export const defaultNodes = 2;
+
 interface ClusterSpec {
   nodes?: number;
   /** Simulated hosts the nodes are spread over, round-robin (lab up --hosts). */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import YAML, { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
 import { parseSelector } from '../api/labels.js';
 import { UserError } from '../util/errors.js';
-import type { Scenario } from './model.js';
+import { defaultNodes, type Scenario } from './model.js';
 import { formatPath, scenarioSchema, Validator, type Path, type SchemaError } from './schema.js';
 import { findTemplates, parseTemplate } from './templates.js';
 import { typeFor } from './refs.js';
@@ -88,6 +88,10 @@ function lint(value: Scenario, dir: string): Problem[] {
     if (typeof s.yaml === 'string') checkYaml(s.yaml, [...at, 'yaml']);
   };
   value.manifests?.forEach((m, i) => checkSource(m, ['manifests', i]));
+  const c = value.cluster;
+  if (c?.hosts !== undefined && c.hosts > (c.nodes ?? defaultNodes)) {
+    problems.push({ path: ['cluster', 'hosts'], message: `hosts: ${c.hosts} needs at least as many nodes (nodes: ${c.nodes ?? `${defaultNodes} by default`}): every host carries a node` });
+  }
 
   value.steps.forEach((step, i) => {
     const at: Path = ['steps', i];

@@ -8,7 +8,7 @@ import type { RuntimeName, StoreName } from '../lab/plan.js';
 import { proxyModeProblems } from '../lab/preflight.js';
 import { adminConnection } from '../lab/credentials.js';
 import { Aborted, durationMs, type Ctx } from './context.js';
-import type { RunResult, Scenario, Step, StepResult } from './model.js';
+import { defaultNodes, type RunResult, type Scenario, type Step, type StepResult } from './model.js';
 import { applySource, sourceObjects } from './steps/objects.js';
 import { attempt, runStep, stepTitle } from './steps/index.js';
 
@@ -16,6 +16,9 @@ export interface Job {
   scenario: Scenario;
   mode: ProxyMode;
   lab: string;
+  /** This run's simulated hosts and store, over the run options' (CI spreads some modes over hosts, one onto etcd). */
+  hosts?: number;
+  store?: StoreName;
 }
 
 export type Progress =
@@ -52,6 +55,17 @@ export function modesOf(s: Scenario, only?: ProxyMode[]): ProxyMode[] {
   if (!m) return only ?? [s.cluster?.proxyMode ?? defaultProxyMode];
   const modes = m === 'all' ? [...proxyModes] : m;
   return only ? modes.filter((x) => only.includes(x)) : modes;
+}
+
+/**
+ * The nodes and hosts of a job's lab. A run spread over more hosts than the scenario has nodes
+ * (`lab run --hosts 3` on a 2-node scenario) gets one node per host: every host carries a node, and
+ * what a scenario checks about Services does not depend on how many nodes there are beyond its own.
+ */
+export function labShape(s: Scenario, hosts?: number): { nodes: number; hosts: number; raised: boolean } {
+  const own = s.cluster?.nodes ?? defaultNodes;
+  const h = hosts ?? s.cluster?.hosts ?? 1;
+  return { nodes: Math.max(own, h), hosts: h, raised: h > own };
 }
 
 export function jobsFor(scenarios: Scenario[], opts: RunOptions = {}): Job[] {
@@ -110,15 +124,16 @@ export async function runJob(job: Job, opts: RunOptions = {}): Promise<RunResult
   let outcome: RunResult;
   try {
     const runtime = opts.runtime ?? c.runtime ?? 'netns';
-    const hosts = opts.hosts ?? c.hosts ?? 1;
-    emit({ kind: 'setup', job, what: `lab up (${c.nodes ?? 2} nodes${hosts > 1 ? ` on ${hosts} hosts` : ''}, ${mode}${runtime === 'netns' ? '' : `, ${runtime} runtime`})` });
+    const { nodes, hosts, raised } = labShape(s, job.hosts ?? opts.hosts);
+    const store = job.store ?? opts.store;
+    emit({ kind: 'setup', job, what: `lab up (${nodes} nodes${raised ? ', one per host' : ''}${hosts > 1 ? ` on ${hosts} hosts` : ''}, ${mode}${runtime === 'netns' ? '' : `, ${runtime} runtime`}${store === 'etcd' ? ', etcd' : ''})` });
     const state = await up({
       name: lab,
-      nodes: c.nodes ?? 2,
+      nodes,
       hosts,
       proxyMode: mode,
       runtime,
-      store: opts.store,
+      store,
       lbPool: c.lbPool,
       ingress: c.ingress,
       nodeGracePeriodSeconds: c.nodeGracePeriod === undefined ? undefined : Math.max(1, Math.round(durationMs(c.nodeGracePeriod, 10_000) / 1000)),

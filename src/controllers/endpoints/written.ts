@@ -7,6 +7,7 @@ const key = (o: KubeObject): string => `${o.metadata.namespace}/${o.metadata.nam
 
 export class WrittenCache<T extends KubeObject> {
   private readonly objects = new Map<string, T>();
+  /** Objects we deleted, by the resourceVersion of the copy deleted: that copy or older is stale, a newer object is a new one. */
   private readonly deleted = new Map<string, number>();
 
   remember(obj: T): void {
@@ -14,22 +15,26 @@ export class WrittenCache<T extends KubeObject> {
     this.deleted.delete(key(obj));
   }
 
-  forget(obj: KubeObject): void {
+  forget(obj: T): void {
     this.objects.delete(key(obj));
-    this.deleted.set(key(obj), Date.now());
+    this.deleted.set(key(obj), rv(obj));
+  }
+
+  /** Whether obj is (a copy of) an object we deleted; a later object of the same name is not. */
+  private isDeleted(obj: T): boolean {
+    const at = this.deleted.get(key(obj));
+    return at !== undefined && rv(obj) <= at;
   }
 
   /** The newer of the informer's copy and ours, or undefined when we deleted it. */
   fresher(obj: T | undefined): T | undefined {
-    if (!obj) return undefined;
-    if (this.deleted.has(key(obj))) return undefined;
+    if (!obj || this.isDeleted(obj)) return undefined;
     const mine = this.objects.get(key(obj));
     return mine && rv(mine) > rv(obj) ? mine : obj;
   }
 
   /** The current view of one object: the informer's copy or ours, whichever is newer; undefined when deleted. */
   get(k: string, fromInformer: T | undefined): T | undefined {
-    if (this.deleted.has(k)) return undefined;
     return fromInformer ? this.fresher(fromInformer) : this.objects.get(k);
   }
 
@@ -37,8 +42,11 @@ export class WrittenCache<T extends KubeObject> {
   caughtUp(obj: T): void {
     const mine = this.objects.get(key(obj));
     if (mine && rv(obj) >= rv(mine)) this.objects.delete(key(obj));
+    // A newer object of a name we deleted (made again): the deletion mark is done with.
+    if (!this.isDeleted(obj)) this.deleted.delete(key(obj));
   }
 
+  /** The informer saw it deleted. Its delete event may come before our DELETE call returns, so forget() may still follow. */
   gone(obj: KubeObject): void {
     this.objects.delete(key(obj));
     this.deleted.delete(key(obj));

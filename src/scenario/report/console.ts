@@ -86,13 +86,18 @@ export function runReport(r: RunResult, verbose: boolean): string[] {
   return out;
 }
 
+/** Where a job's own placement puts its lab (" on 2 hosts, etcd"), when it has one. */
+function placement(job: Job): string {
+  return `${job.hosts && job.hosts > 1 ? ` on ${job.hosts} hosts` : ''}${job.store === 'etcd' ? ', etcd' : ''}`;
+}
+
 export function consoleProgress(opts: ConsoleOptions = {}): (p: Progress) => void {
   const write = opts.write ?? ((l: string) => console.log(l));
   const pre = (job: Job): string => (opts.prefixed ? `[${runLabel(job.scenario.file, job.mode)}] ` : '  ');
   return (p) => {
     switch (p.kind) {
       case 'job-start':
-        write(`▶ ${runLabel(p.job.scenario.file, p.job.mode)}  ${p.job.scenario.name}  (lab ${p.job.lab}, ${p.job.scenario.file})`);
+        write(`▶ ${runLabel(p.job.scenario.file, p.job.mode)}  ${p.job.scenario.name}  (lab ${p.job.lab}${placement(p.job)}, ${p.job.scenario.file})`);
         break;
       case 'setup':
         if (opts.verbose) write(`${pre(p.job)}… ${p.what}`);

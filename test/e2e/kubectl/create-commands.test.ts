@@ -3,6 +3,8 @@
 // bodies from kubectl's typed clients), pods reading ConfigMaps and Secrets,
 // `kubectl describe clusterrole` of a bootstrap role (seed 004) and
 // `kubectl explain`; a malformed protobuf body is refused and stores nothing.
+// Its lab keeps its objects in etcd (`--store etcd`): CI's API suite on etcd, so
+// etcdctl shows what kubectl typed under kube-apiserver's keys, and nothing of a refusal.
 import test from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -16,7 +18,14 @@ import { e2e } from '../../helpers/root.js';
 import { readyPods, useLab } from '../workloads/lab-session.js';
 
 const it = e2e(test);
-const s = useLab(it, 'create', ['--nodes', '1']);
+const s = useLab(it, 'create', ['--nodes', '1', '--store', 'etcd']);
+
+/** The keys under prefix in the lab's etcd. */
+async function etcdKeys(prefix: string): Promise<string[]> {
+  const r = await lab(['etcdctl', '--name', s.name, '--', 'get', '--prefix', prefix, '--keys-only']);
+  if (r.exitCode !== 0) throw new Error(String(r.all));
+  return String(r.stdout).split('\n').filter(Boolean);
+}
 
 async function kubectl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const r = await lab(['kubectl', '--name', s.name, ...args]);
@@ -61,6 +70,8 @@ it.serial('kubectl create deployment web --image=nginx runs its pod; create serv
     return slices.find((sl) => sl.endpoints?.some((e) => e.addresses.includes(pod!.status!.podIP!) && e.conditions?.ready));
   }, 20_000);
   t.deepEqual(slice.ports, [{ name: '80-80', port: 80, protocol: 'TCP' }]);
+  t.deepEqual(await etcdKeys('/registry/services/specs/default/'), ['/registry/services/specs/default/kubernetes', '/registry/services/specs/default/web']);
+  t.deepEqual(await etcdKeys('/registry/deployments/default/'), ['/registry/deployments/default/web']);
 });
 
 it.serial('kubectl create configmap and secret (generic, tls) store what was typed, and pods read them through envFrom and secretKeyRef', async (t) => {
@@ -81,6 +92,8 @@ it.serial('kubectl create configmap and secret (generic, tls) store what was typ
   t.is(decode(tls.data?.['tls.crt']), fs.readFileSync(crt, 'utf8'));
   t.is(decode(tls.data?.['tls.key']), fs.readFileSync(key, 'utf8'));
   t.regex(await ok('get', 'secrets', '-n', 'demo'), /creds\s+Opaque\s+1\s+.*\n.*web-tls\s+kubernetes\.io\/tls\s+2\s+/s);
+  t.deepEqual(await etcdKeys('/registry/secrets/demo/'), ['/registry/secrets/demo/creds', '/registry/secrets/demo/web-tls']);
+  t.deepEqual(await etcdKeys('/registry/configmaps/demo/'), ['/registry/configmaps/demo/kube-root-ca.crt', '/registry/configmaps/demo/settings']);
 
   const pod = (name: string, env: unknown[], envFrom: unknown[]) =>
     JSON.stringify({
@@ -150,4 +163,5 @@ it.serial('a malformed protobuf body is a 400 Status and stores nothing', async 
   t.like(JSON.parse(r.text), { kind: 'Status', status: 'Failure', reason: 'BadRequest', code: 400, message: 'unexpected EOF' });
   t.is((await kubectl('get', 'deployment', 'broken')).code, 1);
   t.deepEqual((await s.client.list<Deployment>(types.deployments, 'default')).items.map((d) => d.metadata.name), ['web']);
+  t.deepEqual(await etcdKeys('/registry/deployments/default/'), ['/registry/deployments/default/web']);
 });

@@ -65,12 +65,15 @@ it.serial('a watch from resourceVersion zzz through kubectl gets the 400 instead
 
 it.serial('the store, api-port, socket, logs and kubeconfig are root-only: user nobody reads none of them', async (t) => {
   const mode = (f: string) => fs.statSync(f).mode & 0o777;
-  const store = path.join(paths.store(s.name), 'store');
+  // The objects: the embedded store's log, or etcd's database (SVCLAB_STORE=etcd).
+  const etcd = readState(s.name)!.plan.store === 'etcd';
+  const store = etcd ? paths.etcd(s.name) : path.join(paths.store(s.name), 'store');
+  const objects = etcd ? path.join(store, 'data', 'member', 'snap', 'db') : path.join(store, 'wal.log');
   t.is(mode(labDir(s.name)), 0o711);
   t.deepEqual([store, paths.logs(s.name), paths.kubeletSockets(s.name)].map(mode), [0o700, 0o700, 0o700]);
-  t.deepEqual([path.join(store, 'wal.log'), paths.apiPort(s.name), paths.socket(s.name), paths.kubeconfig(s.name)].map(mode), [0o600, 0o600, 0o600, 0o600]);
+  t.deepEqual([objects, paths.apiPort(s.name), paths.socket(s.name), paths.kubeconfig(s.name)].map(mode), [0o600, 0o600, 0o600, 0o600]);
   const asNobody = (...argv: string[]) => execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...argv], { reject: false });
-  for (const file of [paths.apiPort(s.name), path.join(store, 'wal.log'), paths.kubeconfig(s.name), path.join(paths.logs(s.name), 'supervisor.log')]) {
+  for (const file of [paths.apiPort(s.name), objects, paths.kubeconfig(s.name), path.join(paths.logs(s.name), 'supervisor.log')]) {
     const r = await asNobody('cat', file);
     t.not(r.exitCode, 0, file);
     t.regex(r.stderr, /Permission denied/);

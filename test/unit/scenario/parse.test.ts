@@ -49,6 +49,11 @@ test('missing required keys and bad enum values are named', (t) => {
   t.is(refusal(t, 'name: x\nsteps: [{sleep: soon}]\n'), 's.yaml:2:17: steps[0].sleep: "soon" is not valid here (a duration like 500ms, 10s or 2m)');
 });
 
+test('a scenario spread over more hosts than it has nodes is refused at load time', (t) => {
+  t.is(refusal(t, 'name: x\ncluster: {hosts: 3}\nsteps: [{sleep: 1s}]\n'), 's.yaml:2:18: cluster.hosts: hosts: 3 needs at least as many nodes (nodes: 2 by default): every host carries a node');
+  t.is(refusal(t, 'name: x\ncluster: {nodes: 2, hosts: 3}\nsteps: [{sleep: 1s}]\n'), 's.yaml:2:28: cluster.hosts: hosts: 3 needs at least as many nodes (nodes: 2): every host carries a node');
+});
+
 test('several problems are all reported, one line each', (t) => {
   const lines = refusal(t, 'name: x\nsteps:\n  - htp: {}\n  - dns: {from: client, name: web, type: MX2}\n').split('\n');
   t.is(lines.length, 2);

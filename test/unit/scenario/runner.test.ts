@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Scenario } from '../../../src/scenario/model.js';
-import { jobsFor, modesOf } from '../../../src/scenario/runner.js';
+import { jobsFor, labShape, modesOf } from '../../../src/scenario/runner.js';
 import { validateLabName } from '../../../src/lab/plan.js';
 
 const scenario = (cluster: Scenario['cluster']): Scenario => ({ name: 'x', file: 'x.yaml', stepLines: [], steps: [{ sleep: 1 }], cluster });
@@ -29,4 +29,13 @@ test('every run gets its own valid lab name', (t) => {
     ['iptables', 'lib9999-6'],
   ]);
   for (const j of jobsFor(Array.from({ length: 150 }, () => scenario(undefined)))) t.is(validateLabName(j.lab), undefined, j.lab);
+});
+
+test('a run over more hosts than the scenario has nodes gets one node per host', (t) => {
+  t.deepEqual(labShape(scenario(undefined)), { nodes: 2, hosts: 1, raised: false });
+  t.deepEqual(labShape(scenario({ nodes: 3 }), 2), { nodes: 3, hosts: 2, raised: false });
+  t.deepEqual(labShape(scenario({ nodes: 2 }), 3), { nodes: 3, hosts: 3, raised: true });
+  t.deepEqual(labShape(scenario(undefined), 4), { nodes: 4, hosts: 4, raised: true });
+  t.deepEqual(labShape(scenario({ hosts: 2, nodes: 4 })), { nodes: 4, hosts: 2, raised: false });
+  t.deepEqual(labShape(scenario({ hosts: 2, nodes: 2 }), 1), { nodes: 2, hosts: 1, raised: false });
 });
