@@ -27,9 +27,9 @@ module.exports = {
     {
       name: 'runtimes-below-lifecycle',
       severity: 'error',
-      comment: 'a runtime reads the plan and the state dir; lifecycle, preflight and the supervisor sit above it',
+      comment: 'a runtime reads the plan and the state dir (state.ts, and credentials.ts for where its keys are); lifecycle, preflight and the supervisor sit above it',
       from: { path: '^src/runtime/' },
-      to: { path: `^src/lab/|${tools}|${commands}`, pathNot: '^src/lab/(plan|state)\\.ts$' },
+      to: { path: `^src/lab/|${tools}|${commands}`, pathNot: '^src/lab/(plan|state|credentials)\\.ts$' },
     },
     {
       name: 'orchestrator-below-tools',
