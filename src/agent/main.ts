@@ -14,6 +14,7 @@ import { createPodRuntime } from './kubelet/cri/index.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { keepNodeAlive, registerNode, type NodeIdentity } from './kubelet/node-status.js';
 import { startKubeletServer } from './kubelet/server.js';
+import { startKubeletTlsServer } from './kubelet/tls-server.js';
 import { startPodRoutes } from './network/pod-routes.js';
 import { cleanupOtherModes, createBackend } from './proxy/backends.js';
 import { defaultProxyMode, isProxyMode, proxyModes } from './proxy/modes.js';
@@ -44,6 +45,10 @@ const { values } = parseArgs({
     'key-file': { type: 'string' },
     /** The Host (hosts.svclab.io) this node belongs to: its Node gets an ownerReference to it. */
     host: { type: 'string' },
+    /** kubelet's serverTLSBootstrap: a serving certificate through a kubelet-serving CSR, the kubelet API over TLS on <node-ip>:10250. */
+    'server-tls-bootstrap': { type: 'boolean', default: false },
+    /** kubelet's --cert-dir: where the serving certificate and key are kept. */
+    'cert-dir': { type: 'string' },
   },
 });
 
@@ -52,6 +57,11 @@ for (const required of ['server', 'node', 'node-ip', 'pod-cidr', 'lab', 'state-d
     console.error(`agent: --${required} is required`);
     process.exit(2);
   }
+}
+
+if (values['server-tls-bootstrap'] && !(values['ca-file'] && values['cert-dir'])) {
+  console.error('agent: --server-tls-bootstrap needs --ca-file and --cert-dir');
+  process.exit(2);
 }
 
 const proxyMode = values['proxy-mode']!;
@@ -104,6 +114,9 @@ const proxier = new Proxier({
 });
 await proxier.start();
 startKubeletServer(kubelet, kubeletSocket(stateDir, id.name), proxier);
+if (values['server-tls-bootstrap']) {
+  void startKubeletTlsServer(client, kubelet, proxier, { node: id.name, ip: id.ip, certDir: values['cert-dir']!, ca: tls!.ca });
+}
 console.log(`agent: node ${id.name} (${id.ip}, pods ${id.podCIDR}) registered; kubelet running ${kubelet.workers.size} pods; proxy mode ${id.proxyMode}`);
 
 const stop = (): void => process.exit(0);

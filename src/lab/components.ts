@@ -40,6 +40,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
         paths.socket(plan.name),
         '--kubelet-socket-dir',
         paths.kubeletSockets(plan.name),
+        // Other machines' kubelets: TLS to <node IP>:10250 through the router's egress socket.
+        ...(vxlan ? ['--egress-socket', paths.egressSocket(plan.name), '--kubelet-certificate-authority', pkiFiles.caCert(plan.name), '--kubelet-client-certificate', pkiFiles.kubeletClientCert(plan.name), '--kubelet-client-key', pkiFiles.kubeletClientKey(plan.name)] : []),
         '--service-cluster-ip-range',
         plan.serviceCIDR,
         '--service-node-port-range',
@@ -112,8 +114,9 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       '--lb-pool',
       plan.lbPool,
       // Joined hosts' nodes come and go: the router's pod routes follow the Nodes.
-      ...(vxlan ? ['--pod-routes'] : []),
+      ...(vxlan ? ['--pod-routes', '--egress-socket', paths.egressSocket(plan.name)] : []),
     ]),
+    sockets: vxlan ? [paths.egressSocket(plan.name)] : undefined,
   });
   if (vxlan) out.push(overlayComponent(state, ['--server', server, ...token('overlay')]));
   out.push(
@@ -182,6 +185,10 @@ function joinedComponents(state: LabState, runtime: Runtime): Component[] {
         ...certs(n.name),
         '--host',
         plan.vxlan!.host,
+        // The kubelet API over TLS on <node IP>:10250, for the control plane's API server.
+        '--server-tls-bootstrap',
+        '--cert-dir',
+        path.dirname(pkiFiles.nodeCert(lab, n.name)),
         ...nodeArgs(plan, n),
       ]),
     });

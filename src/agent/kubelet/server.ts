@@ -1,6 +1,6 @@
-// The kubelet's API on a unix socket: container logs, exec, attach and port-forward. The API
-// server proxies pods/log, pods/exec, pods/attach and pods/portforward here, as the real one
-// proxies to the kubelet.
+// The kubelet's API on a unix socket (and, on joined machines, over TLS: tls-server.ts): container
+// logs, exec, attach and port-forward. The API server proxies pods/log, pods/exec, pods/attach and
+// pods/portforward here, as the real one proxies to the kubelet.
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -10,6 +10,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Kubelet } from './kubelet.js';
 import type { Proxier } from '../proxy/proxier.js';
 import { dialInSandbox } from './cri/portforward.js';
+import { dialFailure } from '../../net/dial-errors.js';
 import { portForwardProtocol, portForwardTunnelProtocol, servePortForward } from './streaming/portforward.js';
 import { SpdySession, type FrameTransport } from './streaming/spdy/session.js';
 
@@ -217,12 +218,6 @@ function portForwardOverSpdy(kubelet: Kubelet, req: http.IncomingMessage, socket
   socket.on('error', () => session.transportClosed());
 }
 
-/** Go's words for a failed dial, as the API server's proxy reports them. */
-function dialFailure(e: NodeJS.ErrnoException): string {
-  const why: Record<string, string> = { ECONNREFUSED: 'connect: connection refused', EHOSTUNREACH: 'connect: no route to host', ETIMEDOUT: 'i/o timeout', ENETUNREACH: 'connect: network is unreachable' };
-  return why[e.code ?? ''] ?? e.message;
-}
-
 /**
  * CONNECT ip:port: the API server's proxy to a pod of this node, opened here, inside the node's
  * network namespace (the API server runs on the host, outside the lab's networks). Only this
@@ -251,8 +246,14 @@ function connectToPod(kubelet: Kubelet, req: http.IncomingMessage, socket: Duple
   socket.on('close', () => upstream.destroy());
 }
 
-export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier?: Proxier): http.Server {
-  const server = http.createServer((req, res) => {
+/** Refuses a request before it is served (the TLS port's authentication and authorization). */
+export type KubeletGuard = (req: http.IncomingMessage) => { code: number; message: string } | undefined;
+
+/** The kubelet API's handlers on a server: plain HTTP on the unix socket, or HTTPS on the node's port 10250. */
+export function serveKubeletApi(server: http.Server, kubelet: Kubelet, proxier?: Proxier, guard?: KubeletGuard): void {
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const refused = guard?.(req);
+    if (refused) return fail(res, refused.code, refused.message);
     const p = parse(req.url);
     if (req.method === 'GET' && p?.kind === 'containerLogs') return void serveLogs(kubelet, req, res).catch((e: Error) => fail(res, 500, e.message));
     if (p?.kind === 'exec' || p?.kind === 'attach' || p?.kind === 'portForward') return fail(res, 400, 'Upgrade request required');
@@ -262,7 +263,13 @@ export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier
     }
     fail(res, 404, 'not found');
   });
+  const refuse = (req: http.IncomingMessage, socket: Duplex): boolean => {
+    const refused = guard?.(req);
+    if (refused) socket.end(`HTTP/1.1 ${refused.code} ${http.STATUS_CODES[refused.code] ?? ''}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refused.message}`);
+    return refused !== undefined;
+  };
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (refuse(req, socket)) return;
     const kind = parse(req.url)?.kind;
     if (kind === 'portForward' && String(req.headers.upgrade).toLowerCase().startsWith('spdy/')) return portForwardOverSpdy(kubelet, req, socket, head);
     if (kind !== 'exec' && kind !== 'attach' && kind !== 'portForward') return socket.destroy();
@@ -273,7 +280,14 @@ export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier
       }),
     );
   });
-  server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => connectToPod(kubelet, req, socket, head));
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!refuse(req, socket)) connectToPod(kubelet, req, socket, head);
+  });
+}
+
+export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier?: Proxier): http.Server {
+  const server = http.createServer();
+  serveKubeletApi(server, kubelet, proxier);
   if (fs.existsSync(socketPath)) fs.unlinkSync(socketPath);
   server.listen(socketPath);
   return server;
