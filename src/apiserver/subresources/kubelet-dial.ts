@@ -36,7 +36,7 @@ function connectUnix(socketPath: string): Promise<Duplex> {
 }
 
 /** A tunnel to target opened by the egress proxy (HTTP CONNECT). */
-function connectThrough(proxySocket: string, target: string): Promise<Duplex> {
+export function connectThrough(proxySocket: string, target: string): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath: proxySocket, method: 'CONNECT', path: target, headers: { host: target } });
     req.on('connect', (res, socket, head) => {
