@@ -41,7 +41,7 @@ export function connectThrough(proxySocket: string, target: string): Promise<Dup
     const req = http.request({ socketPath: proxySocket, method: 'CONNECT', path: target, headers: { host: target } });
     req.on('connect', (res, socket, head) => {
       if (res.statusCode !== 200) {
-        const body: Buffer[] = [];
+        const body: Buffer[] = [head];
         socket.on('data', (d: Buffer) => body.push(d));
         socket.on('close', () => reject(new Error(`egress proxy: ${res.statusCode} ${Buffer.concat(body).toString().trim() || res.statusMessage}`)));
         socket.on('error', () => undefined);

@@ -5,6 +5,7 @@
 import test from 'ava';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Result, ResultPromise } from 'execa';
@@ -40,11 +41,14 @@ async function kubeletGet(urlPath: string, client: { cert: Buffer; key: Buffer }
   const tunnel = await connectThrough(path.join(dirA(), 'egress.sock'), `${node2IP}:10250`);
   const s = tls.connect({ socket: tunnel, host: node2IP, servername: '', ca: fs.readFileSync(path.join(dirA(), 'pki', 'ca.crt')), ...client });
   await new Promise<void>((resolve, reject) => s.once('secureConnect', resolve).once('error', reject));
-  s.end(`GET ${urlPath} HTTP/1.1\r\nHost: ${node2IP}:10250\r\nConnection: close\r\n\r\n`);
-  const chunks: Buffer[] = [];
-  for await (const c of s) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString();
-  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) };
+  return new Promise((resolve, reject) => {
+    const req = http.get({ createConnection: () => s as never, path: urlPath, headers: { host: `${node2IP}:10250` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+  });
 }
 
 const pem = (dir: string, base: string) => ({ cert: fs.readFileSync(path.join(dir, `${base}.crt`)), key: fs.readFileSync(path.join(dir, `${base}.key`)) });
