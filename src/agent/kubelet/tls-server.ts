@@ -27,10 +27,13 @@ interface Serving {
 
 /** A certificate still good for an hour, for this node's IP and name, issued by the lab CA. */
 function usable(certFile: string, s: Serving): boolean {
-  if (!fs.existsSync(certFile)) return false;
-  const cert = new crypto.X509Certificate(fs.readFileSync(certFile));
-  const ca = new crypto.X509Certificate(s.ca);
-  return Date.parse(cert.validTo) > Date.now() + 3600_000 && cert.checkIP(s.ip) !== undefined && cert.checkHost(s.node) !== undefined && cert.verify(ca.publicKey);
+  try {
+    const cert = new crypto.X509Certificate(fs.readFileSync(certFile));
+    const ca = new crypto.X509Certificate(s.ca);
+    return Date.parse(cert.validTo) > Date.now() + 3600_000 && cert.checkIP(s.ip) !== undefined && cert.checkHost(s.node) !== undefined && cert.verify(ca.publicKey);
+  } catch {
+    return false; // none yet, or unreadable: request a new one
+  }
 }
 
 /** The kubelet's serving certificate: the one in --cert-dir if still usable, else a new one through a CSR. */
