@@ -4,9 +4,8 @@
 // port; anything else gets 403. The API server then speaks TLS to the kubelet through the tunnel.
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { dialFailure } from '../net/dial-errors.js';
+import { openTunnel } from '../net/tunnel.js';
 
 const kubeletPort = 10250;
 
@@ -32,23 +31,10 @@ export function startEgressProxy(socketPath: string, nodeIPs: () => ReadonlySet<
     res.end('only CONNECT is served here\n');
   });
   server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => undefined);
+    socket.on('error', () => undefined); // a client gone before the answer
     const d = egressDecision(req.url ?? '', nodeIPs());
     if (!d.allow) return refuse(socket, d.code, d.message);
-    const upstream = net.connect(d.port, d.host);
-    upstream.setTimeout(10_000, () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    let connected = false;
-    upstream.once('connect', () => {
-      connected = true;
-      upstream.setTimeout(0);
-      socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
-      if (head.length) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', (e: NodeJS.ErrnoException) => (connected ? socket.destroy() : refuse(socket, 502, `dial tcp ${d.host}:${d.port}: ${dialFailure(e)}`)));
-    socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
+    openTunnel(socket, head, d.host, d.port);
   });
   if (fs.existsSync(socketPath)) fs.unlinkSync(socketPath);
   server.listen(socketPath, () => fs.chmodSync(socketPath, 0o600));

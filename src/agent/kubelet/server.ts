@@ -3,14 +3,13 @@
 // pods/portforward here, as the real one proxies to the kubelet.
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { finished } from 'node:stream/promises';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Kubelet } from './kubelet.js';
 import type { Proxier } from '../proxy/proxier.js';
 import { dialInSandbox } from './cri/portforward.js';
-import { dialFailure } from '../../net/dial-errors.js';
+import { openTunnel } from '../../net/tunnel.js';
 import { portForwardProtocol, portForwardTunnelProtocol, servePortForward } from './streaming/portforward.js';
 import { SpdySession, type FrameTransport } from './streaming/spdy/session.js';
 
@@ -227,23 +226,7 @@ function connectToPod(kubelet: Kubelet, req: http.IncomingMessage, socket: Duple
   const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(req.url ?? '');
   const local = m && kubelet.sandboxes().some((rec) => rec.ip === m[1]);
   if (!m || !local) return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-  const upstream = net.connect(Number(m[2]), m[1]!);
-  upstream.setTimeout(10_000, () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-  let connected = false;
-  upstream.once('connect', () => {
-    connected = true;
-    upstream.setTimeout(0);
-    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
-    if (head.length) upstream.write(head);
-    upstream.pipe(socket);
-    socket.pipe(upstream);
-  });
-  upstream.once('error', (e: NodeJS.ErrnoException) => {
-    if (!connected) return void socket.end(`HTTP/1.1 502 dial tcp ${m[1]}:${m[2]}: ${dialFailure(e)}\r\nConnection: close\r\n\r\n`);
-    socket.destroy();
-  });
-  socket.on('error', () => upstream.destroy());
-  socket.on('close', () => upstream.destroy());
+  openTunnel(socket, head, m[1]!, Number(m[2]));
 }
 
 /** Refuses a request before it is served (the TLS port's authentication and authorization). */
