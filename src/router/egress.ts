@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { openTunnel } from '../net/tunnel.js';
+import { kubeletPort } from '../net/ports.js';
 
-const kubeletPort = 10250;
 
 export type EgressDecision = { allow: true; host: string; port: number } | { allow: false; code: 400 | 403; message: string };
 

@@ -14,8 +14,8 @@ import type { Proxier } from '../proxy/proxier.js';
 import { authorizeKubeletClient } from './authz.js';
 import type { Kubelet } from './kubelet.js';
 import { serveKubeletApi } from './server.js';
+import { kubeletPort } from '../../net/ports.js';
 
-export const kubeletPort = 10250;
 
 interface Serving {
   node: string;

@@ -12,8 +12,8 @@ import type { Duplex } from 'node:stream';
 import { types } from '../../api/resources.js';
 import type { Node } from '../../api/types.js';
 import type { Registry } from '../registry.js';
+import { kubeletPort } from '../../net/ports.js';
 
-export const kubeletPort = 10250;
 
 export interface KubeletEgress {
   /** The HTTP-CONNECT proxy's unix socket (--egress-socket). */
