@@ -14,7 +14,7 @@ import type { CertificateSigningRequest, KubeList, Pod } from '../../../src/api/
 import { isReady } from '../../../src/api/conditions.js';
 import { connectThrough } from '../../../src/apiserver/subresources/kubelet-dial.js';
 import { waitFor } from '../../helpers/lab.js';
-import { createMachines, type Machine, type Machines } from '../../helpers/machines.js';
+import { createMachines, machineSnapshot, type Machine, type Machines } from '../../helpers/machines.js';
 import { e2e } from '../../helpers/root.js';
 
 const it = e2e(test);
@@ -24,6 +24,7 @@ const labB = `kb${process.pid % 10000}`;
 let machines: Machines;
 let A: Machine;
 let B: Machine;
+let before: string[][];
 const node2IP = '172.18.0.3';
 
 async function kubectl(args: string[], input?: string): Promise<string> {
@@ -56,6 +57,11 @@ const pem = (dir: string, base: string) => ({ cert: fs.readFileSync(path.join(di
 it.before(async (t) => {
   machines = await createMachines(tag, 2);
   [A, B] = machines.machines as [Machine, Machine];
+  // Once both eth0 have carrier (a fresh veth may not yet).
+  await waitFor('the machines linked', async () => {
+    before = [await machineSnapshot(A, labA), await machineSnapshot(B, labB)];
+    return !before.flat().some((l) => l.includes('NO-CARRIER'));
+  }, 10_000, 100);
   const up = await A.lab(['up', '--name', labA, '--nodes', '1', '--listen', `${A.ip}:6443`]);
   t.is(up.exitCode, 0, String(up.all));
   const token = /--token\s+([a-z0-9]{6}\.[a-z0-9]{16})/.exec(String(up.stdout))?.[1];
@@ -72,9 +78,11 @@ it.before(async (t) => {
   await waitFor("node2's kubelet on 172.18.0.3:10250", async () => (await kubeletGet('/healthz', undefined).catch(() => ({ status: 0 }))).status === 401, 60_000, 500);
 });
 
-it.after.always(async () => {
+it.after.always(async (t) => {
   await B?.lab(['down', '--name', labB]);
   await A?.lab(['down', '--name', labA]);
+  // Both machines as they were: no kubelet certificates, egress socket or processes left behind.
+  if (before) t.deepEqual([await machineSnapshot(A, labA), await machineSnapshot(B, labB)], before);
   await machines?.destroy();
 });
 
