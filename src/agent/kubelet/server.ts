@@ -230,41 +230,47 @@ function connectToPod(kubelet: Kubelet, req: http.IncomingMessage, socket: Duple
 }
 
 /** Refuses a request before it is served (the TLS port's authentication and authorization). */
-export type KubeletGuard = (req: http.IncomingMessage) => { code: number; message: string } | undefined;
+export type KubeletGuard = (req: http.IncomingMessage) => Promise<{ code: number; message: string } | undefined>;
 
 /** The kubelet API's handlers on a server: plain HTTP on the unix socket, or HTTPS on the node's port 10250. */
 export function serveKubeletApi(server: http.Server, kubelet: Kubelet, proxier?: Proxier, guard?: KubeletGuard): void {
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const refused = guard?.(req);
-    if (refused) return fail(res, refused.code, refused.message);
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const p = parse(req.url);
     if (req.method === 'GET' && p?.kind === 'containerLogs') return void serveLogs(kubelet, req, res).catch((e: Error) => fail(res, 500, e.message));
     if (p?.kind === 'exec' || p?.kind === 'attach' || p?.kind === 'portForward') return fail(res, 400, 'Upgrade request required');
     if (req.url === '/metrics' && proxier) {
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
-      return res.end(proxier.metrics.render());
+      return void res.end(proxier.metrics.render());
     }
     fail(res, 404, 'not found');
-  });
-  const refuse = (req: http.IncomingMessage, socket: Duplex): boolean => {
-    const refused = guard?.(req);
-    if (refused) socket.end(`HTTP/1.1 ${refused.code} ${http.STATUS_CODES[refused.code] ?? ''}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refused.message}`);
-    return refused !== undefined;
   };
+  // Without a guard (the unix socket) a request is served at once; with one, once it lets it through.
+  const guarded = (req: http.IncomingMessage, refuse: (code: number, message: string) => void, go: () => void): void => {
+    if (!guard) return go();
+    void guard(req).then((refused) => (refused ? refuse(refused.code, refused.message) : go()));
+  };
+  const refuseRaw = (socket: Duplex) => (code: number, message: string) => {
+    socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code] ?? ''}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}`);
+  };
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => guarded(req, (code, message) => fail(res, code, message), () => serve(req, res)));
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (refuse(req, socket)) return;
+    socket.on('error', () => undefined);
+    guarded(req, refuseRaw(socket), () => upgrade(req, socket, head));
+  });
+  const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const kind = parse(req.url)?.kind;
     if (kind === 'portForward' && String(req.headers.upgrade).toLowerCase().startsWith('spdy/')) return portForwardOverSpdy(kubelet, req, socket, head);
-    if (kind !== 'exec' && kind !== 'attach' && kind !== 'portForward') return socket.destroy();
+    if (kind !== 'exec' && kind !== 'attach' && kind !== 'portForward') return void socket.destroy();
     void streamServer().then((wss) =>
       wss.handleUpgrade(req, socket, head, (ws) => {
         if (kind === 'portForward') return portForwardOverWebSocket(kubelet, ws, req);
         void (kind === 'attach' ? runAttach : runExec)(kubelet, ws, req).catch(() => ws.close(1011));
       }),
     );
-  });
+  };
   server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!refuse(req, socket)) connectToPod(kubelet, req, socket, head);
+    socket.on('error', () => undefined);
+    guarded(req, refuseRaw(socket), () => connectToPod(kubelet, req, socket, head));
   });
 }
 

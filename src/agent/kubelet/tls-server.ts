@@ -1,6 +1,6 @@
 // The kubelet API over TLS on <node IP>:10250, as upstream's kubelet serves it: its serving
 // certificate from the CSR flow (kubernetes.io/kubelet-serving), clients authenticated by the lab
-// CA (a certificate is required) and authorized by authz.ts.
+// CA (a certificate is required) and authorized by SubjectAccessReviews (authz.ts).
 import fs from 'node:fs';
 import type http from 'node:http';
 import https from 'node:https';
@@ -11,7 +11,7 @@ import type { ApiClient } from '../../client/client.js';
 import { requestCertificate } from '../../client/certificate-request.js';
 import { sleep } from '../../util/poll.js';
 import type { Proxier } from '../proxy/proxier.js';
-import { authorizeKubeletClient } from './authz.js';
+import { authorizeKubeletClient, subjectAccessReviewer } from './authz.js';
 import type { Kubelet } from './kubelet.js';
 import { serveKubeletApi } from './server.js';
 import { kubeletPort } from '../../net/ports.js';
@@ -75,8 +75,9 @@ export async function startKubeletTlsServer(client: ApiClient, kubelet: Kubelet,
     }
   }
   const server = https.createServer({ ...creds, ca: s.ca, requestCert: true, rejectUnauthorized: false });
-  serveKubeletApi(server, kubelet, proxier, (req) => {
-    const verdict = authorizeKubeletClient(peerOf(req), req.method, req.url ?? '/');
+  const authorize = subjectAccessReviewer(client, s.node);
+  serveKubeletApi(server, kubelet, proxier, async (req) => {
+    const verdict = await authorizeKubeletClient(peerOf(req), req.method, req.url ?? '/', authorize);
     return verdict.allowed ? undefined : verdict;
   });
   await new Promise<void>((resolve) => server.listen(kubeletPort, s.ip, resolve));
