@@ -15,6 +15,7 @@ import { Kubelet } from './kubelet/kubelet.js';
 import { keepNodeAlive, registerNode, type NodeIdentity } from './kubelet/node-status.js';
 import { startKubeletServer } from './kubelet/server.js';
 import { startKubeletTlsServer } from './kubelet/tls-server.js';
+import { kubeletPort } from '../net/ports.js';
 import { startPodRoutes } from './network/pod-routes.js';
 import { cleanupOtherModes, createBackend } from './proxy/backends.js';
 import { defaultProxyMode, isProxyMode, proxyModes } from './proxy/modes.js';
@@ -66,7 +67,7 @@ if (values['server-tls-bootstrap'] && !(values['ca-file'] && values['cert-dir'])
 
 const proxyMode = values['proxy-mode']!;
 if (!isProxyMode(proxyMode)) throw new Error(`agent: unknown proxy mode ${proxyMode} (known: ${proxyModes.join(', ')})`);
-const id: NodeIdentity & { proxyMode: typeof proxyMode } = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode };
+const id: NodeIdentity & { proxyMode: typeof proxyMode } = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode, ...(values['server-tls-bootstrap'] ? { kubeletPort } : {}) };
 const read = (f: string | undefined) => (f ? fs.readFileSync(f) : undefined);
 const tls = values['ca-file'] ? { ca: read(values['ca-file'])!, cert: read(values['cert-file']), key: read(values['key-file']) } : undefined;
 const client = new ApiClient({ server: values.server!, tokenFile: values['token-file'], tls, userAgent: `svclab-agent/${id.name}` });

@@ -67,18 +67,19 @@ function tlsOver(socket: Duplex, ip: string, egress: KubeletEgress): Promise<Dup
   });
 }
 
-function nodeIP(registry: Registry, node: string): string {
+/** The kubelet's address as the Node reports it: InternalIP, and daemonEndpoints' port (else 10250). */
+function kubeletAddress(registry: Registry, node: string): { ip: string; port: number } {
   const n = registry.get(types.nodes, undefined, node) as Node;
   const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   if (!ip) throw new Error(`node ${node} has no InternalIP address`);
-  return ip;
+  return { ip, port: n.status?.daemonEndpoints?.kubeletEndpoint?.Port || kubeletPort };
 }
 
 export function kubeletDialer(registry: Registry, socketDir: string, egress?: KubeletEgress): KubeletDialer {
   return async (node) => {
     const local = path.join(socketDir, `${node}.sock`);
     if (!egress || fs.existsSync(local)) return connectUnix(local);
-    const ip = nodeIP(registry, node);
-    return tlsOver(await connectThrough(egress.socket, `${ip}:${kubeletPort}`), ip, egress);
+    const { ip, port } = kubeletAddress(registry, node);
+    return tlsOver(await connectThrough(egress.socket, `${ip}:${port}`), ip, egress);
   };
 }

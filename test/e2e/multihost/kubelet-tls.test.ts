@@ -96,6 +96,9 @@ it.serial("node2's serving certificate came through an auto-approved kubelet-ser
   t.is(cert.subjectAltName, `DNS:node2, IP Address:${node2IP}`);
   t.true(cert.verify(new crypto.X509Certificate(fs.readFileSync(path.join(dirA(), 'pki', 'ca.crt'))).publicKey));
   t.true(fs.existsSync(path.join(dirB(), 'pki', 'nodes', 'kubelet-server-node2.crt')));
+  // The Node says where its kubelet listens (the API server dials that port); node1 serves only its socket.
+  t.is(await kubectl(['get', 'node', 'node2', '-o', 'jsonpath={.status.daemonEndpoints.kubeletEndpoint.Port}']), '10250');
+  t.is(await kubectl(['get', 'node', 'node1', '-o', 'jsonpath={.status.daemonEndpoints}']), '');
 });
 
 it.serial('kubectl logs, exec and port-forward reach the pod on the joined machine (and still the one on A)', async (t) => {
