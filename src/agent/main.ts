@@ -41,6 +41,8 @@ const { values } = parseArgs({
     'token-file': { type: 'string' },
     /** The lab CA, to verify the API server when --server is https:// (nodes of hosts 2..N). */
     'ca-file': { type: 'string' },
+    /** More API servers to fail over to, in order, after --server (other replicas, or the relay to them). */
+    'fallback-server': { type: 'string', multiple: true },
     /** A client certificate and key instead of a token (nodes of a joined host: issued through the CSR flow). */
     'cert-file': { type: 'string' },
     'key-file': { type: 'string' },
@@ -70,7 +72,7 @@ if (!isProxyMode(proxyMode)) throw new Error(`agent: unknown proxy mode ${proxyM
 const id: NodeIdentity & { proxyMode: typeof proxyMode } = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode, ...(values['server-tls-bootstrap'] ? { kubeletPort } : {}) };
 const read = (f: string | undefined) => (f ? fs.readFileSync(f) : undefined);
 const tls = values['ca-file'] ? { ca: read(values['ca-file'])!, cert: read(values['cert-file']), key: read(values['key-file']) } : undefined;
-const client = new ApiClient({ server: values.server!, tokenFile: values['token-file'], tls, userAgent: `svclab-agent/${id.name}` });
+const client = new ApiClient({ server: values.server!, fallbacks: values['fallback-server'], tokenFile: values['token-file'], tls, userAgent: `svclab-agent/${id.name}` });
 
 // The API server may still be starting (or restarting), or across an overlay not up yet: retry registration.
 for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {

@@ -98,6 +98,7 @@ export interface Lease extends KubeObject {
     leaseDurationSeconds?: number;
     renewTime?: string;
     acquireTime?: string;
+    leaseTransitions?: number;
   };
 }
 

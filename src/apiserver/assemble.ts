@@ -2,11 +2,12 @@
 // subresources, system namespaces and the namespace finalizer.
 import path from 'node:path';
 import { types } from '../api/resources.js';
-import type { Service } from '../api/types.js';
 import { authorizerFor } from './auth/modes.js';
 import { reviewHandlers } from './auth/reviews.js';
 import { ensureBootstrapPolicy } from './bootstrap/policy.js';
 import { ServiceAllocations } from './allocators/service-allocations.js';
+import { startAllocationRepair } from './allocators/repair.js';
+import { converge } from './converge.js';
 import { ensureKubernetesService, type Advertise } from './kubernetes-service.js';
 import { endpointSliceStrategy, endpointsStrategy } from './strategies/endpoints.js';
 import { ingressClassStrategy, ingressStrategy } from './strategies/ingress.js';
@@ -34,6 +35,7 @@ export interface AssembleOptions extends StoreOptions {
   stateDir: string;
   /** kube-apiserver's --etcd-servers: keep objects in etcd instead of the embedded store. */
   etcdServers?: string[];
+  etcdTls?: { ca: Buffer; cert: Buffer; key: Buffer };
   /** Directory of the node agents' kubelet sockets (<node>.sock), for logs, exec, attach, port-forward and the proxy. */
   kubeletSocketDir?: string;
   /** Kubelets of other machines: TLS to <node IP>:10250 through this HTTP-CONNECT proxy (upstream's egress selector). */
@@ -59,20 +61,22 @@ export interface AuthOptions {
 }
 
 export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectStore; registry: Registry; server: ApiServer; allocations: ServiceAllocations }> {
-  const store = opts.etcdServers?.length ? await EtcdStore.open({ endpoints: opts.etcdServers, historySize: opts.historySize }) : new Store(path.join(opts.stateDir, 'store'), opts);
+  const store = opts.etcdServers?.length ? await EtcdStore.open({ endpoints: opts.etcdServers, tls: opts.etcdTls, historySize: opts.historySize }) : new Store(path.join(opts.stateDir, 'store'), opts);
   const registry = new Registry(store);
   for (const s of strategies) registry.register(s);
   const config = { serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', nodePortRange: opts.nodePortRange ?? { min: 30000, max: 32767 } };
-  const allocations = new ServiceAllocations(config);
-  allocations.load(store.list('core/services') as Service[]); // repair: what is stored is what is taken
+  // On etcd, other API servers may share the store: allocations are keys in it, checked by a repair loop.
+  const allocations = ServiceAllocations.on(store, config);
+  await startAllocationRepair(store, allocations);
   registry.register(serviceStrategy(allocations, config));
   registry.register(endpointsStrategy);
   registry.register(endpointSliceStrategy);
   registry.register(ingressStrategy(store));
   registry.register(ingressClassStrategy);
-  await ensureSystemNamespaces(registry);
-  await ensureBootstrapPolicy(registry);
-  if (opts.advertise) await ensureKubernetesService(registry, opts.advertise, config.serviceCIDR);
+  await converge(store, () => ensureSystemNamespaces(registry));
+  await converge(store, () => ensureBootstrapPolicy(registry));
+  const advertise = opts.advertise;
+  if (advertise) await converge(store, () => ensureKubernetesService(registry, advertise, config.serviceCIDR));
   startNamespaceFinalizer(registry);
   const server = new ApiServer(registry);
   server.authorizer = authorizerFor(opts.authorizationMode ?? 'AlwaysAllow', store);

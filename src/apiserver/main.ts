@@ -10,6 +10,8 @@ const { values } = parseArgs({
   options: {
     'state-dir': { type: 'string' },
     port: { type: 'string' },
+    /** Where the TCP port listens (kube-apiserver's flag): 127.0.0.1, or a control-plane host's own address. */
+    'bind-address': { type: 'string', default: '127.0.0.1' },
     'port-file': { type: 'string' },
     socket: { type: 'string' },
     log: { type: 'boolean', default: false },
@@ -24,6 +26,9 @@ const { values } = parseArgs({
     'advertise-address': { type: 'string' },
     'advertise-port': { type: 'string', default: '6443' },
     'etcd-servers': { type: 'string' },
+    'etcd-cafile': { type: 'string' },
+    'etcd-certfile': { type: 'string' },
+    'etcd-keyfile': { type: 'string' },
     'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
     /** Validating admission plugins beyond the built-in ServiceAccount one (kubeadm: NodeRestriction). */
     'enable-admission-plugins': { type: 'string', default: '' },
@@ -84,6 +89,7 @@ const { store, server } = await assemble({
   admissionPlugins: values['enable-admission-plugins'],
   stateDir,
   etcdServers: values['etcd-servers']?.split(',').filter(Boolean),
+  etcdTls: values['etcd-cafile'] ? { ca: fs.readFileSync(values['etcd-cafile']), cert: fs.readFileSync(values['etcd-certfile']!), key: fs.readFileSync(values['etcd-keyfile']!) } : undefined,
   kubeletSocketDir: values['kubelet-socket-dir'],
   kubeletEgress: values['egress-socket'] ? { socket: values['egress-socket'], ca: Buffer.from(read('kubelet-certificate-authority')!), cert: Buffer.from(read('kubelet-client-certificate')!), key: Buffer.from(read('kubelet-client-key')!) } : undefined,
   serviceCIDR: values['service-cluster-ip-range'],
@@ -97,7 +103,7 @@ const unlinkSockets = (): void => sockets.forEach((s) => fs.existsSync(s) && fs.
 unlinkSockets();
 const port = await listenPort(values.port, values['port-file']);
 for (const s of sockets) fs.chmodSync(s, 0o600); // lab components run as root; nobody else connects
-console.log(`apiserver: serving ${tls ? 'HTTPS' : 'HTTP'} on 127.0.0.1:${port}${tls?.listen ? ` and ${tls.listen.ip}:${tls.listen.port}` : ''}${sockets.length ? ` and ${sockets.join(', ')}` : ''}, resourceVersion ${store.resourceVersion}`);
+console.log(`apiserver: serving ${tls ? 'HTTPS' : 'HTTP'} on ${values['bind-address']}:${port}${tls?.listen ? ` and ${tls.listen.ip}:${tls.listen.port}` : ''}${sockets.length ? ` and ${sockets.join(', ')}` : ''}, resourceVersion ${store.resourceVersion}`);
 
 /**
  * --port P listens on P. With --port-file, the port recorded there is reused
@@ -107,17 +113,17 @@ console.log(`apiserver: serving ${tls ? 'HTTPS' : 'HTTP'} on 127.0.0.1:${port}${
  */
 async function listenPort(fixed: string | undefined, portFile: string | undefined): Promise<number> {
   if (fixed) {
-    await server.listen(Number(fixed), values.socket, tls);
+    await server.listen(Number(fixed), values.socket, tls, values['bind-address']);
     return Number(fixed);
   }
   const recorded = portFile && fs.existsSync(portFile) ? Number(fs.readFileSync(portFile, 'utf8')) : 0;
   try {
-    await server.listen(recorded, values.socket, tls);
+    await server.listen(recorded, values.socket, tls, values['bind-address']);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || recorded === 0) throw e;
     server.close();
     unlinkSockets();
-    await server.listen(0, values.socket, tls);
+    await server.listen(0, values.socket, tls, values['bind-address']);
   }
   const port = server.port();
   if (portFile) {

@@ -44,12 +44,26 @@ export interface Strategy {
   updateSubresources?: string[];
   /** An update through a subresource, after the generic status handling: keep what that subresource may not change. */
   prepareSubresourceUpdate?(subresource: string, obj: KubeObject, old: KubeObject): void;
-  /** Allocations and cross-object checks; throws ApiError to refuse. A dry run must reserve nothing. */
-  beforeCreate?(obj: KubeObject, dryRun: boolean): void;
-  beforeUpdate?(obj: KubeObject, old: KubeObject, dryRun: boolean): void;
-  afterDelete?(obj: KubeObject): void;
+  /**
+   * Allocations and cross-object checks; throws ApiError to refuse. A dry run must reserve nothing.
+   * What is reserved is rolled back when the write fails and committed once it is stored.
+   */
+  beforeCreate?(obj: KubeObject, dryRun: boolean): Promise<Reservation | void> | void;
+  beforeUpdate?(obj: KubeObject, old: KubeObject, dryRun: boolean): Promise<Reservation | void> | void;
+  afterDelete?(obj: KubeObject): Promise<void> | void;
   /** Returns the object to store instead of deleting it now (graceful deletion). */
   gracefulDelete?(obj: KubeObject, options: DeleteOptions): KubeObject | undefined;
+}
+
+/** What a strategy took for a write (e.g. a cluster IP): given back when the write fails; commit() runs once it is stored. */
+export interface Reservation {
+  rollback(): Promise<void>;
+  commit(): Promise<void>;
+}
+
+/** The write surely did not happen: the store refused it (another writer won) or could not serialize it. */
+function surelyNotStored(e: unknown): boolean {
+  return e instanceof ConflictError || e instanceof TypeError;
 }
 
 export interface DeleteOptions {
@@ -220,15 +234,26 @@ export class Registry {
     opts.admit?.({ operation: 'CREATE', object: obj });
     const key = objectKey(namespace, meta.name!);
     if (this.store.get(typeKey(t), key)) throw alreadyExists(t.plural, meta.name!, t.group);
-    s.beforeCreate?.(obj, !!opts.dryRun);
+    const held = await s.beforeCreate?.(obj, !!opts.dryRun);
     if (opts.dryRun) return obj;
+    return this.storeReserved(held, () => this.store.write('put', typeKey(t), key, obj));
+  }
+
+  /**
+   * Runs a write that held was reserved for: what it reserved is given back when the write surely did
+   * not happen (a lost race reruns the request, which reserves again); otherwise it stays, and repair
+   * loops find what a write that failed in doubt left behind.
+   */
+  private async storeReserved(held: Reservation | void, write: () => Promise<KubeObject>): Promise<KubeObject> {
+    let stored: KubeObject;
     try {
-      return await this.store.write('put', typeKey(t), key, obj);
+      stored = await write();
     } catch (e) {
-      // Surely not stored (lost a race, or not serializable): give back what beforeCreate took.
-      if (e instanceof ConflictError || e instanceof TypeError) s.afterDelete?.(obj);
+      if (held && surelyNotStored(e)) await held.rollback();
       throw e;
     }
+    await held?.commit();
+    return stored;
   }
 
   private requireActiveNamespace(namespace: string, t: ResourceType): void {
@@ -285,14 +310,14 @@ export class Registry {
     if (old.metadata.deletionTimestamp && (obj.metadata.finalizers ?? []).length === 0 && !s.gracefulDelete) {
       if (opts.dryRun) return obj;
       const deleted = await this.store.write('del', typeKey(t), key, obj);
-      s.afterDelete?.(deleted);
+      await s.afterDelete?.(deleted);
       return deleted;
     }
     const comparable = { ...obj, metadata: { ...obj.metadata, resourceVersion: old.metadata.resourceVersion } };
     if (isDeepStrictEqual(comparable, old)) return old;
-    s.beforeUpdate?.(obj, old, !!opts.dryRun);
+    const held = await s.beforeUpdate?.(obj, old, !!opts.dryRun);
     if (opts.dryRun) return obj;
-    return this.store.write('put', typeKey(t), key, obj);
+    return this.storeReserved(held, () => this.store.write('put', typeKey(t), key, obj));
   }
 
   async patch(
@@ -366,7 +391,7 @@ export class Registry {
     }
     if (opts.dryRun) return old;
     const deleted = await this.store.write('del', typeKey(t), key, old);
-    s.afterDelete?.(deleted);
+    await s.afterDelete?.(deleted);
     return deleted;
   }
 
@@ -392,7 +417,7 @@ export class Registry {
       const old = this.store.get(typeKey(t), key);
       if (!old) return;
       const deleted = await this.store.write('del', typeKey(t), key, old);
-      s.afterDelete?.(deleted);
+      await s.afterDelete?.(deleted);
     });
   }
 }

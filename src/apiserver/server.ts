@@ -339,7 +339,7 @@ export class ApiServer {
    * required), the plain unix socket for lab components, and with tls.socketPath a second
    * unix socket speaking TLS, which the router relays pods' connections to unchanged.
    */
-  listen(port: number, socketPath?: string, tls?: TlsOptions): Promise<void> {
+  listen(port: number, socketPath?: string, tls?: TlsOptions, address = '127.0.0.1'): Promise<void> {
     this.servers.length = 0;
     const make = (secure: boolean): http.Server => {
       const s = secure && tls ? https.createServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: false }, this.handle) : http.createServer(this.handle);
@@ -349,7 +349,7 @@ export class ApiServer {
       this.servers.push(s);
       return s;
     };
-    const listens: Promise<void>[] = [new Promise((resolve, reject) => make(true).once('error', reject).listen(port, '127.0.0.1', resolve))];
+    const listens: Promise<void>[] = [new Promise((resolve, reject) => make(true).once('error', reject).listen(port, address, resolve))];
     if (socketPath) listens.push(new Promise((resolve, reject) => make(false).once('error', reject).listen(socketPath, resolve)));
     if (tls?.socketPath) listens.push(new Promise((resolve, reject) => make(true).once('error', reject).listen(tls.socketPath, resolve)));
     const extra = tls?.listen;

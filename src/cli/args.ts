@@ -4,6 +4,12 @@ import { UserError } from '../util/errors.js';
 
 export class UsageError extends UserError {}
 
+/** A flag whose value must be one of a few words. */
+export function oneOf<T extends string>(command: string, flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`lab ${command}: --${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
 /** One `lab` command: the table in commands.ts, and the benchmarks' subcommands. */
 export interface Command {
   summary: string;

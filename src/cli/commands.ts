@@ -30,7 +30,7 @@ import { imagesCommand } from './images.js';
 import { rulesCommand } from './rules.js';
 import { tokenCommand } from './token.js';
 import { labJoinCommand } from './join.js';
-import { parse, UsageError, type Command } from './args.js';
+import { oneOf, parse, UsageError, type Command } from './args.js';
 import fs from 'node:fs';
 import { checkToken, generateToken, joinCommand as joinCommandLine, parseTtl } from '../lab/bootstrap-tokens.js';
 import { pkiFiles } from '../lab/credentials.js';
@@ -38,11 +38,6 @@ import { pkiFiles } from '../lab/credentials.js';
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
 // No default either: without --name the lab is chosen as in lab/select.ts.
 const nameFlag = labFlag;
-
-function oneOf<T extends string>(command: string, flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`lab ${command}: --${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
-  return value as T;
-}
 
 function wholeNumber(command: string, flag: string, value: string): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`lab ${command}: --${flag} must be a whole number (got "${value}")`);

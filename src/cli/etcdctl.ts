@@ -2,7 +2,8 @@
 // etcd of a lab brought up with --store etcd, e.g. `lab etcdctl get --prefix /registry/services --keys-only`.
 import fs from 'node:fs';
 import { etcdctlArgv, etcdctlBinary } from '../lab/etcd.js';
-import { NoSuchLab, paths, readState } from '../lab/state.js';
+import { etcdDirs } from '../lab/control-plane.js';
+import { NoSuchLab, readState } from '../lab/state.js';
 import { type Command, UsageError } from './args.js';
 import { runInherited, splitLabName } from './kubectl.js';
 import { requireLab } from './lab-select.js';
@@ -18,6 +19,6 @@ export const etcdctlCommand: Command = {
     if (!state) throw new NoSuchLab(`no lab named "${lab}"`);
     if (state.plan.store !== 'etcd') throw new UsageError(`lab etcdctl: lab "${lab}" keeps its objects in the embedded store; bring a lab up with --store etcd`);
     if (!fs.existsSync(etcdctlBinary)) throw new UsageError(`lab etcdctl: ${etcdctlBinary} is not installed (apt-get install etcd-client)`);
-    return runInherited(etcdctlArgv(paths.etcd(lab), args), { ...process.env, ETCDCTL_API: '3' });
+    return runInherited(etcdctlArgv(etcdDirs(state.plan), args), { ...process.env, ETCDCTL_API: '3' });
   },
 };

@@ -1,11 +1,13 @@
 // `lab join URL --token T ...`: this machine joins a lab whose control plane listens at URL (kubeadm join's flags).
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { runtimes, type RuntimeName } from '../lab/plan.js';
 import { join } from '../lab/join.js';
+import { parseIp } from '../net/cidr.js';
 import { setCurrentLab } from '../lab/select.js';
-import { parse, UsageError, type Command } from './args.js';
+import { oneOf, parse, UsageError, type Command } from './args.js';
 
 const usage =
-  'https://ADDR:PORT --token TOKEN (--discovery-token-ca-cert-hash sha256:HEX | --discovery-token-unsafe-skip-ca-verification) [--nodes 1] [--name LOCAL] [--host-name NAME] [--address IP] [--runtime netns] [--proxy-mode MODE]';
+  'https://ADDR:PORT --token TOKEN (--discovery-token-ca-cert-hash sha256:HEX | --discovery-token-unsafe-skip-ca-verification) [--nodes 1] [--name LOCAL] [--host-name NAME] [--address IP] [--runtime netns|docker] [--proxy-mode MODE]';
 
 export const labJoinCommand: Command = {
   summary: 'join this machine to a lab whose control plane runs elsewhere (lab up --listen): N more nodes here',
@@ -36,10 +38,10 @@ export const labJoinCommand: Command = {
     if (hashes.length === 0 && !skip) {
       throw new UsageError('lab join: give --discovery-token-ca-cert-hash sha256:HEX (printed by lab up --listen and lab token create --print-join-command), or accept any CA with --discovery-token-unsafe-skip-ca-verification');
     }
-    if (values.runtime !== 'netns') throw new UsageError(`lab join: --runtime must be netns (got "${values.runtime}"): joined hosts run their nodes as network namespaces`);
+    const runtime = oneOf<RuntimeName>('join', 'runtime', values.runtime, runtimes);
     if (!/^\d+$/.test(values.nodes) || Number(values.nodes) < 1) throw new UsageError(`lab join: --nodes must be a whole number of at least 1 (got "${values.nodes}")`);
-    const proxyMode = values['proxy-mode'];
-    if (proxyMode !== undefined && !(proxyModes as readonly string[]).includes(proxyMode)) throw new UsageError(`lab join: --proxy-mode must be one of ${proxyModes.join(', ')} (got "${proxyMode}")`);
+    if (values.address !== undefined && parseIp(values.address) === undefined) throw new UsageError(`lab join: --address must be this machine's IPv4 address (got "${values.address}")`);
+    const proxyMode = values['proxy-mode'] === undefined ? undefined : oneOf<ProxyMode>('join', 'proxy-mode', values['proxy-mode'], proxyModes);
     const started = Date.now();
     const r = await join({
       url: url.replace(/\/$/, ''),
@@ -50,7 +52,8 @@ export const labJoinCommand: Command = {
       name: values.name,
       hostName: values['host-name'],
       address: values.address,
-      proxyMode: proxyMode as ProxyMode | undefined,
+      runtime,
+      proxyMode,
       log: (line) => console.log(line),
     });
     setCurrentLab(r.state.plan.name);

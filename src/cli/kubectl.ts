@@ -41,8 +41,9 @@ export const kubectlCommand: Command = {
   usage: '[--name lab] KUBECTL-ARGS...',
   run(argv) {
     const split = splitLabName('kubectl', argv);
-    const { name: lab } = requireLab('kubectl', split.lab);
+    const { name: lab, state } = requireLab('kubectl', split.lab);
     const args = split.args;
+    if (state.plan.joined) throw new UsageError(`lab kubectl: lab "${lab}" is this machine's part of lab ${state.plan.joined.lab}; the admin's credentials stay on its control plane (${state.plan.joined.server}): run lab kubectl there`);
     if (!fs.existsSync(paths.kubeconfig(lab))) throw new NoSuchLab(`lab "${lab}" has no kubeconfig yet (is it still coming up?)`);
     if (!fs.existsSync(kubectlBinary)) throw new UsageError(`lab kubectl: ${kubectlBinary} is not installed`);
     return runInherited(kubectlArgv(lab, args), { ...process.env });

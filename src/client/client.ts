@@ -1,6 +1,8 @@
 // A small Kubernetes API client over a unix socket (components inside lab
 // namespaces) or TCP (the CLI and tests; HTTPS with the lab CA), with JSON,
 // patches and watch streams. It presents a client certificate or a bearer token.
+// Given several API servers it uses one and moves to the next when that one
+// cannot be reached (refused, reset, timed out); informers then resume their watches there.
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -13,6 +15,8 @@ import type { KubeList, KubeObject, WatchEvent } from '../api/types.js';
 export interface Connection {
   /** "unix:/path/api.sock", "https://127.0.0.1:6443" (or plain "http://"). */
   server: string;
+  /** More API servers of the same cluster, tried in order (then around) when the one in use cannot be reached. */
+  fallbacks?: string[];
   /** PEM: the CA that signed the server's certificate, and a client certificate + key. */
   tls?: { ca: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
   token?: string;
@@ -48,39 +52,75 @@ export interface Watch {
   stop(): void;
 }
 
+/** One API server the client may use. */
+interface Target {
+  server: string;
+  agent: http.Agent;
+  socketPath?: string;
+  host: string;
+  port: number;
+  secure: boolean;
+}
+
+function targetFor(server: string, tls: Connection['tls']): Target {
+  const secure = server.startsWith('https:');
+  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 32, ca: tls?.ca, cert: tls?.cert, key: tls?.key }) : new http.Agent({ keepAlive: true, maxSockets: 32 });
+  if (server.startsWith('unix:')) return { server, agent, socketPath: server.slice(5), host: 'localhost', port: 80, secure };
+  const u = new URL(server);
+  return { server, agent, host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (secure ? 443 : 80)), secure };
+}
+
+/** The request surely never reached the server: any request may go to the next one. */
+const unreachable = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+/** The connection broke or hung: the server may be gone (reads are sent again elsewhere; writes fail, as client-go's). */
+const broken = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+
+class RequestTimeout extends Error {
+  readonly code = 'ETIMEDOUT';
+}
+
 export class ApiClient {
-  private readonly agent: http.Agent;
-  private readonly socketPath?: string;
-  private readonly host: string;
-  private readonly port: number;
-  private readonly secure: boolean;
+  private readonly targets: Target[];
+  /** The target in use: the first one until it cannot be reached. */
+  private current = 0;
 
   constructor(readonly opts: ClientOptions) {
-    this.secure = opts.server.startsWith('https:');
-    const t = opts.tls;
-    this.agent = this.secure ? new https.Agent({ keepAlive: true, maxSockets: 32, ca: t?.ca, cert: t?.cert, key: t?.key }) : new http.Agent({ keepAlive: true, maxSockets: 32 });
-    if (opts.server.startsWith('unix:')) {
-      this.socketPath = opts.server.slice(5);
-      this.host = 'localhost';
-      this.port = 80;
-    } else {
-      const u = new URL(opts.server);
-      this.host = u.hostname.replace(/^\[|\]$/g, '');
-      this.port = Number(u.port || (this.secure ? 443 : 80));
+    this.targets = [opts.server, ...(opts.fallbacks ?? [])].map((s) => targetFor(s, opts.tls));
+  }
+
+  /** The API server in use now. */
+  get server(): string {
+    return this.targets[this.current]!.server;
+  }
+
+  private async raw(method: string, path: string, body?: unknown, contentType = 'application/json', timeoutMs = this.opts.timeoutMs ?? 15_000): Promise<http.IncomingMessage> {
+    for (let tries = 1; ; tries++) {
+      const index = this.current;
+      try {
+        return await this.rawAt(this.targets[index]!, method, path, body, contentType, timeoutMs);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        const failover = unreachable.has(code) || broken.has(code) || /socket hang up/.test((e as Error).message);
+        if (!failover || this.targets.length === 1) throw e;
+        // Several requests may fail at once: only the first moves on.
+        if (this.current === index) this.current = (index + 1) % this.targets.length;
+        const resend = unreachable.has(code) || method === 'GET';
+        if (!resend || tries >= this.targets.length) throw e;
+      }
     }
   }
 
-  private raw(method: string, path: string, body?: unknown, contentType = 'application/json', timeoutMs = this.opts.timeoutMs ?? 15_000): Promise<http.IncomingMessage> {
+  private rawAt(target: Target, method: string, path: string, body: unknown, contentType: string, timeoutMs: number): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const req = (this.secure ? https : http).request(
+      const req = (target.secure ? https : http).request(
         {
           method,
           path,
-          agent: this.agent,
-          socketPath: this.socketPath,
-          host: this.host,
-          port: this.port,
+          agent: target.agent,
+          socketPath: target.socketPath,
+          host: target.host,
+          port: target.port,
           headers: {
             Accept: 'application/json',
             'User-Agent': this.opts.userAgent ?? 'svclab',
@@ -92,7 +132,7 @@ export class ApiClient {
         resolve,
       );
       req.on('error', reject);
-      if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`request ${method} ${path} timed out after ${timeoutMs} ms`)));
+      if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeout(`request ${method} ${path} timed out after ${timeoutMs} ms`)));
       req.end(data);
     });
   }
@@ -164,7 +204,7 @@ export class ApiClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    for (const t of this.targets) t.agent.destroy();
   }
 }
 

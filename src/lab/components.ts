@@ -1,8 +1,9 @@
 // The processes of a running lab and how each is started.
 import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
-import { etcdArgv, etcdEndpoint, etcdSockets } from './etcd.js';
-import { pkiFiles } from './credentials.js';
+import { apiServerPort, apiServersFrom, controlPlaneHosts, etcdClientPort, etcdPeerPort, memberDir, onHost, replicaSocket, replicaTlsSocket } from './control-plane.js';
+import { etcdArgv, etcdEndpoint, etcdMemberArgv, etcdSockets } from './etcd.js';
+import { nodeCredentials, pkiFiles } from './credentials.js';
 import { overlayMTU, type LabPlan, type NodePlan } from './plan.js';
 import { paths, socketServer, type LabState } from './state.js';
 
@@ -26,78 +27,93 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
   // Each component's bearer token is in a root-only file; only its path is on the command line.
   const token = (component: string) => ['--token-file', pkiFiles.componentToken(plan.name, component)];
   const vxlan = plan.vxlan;
-  const out: Component[] = [
-    {
-      name: 'apiserver',
-      argv: [
-        node,
-        distEntry(home, 'apiserver/main.js'),
-        '--state-dir',
-        paths.store(plan.name),
-        '--port-file',
-        paths.apiPort(plan.name),
-        '--socket',
-        paths.socket(plan.name),
-        '--kubelet-socket-dir',
-        paths.kubeletSockets(plan.name),
-        // Other machines' kubelets: TLS to <node IP>:10250 through the router's egress socket.
-        ...(vxlan ? ['--egress-socket', paths.egressSocket(plan.name), '--kubelet-certificate-authority', pkiFiles.caCert(plan.name), '--kubelet-client-certificate', pkiFiles.kubeletClientCert(plan.name), '--kubelet-client-key', pkiFiles.kubeletClientKey(plan.name)] : []),
-        '--service-cluster-ip-range',
-        plan.serviceCIDR,
-        '--service-node-port-range',
-        plan.nodePortRange,
-        '--advertise-address',
-        plan.apiAdvertise.ip,
-        '--advertise-port',
-        String(plan.apiAdvertise.port),
-        ...(plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : []),
-        '--authorization-mode',
-        'Node,RBAC',
-        '--enable-admission-plugins',
-        'NodeRestriction',
-        '--tls-cert-file',
-        pkiFiles.servingCert(plan.name),
-        '--tls-private-key-file',
-        pkiFiles.servingKey(plan.name),
-        '--client-ca-file',
-        pkiFiles.caCert(plan.name),
-        '--tls-socket',
-        paths.tlsSocket(plan.name),
-        ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : []),
-        '--token-auth-file',
-        pkiFiles.tokenAuthFile(plan.name),
-        '--service-account-key-file',
-        pkiFiles.saPub(plan.name),
-        '--service-account-signing-key-file',
-        pkiFiles.saKey(plan.name),
-        '--service-account-issuer',
-        `https://kubernetes.default.svc.${plan.clusterDomain}`,
-      ],
-    },
-    {
-      name: 'controller-manager',
-      argv: [
-        node,
-        distEntry(home, 'controllers/main.js'),
-        '--server',
-        server,
-        ...token('controller-manager'),
-        '--root-ca-file',
-        pkiFiles.caCert(plan.name),
-        '--cluster-signing-cert-file',
-        pkiFiles.caCert(plan.name),
-        '--cluster-signing-key-file',
-        pkiFiles.caKey(plan.name),
-        '--node-grace-period',
-        String(plan.nodeGracePeriodSeconds),
-        // Other machines join: the host controller allocates their nodes from the lab's address plan.
-        ...(vxlan ? ['--node-cidr', plan.nodeCIDR, '--cluster-cidr', plan.podCIDR, '--overlay-vni', String(vxlan.vni), '--overlay-mtu', String(vxlan.mtu)] : []),
-      ],
-    },
+  const hosts = controlPlaneHosts(plan);
+  // kube-apiserver's flags, the same on every replica.
+  const apiFlags: Record<string, string> = {
+    'state-dir': paths.store(plan.name),
+    'kubelet-socket-dir': paths.kubeletSockets(plan.name),
+    'service-cluster-ip-range': plan.serviceCIDR,
+    'service-node-port-range': plan.nodePortRange,
+    'advertise-address': plan.apiAdvertise.ip,
+    'advertise-port': String(plan.apiAdvertise.port),
+    'authorization-mode': 'Node,RBAC',
+    'enable-admission-plugins': 'NodeRestriction',
+    'tls-cert-file': pkiFiles.servingCert(plan.name),
+    'tls-private-key-file': pkiFiles.servingKey(plan.name),
+    'client-ca-file': pkiFiles.caCert(plan.name),
+    'token-auth-file': pkiFiles.tokenAuthFile(plan.name),
+    'service-account-key-file': pkiFiles.saPub(plan.name),
+    'service-account-signing-key-file': pkiFiles.saKey(plan.name),
+    'service-account-issuer': `https://kubernetes.default.svc.${plan.clusterDomain}`,
+  };
+  // Other machines' kubelets: TLS to <node IP>:10250 through the router's egress socket.
+  if (vxlan) {
+    Object.assign(apiFlags, {
+      'egress-socket': paths.egressSocket(plan.name),
+      'kubelet-certificate-authority': pkiFiles.caCert(plan.name),
+      'kubelet-client-certificate': pkiFiles.kubeletClientCert(plan.name),
+      'kubelet-client-key': pkiFiles.kubeletClientKey(plan.name),
+    });
+  }
+  const apiArgv = (extra: string[]): string[] => [node, distEntry(home, 'apiserver/main.js'), ...Object.entries(apiFlags).flatMap(([f, v]) => [`--${f}`, v]), ...extra];
+  // The API server of the machine's own namespace: the CLI's 127.0.0.1 port, api.sock, and --listen's address.
+  const firstApi = ['--port-file', paths.apiPort(plan.name), ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : [])];
+  const controllerManager = (apiServer: string, extra: string[]): string[] => [
+    node,
+    distEntry(home, 'controllers/main.js'),
+    '--server',
+    apiServer,
+    ...token('controller-manager'),
+    '--root-ca-file',
+    pkiFiles.caCert(plan.name),
+    '--cluster-signing-cert-file',
+    pkiFiles.caCert(plan.name),
+    '--cluster-signing-key-file',
+    pkiFiles.caKey(plan.name),
+    '--node-grace-period',
+    String(plan.nodeGracePeriodSeconds),
+    // Other machines join: the host controller allocates their nodes from the lab's address plan.
+    ...(vxlan ? ['--node-cidr', plan.nodeCIDR, '--cluster-cidr', plan.podCIDR, '--overlay-vni', String(vxlan.vni), '--overlay-mtu', String(vxlan.mtu)] : []),
+    ...extra,
   ];
-  if (plan.store === 'etcd') {
-    const dir = paths.etcd(plan.name);
-    out.unshift({ name: 'etcd', argv: etcdArgv(dir), cwd: dir, sockets: etcdSockets(dir) });
+  const out: Component[] = [];
+  if (hosts.length === 0) {
+    // One API server (host 1, the machine's own namespace), on the embedded store or a one-member etcd.
+    if (plan.store === 'etcd') {
+      const dir = paths.etcd(plan.name);
+      out.push({ name: 'etcd', argv: etcdArgv(dir), cwd: dir, sockets: etcdSockets(dir) });
+    }
+    const etcd = plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : [];
+    out.push(
+      { name: 'apiserver', argv: apiArgv([...firstApi, '--socket', paths.socket(plan.name), '--tls-socket', paths.tlsSocket(plan.name), ...etcd]) },
+      { name: 'controller-manager', argv: controllerManager(server, []) },
+    );
+  } else {
+    // One etcd member, API server replica and controller-manager (leader elected) per host.
+    const lab = plan.name;
+    for (const h of hosts) {
+      const dir = memberDir(lab, h);
+      const tls = { ca: pkiFiles.caCert(lab), cert: pkiFiles.etcdServerCert(lab, h.name), key: pkiFiles.etcdServerKey(lab, h.name), peerCert: pkiFiles.etcdPeerCert(lab, h.name), peerKey: pkiFiles.etcdPeerKey(lab, h.name) };
+      out.push({ name: onHost('etcd', h), argv: runtime.hostCommand(plan, h.name, etcdMemberArgv(dir, h.name, h.ip, hosts, tls, { client: etcdClientPort, peer: etcdPeerPort })), cwd: dir, sockets: etcdSockets(dir) });
+    }
+    for (const h of hosts) {
+      const own = [h, ...hosts.filter((o) => o !== h)];
+      // Host k's replica, in its host's namespace, reaches every member over TLS on the transit network (its own
+      // first). Host 1's is in the machine's own namespace (the CLI's 127.0.0.1 port), which has no route there:
+      // it uses its own member's local socket only (kubeadm's stacked etcd), since through the others' sockets
+      // it would reach members a cut link has isolated.
+      const etcd = h.first
+        ? ['--etcd-servers', etcdEndpoint(memberDir(lab, h))]
+        : ['--etcd-servers', own.map((m) => `https://${m.ip}:${etcdClientPort}`).join(','), '--etcd-cafile', pkiFiles.caCert(lab), '--etcd-certfile', pkiFiles.etcdClientCert(lab), '--etcd-keyfile', pkiFiles.etcdClientKey(lab)];
+      const sockets = ['--socket', replicaSocket(lab, h), '--tls-socket', replicaTlsSocket(lab, h)];
+      // Host k's replica also serves HTTPS on its host's address, as on a machine of a real cluster.
+      const port = h.first ? firstApi : ['--bind-address', h.ip, '--port', String(apiServerPort)];
+      const argv = apiArgv([...port, ...sockets, ...etcd]);
+      out.push({ name: onHost('apiserver', h), argv: h.first ? argv : runtime.hostCommand(plan, h.name, argv), sockets: [replicaSocket(lab, h), replicaTlsSocket(lab, h)] });
+      // Each on its own host's replica only (kubeadm's layout): a host cut off cannot renew the Lease elsewhere.
+      const cm = controllerManager(`unix:${replicaSocket(lab, h)}`, ['--leader-elect', '--leader-elect-identity', h.name]);
+      out.push({ name: onHost('controller-manager', h), argv: h.first ? cm : runtime.hostCommand(plan, h.name, cm) });
+    }
   }
   out.push({
     name: 'router',
@@ -107,8 +123,8 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       '--server',
       server,
       ...token('router'),
-      '--api-tls-socket',
-      paths.tlsSocket(plan.name),
+      ...(hosts.length ? hosts.map((h) => replicaTlsSocket(plan.name, h)) : [paths.tlsSocket(plan.name)]).flatMap((s) => ['--api-tls-socket', s]),
+      ...apiServersFrom(plan, undefined).slice(1).flatMap((s) => ['--fallback-server', s]),
       '--api-listen',
       `${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
       '--lb-pool',
@@ -129,18 +145,22 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     { name: 'dashboard', argv: [node, distEntry(home, 'ui/main.js'), '--lab', plan.name, '--port', String(state.uiPort ?? 0), '--port-file', paths.uiPort(plan.name), ...token('dashboard'), '--ca-file', pkiFiles.caCert(plan.name)] },
   );
   for (const n of plan.nodes) {
-    // Nodes of hosts 2..N reach the API across the overlay, through the router's relay (as
-    // kubernetes.default), so a cut link silences them as it would a machine; host1's use the socket.
-    const remote = n.host !== undefined && n.host !== plan.overlay?.hosts[0]?.name;
+    // Without a replica per host, nodes of hosts 2..N reach the API across the overlay, through the
+    // router's relay (as kubernetes.default), so a cut link silences them as it would a machine;
+    // host1's use the socket. With one (etcd), every node uses its own host's replica (a kubelet
+    // next to an API server talks to it locally), then the relay, which reaches any live replica.
+    const relay = `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`;
+    const servers = hosts.length ? [apiServersFrom(plan, n.host)[0]!, relay] : n.host !== undefined && n.host !== plan.overlay?.hosts[0]?.name ? [relay] : [server];
     out.push({
       name: `agent-${n.name}`,
       argv: runtime.nodeCommand(plan, n, [
         node,
         distEntry(home, 'agent/main.js'),
         '--server',
-        remote ? `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}` : server,
+        servers[0]!,
+        ...servers.slice(1).flatMap((s) => ['--fallback-server', s]),
         ...token(`agent-${n.name}`),
-        ...(remote ? ['--ca-file', pkiFiles.caCert(plan.name)] : []),
+        ...(servers.includes(relay) ? ['--ca-file', pkiFiles.caCert(plan.name)] : []),
         ...nodeArgs(plan, n),
       ]),
     });
@@ -172,7 +192,10 @@ function overlayComponent(state: LabState, credentials: string[]): Component {
 function joinedComponents(state: LabState, runtime: Runtime): Component[] {
   const { plan, home } = state;
   const lab = plan.name;
-  const certs = (n: string) => ['--ca-file', pkiFiles.caCert(lab), '--cert-file', pkiFiles.nodeCert(lab, n), '--key-file', pkiFiles.nodeKey(lab, n)];
+  const certs = (n: string) => {
+    const c = nodeCredentials(lab, n);
+    return ['--ca-file', c.ca, '--cert-file', c.cert, '--key-file', c.key];
+  };
   const out: Component[] = [overlayComponent(state, ['--server', plan.joined!.server, ...certs(plan.nodes[0]!.name)])];
   for (const n of plan.nodes) {
     out.push({
@@ -188,7 +211,7 @@ function joinedComponents(state: LabState, runtime: Runtime): Component[] {
         // The kubelet API over TLS on <node IP>:10250, for the control plane's API server.
         '--server-tls-bootstrap',
         '--cert-dir',
-        path.dirname(pkiFiles.nodeCert(lab, n.name)),
+        path.dirname(nodeCredentials(lab, n.name).cert),
         ...nodeArgs(plan, n),
       ]),
     });

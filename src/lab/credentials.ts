@@ -25,10 +25,23 @@ export const pkiFiles = {
   tokenAuthFile: (lab: string) => path.join(pkiDir(lab), 'tokens.csv'),
   /** One file per component holding its bearer token (read by the component, never on its command line). */
   componentToken: (lab: string, component: string) => path.join(pkiDir(lab), 'tokens', `${component}.token`),
+  /** An etcd member's certificates (multi-host etcd): serving its clients, and talking to its peers (both ways). */
+  etcdServerCert: (lab: string, host: string) => path.join(pkiDir(lab), `etcd-${host}-server.crt`),
+  etcdServerKey: (lab: string, host: string) => path.join(pkiDir(lab), `etcd-${host}-server.key`),
+  etcdPeerCert: (lab: string, host: string) => path.join(pkiDir(lab), `etcd-${host}-peer.crt`),
+  etcdPeerKey: (lab: string, host: string) => path.join(pkiDir(lab), `etcd-${host}-peer.key`),
+  /** The API servers' client certificate towards etcd (kubeadm's apiserver-etcd-client). */
+  etcdClientCert: (lab: string) => path.join(pkiDir(lab), 'apiserver-etcd-client.crt'),
+  etcdClientKey: (lab: string) => path.join(pkiDir(lab), 'apiserver-etcd-client.key'),
   /** A joined host's node client certificates (system:node:<node>, issued through the lab's CSR flow). */
   nodeCert: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.crt`),
   nodeKey: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.key`),
 };
+
+/** A joined host's node's own TLS credentials: the lab's CA and its client certificate and key (its agent's flags, what its container sees of pki/). */
+export function nodeCredentials(lab: string, node: string): { ca: string; cert: string; key: string } {
+  return { ca: pkiFiles.caCert(lab), cert: pkiFiles.nodeCert(lab, node), key: pkiFiles.nodeKey(lab, node) };
+}
 
 /** The lab's admin (kubernetes-admin, system:masters) over HTTPS on 127.0.0.1: needs root, as the key is root's. */
 export function adminConnection(state: LabState): Connection {
@@ -46,7 +59,6 @@ export function adminConnection(state: LabState): Connection {
 export function labConnection(state: LabState): Connection {
   const { plan } = state;
   if (!plan.joined) return adminConnection(state);
-  const first = plan.nodes[0]!.name;
-  const read = (f: string) => fs.readFileSync(f);
-  return { server: plan.joined.server, tls: { ca: read(pkiFiles.caCert(plan.name)), cert: read(pkiFiles.nodeCert(plan.name, first)), key: read(pkiFiles.nodeKey(plan.name, first)) } };
+  const c = nodeCredentials(plan.name, plan.nodes[0]!.name);
+  return { server: plan.joined.server, tls: { ca: fs.readFileSync(c.ca), cert: fs.readFileSync(c.cert), key: fs.readFileSync(c.key) } };
 }

@@ -1,6 +1,8 @@
 // The lab's etcd (Debian's etcd-server): one member, reachable only through unix
 // sockets in its own 0700 directory, so no TCP port is taken on the host. etcd
 // wants host:port-shaped unix URLs and makes the socket in its working directory.
+// A multi-host lab runs a cluster instead: one member per simulated host, in that
+// host's namespace, its client and peer URLs over TLS on the host's transit address.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,10 +24,8 @@ export function etcdSockets(dir: string): string[] {
   return [path.join(dir, clientSocket), path.join(dir, peerSocket)];
 }
 
-/** The argv of a one-member etcd that keeps its data under dir/data; run it with dir as working directory. */
-export function etcdArgv(dir: string, member = 'svclab'): string[] {
-  const client = `unix://${clientSocket}`;
-  const peer = `unix://${peerSocket}`;
+/** The argv of member `member` with its data under dir/data, serving clients on listenClient and peers on peer. */
+function memberCommand(dir: string, member: string, urls: { listenClient: string; advertiseClient: string; peer: string; initialCluster: string }, extra: string[] = []): string[] {
   return [
     etcdBinary,
     '--name',
@@ -33,23 +33,54 @@ export function etcdArgv(dir: string, member = 'svclab'): string[] {
     '--data-dir',
     path.join(dir, 'data'),
     '--listen-client-urls',
-    client,
+    urls.listenClient,
     '--advertise-client-urls',
-    client,
+    urls.advertiseClient,
     '--listen-peer-urls',
-    peer,
+    urls.peer,
     '--initial-advertise-peer-urls',
-    peer,
+    urls.peer,
     '--initial-cluster',
-    `${member}=${peer}`,
+    urls.initialCluster,
+    ...extra,
     '--logger',
     'zap',
   ];
 }
 
-/** The argv of etcdctl (API v3) against the etcd in dir. */
-export function etcdctlArgv(dir: string, args: string[]): string[] {
-  return [etcdctlBinary, '--endpoints', etcdEndpoint(dir), ...args];
+/** The argv of a one-member etcd that keeps its data under dir/data; run it with dir as working directory. */
+export function etcdArgv(dir: string, member = 'svclab'): string[] {
+  const client = `unix://${clientSocket}`;
+  const peer = `unix://${peerSocket}`;
+  return memberCommand(dir, member, { listenClient: client, advertiseClient: client, peer, initialCluster: `${member}=${peer}` });
+}
+
+export interface MemberTls {
+  ca: string;
+  cert: string;
+  key: string;
+  peerCert: string;
+  peerKey: string;
+}
+
+/**
+ * The argv of cluster member `member` (run with dir as working directory): clients and peers over TLS
+ * with certificates checked both ways on ip, plus the local client socket that etcdctl and the API
+ * server in the machine's own namespace use. cluster names every member's peer URL.
+ */
+export function etcdMemberArgv(dir: string, member: string, ip: string, cluster: { name: string; ip: string }[], tls: MemberTls, ports = { client: 2379, peer: 2380 }): string[] {
+  const client = `https://${ip}:${ports.client}`;
+  return memberCommand(
+    dir,
+    member,
+    { listenClient: `${client},unix://${clientSocket}`, advertiseClient: client, peer: `https://${ip}:${ports.peer}`, initialCluster: cluster.map((m) => `${m.name}=https://${m.ip}:${ports.peer}`).join(',') },
+    ['--initial-cluster-state', 'new', '--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca, '--client-cert-auth', '--peer-cert-file', tls.peerCert, '--peer-key-file', tls.peerKey, '--peer-trusted-ca-file', tls.ca, '--peer-client-cert-auth'],
+  );
+}
+
+/** The argv of etcdctl (API v3) against the etcd in dir (or the members in dirs, tried in turn). */
+export function etcdctlArgv(dir: string | string[], args: string[]): string[] {
+  return [etcdctlBinary, '--endpoints', [dir].flat().map(etcdEndpoint).join(','), ...args];
 }
 
 /**

@@ -22,7 +22,7 @@ import { UserError } from '../util/errors.js';
 import { labConnection, pkiDir, pkiFiles } from './credentials.js';
 import { hostObject } from './host-object.js';
 import { down, makeLabDirs, startSupervisor } from './lifecycle.js';
-import { joinedPlan, validateLabName, type LabPlan } from './plan.js';
+import { joinedPlan, validateLabName, type LabPlan, type RuntimeName } from './plan.js';
 import { PreflightError, requireRoot } from './preflight.js';
 import { labProcesses } from './processes.js';
 import { home, paths, readState, writeJsonAtomic, type LabState } from './state.js';
@@ -42,6 +42,8 @@ export interface JoinOptions {
   /** This machine's address for the overlay (default: the source address towards the control plane). */
   address?: string;
   proxyMode?: ProxyMode;
+  /** How this machine runs its nodes: network namespaces (default) or containers of its own Docker engine. */
+  runtime?: RuntimeName;
   timeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -121,9 +123,9 @@ export async function join(o: JoinOptions): Promise<{ state: LabState; host: str
   if (bad) throw new JoinError(`${bad} (choose the local lab name with --name)`);
   const hostName = o.hostName ?? defaultHostName();
   if (readState(local)) throw new PreflightError(`a lab named "${local}" is already on this machine; choose another local name with --name, or take it down with: lab down --name ${local}`);
-  const runtime = runtimeFor('netns', o.log);
+  const runtime = runtimeFor(o.runtime ?? 'netns', o.log);
   if ((await runtime.leftovers()).includes(local) || labProcesses().has(local)) throw new PreflightError(`leftovers of a lab named "${local}" are still on this machine; remove them with: lab clean`);
-  const problems = await runtime.check(joinedPlan({ name: local, nodes: [], vxlan: { local: '', vni: 0, port: 0, mtu: 0, host: hostName }, joined: { lab: found.lab, server: found.server } }));
+  const problems = await runtime.check(joinedPlan({ name: local, nodes: [], vxlan: { local: '', vni: 0, port: 0, mtu: 0, host: hostName }, joined: { lab: found.lab, server: found.server }, runtime: o.runtime }));
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
   const address = o.address ?? (await sourceAddress(found.server));
   const bootstrap: Connection = { server: found.server, tls: { ca: found.caPem }, token: o.token };
@@ -149,6 +151,7 @@ export async function join(o: JoinOptions): Promise<{ state: LabState; host: str
       vxlan: { local: address, vni: allocation.vni, port: 4789, mtu: allocation.mtu, host: hostName },
       joined: { lab: found.lab, server: found.server },
       proxyMode: o.proxyMode,
+      runtime: o.runtime,
     });
     makeLabDirs(plan);
     fs.mkdirSync(path.join(pkiDir(local), 'nodes'), { recursive: true, mode: 0o700 });

@@ -17,6 +17,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { adminConnection, pkiFiles } from './credentials.js';
 import { defaultTokenTtlMs, generateToken, publishJoinInfo } from './bootstrap-tokens.js';
 import { makePki } from './pki.js';
+import { etcdDirs } from './control-plane.js';
 import { registerControlPlaneHost } from './host-object.js';
 import { makePlan, type LabPlan, type PlanOptions } from './plan.js';
 import { listenProblems, pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
@@ -85,7 +86,7 @@ export function makeLabDirs(plan: LabPlan): void {
   fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o711 });
   fs.chmodSync(labDir(plan.name), 0o711);
   // nodes/ holds the pods' projected tokens: root's alone (containers see them through their mounts).
-  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), path.join(labDir(plan.name), 'nodes'), ...(plan.store === 'etcd' ? [paths.etcd(plan.name)] : [])]) {
+  for (const dir of [paths.logs(plan.name), paths.kubeletSockets(plan.name), path.join(labDir(plan.name), 'nodes'), ...(plan.store === 'etcd' ? [paths.etcd(plan.name), ...etcdDirs(plan)] : [])]) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.chmodSync(dir, 0o700);
   }

@@ -1,8 +1,9 @@
 // The lab's PKI, made by `lab up` with the system's openssl (one call per item, run in
 // parallel): a CA, the API server's serving certificate, the admin's client certificate, the API
-// server's client certificate towards kubelets (kubeadm's apiserver-kubelet-client),
-// the ServiceAccount signing key, and one bearer token per lab component (the API server's
-// --token-auth-file). Everything lives in <state>/pki (0700), files 0600.
+// server's client certificate towards kubelets (kubeadm's apiserver-kubelet-client), the
+// ServiceAccount signing key, one bearer token per lab component (the API server's
+// --token-auth-file), and a multi-host etcd's member and client certificates.
+// Everything lives in <state>/pki (0700), files 0600.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { formatIp, parseCidr } from '../net/cidr.js';
 import type { LabPlan } from './plan.js';
 import { pkiDir, pkiFiles } from './credentials.js';
 import { identities } from '../apiserver/bootstrap/components.js';
+import { controlPlaneHosts } from './control-plane.js';
 
 interface ComponentIdentity {
   component: string;
@@ -30,10 +32,10 @@ function componentIdentities(plan: LabPlan): ComponentIdentity[] {
   ];
 }
 
-/** The serving certificate's names, as kubeadm gives the API server's. */
+/** The serving certificate's names, as kubeadm gives the API server's (with every control-plane host's address). */
 function servingNames(plan: LabPlan): { ips: string[]; dns: string[] } {
   return {
-    ips: ['127.0.0.1', plan.apiAdvertise.ip, formatIp(parseCidr(plan.serviceCIDR)!.base + 1), ...(plan.listen ? [plan.listen.ip] : [])],
+    ips: ['127.0.0.1', plan.apiAdvertise.ip, formatIp(parseCidr(plan.serviceCIDR)!.base + 1), ...(plan.listen ? [plan.listen.ip] : []), ...controlPlaneHosts(plan).map((h) => h.ip)],
     dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${plan.clusterDomain}`],
   };
 }
@@ -43,6 +45,27 @@ const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes
 function leaf(lab: string, subject: string, keyOut: string, certOut: string, ext: string[]): string[] {
   const days = ['-days', '365'];
   return ['req', '-x509', '-CA', pkiFiles.caCert(lab), '-CAkey', pkiFiles.caKey(lab), ...ec, '-keyout', keyOut, '-out', certOut, '-subj', subject, ...days, '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment', ...ext.flatMap((e) => ['-addext', e])];
+}
+
+/**
+ * A multi-host etcd's certificates, as kubeadm makes them: per member a serving certificate and a peer
+ * certificate (client and server: peers dial each other) naming the host's address, and the API
+ * servers' client certificate. All from the lab CA, which every member trusts for clients and peers.
+ */
+function etcdCertificates(plan: LabPlan): string[][] {
+  const lab = plan.name;
+  const hosts = controlPlaneHosts(plan);
+  if (hosts.length === 0) return [];
+  return [
+    ...hosts.flatMap((h) => {
+      const san = `subjectAltName=IP:${h.ip},IP:127.0.0.1,DNS:localhost,DNS:${h.name}`;
+      return [
+        leaf(lab, `/CN=etcd-${h.name}`, pkiFiles.etcdServerKey(lab, h.name), pkiFiles.etcdServerCert(lab, h.name), [san, 'extendedKeyUsage=serverAuth,clientAuth']),
+        leaf(lab, `/CN=etcd-peer-${h.name}`, pkiFiles.etcdPeerKey(lab, h.name), pkiFiles.etcdPeerCert(lab, h.name), [san, 'extendedKeyUsage=serverAuth,clientAuth']),
+      ];
+    }),
+    leaf(lab, '/O=system:masters/CN=kube-apiserver-etcd-client', pkiFiles.etcdClientKey(lab), pkiFiles.etcdClientCert(lab), ['extendedKeyUsage=clientAuth']),
+  ];
 }
 
 export async function makePki(plan: LabPlan): Promise<void> {
@@ -62,6 +85,7 @@ export async function makePki(plan: LabPlan): Promise<void> {
       openssl(leaf(lab, '/O=system:masters/CN=kubernetes-admin', pkiFiles.adminKey(lab), pkiFiles.adminCert(lab), ['extendedKeyUsage=clientAuth'])),
       // kubeadm (1.29+) gives it kubeadm:cluster-admins, not system:masters.
       openssl(leaf(lab, '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client', pkiFiles.kubeletClientKey(lab), pkiFiles.kubeletClientCert(lab), ['extendedKeyUsage=clientAuth'])),
+      ...etcdCertificates(plan).map((args) => openssl(args)),
     ]);
     const pub = crypto.createPublicKey(fs.readFileSync(pkiFiles.saKey(lab))).export({ type: 'spki', format: 'pem' });
     fs.writeFileSync(pkiFiles.saPub(lab), pub, { mode: 0o600 });

@@ -203,8 +203,8 @@ export function overlayMTU(plan: LabPlan): number | undefined {
 }
 
 /** The plan of a machine that joins a lab: its switch and the nodes the control plane allocated it, on the lab's defaults. */
-export function joinedPlan(o: { name: string; nodes: { name: string; ip: string; podCIDR: string }[]; vxlan: VxlanPlan; joined: JoinedPlan; proxyMode?: ProxyMode }): LabPlan {
-  const base = makePlan({ name: o.name, nodes: 1, proxyMode: o.proxyMode });
+export function joinedPlan(o: { name: string; nodes: { name: string; ip: string; podCIDR: string }[]; vxlan: VxlanPlan; joined: JoinedPlan; proxyMode?: ProxyMode; runtime?: RuntimeName }): LabPlan {
+  const base = makePlan({ name: o.name, nodes: 1, proxyMode: o.proxyMode, runtime: o.runtime });
   return { ...base, nodes: o.nodes.map((n) => nodePlan(o.name, n)), vxlan: o.vxlan, joined: o.joined };
 }
 

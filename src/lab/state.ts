@@ -51,6 +51,8 @@ export const paths = {
   /** The lab's etcd (lab up --store etcd): its sockets and data, 0700. */
   etcd: (name: string) => path.join(labDir(name), 'etcd'),
   logs: (name: string) => path.join(labDir(name), 'logs'),
+  /** A file here keeps the supervisor from restarting that component while it exists (tests play a machine that stays down). */
+  hold: (name: string, component: string) => path.join(labDir(name), 'hold', component),
   kubeconfig: (name: string) => path.join(labDir(name), 'kubeconfig'),
   kubeletSockets: (name: string) => path.join(labDir(name), 'kubelet'),
   /** The router's HTTP-CONNECT proxy to kubelets on the node network (labs other machines join). */

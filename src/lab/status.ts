@@ -1,7 +1,9 @@
 // What `lab status` reports: the lab's plan, its nodes as the API sees them, its processes.
 import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
+import type { Host } from '../api/hosts.js';
 import type { Node } from '../api/types.js';
+import type { NodePlan } from './plan.js';
 import { ApiClient } from '../client/client.js';
 import { labConnection } from './credentials.js';
 import { paths, readComponents, readState, serverUrl, type ComponentState } from './state.js';
@@ -41,14 +43,23 @@ function readiness(node: Node | undefined): { ready: boolean; status: string } {
   return { ready: false, status: 'NotReady' };
 }
 
+/** The nodes other machines' Hosts hold, as the plan would describe them (their host named). */
+function joinedNodes(own: NodePlan[], hosts: Host[]): NodePlan[] {
+  return hosts.flatMap((h) => (h.status?.nodes ?? []).filter((n) => !own.some((o) => o.name === n.name)).map((n) => ({ ...n, netns: '', port: '', host: h.metadata.name! })));
+}
+
 export async function labStatus(name: string): Promise<LabStatus | undefined> {
   const state = readState(name);
   if (!state) return undefined;
   const client = new ApiClient({ ...labConnection(state), timeoutMs: 2000 });
   let apiNodes: Node[] = [];
+  let apiHosts: Host[] = [];
   let apiReachable = true;
+  // The control plane of a lab other machines join also shows their Hosts and nodes.
+  const listening = state.plan.vxlan && !state.plan.joined;
   try {
     apiNodes = (await client.list<Node>(types.nodes)).items;
+    if (listening) apiHosts = (await client.list<Host>(types.hosts)).items;
   } catch {
     apiReachable = false;
   } finally {
@@ -62,19 +73,22 @@ export async function labStatus(name: string): Promise<LabStatus | undefined> {
     ...(state.plan.overlay
       ? { hosts: state.plan.overlay.hosts.map((h) => ({ name: h.name, ip: h.ip })), overlay: { vni: state.plan.overlay.vni, port: state.plan.overlay.port, mtu: state.plan.overlay.mtu } }
       : {}),
+    ...(listening
+      ? { hosts: apiHosts.map((h) => ({ name: h.metadata.name!, ip: h.spec.address })), overlay: { vni: state.plan.vxlan!.vni, port: state.plan.vxlan!.port, mtu: state.plan.vxlan!.mtu } }
+      : {}),
     ...(state.plan.joined && state.plan.vxlan ? { joined: { lab: state.plan.joined.lab, host: state.plan.vxlan.host, address: state.plan.vxlan.local } } : {}),
     apiServer: state.plan.joined?.server ?? serverUrl(state),
     socket: paths.socket(name),
     kubeconfig: paths.kubeconfig(name),
     apiReachable,
-    nodes: state.plan.nodes.map((n) => {
+    nodes: [...state.plan.nodes, ...joinedNodes(state.plan.nodes, apiHosts)].map((n) => {
       const node = apiNodes.find((a) => a.metadata.name === n.name);
       return {
         name: n.name,
         ip: node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? n.ip,
         podCIDR: node?.spec?.podCIDR ?? n.podCIDR,
         ...readiness(apiReachable ? node : undefined),
-        ...(n.host ? { host: n.host } : {}),
+        ...(n.host ? { host: n.host } : listening ? { host: state.plan.vxlan!.host } : {}),
       };
     }),
     components: readComponents(name),

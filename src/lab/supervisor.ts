@@ -54,6 +54,19 @@ function start(r: Running): void {
     r.state.pid = undefined;
     r.state.lastExit = signal ? `signal ${signal}` : `exit code ${code}`;
     if (stopping) return persist();
+    const hold = paths.hold(name, r.spec.name);
+    if (fs.existsSync(hold)) {
+      // Held down (a test playing a machine that stays down): started again once the file is gone.
+      persist();
+      console.log(`supervisor: ${r.spec.name} ended (${r.state.lastExit}); held down while ${hold} exists`);
+      const waitRelease = (): void => {
+        if (stopping) return;
+        if (fs.existsSync(hold)) r.timer = setTimeout(waitRelease, 100);
+        else start(r);
+      };
+      r.timer = setTimeout(waitRelease, 100);
+      return;
+    }
     // Stable for 10 s: the next crash restarts at once; crash loops back off up to 5 s.
     r.backoffMs = Date.now() - startedAt > 10_000 ? 100 : Math.min(r.backoffMs * 2, 5_000);
     r.state.restarts++;
@@ -92,14 +105,13 @@ process.on('SIGINT', stop);
 
 const specs = componentsFor(state, runtimeFor(state.plan.runtime));
 for (const spec of specs) running.set(spec.name, { spec, state: { name: spec.name, restarts: 0 }, backoffMs: 100 });
-// etcd (when the lab has one) and the API server first, so the others find it at their first try.
-const etcd = running.get('etcd');
-if (etcd) start(etcd);
+// etcd (every member, when the lab has it) and the API servers first, so the others find one at their first try.
+const first = (prefix: string): Running[] => [...running.values()].filter((r) => r.spec.name === prefix || r.spec.name.startsWith(`${prefix}-host`));
+const etcd = first('etcd');
+etcd.forEach(start);
 // A joined machine runs no API server: its components reach the control plane's.
-const apiserver = running.get('apiserver');
-if (apiserver) {
-  start(apiserver);
-  await waitForSocket(paths.socket(name), etcd ? 30_000 : 5000);
-}
-for (const r of running.values()) if (!r.child && r.spec.name !== 'apiserver') start(r);
+const apiservers = first('apiserver');
+apiservers.forEach(start);
+if (apiservers.length) await waitForSocket(paths.socket(name), etcd.length ? 30_000 : 5000);
+for (const r of running.values()) if (!r.child && !r.timer) start(r);
 console.log(`supervisor: lab ${name} running ${running.size} components`);

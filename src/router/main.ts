@@ -20,22 +20,24 @@ const { values } = parseArgs({
     'lb-pool': { type: 'string', default: 'none' },
     'outside-dev': { type: 'string', default: 'eth1' },
     'token-file': { type: 'string' },
-    /** The API server's TLS unix socket: pods' HTTPS connections are relayed to it unchanged. */
-    'api-tls-socket': { type: 'string' },
+    /** The API server's TLS unix socket: pods' HTTPS connections are relayed to it unchanged (several: replicas, tried in order). */
+    'api-tls-socket': { type: 'string', multiple: true },
+    /** More API servers to fail over to, in order, after --server. */
+    'fallback-server': { type: 'string', multiple: true },
     /** Keep a route to every node's pod CIDR from the Nodes (labs other machines join; otherwise the topology's routes suffice). */
     'pod-routes': { type: 'boolean', default: false },
     /** A unix socket (root-only) where the API server CONNECTs to kubelets on the node network (the egress selector's cluster egress). */
     'egress-socket': { type: 'string' },
   },
 });
-if (!values.server?.startsWith('unix:') || !values['api-listen'] || !values['api-tls-socket']) {
+if (!values.server?.startsWith('unix:') || !values['api-listen'] || !values['api-tls-socket']?.length) {
   console.error('router: --server unix:PATH, --api-tls-socket PATH and --api-listen HOST:PORT are required');
   process.exit(2);
 }
 const [host, port] = values['api-listen'].split(':');
-startApiRelay({ host: host!, port: Number(port) }, values['api-tls-socket']!);
+startApiRelay({ host: host!, port: Number(port) }, values['api-tls-socket']);
 
-const client = new ApiClient({ server: values.server, tokenFile: values['token-file'], userAgent: 'svclab-router' });
+const client = new ApiClient({ server: values.server, fallbacks: values['fallback-server'], tokenFile: values['token-file'], userAgent: 'svclab-router' });
 const inf = {
   services: new Informer<Service>(client, types.services).start(),
   nodes: new Informer<Node>(client, types.nodes).start(),

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ipBatch, sysctls } from '../../src/net/ip.js';
 import { systemTool } from '../../src/net/tools.js';
+import { poll } from '../../src/util/poll.js';
 import { repo } from './lab.js';
 
 const machinesRoot = '/run/svclab-machines';
@@ -28,6 +29,8 @@ export interface Machine {
 
 export interface Machines {
   machines: Machine[];
+  /** Cuts (false) or restores (true) a machine's link to the others, at the transit router. */
+  setLink(m: Machine, up: boolean): Promise<void>;
   /** Removes every machine, its transit router and state roots (after the labs on them are gone). */
   destroy(): Promise<void>;
 }
@@ -68,11 +71,15 @@ export async function createMachines(tag: string, count: number): Promise<Machin
     // IPv4 only: no link-local addresses coming and going (tentative, then not) between snapshots.
     await Promise.all(machines.map((m) => sysctls(m.netns, { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 })));
     await Promise.all(machines.map((m, i) => ipBatch(['link set lo up', `addr add ${m.ip}/30 dev eth0`, 'link set eth0 up', `route add default via ${addr(4 * i + 1)}`], m.netns)));
+    // Carrier comes a moment after `up`: a machine is ready (and its snapshot stable) once eth0 is UP.
+    const up = async (m: Machine): Promise<boolean> => JSON.parse((await execa(systemTool('ip'), ['-j', '-n', m.netns, 'link', 'show', 'eth0'])).stdout)[0]?.operstate === 'UP';
+    for (const m of machines) if (!(await poll(() => up(m), { timeoutMs: 5000, everyMs: 20 }))) throw new Error(`${m.netns}: eth0 has no carrier`);
   } catch (e) {
     await destroy();
     throw e;
   }
-  return { machines, destroy };
+  const setLink = (m: Machine, up: boolean): Promise<void> => ipBatch([`link set ${m.name} ${up ? 'up' : 'down'}`], transit);
+  return { machines, destroy, setLink };
 }
 
 /**

@@ -63,12 +63,20 @@ export async function registerNode(client: ApiClient, id: NodeIdentity): Promise
     'beta.kubernetes.io/os': 'linux',
     'beta.kubernetes.io/arch': 'amd64',
   };
+  if (id.owner) await ownerStillThere(client, id.owner);
   try {
     await client.create(types.nodes, { metadata: { name: id.name, labels, ...(id.owner ? { ownerReferences: [id.owner] } : {}) }, spec: { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR] } });
   } catch (e) {
     if (!isConflict(e)) throw e;
   }
   await client.patch(types.nodes, id.name, { status: nodeStatus(id) }, undefined, 'status');
+}
+
+/** A node whose Host was deleted is not registered again (the garbage collector would only delete it again). */
+async function ownerStillThere(client: ApiClient, owner: OwnerReference): Promise<void> {
+  const t = types.hosts;
+  const there = await client.get(t, owner.name).then((h) => h.metadata.uid === owner.uid, (e: unknown) => (isNotFound(e) ? false : Promise.reject(e)));
+  if (!there) throw new Error(`its ${owner.kind} ${owner.name} was deleted: not registering again (lab down on this machine removes its part)`);
 }
 
 async function renewLease(client: ApiClient, name: string): Promise<void> {

@@ -1,8 +1,10 @@
 // Where objects live in etcd, laid out as kube-apiserver lays them out
 // (test/integration/etcd/data.go upstream): /registry/<resource>/<namespace>/<name>,
 // with the historical prefixes of a few core resources, and CRD-served groups
-// (Gateway API, svclab's Hosts) under /registry/<group>/<resource>/.
+// (Gateway API, svclab's Hosts) under /registry/<group>/<resource>/. The Service
+// allocators' held values are under /registry/ranges/ (allocators/store-book.ts).
 import { resourceTypes, typeKey } from '../../api/resources.js';
+import { rangeTypes } from '../allocators/store-book.js';
 
 export const registryPrefix = '/registry/';
 
@@ -12,6 +14,8 @@ const historical: Record<string, string> = {
   'core/endpoints': 'services/endpoints',
   'core/nodes': 'minions',
   'networking.k8s.io/ingresses': 'ingress',
+  [rangeTypes.ips]: rangeTypes.ips,
+  [rangeTypes.ports]: rangeTypes.ports,
 };
 
 /** Groups served from CustomResourceDefinitions upstream, not built into kube-apiserver. */
@@ -31,7 +35,7 @@ export function etcdKey(type: string, key: string): string {
   return typePrefix(type) + key;
 }
 
-const known = resourceTypes.map((t) => ({ type: typeKey(t), prefix: typePrefix(typeKey(t)) })).sort((a, b) => b.prefix.length - a.prefix.length);
+const known = [...resourceTypes.map(typeKey), ...Object.values(rangeTypes)].map((type) => ({ type, prefix: typePrefix(type) })).sort((a, b) => b.prefix.length - a.prefix.length);
 
 /** The store type and key of an etcd key, or undefined for keys that are not objects the lab serves. */
 export function parseEtcdKey(key: string): { type: string; key: string } | undefined {

@@ -14,8 +14,10 @@ import { etcdKey, parseEtcdKey, registryPrefix } from './keys.js';
 import { waitFor } from '../../util/poll.js';
 
 export interface EtcdStoreOptions {
-  /** etcd client URLs: http://host:port or unix:///path/to/socket. */
+  /** etcd client URLs: http(s)://host:port or unix:///path/to/socket; the client fails over between them. */
   endpoints: string[];
+  /** PEM: etcd's CA and our client certificate (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile). */
+  tls?: { ca: Buffer; cert: Buffer; key: Buffer };
   /** Events kept for watches to resume from, and replayed from etcd at start. */
   historySize?: number;
   /** How often etcd's history is compacted (kube-apiserver's --etcd-compaction-interval, 5m); 0: never. */
@@ -57,6 +59,7 @@ export class EtcdStore extends CachedReads implements ObjectStore {
     const client = new Etcd3({
       hosts: opts.endpoints,
       dialTimeout: 2000,
+      ...(opts.tls ? { credentials: { rootCertificate: opts.tls.ca, certChain: opts.tls.cert, privateKey: opts.tls.key } } : {}),
       // A restarted etcd is back within a second or two; the defaults wait 5 s (calls) and up to 30 s (watch).
       faultHandling: {
         host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),

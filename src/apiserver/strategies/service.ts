@@ -74,15 +74,9 @@ export function serviceStrategy(allocations: ServiceAllocations, opts: ServiceVa
       (obj as Service).spec ??= {}; // a Go Service always has a spec
       prepareServiceUpdate(obj as Service, old as Service);
     },
-    beforeCreate(obj, dryRun) {
-      allocations.allocate(obj as Service, undefined, dryRun);
-    },
-    beforeUpdate(obj, old, dryRun) {
-      allocations.allocate(obj as Service, old as Service, dryRun);
-      if (!dryRun) allocations.release(old as Service, obj as Service);
-    },
-    afterDelete(obj) {
-      allocations.release(obj as Service, undefined);
-    },
+    beforeCreate: (obj, dryRun) => allocations.allocate(obj as Service, undefined, dryRun),
+    // What old held and obj no longer does is released once the update is stored (the reservation's commit).
+    beforeUpdate: (obj, old, dryRun) => allocations.allocate(obj as Service, old as Service, dryRun),
+    afterDelete: (obj) => allocations.release(obj as Service, undefined),
   };
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import type { LabPlan, NodePlan } from '../../lab/plan.js';
+import { nodeCredentials, pkiDir } from '../../lab/credentials.js';
 import { labDir } from '../../lab/state.js';
 import { createTopology, forwarding, NetnsRuntime } from '../netns/index.js';
 import type { Runtime } from '../runtime.js';
@@ -44,6 +45,17 @@ function pidStart(pid: number): string {
 // node container is a lost node, its agent is not started anywhere else.
 const whileContainerLives =
   'sed "s/^.*) //" /proc/$1/stat 2>/dev/null | cut -d" " -f20 | grep -qx "$2" || { echo "the container of $3 is gone: the node stays lost until lab down" >&2; exit 1; }; shift 3; exec "$@"';
+
+/**
+ * On a joined machine a node container sees nothing of the lab's pki/ but its own node's certificate, key
+ * and the lab's CA, read-only: an empty tmpfs over pki/ (other nodes' keys stay outside), the three files
+ * bound into it (Docker mounts the deeper paths after it). The certificates exist before the nodes do.
+ */
+function credentialMounts(plan: LabPlan, node: NodePlan): Dockerode.MountSettings[] {
+  if (!plan.joined) return [];
+  const own = Object.values(nodeCredentials(plan.name, node.name)).map((f): Dockerode.MountSettings => ({ Type: 'bind', Source: f, Target: f, ReadOnly: true }));
+  return [{ Type: 'tmpfs', Target: pkiDir(plan.name), TmpfsOptions: { Mode: 0o700 } } as Dockerode.MountSettings, ...own];
+}
 
 export class DockerRuntime implements Runtime {
   readonly name = 'docker';
@@ -101,6 +113,7 @@ export class DockerRuntime implements Runtime {
           '/lib/modules:/lib/modules:ro',
           ...(socket ? [`${socket}:${socket}`] : []),
         ],
+        Mounts: credentialMounts(plan, node),
       },
     });
     await container.start();

@@ -8,6 +8,8 @@
 // network namespaces (kubectl exec into B's pods is kubelet-tls.test.ts's subject).
 import test from 'ava';
 import { execa } from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
 import YAML from 'yaml';
 import type { Host } from '../../../src/api/hosts.js';
 import type { KubeList, Node, Pod, Service } from '../../../src/api/types.js';
@@ -16,6 +18,7 @@ import { parseIptablesSave } from '../../../src/agent/proxy/iptables/save.js';
 import { systemTool } from '../../../src/net/tools.js';
 import { waitFor } from '../../helpers/lab.js';
 import { createMachines, machineSnapshot, type Machine, type Machines } from '../../helpers/machines.js';
+import { hostSnapshot } from '../../helpers/host.js';
 import { e2e } from '../../helpers/root.js';
 import { iptablesNames, rulesOf, targetsOf } from '../dataplane/rules.js';
 import { portRef } from '../dataplane/layout.js';
@@ -30,6 +33,7 @@ let machines: Machines;
 let A: Machine;
 let B: Machine;
 let C: Machine;
+let beforeHost: string[];
 let beforeB: string[];
 let beforeC: string[];
 let joinArgs: string[];
@@ -73,6 +77,7 @@ async function node1Targets(svc: string): Promise<string[]> {
 const ep = (pod: string): string => `${podIP.get(pod)}:8080`;
 
 it.before(async (t) => {
+  beforeHost = await hostSnapshot(labA);
   machines = await createMachines(tag, 3);
   [A, B, C] = machines.machines as [Machine, Machine, Machine];
   beforeB = await machineSnapshot(B, labB);
@@ -85,12 +90,20 @@ it.before(async (t) => {
   joinArgs = [`https://${A.ip}:6443`, '--token', token!, '--discovery-token-ca-cert-hash', hash!];
   const join = await B.lab(['join', ...joinArgs, '--nodes', '2', '--name', labB, '--host-name', 'machine-b']);
   t.is(join.exitCode, 0, String(join.all));
+  t.log(String(join.stdout).split('\n').find((l) => l.startsWith('host machine-b joined')));
   t.regex(String(join.stdout), /host machine-b joined lab \S+ .*node3 \(172\.18\.0\.4, pods 10\.244\.3\.0\/24\), node4 \(172\.18\.0\.5, pods 10\.244\.4\.0\/24\) Ready/);
   const pod = (name: string, node: string, side: string): Pod =>
     ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web', side } }, spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'lab/hello' }] } }) as Pod;
-  const svc = (name: string, selector: Record<string, string>, type = 'ClusterIP'): Service =>
-    ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { type, selector, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } }) as Service;
-  const objects = [pod('web-a', 'node1', 'a'), pod('web-b', 'node3', 'b'), svc('web', { app: 'web' }, 'NodePort'), svc('web-a', { side: 'a' }), svc('web-b', { side: 'b' })];
+  const svc = (name: string, selector: Record<string, string>, type = 'ClusterIP', extra: Partial<Service['spec']> = {}): Service =>
+    ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { type, selector, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }], ...extra } }) as Service;
+  const objects = [
+    pod('web-a', 'node1', 'a'),
+    pod('web-b', 'node3', 'b'),
+    svc('web', { app: 'web' }, 'NodePort'),
+    svc('web-local', { app: 'web' }, 'NodePort', { externalTrafficPolicy: 'Local' }),
+    svc('web-a', { side: 'a' }),
+    svc('web-b', { side: 'b' }),
+  ];
   await kubectl(['apply', '-f', '-'], objects.map((o) => YAML.stringify(o)).join('---\n'));
   await waitFor('web-a and web-b Running and Ready', async () => {
     const list = (await getJson<KubeList<Pod>>(['pods'])).items;
@@ -105,11 +118,14 @@ it.before(async (t) => {
   await waitFor('node1 sends web to both pods', async () => JSON.stringify(await node1Targets('web')) === JSON.stringify([ep('web-a'), ep('web-b')].sort()), 30_000, 500);
 });
 
-it.after.always(async () => {
+it.after.always(async (t) => {
   await C?.lab(['down', '--name', labC]);
   await B?.lab(['down', '--name', labB]);
-  await A?.lab(['down', '--name', labA]);
+  const down = await A?.lab(['down', '--name', labA]);
+  t.is(down?.exitCode, 0, String(down?.all));
   await machines?.destroy();
+  t.deepEqual(await hostSnapshot(labA), beforeHost, 'the machines and their labs leave the host exactly as found');
+  t.false(fs.existsSync('/run/svclab-machines') && fs.readdirSync('/run/svclab-machines').some((d) => d.includes(tag)));
 });
 
 it.serial('B\'s nodes are Ready with the names, IPs and pod CIDRs the control plane allocated; its Host carries them and owns the Nodes', async (t) => {
@@ -137,6 +153,31 @@ it.serial('B\'s nodes are Ready with the names, IPs and pod CIDRs the control pl
     const fdb = await execa(systemTool('bridge'), ['-n', `svclab-${lab}-switch`, '-j', 'fdb', 'show', 'dev', 'vxlan0']);
     t.deepEqual(JSON.parse(fdb.stdout).filter((e: { mac: string }) => e.mac === '00:00:00:00:00:00').map((e: { dst: string }) => e.dst), [other.ip]);
   }
+  const status = await B.lab(['status', '--name', labB]);
+  t.regex(String(status.stdout), new RegExp(`joined lab ${labA} as host machine-b \\(${B.ip.replace(/\./g, '\\.')}\\)`));
+  t.regex(String(status.stdout), /node3\s+Ready\s+172\.18\.0\.4\s+10\.244\.3\.0\/24/);
+  const statusA = String((await A.lab(['status', '--name', labA])).stdout);
+  t.regex(statusA, new RegExp(`hosts: .*machine-b ${B.ip.replace(/\./g, '\\.')}.*node network over VXLAN \\d+, UDP 4789, MTU 1450`));
+  t.regex(statusA, /node1\s+control-plane\s+Ready/);
+  t.regex(statusA, /node4\s+machine-b\s+Ready\s+172\.18\.0\.5\s+10\.244\.4\.0\/24/);
+  const kubectlOnB = await B.lab(['kubectl', '--name', labB, 'get', 'nodes']);
+  t.regex(String(kubectlOnB.stderr), /the admin's credentials stay on its control plane/);
+});
+
+it.serial('the overlay daemon resyncs on restart: a lost flood entry comes back, a stale one goes', async (t) => {
+  const sw = `svclab-${labA}-switch`;
+  const floods = async (): Promise<string[]> => {
+    const fdb = await execa(systemTool('bridge'), ['-n', sw, '-j', 'fdb', 'show', 'dev', 'vxlan0']);
+    return JSON.parse(fdb.stdout).filter((e: { mac: string }) => e.mac === '00:00:00:00:00:00').map((e: { dst: string }) => e.dst).sort();
+  };
+  const components = (): { name: string; pid?: number }[] => JSON.parse(fs.readFileSync(path.join(A.stateRoot, labA, 'components.json'), 'utf8'));
+  const pid = components().find((c) => c.name === 'overlay')!.pid!;
+  process.kill(pid, 'SIGKILL');
+  await execa(systemTool('bridge'), ['-n', sw, 'fdb', 'del', '00:00:00:00:00:00', 'dev', 'vxlan0', 'dst', B.ip]);
+  await execa(systemTool('bridge'), ['-n', sw, 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxlan0', 'dst', '198.18.0.250']);
+  await waitFor('a new overlay daemon', () => (components().find((c) => c.name === 'overlay')?.pid ?? pid) !== pid, 10_000, 100);
+  await waitFor('the flood list resynced', async () => JSON.stringify(await floods()) === JSON.stringify([B.ip]), 10_000, 200);
+  t.deepEqual(pods(await fromPod('web-a', ep('web-b'), 2)), ['web-b']);
 });
 
 it.serial('pod to pod and ClusterIP across the machines, both ways: the pod on the other machine answers', async (t) => {
@@ -153,11 +194,19 @@ it.serial('pod to pod and ClusterIP across the machines, both ways: the pod on t
 });
 
 it.serial('NodePort on a node of B from the lab\'s outside world (on A)', async (t) => {
+  const outside = `svclab-${labA}-outside`;
+  // node3's proxy programs the NodePorts on its own schedule: wait for its first answer.
+  const served = (port: number) => waitFor(`node3 serves NodePort ${port}`, async () => failures(parseAnswers(await inNetns(outside, curlArgv(`172.18.0.4:${port}`, 1)), 1)).length === 0, 15_000, 300);
   const nodePort = services.get('web')!.spec.ports![0]!.nodePort!;
-  const r = await inNetns(`svclab-${labA}-outside`, curlArgv(`172.18.0.4:${nodePort}`, 10));
-  const answers = parseAnswers(r, 10);
+  await served(nodePort);
+  const answers = parseAnswers(await inNetns(outside, curlArgv(`172.18.0.4:${nodePort}`, 10)), 10);
   t.deepEqual(failures(answers), []);
   t.true(pods(answers).every((p) => p === 'web-a' || p === 'web-b'), pods(answers).join(','));
+  // externalTrafficPolicy Local on B's node: only B's pod answers, and it sees the outside client's own address.
+  const local = services.get('web-local')!.spec.ports![0]!.nodePort!;
+  await served(local);
+  const kept = parseAnswers(await inNetns(outside, curlArgv(`172.18.0.4:${local}`, 5)), 5);
+  t.deepEqual([failures(kept), pods(kept), [...new Set(kept.map((a) => a.client))]], [[], ['web-b'], ['203.0.113.2']]);
 });
 
 it.serial('DNS from B\'s pods: the cluster DNS (its pods on A) answers service names', async (t) => {
@@ -176,6 +225,25 @@ it.serial('a wrong token is refused with a clear error; no Host is stored and th
   t.deepEqual(await machineSnapshot(C, labC), beforeC);
 });
 
+it.serial('an unreachable server, a CA that is not the pinned one, an allocation refused: each a clear error, the machine as it was', async (t) => {
+  const base = ['--nodes', '1', '--name', labC, '--host-name', 'machine-c'];
+  const unreachable = await C.lab(['join', 'https://198.18.0.250:6443', ...joinArgs.slice(1), ...base]);
+  t.is(unreachable.exitCode, 1);
+  t.regex(String(unreachable.stderr), /cannot reach the lab's API at https:\/\/198\.18\.0\.250:6443/);
+  const pinned = [...joinArgs];
+  pinned[4] = `sha256:${'0'.repeat(64)}`;
+  const mismatch = await C.lab(['join', ...pinned, ...base]);
+  t.is(mismatch.exitCode, 1);
+  t.regex(String(mismatch.stderr), /the cluster's CA is not the one pinned/);
+  const tooMany = await C.lab(['join', ...joinArgs, ...base, '--nodes', '300']);
+  t.is(tooMany.exitCode, 1);
+  t.regex(String(tooMany.stderr), /the control plane refused to allocate nodes to host machine-c: the lab's address plan holds 253 nodes and 249 of them are free: 300 requested/);
+  // The bootstrap token may not delete the Host it made: the admin is told how, and does it.
+  t.regex(String(tooMany.all), /kubectl delete host machine-c/);
+  await kubectl(['delete', 'host', 'machine-c']);
+  t.deepEqual(await machineSnapshot(C, labC), beforeC);
+});
+
 it.serial('a second join gets other nodes (never a collision); deleting its Host lets the garbage collector remove its Nodes', async (t) => {
   const r = await C.lab(['join', ...joinArgs, '--nodes', '1', '--name', labC, '--host-name', 'machine-c']);
   t.is(r.exitCode, 0, String(r.all));
@@ -189,6 +257,18 @@ it.serial('a second join gets other nodes (never a collision); deleting its Host
   await kubectl(['delete', 'host', 'machine-c']);
   await waitFor('node5 collected', async () => !(await getJson<KubeList<Node>>(['nodes'])).items.some((n) => n.metadata.name === 'node5'), 30_000, 500);
   t.pass();
+});
+
+it.serial('B\'s link cut: its nodes NotReady, web-b leaves A\'s rules, traffic goes on to A\'s pod; link back: B heals', async (t) => {
+  await machines.setLink(B, false);
+  await nodesReady(['node3', 'node4'], false);
+  await waitFor('web-b leaves node1\'s rules', async () => JSON.stringify(await node1Targets('web')) === JSON.stringify([ep('web-a')]), 30_000, 500);
+  const during = await fromPod('web-a', `${services.get('web')!.spec.clusterIP}:80`, 5);
+  t.deepEqual([failures(during), pods(during)], [[], ['web-a']]);
+  await machines.setLink(B, true);
+  await nodesReady(['node3', 'node4'], true);
+  await waitFor('web-b back in node1\'s rules', async () => JSON.stringify(await node1Targets('web')) === JSON.stringify([ep('web-a'), ep('web-b')].sort()), 30_000, 500);
+  t.deepEqual(pods(await fromPod('web-a', `${services.get('web-b')!.spec.clusterIP}:80`, 3)), ['web-b']);
 });
 
 it.serial('B\'s processes all killed: its nodes NotReady, endpoints leave A\'s rules, traffic goes on to A\'s pod; lab clean on B leaves B as found', async (t) => {

@@ -2,7 +2,10 @@
 // against the embedded store (store.test.ts) and etcd (etcd/store.test.ts).
 import type { ExecutionContext, TestFn } from 'ava';
 import { types } from '../../../src/api/resources.js';
-import type { KubeObject } from '../../../src/api/types.js';
+import type { ApiError } from '../../../src/api/errors.js';
+import type { KubeObject, Service } from '../../../src/api/types.js';
+import { ServiceAllocations } from '../../../src/apiserver/allocators/service-allocations.js';
+import { serviceStrategy } from '../../../src/apiserver/strategies/service.js';
 import { Registry } from '../../../src/apiserver/registry.js';
 import { TooOldError, type ObjectStore, type StoreEvent } from '../../../src/apiserver/store.js';
 import { strategies } from '../../../src/apiserver/strategies/index.js';
@@ -19,6 +22,7 @@ const rvOf = (o: KubeObject | undefined): number => Number(o?.metadata.resourceV
 const names = (events: StoreEvent[]): [string, string][] => events.map((e) => [e.type, e.object.metadata.name!]);
 
 export function storeContract(test: TestFn, name: string, backend: (t: ExecutionContext) => Promise<Backend>): void {
+  allocationContract(test, name, backend);
   test(`${name}: created objects are read back with growing resourceVersions, listed by namespace and counted`, async (t) => {
     const store = await (await backend(t)).open();
     const a = await store.write('put', 'core/namespaces', 'a', ns('a'));
@@ -147,6 +151,37 @@ export function storeContract(test: TestFn, name: string, backend: (t: Execution
     t.is(store.get('core/namespaces', 'bad'), undefined);
     t.is(store.resourceVersion, rv);
     t.true(rvOf(await store.write('put', 'core/namespaces', 'after', ns('after'))) > rv);
+    store.close();
+  });
+}
+
+function allocationContract(test: TestFn, name: string, backend: (t: ExecutionContext) => Promise<Backend>): void {
+  test(`${name}: a Service's cluster IP and nodePort are held while it has them: taken values are refused, a dry run and a refused create take nothing, an update releases what it gave up once stored`, async (t) => {
+    const store = await (await backend(t)).open();
+    const registry = new Registry(store);
+    for (const s of strategies) registry.register(s);
+    const config = { serviceCIDR: '10.96.0.0/24', nodePortRange: { min: 30000, max: 30099 } };
+    const allocations = ServiceAllocations.on(store, config);
+    registry.register(serviceStrategy(allocations, config));
+    await store.write('put', 'core/namespaces', 'default', ns('default'));
+    const svc = (n: string, spec: Record<string, unknown>): KubeObject => ({ metadata: { name: n }, spec: { selector: { app: n }, ports: [{ port: 80 }], ...spec } });
+    const web = (await registry.create(types.services, 'default', svc('web', { type: 'NodePort', clusterIP: '10.96.0.20', ports: [{ port: 80, nodePort: 30020 }] }))) as Service;
+    t.is(web.spec.clusterIP, '10.96.0.20');
+    const taken = await registry.create(types.services, 'default', svc('db', { clusterIP: '10.96.0.20' })).catch((e: ApiError) => e);
+    t.is((taken as ApiError).code, 422);
+    const port = await registry.create(types.services, 'default', svc('db', { type: 'NodePort', ports: [{ port: 80, nodePort: 30020 }] })).catch((e: ApiError) => e);
+    t.regex((port as ApiError).message, /provided port is already allocated/);
+    t.false(allocations.ips.has(allocations.ipOffset('10.96.0.21')!) || allocations.ports.has(allocations.portOffset(30021)));
+    await registry.create(types.services, 'default', svc('dry', { clusterIP: '10.96.0.21', type: 'NodePort', ports: [{ port: 80, nodePort: 30021 }] }), { dryRun: true });
+    // A create refused after its cluster IP was taken (its nodePort is taken) gives the IP back.
+    await registry.create(types.services, 'default', svc('half', { clusterIP: '10.96.0.21', type: 'NodePort', ports: [{ port: 80, nodePort: 30020 }] })).catch(() => undefined);
+    t.false(allocations.ips.has(allocations.ipOffset('10.96.0.21')!), 'nothing held by a dry run or a refused create');
+    const current = registry.get(types.services, 'default', 'web') as Service;
+    await registry.update(types.services, 'default', 'web', { ...current, spec: { ...current.spec, type: 'ClusterIP' } });
+    t.false(allocations.ports.has(allocations.portOffset(30020)), 'the nodePort is free once the update is stored');
+    t.true(allocations.ips.has(allocations.ipOffset('10.96.0.20')!));
+    await registry.delete(types.services, 'default', 'web');
+    t.false(allocations.ips.has(allocations.ipOffset('10.96.0.20')!));
     store.close();
   });
 }

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { componentsFor } from '../../../src/lab/components.js';
-import { joinedPlan, makePlan } from '../../../src/lab/plan.js';
+import { makePlan } from '../../../src/lab/plan.js';
+import { joinedDemo } from './joined-plan.js';
 import { NetnsRuntime } from '../../../src/runtime/netns/index.js';
 
 const agentArgs = (hosts: number): Map<string, string[]> => {
@@ -28,6 +29,36 @@ test("two hosts: host1's agents keep the socket, host2's reach the API over HTTP
   for (const [, argv] of args) t.is(flag(argv, '--mtu'), '1450');
 });
 
+test('two hosts on etcd: a member, an API server replica and a leader-elected controller-manager per host; agents use their own host\'s replica, then the relay', (t) => {
+  const plan = makePlan({ name: 'demo', nodes: 3, hosts: 2, store: 'etcd' });
+  const all = componentsFor({ plan, apiPort: 0, createdAt: '', home: '/svclab' }, new NetnsRuntime());
+  const byName = new Map(all.map((c) => [c.name, c.argv]));
+  t.deepEqual(all.map((c) => c.name).filter((n) => /^(etcd|apiserver|controller-manager)/.test(n)), ['etcd', 'etcd-host2', 'apiserver', 'controller-manager', 'apiserver-host2', 'controller-manager-host2']);
+  const member2 = byName.get('etcd-host2')!;
+  t.deepEqual(member2.slice(0, 2), ['nsenter', '--net=/run/netns/svclab-demo-host2'], 'in its host\'s namespace');
+  t.is(flag(member2, '--initial-cluster'), 'host1=https://198.18.0.6:2380,host2=https://198.18.0.10:2380');
+  t.is(flag(member2, '--listen-client-urls'), 'https://198.18.0.10:2379,unix://client:2379');
+  t.true(member2.includes('--client-cert-auth') && member2.includes('--peer-client-cert-auth'));
+  // Host 1's replica: the machine's namespace, the CLI's port file, its member's local socket.
+  const api1 = byName.get('apiserver')!;
+  t.is(api1[0], process.execPath);
+  t.truthy(flag(api1, '--port-file'));
+  t.regex(flag(api1, '--etcd-servers')!, /^unix:\/\/[^,]*etcd\/host1\/client:2379$/, 'its own member only');
+  // Host 2's: its namespace, HTTPS on its address, its own sockets, the members over TLS (its own first).
+  const api2 = byName.get('apiserver-host2')!;
+  t.is(flag(api2, '--bind-address'), '198.18.0.10');
+  t.regex(flag(api2, '--socket')!, /api-host2\.sock$/);
+  t.is(flag(api2, '--etcd-servers'), 'https://198.18.0.10:2379,https://198.18.0.6:2379');
+  t.regex(flag(api2, '--etcd-certfile')!, /apiserver-etcd-client\.crt$/);
+  t.is(flag(byName.get('controller-manager-host2')!, '--leader-elect-identity'), 'host2');
+  t.regex(flag(byName.get('controller-manager-host2')!, '--server')!, /api-host2\.sock$/);
+  t.false(byName.get('controller-manager-host2')!.includes('--fallback-server'), 'its own host\'s replica only');
+  t.regex(flag(byName.get('agent-node2')!, '--server')!, /api-host2\.sock$/);
+  t.is(flag(byName.get('agent-node2')!, '--fallback-server'), 'https://172.18.0.1:6443');
+  t.regex(flag(byName.get('agent-node1')!, '--server')!, /\/api\.sock$/);
+  t.is(byName.get('router')!.filter((a) => a === '--api-tls-socket').length, 2, 'the relay reaches either replica');
+});
+
 test('--listen: the controller-manager allocates from the address plan with the overlay numbers, the router keeps pod routes, an overlay daemon runs; agents get MTU 1450', (t) => {
   const plan = makePlan({ name: 'demo', nodes: 2, listen: '192.0.2.10:6443' });
   const all = new Map(componentsFor({ plan, apiPort: 0, createdAt: '', home: '/svclab' }, new NetnsRuntime()).map((c) => [c.name, c.argv]));
@@ -49,12 +80,7 @@ test('--listen: the controller-manager allocates from the address plan with the 
 });
 
 test('a joined machine runs only its agents (HTTPS through the relay, its certificates, its Host) and its overlay daemon (at the listen address)', (t) => {
-  const plan = joinedPlan({
-    name: 'local',
-    nodes: [{ name: 'node3', ip: '172.18.0.4', podCIDR: '10.244.3.0/24' }],
-    vxlan: { local: '192.0.2.20', vni: 42, port: 4789, mtu: 1450, host: 'b' },
-    joined: { lab: 'demo', server: 'https://192.0.2.10:6443' },
-  });
+  const plan = joinedDemo();
   const all = componentsFor({ plan, apiPort: 0, createdAt: '', home: '/svclab' }, new NetnsRuntime());
   t.deepEqual(all.map((c) => c.name), ['overlay', 'agent-node3']);
   const [overlay, agent] = all.map((c) => c.argv) as [string[], string[]];

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { hostOf, joinedPlan, makePlan, overlayMTU, PlanError, switchOf, validateLabName, vniFor, vxlanOverhead } from '../../../src/lab/plan.js';
+import { hostOf, makePlan, overlayMTU, PlanError, switchOf, validateLabName, vniFor, vxlanOverhead } from '../../../src/lab/plan.js';
+import { joinedDemo } from './joined-plan.js';
 
 test('nodes get consecutive IPs after the router and one pod /24 each', (t) => {
   const plan = makePlan({ name: 'demo', nodes: 3 });
@@ -100,12 +101,7 @@ test('--listen: this machine\'s end of the overlay on the listen address (VNI of
 });
 
 test('a joined plan holds the allocated nodes under the local name, on the lab\'s defaults', (t) => {
-  const plan = joinedPlan({
-    name: 'local',
-    nodes: [{ name: 'node3', ip: '172.18.0.4', podCIDR: '10.244.3.0/24' }],
-    vxlan: { local: '192.0.2.20', vni: 42, port: 4789, mtu: 1450, host: 'b' },
-    joined: { lab: 'demo', server: 'https://192.0.2.10:6443' },
-  });
+  const plan = joinedDemo();
   t.deepEqual(plan.nodes, [{ name: 'node3', netns: 'svclab-local-node3', ip: '172.18.0.4', podCIDR: '10.244.3.0/24', port: 'node3' }]);
   t.deepEqual([plan.switchNetns, plan.routerNodeIP, plan.clusterDNS, plan.joined?.lab], ['svclab-local-switch', '172.18.0.1', '10.96.0.10', 'demo']);
 });
