@@ -120,6 +120,21 @@ it.serial("B's node is a container of B's engine on B's switch, vxlan0 made in B
   t.regex(String(write.stderr), /Read-only file system/);
 });
 
+it.serial("kubectl logs and exec on A reach the pod in B's node container: its kubelet over TLS, through the router's egress", async (t) => {
+  let logs = '';
+  await waitFor("web-b's logs through node2's kubelet", async () => {
+    logs = await kubectl(['logs', 'web-b']).catch(() => '');
+    return logs !== '';
+  }, 30_000, 500).catch(async (e) => {
+    t.log(await kubectl(['logs', 'web-b']).catch((x: Error) => x.message));
+    const dir = path.join(B.stateRoot, labB, 'logs');
+    for (const f of fs.readdirSync(dir)) t.log(f, fs.readFileSync(path.join(dir, f), 'utf8').split('\n').slice(-15).join('\n'));
+    throw e;
+  });
+  t.regex(logs, /hello: web-b listening on 10\.244\.2\.\d+:8080/);
+  t.is((await kubectl(['exec', 'web-b', '--', 'hostname'])).trim(), 'web-b');
+});
+
 it.serial("a pod on B reaches a pod on A and a ClusterIP whose only backend is on A: A's pod answers, seeing B's pod's own address", async (t) => {
   const direct = parseAnswers(await inPodOnB('web-b', curlArgv(`${podIP.get('web-a')}:8080`, 3)), 3);
   t.deepEqual([failures(direct), pods(direct), [...new Set(direct.map((a) => a.client))]], [[], ['web-a'], [podIP.get('web-b')]]);
