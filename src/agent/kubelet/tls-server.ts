@@ -80,7 +80,20 @@ export async function startKubeletTlsServer(client: ApiClient, kubelet: Kubelet,
     const verdict = await authorizeKubeletClient(peerOf(req), req.method, req.url ?? '/', authorize);
     return verdict.allowed ? undefined : verdict;
   });
-  await new Promise<void>((resolve) => server.listen(kubeletPort, s.ip, resolve));
+  // The address may still be held by a previous agent's socket for a moment: retry, never crash.
+  for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+    const failed = await new Promise<Error | undefined>((resolve) => {
+      server.once('error', resolve);
+      server.listen(kubeletPort, s.ip, () => {
+        server.off('error', resolve);
+        resolve(undefined);
+      });
+    });
+    if (!failed) break;
+    console.error(`agent: kubelet API on ${s.ip}:${kubeletPort}: ${failed.message}`);
+    await sleep(delay);
+  }
+  server.on('error', (e) => console.error(`agent: kubelet API over TLS: ${e.message}`));
   console.log(`agent: kubelet API over TLS on ${s.ip}:${kubeletPort}`);
   return server;
 }
