@@ -14,6 +14,8 @@ import { createPodRuntime } from './kubelet/cri/index.js';
 import { Kubelet } from './kubelet/kubelet.js';
 import { keepNodeAlive, registerNode, type NodeIdentity } from './kubelet/node-status.js';
 import { startKubeletServer } from './kubelet/server.js';
+import { startKubeletTlsServer } from './kubelet/tls-server.js';
+import { kubeletPort } from '../net/ports.js';
 import { startPodRoutes } from './network/pod-routes.js';
 import { cleanupOtherModes, createBackend } from './proxy/backends.js';
 import { defaultProxyMode, isProxyMode, proxyModes } from './proxy/modes.js';
@@ -46,6 +48,10 @@ const { values } = parseArgs({
     'key-file': { type: 'string' },
     /** The Host (hosts.svclab.io) this node belongs to: its Node gets an ownerReference to it. */
     host: { type: 'string' },
+    /** kubelet's serverTLSBootstrap: a serving certificate through a kubelet-serving CSR, the kubelet API over TLS on <node-ip>:10250. */
+    'server-tls-bootstrap': { type: 'boolean', default: false },
+    /** kubelet's --cert-dir: where the serving certificate and key are kept. */
+    'cert-dir': { type: 'string' },
   },
 });
 
@@ -56,9 +62,14 @@ for (const required of ['server', 'node', 'node-ip', 'pod-cidr', 'lab', 'state-d
   }
 }
 
+if (values['server-tls-bootstrap'] && !(values['ca-file'] && values['cert-dir'])) {
+  console.error('agent: --server-tls-bootstrap needs --ca-file and --cert-dir');
+  process.exit(2);
+}
+
 const proxyMode = values['proxy-mode']!;
 if (!isProxyMode(proxyMode)) throw new Error(`agent: unknown proxy mode ${proxyMode} (known: ${proxyModes.join(', ')})`);
-const id: NodeIdentity & { proxyMode: typeof proxyMode } = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode };
+const id: NodeIdentity & { proxyMode: typeof proxyMode } = { name: values.node!, ip: values['node-ip']!, podCIDR: values['pod-cidr']!, proxyMode, ...(values['server-tls-bootstrap'] ? { kubeletPort } : {}) };
 const read = (f: string | undefined) => (f ? fs.readFileSync(f) : undefined);
 const tls = values['ca-file'] ? { ca: read(values['ca-file'])!, cert: read(values['cert-file']), key: read(values['key-file']) } : undefined;
 const client = new ApiClient({ server: values.server!, fallbacks: values['fallback-server'], tokenFile: values['token-file'], tls, userAgent: `svclab-agent/${id.name}` });
@@ -106,6 +117,9 @@ const proxier = new Proxier({
 });
 await proxier.start();
 startKubeletServer(kubelet, kubeletSocket(stateDir, id.name), proxier);
+if (values['server-tls-bootstrap']) {
+  void startKubeletTlsServer(client, kubelet, proxier, { node: id.name, ip: id.ip, certDir: values['cert-dir']!, ca: tls!.ca });
+}
 console.log(`agent: node ${id.name} (${id.ip}, pods ${id.podCIDR}) registered; kubelet running ${kubelet.workers.size} pods; proxy mode ${id.proxyMode}`);
 
 const stop = (): void => process.exit(0);

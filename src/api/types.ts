@@ -82,6 +82,8 @@ export interface Node extends KubeObject {
     allocatable?: Record<string, string>;
     conditions?: NodeCondition[];
     nodeInfo?: Record<string, string>;
+    /** Where the kubelet's API listens (the API server dials status.addresses' InternalIP at this port). */
+    daemonEndpoints?: { kubeletEndpoint?: { Port: number } };
   };
 }
 

@@ -22,6 +22,7 @@ import { bindingHandler } from './subresources/binding.js';
 import { scaleHandler } from './subresources/scale.js';
 import { logHandler, streamUpgrade } from './subresources/kubelet-proxy.js';
 import { proxyHandler } from './subresources/proxy.js';
+import { kubeletDialer, type KubeletEgress } from './subresources/kubelet-dial.js';
 import { tokenRequestHandler } from './subresources/token.js';
 import { serviceAccountAdmission } from './admission/serviceaccount.js';
 import { admissionChain } from './admission/plugins.js';
@@ -37,6 +38,8 @@ export interface AssembleOptions extends StoreOptions {
   etcdTls?: { ca: Buffer; cert: Buffer; key: Buffer };
   /** Directory of the node agents' kubelet sockets (<node>.sock), for logs, exec, attach, port-forward and the proxy. */
   kubeletSocketDir?: string;
+  /** Kubelets of other machines: TLS to <node IP>:10250 through this HTTP-CONNECT proxy (upstream's egress selector). */
+  kubeletEgress?: KubeletEgress;
   serviceCIDR?: string;
   nodePortRange?: { min: number; max: number };
   /** Where pods reach the API server: the default/kubernetes service's endpoint. */
@@ -84,10 +87,12 @@ export async function assemble(opts: AssembleOptions): Promise<{ store: ObjectSt
   server.subresources.set('apps/deployments/scale', scaleHandler(registry, types.deployments));
   server.subresources.set('apps/replicasets/scale', scaleHandler(registry, types.replicasets));
   if (opts.kubeletSocketDir) {
-    const dir = opts.kubeletSocketDir;
-    server.subresources.set('core/pods/log', logHandler(registry, dir));
-    server.proxy = proxyHandler(registry, dir);
-    for (const sub of ['exec', 'attach', 'portforward']) server.upgrades.set(`core/pods/${sub}`, (r, req, socket, head, query) => streamUpgrade(registry, dir, r, req, socket, head, query));
+    const dial = kubeletDialer(registry, opts.kubeletSocketDir, opts.kubeletEgress);
+    server.subresources.set('core/pods/log', logHandler(registry, dial));
+    server.proxy = proxyHandler(registry, dial);
+    for (const sub of ['exec', 'attach', 'portforward']) {
+      server.upgrades.set(`core/pods/${sub}`, (r, req, socket, head, query) => void streamUpgrade(dial, registry, r, req, socket, head, query).catch(() => socket.destroy()));
+    }
   }
   return { store, registry, server, allocations };
 }

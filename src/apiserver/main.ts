@@ -16,6 +16,11 @@ const { values } = parseArgs({
     socket: { type: 'string' },
     log: { type: 'boolean', default: false },
     'kubelet-socket-dir': { type: 'string' },
+    /** Kubelets of joined machines over TLS (kube-apiserver's flags), reached through the router's HTTP-CONNECT egress socket. */
+    'kubelet-client-certificate': { type: 'string' },
+    'kubelet-client-key': { type: 'string' },
+    'kubelet-certificate-authority': { type: 'string' },
+    'egress-socket': { type: 'string' },
     'service-cluster-ip-range': { type: 'string', default: '10.96.0.0/12' },
     'service-node-port-range': { type: 'string', default: '30000-32767' },
     'advertise-address': { type: 'string' },
@@ -45,6 +50,11 @@ const { values } = parseArgs({
 const stateDir = values['state-dir'];
 if (!stateDir) {
   console.error('apiserver: --state-dir is required');
+  process.exit(2);
+}
+
+if (values['egress-socket'] && !(values['kubelet-client-certificate'] && values['kubelet-client-key'] && values['kubelet-certificate-authority'])) {
+  console.error('apiserver: --egress-socket needs --kubelet-client-certificate, --kubelet-client-key and --kubelet-certificate-authority');
   process.exit(2);
 }
 
@@ -81,6 +91,7 @@ const { store, server } = await assemble({
   etcdServers: values['etcd-servers']?.split(',').filter(Boolean),
   etcdTls: values['etcd-cafile'] ? { ca: fs.readFileSync(values['etcd-cafile']), cert: fs.readFileSync(values['etcd-certfile']!), key: fs.readFileSync(values['etcd-keyfile']!) } : undefined,
   kubeletSocketDir: values['kubelet-socket-dir'],
+  kubeletEgress: values['egress-socket'] ? { socket: values['egress-socket'], ca: Buffer.from(read('kubelet-certificate-authority')!), cert: Buffer.from(read('kubelet-client-certificate')!), key: Buffer.from(read('kubelet-client-key')!) } : undefined,
   serviceCIDR: values['service-cluster-ip-range'],
   nodePortRange: { min: min!, max: max! },
   advertise: values['advertise-address'] ? { ip: values['advertise-address'], port: Number(values['advertise-port']) } : undefined,

@@ -46,6 +46,15 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     'service-account-signing-key-file': pkiFiles.saKey(plan.name),
     'service-account-issuer': `https://kubernetes.default.svc.${plan.clusterDomain}`,
   };
+  // Other machines' kubelets: TLS to <node IP>:10250 through the router's egress socket.
+  if (vxlan) {
+    Object.assign(apiFlags, {
+      'egress-socket': paths.egressSocket(plan.name),
+      'kubelet-certificate-authority': pkiFiles.caCert(plan.name),
+      'kubelet-client-certificate': pkiFiles.kubeletClientCert(plan.name),
+      'kubelet-client-key': pkiFiles.kubeletClientKey(plan.name),
+    });
+  }
   const apiArgv = (extra: string[]): string[] => [node, distEntry(home, 'apiserver/main.js'), ...Object.entries(apiFlags).flatMap(([f, v]) => [`--${f}`, v]), ...extra];
   // The API server of the machine's own namespace: the CLI's 127.0.0.1 port, api.sock, and --listen's address.
   const firstApi = ['--port-file', paths.apiPort(plan.name), ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : [])];
@@ -121,8 +130,9 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
       '--lb-pool',
       plan.lbPool,
       // Joined hosts' nodes come and go: the router's pod routes follow the Nodes.
-      ...(vxlan ? ['--pod-routes'] : []),
+      ...(vxlan ? ['--pod-routes', '--egress-socket', paths.egressSocket(plan.name)] : []),
     ]),
+    sockets: vxlan ? [paths.egressSocket(plan.name)] : undefined,
   });
   if (vxlan) out.push(overlayComponent(state, ['--server', server, ...token('overlay')]));
   out.push(
@@ -198,6 +208,10 @@ function joinedComponents(state: LabState, runtime: Runtime): Component[] {
         ...certs(n.name),
         '--host',
         plan.vxlan!.host,
+        // The kubelet API over TLS on <node IP>:10250, for the control plane's API server.
+        '--server-tls-bootstrap',
+        '--cert-dir',
+        path.dirname(nodeCredentials(lab, n.name).cert),
         ...nodeArgs(plan, n),
       ]),
     });

@@ -16,6 +16,9 @@ export const pkiFiles = {
   servingKey: (lab: string) => path.join(pkiDir(lab), 'apiserver.key'),
   adminCert: (lab: string) => path.join(pkiDir(lab), 'admin.crt'),
   adminKey: (lab: string) => path.join(pkiDir(lab), 'admin.key'),
+  /** The API server towards kubelets' TLS port (kubeadm's apiserver-kubelet-client). */
+  kubeletClientCert: (lab: string) => path.join(pkiDir(lab), 'apiserver-kubelet-client.crt'),
+  kubeletClientKey: (lab: string) => path.join(pkiDir(lab), 'apiserver-kubelet-client.key'),
   saKey: (lab: string) => path.join(pkiDir(lab), 'sa.key'),
   saPub: (lab: string) => path.join(pkiDir(lab), 'sa.pub'),
   /** upstream's --token-auth-file: token,user,uid,"group1,group2" per line. */

@@ -1,6 +1,7 @@
 // The lab's PKI, made by `lab up` with the system's openssl (one call per item, run in
-// parallel): a CA, the API server's serving certificate, the admin's client certificate,
-// the ServiceAccount signing key, one bearer token per lab component (the API server's
+// parallel): a CA, the API server's serving certificate, the admin's client certificate, the API
+// server's client certificate towards kubelets (kubeadm's apiserver-kubelet-client), the
+// ServiceAccount signing key, one bearer token per lab component (the API server's
 // --token-auth-file), and a multi-host etcd's member and client certificates.
 // Everything lives in <state>/pki (0700), files 0600.
 import crypto from 'node:crypto';
@@ -82,6 +83,8 @@ export async function makePki(plan: LabPlan): Promise<void> {
       saKey,
       openssl(leaf(lab, '/CN=kube-apiserver', pkiFiles.servingKey(lab), pkiFiles.servingCert(lab), [`subjectAltName=${san}`, 'extendedKeyUsage=serverAuth'])),
       openssl(leaf(lab, '/O=system:masters/CN=kubernetes-admin', pkiFiles.adminKey(lab), pkiFiles.adminCert(lab), ['extendedKeyUsage=clientAuth'])),
+      // kubeadm (1.29+) gives it kubeadm:cluster-admins, not system:masters.
+      openssl(leaf(lab, '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client', pkiFiles.kubeletClientKey(lab), pkiFiles.kubeletClientCert(lab), ['extendedKeyUsage=clientAuth'])),
       ...etcdCertificates(plan).map((args) => openssl(args)),
     ]);
     const pub = crypto.createPublicKey(fs.readFileSync(pkiFiles.saKey(lab))).export({ type: 'spki', format: 'pem' });

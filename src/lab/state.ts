@@ -55,6 +55,8 @@ export const paths = {
   hold: (name: string, component: string) => path.join(labDir(name), 'hold', component),
   kubeconfig: (name: string) => path.join(labDir(name), 'kubeconfig'),
   kubeletSockets: (name: string) => path.join(labDir(name), 'kubelet'),
+  /** The router's HTTP-CONNECT proxy to kubelets on the node network (labs other machines join). */
+  egressSocket: (name: string) => path.join(labDir(name), 'egress.sock'),
   upstreamZone: (name: string) => path.join(labDir(name), 'upstream-zone.yaml'),
   apiPort: (name: string) => path.join(labDir(name), 'api-port'),
   uiPort: (name: string) => path.join(labDir(name), 'ui-port'),

@@ -8,6 +8,9 @@ export interface CsrInfo {
   commonName: string;
   /** subjectAltName entry kinds present: DNS, IP Address, email, URI. */
   sanKinds: string[];
+  /** The DNS and IP subjectAltNames themselves (a serving certificate's names). */
+  dnsNames: string[];
+  ipAddresses: string[];
 }
 
 /** Go's wording (certificates.ParseCSR, x509.CertificateRequest.CheckSignature) for what openssl refused. */
@@ -30,8 +33,10 @@ export function parseOpensslReq(exitCode: number, stdout: string, stderr: string
   const attrs = subject.split('\n').map((l) => l.trim()).filter((l) => /^[A-Za-z]+=/.test(l));
   const values = (key: string) => attrs.filter((a) => a.startsWith(`${key}=`)).map((a) => a.slice(key.length + 1));
   const san = /X509v3 Subject Alternative Name:[^\n]*\n\s*([^\n]*)/.exec(stdout)?.[1] ?? '';
-  const sanKinds = [...new Set(san.split(',').map((e) => e.trim().split(':')[0]!).filter(Boolean))];
-  return { ok: true, info: { organizations: values('O'), commonName: values('CN')[0] ?? '', sanKinds } };
+  const entries = san.split(',').map((e) => e.trim()).filter(Boolean);
+  const sanKinds = [...new Set(entries.map((e) => e.split(':')[0]!))];
+  const of = (kind: string) => entries.filter((e) => e.startsWith(`${kind}:`)).map((e) => e.slice(kind.length + 1));
+  return { ok: true, info: { organizations: values('O'), commonName: values('CN')[0] ?? '', sanKinds, dnsNames: of('DNS'), ipAddresses: of('IP Address') } };
 }
 
 /** Synchronous, for the API server's validation (a few ms; CSRs are rare). */

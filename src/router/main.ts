@@ -1,5 +1,6 @@
 // The router's own process (the lab's "cloud"): relays pod traffic for
-// kubernetes.default to the API server and runs the LoadBalancer controller.
+// kubernetes.default to the API server, runs the LoadBalancer controller, and (labs other
+// machines join) carries the API server's connections to kubelets (egress.ts).
 import { parseArgs } from 'node:util';
 import { types } from '../api/resources.js';
 import type { EndpointSlice, Node, Service } from '../api/types.js';
@@ -8,6 +9,7 @@ import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { startPodRoutes } from '../agent/network/pod-routes.js';
 import { startApiRelay } from './api-relay.js';
+import { startEgressProxy } from './egress.js';
 import { LbPool } from './lb-pool.js';
 import { startLoadBalancer } from './loadbalancer.js';
 
@@ -24,6 +26,8 @@ const { values } = parseArgs({
     'fallback-server': { type: 'string', multiple: true },
     /** Keep a route to every node's pod CIDR from the Nodes (labs other machines join; otherwise the topology's routes suffice). */
     'pod-routes': { type: 'boolean', default: false },
+    /** A unix socket (root-only) where the API server CONNECTs to kubelets on the node network (the egress selector's cluster egress). */
+    'egress-socket': { type: 'string' },
   },
 });
 if (!values.server?.startsWith('unix:') || !values['api-listen'] || !values['api-tls-socket']?.length) {
@@ -41,6 +45,10 @@ const inf = {
 };
 await Promise.all(Object.values(inf).map((i) => i.synced));
 if (values['pod-routes']) startPodRoutes(inf.nodes, '');
+if (values['egress-socket']) {
+  const nodeIPs = () => new Set(inf.nodes.list().flatMap((n) => (n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address)));
+  startEgressProxy(values['egress-socket'], nodeIPs);
+}
 const pool = values['lb-pool'] === 'none' ? undefined : new LbPool(values['lb-pool']!);
 await startLoadBalancer(client, inf, { pool, outsideDev: values['outside-dev']!, events: new EventRecorder(client, 'service-controller') });
 console.log(`router: API relay on ${values['api-listen']}; LoadBalancer pool ${values['lb-pool']}`);

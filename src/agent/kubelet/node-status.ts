@@ -15,6 +15,8 @@ export interface NodeIdentity {
   proxyMode: string;
   /** A joined host's nodes belong to its Host: deleting the Host lets the garbage collector remove them. */
   owner?: OwnerReference;
+  /** The kubelet API's TLS port, when it serves one (--server-tls-bootstrap). */
+  kubeletPort?: number;
 }
 
 const leaseRenewMs = 2000;
@@ -37,6 +39,7 @@ function nodeStatus(id: NodeIdentity): Node['status'] {
     capacity: resources,
     allocatable: resources,
     conditions: [readyCondition()],
+    ...(id.kubeletPort ? { daemonEndpoints: { kubeletEndpoint: { Port: id.kubeletPort } } } : {}),
     nodeInfo: {
       machineID: id.name,
       systemUUID: id.name,

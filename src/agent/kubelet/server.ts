@@ -1,15 +1,15 @@
-// The kubelet's API on a unix socket: container logs, exec, attach and port-forward. The API
-// server proxies pods/log, pods/exec, pods/attach and pods/portforward here, as the real one
-// proxies to the kubelet.
+// The kubelet's API on a unix socket (and, on joined machines, over TLS: tls-server.ts): container
+// logs, exec, attach and port-forward. The API server proxies pods/log, pods/exec, pods/attach and
+// pods/portforward here, as the real one proxies to the kubelet.
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { finished } from 'node:stream/promises';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Kubelet } from './kubelet.js';
 import type { Proxier } from '../proxy/proxier.js';
 import { dialInSandbox } from './cri/portforward.js';
+import { openTunnel } from '../../net/tunnel.js';
 import { portForwardProtocol, portForwardTunnelProtocol, servePortForward } from './streaming/portforward.js';
 import { SpdySession, type FrameTransport } from './streaming/spdy/session.js';
 
@@ -217,12 +217,6 @@ function portForwardOverSpdy(kubelet: Kubelet, req: http.IncomingMessage, socket
   socket.on('error', () => session.transportClosed());
 }
 
-/** Go's words for a failed dial, as the API server's proxy reports them. */
-function dialFailure(e: NodeJS.ErrnoException): string {
-  const why: Record<string, string> = { ECONNREFUSED: 'connect: connection refused', EHOSTUNREACH: 'connect: no route to host', ETIMEDOUT: 'i/o timeout', ENETUNREACH: 'connect: network is unreachable' };
-  return why[e.code ?? ''] ?? e.message;
-}
-
 /**
  * CONNECT ip:port: the API server's proxy to a pod of this node, opened here, inside the node's
  * network namespace (the API server runs on the host, outside the lab's networks). Only this
@@ -232,48 +226,57 @@ function connectToPod(kubelet: Kubelet, req: http.IncomingMessage, socket: Duple
   const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(req.url ?? '');
   const local = m && kubelet.sandboxes().some((rec) => rec.ip === m[1]);
   if (!m || !local) return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-  const upstream = net.connect(Number(m[2]), m[1]!);
-  upstream.setTimeout(10_000, () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-  let connected = false;
-  upstream.once('connect', () => {
-    connected = true;
-    upstream.setTimeout(0);
-    socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
-    if (head.length) upstream.write(head);
-    upstream.pipe(socket);
-    socket.pipe(upstream);
-  });
-  upstream.once('error', (e: NodeJS.ErrnoException) => {
-    if (!connected) return void socket.end(`HTTP/1.1 502 dial tcp ${m[1]}:${m[2]}: ${dialFailure(e)}\r\nConnection: close\r\n\r\n`);
-    socket.destroy();
-  });
-  socket.on('error', () => upstream.destroy());
-  socket.on('close', () => upstream.destroy());
+  openTunnel(socket, head, m[1]!, Number(m[2]));
 }
 
-export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier?: Proxier): http.Server {
-  const server = http.createServer((req, res) => {
+/** Refuses a request before it is served (the TLS port's authentication and authorization). */
+export type KubeletGuard = (req: http.IncomingMessage) => Promise<{ code: number; message: string } | undefined>;
+
+/** The kubelet API's handlers on a server: plain HTTP on the unix socket, or HTTPS on the node's port 10250. */
+export function serveKubeletApi(server: http.Server, kubelet: Kubelet, proxier?: Proxier, guard?: KubeletGuard): void {
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const p = parse(req.url);
     if (req.method === 'GET' && p?.kind === 'containerLogs') return void serveLogs(kubelet, req, res).catch((e: Error) => fail(res, 500, e.message));
     if (p?.kind === 'exec' || p?.kind === 'attach' || p?.kind === 'portForward') return fail(res, 400, 'Upgrade request required');
     if (req.url === '/metrics' && proxier) {
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
-      return res.end(proxier.metrics.render());
+      return void res.end(proxier.metrics.render());
     }
     fail(res, 404, 'not found');
-  });
+  };
+  // Without a guard (the unix socket) a request is served at once; with one, once it lets it through.
+  const guarded = (req: http.IncomingMessage, refuse: (code: number, message: string) => void, go: () => void): void => {
+    if (!guard) return go();
+    void guard(req).then((refused) => (refused ? refuse(refused.code, refused.message) : go()));
+  };
+  const refuseRaw = (socket: Duplex) => (code: number, message: string) => {
+    socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code] ?? ''}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}`);
+  };
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => guarded(req, (code, message) => fail(res, code, message), () => serve(req, res)));
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    guarded(req, refuseRaw(socket), () => upgrade(req, socket, head));
+  });
+  const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const kind = parse(req.url)?.kind;
     if (kind === 'portForward' && String(req.headers.upgrade).toLowerCase().startsWith('spdy/')) return portForwardOverSpdy(kubelet, req, socket, head);
-    if (kind !== 'exec' && kind !== 'attach' && kind !== 'portForward') return socket.destroy();
+    if (kind !== 'exec' && kind !== 'attach' && kind !== 'portForward') return void socket.destroy();
     void streamServer().then((wss) =>
       wss.handleUpgrade(req, socket, head, (ws) => {
         if (kind === 'portForward') return portForwardOverWebSocket(kubelet, ws, req);
         void (kind === 'attach' ? runAttach : runExec)(kubelet, ws, req).catch(() => ws.close(1011));
       }),
     );
+  };
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    guarded(req, refuseRaw(socket), () => connectToPod(kubelet, req, socket, head));
   });
-  server.on('connect', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => connectToPod(kubelet, req, socket, head));
+}
+
+export function startKubeletServer(kubelet: Kubelet, socketPath: string, proxier?: Proxier): http.Server {
+  const server = http.createServer();
+  serveKubeletApi(server, kubelet, proxier);
   if (fs.existsSync(socketPath)) fs.unlinkSync(socketPath);
   server.listen(socketPath);
   return server;

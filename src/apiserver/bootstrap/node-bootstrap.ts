@@ -2,7 +2,9 @@
 // group may create CSRs (system:node-bootstrapper) and have client certificates auto-approved
 // (nodeclient), nodes may renew their own (selfnodeclient), anonymous may read
 // kube-public/cluster-info (discovery before trusting the server), and the token's group may
-// create and watch the Host it joins as (hosts.svclab.io/v1 Host).
+// create and watch the Host it joins as (hosts.svclab.io/v1 Host). And kubeadm's cluster-admins
+// group (kubeadm 1.29+), which the API server's client certificate towards kubelets carries: the
+// kubelets' SubjectAccessReviews let it use their API.
 import { clusterInfo, defaultNodeTokenGroup } from '../../api/bootstrap-token.js';
 import type { PolicyRule, Subject } from '../../api/types.js';
 import { rule } from './roles.js';
@@ -16,6 +18,7 @@ export const nodeBootstrapClusterRoleBindings: { name: string; role: string; sub
   { name: 'svclab:node-autoapprove-bootstrap', role: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', subjects: [group(defaultNodeTokenGroup)] },
   { name: 'svclab:node-autoapprove-certificate-rotation', role: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', subjects: [group('system:nodes')] },
   { name: 'svclab:host-joiner', role: 'svclab:host-joiner', subjects: [group(defaultNodeTokenGroup)] },
+  { name: 'svclab:cluster-admins', role: 'cluster-admin', subjects: [group('kubeadm:cluster-admins')] },
 ];
 
 /** kubeadm's bootstrap-signer-clusterinfo Role and RoleBinding in kube-public. */

@@ -197,7 +197,8 @@ export const controllerRoles: Record<string, PolicyRule[]> = {
   'certificate-controller': [
     rule('delete get list watch', 'certificates.k8s.io', 'certificatesigningrequests'),
     rule('update', 'certificates.k8s.io', 'certificatesigningrequests/approval certificatesigningrequests/status'),
-    rule('approve', 'certificates.k8s.io', 'signers', 'kubernetes.io/kube-apiserver-client-kubelet'),
+    // kubelet-serving too: the lab approves a node's own serving request as kubelet-csr-approver does.
+    rule('approve', 'certificates.k8s.io', 'signers', 'kubernetes.io/kube-apiserver-client-kubelet kubernetes.io/kubelet-serving'),
     rule('sign', 'certificates.k8s.io', 'signers', 'kubernetes.io/kube-apiserver-client kubernetes.io/kube-apiserver-client-kubelet kubernetes.io/kubelet-serving kubernetes.io/legacy-unknown'),
     rule('create', 'authorization.k8s.io', 'subjectaccessreviews'),
     events,

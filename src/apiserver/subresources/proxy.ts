@@ -4,13 +4,13 @@
 // lab's networks: the connection is opened by the kubelet of the pod's node, from inside that
 // node's network namespace (a CONNECT on the kubelet socket), never by a host route.
 import http from 'node:http';
-import path from 'node:path';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { ApiError, badRequest, serviceUnavailable } from '../../api/errors.js';
 import { types } from '../../api/resources.js';
 import type { Endpoints, Pod, Service } from '../../api/types.js';
 import type { Registry } from '../registry.js';
+import type { KubeletDialer } from './kubelet-dial.js';
 
 export interface ProxyRequest {
   namespace: string;
@@ -115,9 +115,10 @@ function podLocation(registry: Registry, namespace: string, id: string): Locatio
 }
 
 /** A TCP connection to ip:port opened by the node's kubelet, inside the node's network namespace. */
-function dialThroughKubelet(socketPath: string, ip: string, port: number): Promise<Duplex> {
+async function dialThroughKubelet(dial: KubeletDialer, node: string, ip: string, port: number): Promise<Duplex> {
+  const kubelet = await dial(node).catch((e: Error) => Promise.reject(new Error(`the node's kubelet did not answer: ${e.message}`)));
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, method: 'CONNECT', path: `${ip}:${port}` });
+    const req = http.request({ createConnection: () => kubelet as never, method: 'CONNECT', path: `${ip}:${port}`, headers: { host: `${ip}:${port}` } });
     req.on('connect', (res, socket, head) => {
       if (res.statusCode !== 200) {
         socket.destroy();
@@ -149,7 +150,7 @@ export function rewriteHtml(html: string, prefix: string): string {
   return html.replace(/(\s(?:href|src|action)=)(["'])\/(?!\/)/gi, (_m, attr: string, q: string) => `${attr}${q}${prefix}/`);
 }
 
-export function proxyHandler(registry: Registry, kubeletDir: string) {
+export function proxyHandler(registry: Registry, dial: KubeletDialer) {
   return async (p: ProxyRequest, req: http.IncomingMessage, res: http.ServerResponse, search: string): Promise<void> => {
     if (p.rest === undefined) {
       // As upstream: the bare .../proxy redirects to .../proxy/ (relative links then resolve under it).
@@ -160,7 +161,7 @@ export function proxyHandler(registry: Registry, kubeletDir: string) {
     const reach = p.kind === 'services' ? 'service' : 'pod';
     let socket: Duplex;
     try {
-      socket = await dialThroughKubelet(path.join(kubeletDir, `${loc.node}.sock`), loc.ip, loc.port);
+      socket = await dialThroughKubelet(dial, loc.node, loc.ip, loc.port);
     } catch (e) {
       throw serviceUnavailable(`error trying to reach ${reach}: ${(e as Error).message}`);
     }

@@ -1,5 +1,6 @@
-// The csrsigning controller for the lab's client signers: an approved, not yet issued request of
-// kubernetes.io/kube-apiserver-client-kubelet or kubernetes.io/kube-apiserver-client is signed
+// The csrsigning controller for the lab's signers: an approved, not yet issued request of
+// kubernetes.io/kube-apiserver-client-kubelet, kubernetes.io/kube-apiserver-client or
+// kubernetes.io/kubelet-serving (its DNS and IP subjectAltNames copied) is signed
 // with the lab CA by the system's openssl (`openssl ca`: `openssl x509` of OpenSSL 3.0 cannot set
 // a validity shorter than a day) for spec.expirationSeconds (at least 600 s, at most
 // --cluster-signing-duration, default a year), backdated 5 minutes for clock skew, and written to
@@ -11,10 +12,10 @@ import { types } from '../../api/resources.js';
 import type { CertificateSigningRequest } from '../../api/types.js';
 import { isNotFound, type ApiClient } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
-import { inspectCsr } from '../../net/csr.js';
+import { inspectCsr, type CsrInfo } from '../../net/csr.js';
 import { run } from '../../net/run.js';
 import { WorkQueue } from '../workqueue.js';
-import { apiserverClientSigner, clientUsageProblem, kubeletClientProblem, kubeletClientSigner } from './decision.js';
+import { apiserverClientSigner, clientUsageProblem, kubeletClientProblem, kubeletClientSigner, kubeletServingProblem, kubeletServingSigner } from './decision.js';
 
 export interface SigningCA {
   certFile: string;
@@ -27,16 +28,17 @@ const backdateMs = 5 * 60_000;
 
 /** openssl's names of the key usages a request may ask for. */
 const keyUsages: Record<string, string> = { 'digital signature': 'digitalSignature', 'key encipherment': 'keyEncipherment' };
-const extendedUsages: Record<string, string> = { 'client auth': 'clientAuth' };
+const extendedUsages: Record<string, string> = { 'client auth': 'clientAuth', 'server auth': 'serverAuth' };
 
 /** openssl ca's date form: YYYYMMDDHHMMSSZ. */
 const caDate = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
 
-export async function signWithOpenssl(requestPem: string, usages: string[], ca: SigningCA, seconds: number, now = Date.now()): Promise<string> {
+export async function signWithOpenssl(requestPem: string, usages: string[], ca: SigningCA, seconds: number, now = Date.now(), sans: { dns: string[]; ips: string[] } = { dns: [], ips: [] }): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svclab-csrsigning-'));
   try {
     const ku = usages.map((u) => keyUsages[u]).filter(Boolean);
     const eku = usages.map((u) => extendedUsages[u]).filter(Boolean);
+    const san = [...sans.dns.map((d) => `DNS:${d}`), ...sans.ips.map((ip) => `IP:${ip}`)];
     const config = [
       '[ca]',
       'default_ca = lab',
@@ -54,6 +56,7 @@ export async function signWithOpenssl(requestPem: string, usages: string[], ca: 
       'basicConstraints = critical,CA:FALSE',
       ...(ku.length ? [`keyUsage = critical,${ku.join(',')}`] : []),
       ...(eku.length ? [`extendedKeyUsage = ${eku.join(',')}`] : []),
+      ...(san.length ? [`subjectAltName = ${san.join(',')}`] : []),
       '',
     ].join('\n');
     fs.writeFileSync(path.join(dir, 'openssl.cnf'), config);
@@ -80,19 +83,21 @@ export function startCsrSigner(client: ApiClient, csrs: Informer<CertificateSign
     const csr = csrs.get(name);
     if (!csr || csr.status?.certificate) return;
     const signer = csr.spec.signerName;
-    if (signer !== kubeletClientSigner && signer !== apiserverClientSigner) return;
+    if (signer !== kubeletClientSigner && signer !== apiserverClientSigner && signer !== kubeletServingSigner) return;
     const has = (type: string) => (csr.status?.conditions ?? []).some((c) => c.type === type);
     if (!has('Approved') || has('Denied') || has('Failed')) return;
     const pem = Buffer.from(csr.spec.request, 'base64').toString('latin1');
     const usages = csr.spec.usages ?? [];
     const parsed = await inspectCsr(pem);
-    const problem = !parsed.ok ? parsed.error : signer === kubeletClientSigner ? kubeletClientProblem(parsed.info, usages) : clientUsageProblem(usages);
+    const check = (info: CsrInfo) => (signer === kubeletClientSigner ? kubeletClientProblem(info, usages) : signer === kubeletServingSigner ? kubeletServingProblem(info, usages) : clientUsageProblem(usages));
+    const problem = !parsed.ok ? parsed.error : check(parsed.info);
     let status: CertificateSigningRequest['status'];
     if (problem) {
       const failed = { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message: problem };
       status = { ...csr.status, conditions: [...(csr.status?.conditions ?? []), failed] };
     } else {
-      const cert = await signWithOpenssl(pem, usages, ca, issuedSeconds(csr.spec.expirationSeconds, ca.maxSeconds));
+      const sans = signer === kubeletServingSigner && parsed.ok ? { dns: parsed.info.dnsNames, ips: parsed.info.ipAddresses } : undefined;
+      const cert = await signWithOpenssl(pem, usages, ca, issuedSeconds(csr.spec.expirationSeconds, ca.maxSeconds), Date.now(), sans);
       status = { ...csr.status, certificate: Buffer.from(cert).toString('base64') };
     }
     try {

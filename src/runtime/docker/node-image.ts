@@ -25,6 +25,8 @@ const PACKAGES = [
   'netcat-openbsd', 'iputils-ping', 'busybox | busybox-static', 'telnet', 'wget', 'socat',
   // The `nginx` image and the ingress controller's data plane (svclab/ingress-nginx pods).
   'nginx',
+  // A joined node's agent makes its kubelet serving key and CSR with openssl, as the lab's other keys are made.
+  'openssl',
   // The node binary's shared libraries (ldd): it comes from the host, not from a package.
   'libc6', 'libstdc++6', 'libgcc-s1',
 ];

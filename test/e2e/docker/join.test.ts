@@ -107,15 +107,32 @@ it.serial("B's node is a container of B's engine on B's switch, vxlan0 made in B
   const agentProcess = (await descendants(agent)).find((p) => safeCmdline(p).startsWith(`${process.execPath}\0`));
   t.truthy(agentProcess, 'the agent (node) runs under the supervised process');
   for (const kind of ['net', 'mnt', 'pid']) t.is(ns(agentProcess!, kind), ns(info.State.Pid, kind), `the agent is in the container's ${kind} namespace`);
-  // What the container sees of pki/: the CA and node2's certificate and key, nothing else, read-only.
+  // What the container sees of pki/: the CA and node2's certificate and key, read-only, and nothing
+  // else but the kubelet serving pair node2's agent requests there (its --cert-dir, in the tmpfs).
   const pki = path.join(B.stateRoot, labB, 'pki');
   const inContainer = (argv: string[]) => execa(systemTool('nsenter'), ['-t', String(info.State.Pid), '-m', '--', ...argv], { reject: false });
   const pkiFs = await inContainer(['stat', '-f', '-c', '%T', pki]);
   t.is(String(pkiFs.stdout).trim(), 'tmpfs', `pki/ is the container's own tmpfs, not the machine's directory (${String(pkiFs.stderr)})`);
-  t.deepEqual(String((await inContainer(['find', pki, '-type', 'f'])).stdout).split('\n').sort(), [`${pki}/ca.crt`, `${pki}/nodes/node2.crt`, `${pki}/nodes/node2.key`]);
+  const files = String((await inContainer(['find', pki, '-type', 'f'])).stdout).split('\n');
+  t.deepEqual(files.filter((f) => !/\/nodes\/kubelet-server-node2\.(crt|key)$/.test(f)).sort(), [`${pki}/ca.crt`, `${pki}/nodes/node2.crt`, `${pki}/nodes/node2.key`]);
   const write = await inContainer(['sh', '-c', `: >> ${pki}/nodes/node2.key`]);
   t.not(write.exitCode, 0);
   t.regex(String(write.stderr), /Read-only file system/);
+});
+
+it.serial("kubectl logs and exec on A reach the pod in B's node container: its kubelet over TLS, through the router's egress", async (t) => {
+  let logs = '';
+  await waitFor("web-b's logs through node2's kubelet", async () => {
+    logs = await kubectl(['logs', 'web-b']).catch(() => '');
+    return logs !== '';
+  }, 30_000, 500).catch(async (e) => {
+    t.log(await kubectl(['logs', 'web-b']).catch((x: Error) => x.message));
+    const dir = path.join(B.stateRoot, labB, 'logs');
+    for (const f of fs.readdirSync(dir)) t.log(f, fs.readFileSync(path.join(dir, f), 'utf8').split('\n').slice(-15).join('\n'));
+    throw e;
+  });
+  t.regex(logs, /hello: web-b listening on 10\.244\.2\.\d+:8080/);
+  t.is((await kubectl(['exec', 'web-b', '--', 'hostname'])).trim(), 'web-b');
 });
 
 it.serial("a pod on B reaches a pod on A and a ClusterIP whose only backend is on A: A's pod answers, seeing B's pod's own address", async (t) => {

@@ -5,7 +5,7 @@
 //   A (control plane): node1 (web-a), node2          B (joined): node3 (web-b), node4
 //
 // Service web selects both pods, web-a only A's, web-b only B's. Pods are reached from their own
-// network namespaces (the API server on A cannot exec into B's pods: their kubelets are on B).
+// network namespaces (kubectl exec into B's pods is kubelet-tls.test.ts's subject).
 import test from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';

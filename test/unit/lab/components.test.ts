@@ -70,6 +70,13 @@ test('--listen: the controller-manager allocates from the address plan with the 
   t.deepEqual([flag(overlay, '--host'), flag(overlay, '--switch')], ['control-plane', 'svclab-demo-switch']);
   t.regex(flag(overlay, '--token-file')!, /overlay\.token$/);
   t.is(flag(all.get('agent-node1')!, '--mtu'), '1450');
+  // Joined machines' kubelets: over TLS through the router's egress socket.
+  const api = all.get('apiserver')!;
+  t.regex(flag(api, '--egress-socket')!, /demo\/egress\.sock$/);
+  t.is(flag(all.get('router')!, '--egress-socket'), flag(api, '--egress-socket'));
+  t.regex(flag(api, '--kubelet-client-certificate')!, /apiserver-kubelet-client\.crt$/);
+  t.regex(flag(api, '--kubelet-certificate-authority')!, /ca\.crt$/);
+  t.is(flag(all.get('agent-node1')!, '--cert-dir'), undefined);
 });
 
 test('a joined machine runs only its agents (HTTPS through the relay, its certificates, its Host) and its overlay daemon (at the listen address)', (t) => {
@@ -82,6 +89,8 @@ test('a joined machine runs only its agents (HTTPS through the relay, its certif
   t.is(flag(agent, '--server'), 'https://172.18.0.1:6443');
   t.regex(flag(agent, '--key-file')!, /local\/pki\/nodes\/node3\.key$/);
   t.is(flag(agent, '--token-file'), undefined);
+  t.true(agent.includes('--server-tls-bootstrap'));
+  t.regex(flag(agent, '--cert-dir')!, /local\/pki\/nodes$/);
   t.deepEqual([flag(agent, '--host'), flag(agent, '--node-ip'), flag(agent, '--pod-cidr'), flag(agent, '--lab'), flag(agent, '--mtu')], ['b', '172.18.0.4', '10.244.3.0/24', 'local', '1450']);
   t.is(agent[agent.indexOf('unshare') - 1 - 1], '--net=/run/netns/svclab-local-node3');
 });

@@ -22,6 +22,10 @@ test('the signer issues a client certificate of the CA with the request subject,
   t.is(Date.parse(cert.validTo) - Date.parse(cert.validFrom), 900_000);
   t.is(Date.parse(cert.validFrom), now - 300_000);
   t.deepEqual(cert.keyUsage, ['1.3.6.1.5.5.7.3.2'], 'clientAuth');
+  t.is(cert.subjectAltName, undefined);
+  const serving = new crypto.X509Certificate(await signWithOpenssl(fs.readFileSync(f('r'), 'utf8'), ['digital signature', 'server auth'], { certFile: f('ca.crt'), keyFile: f('ca.key'), maxSeconds: 86400 }, 600, now, { dns: ['node3'], ips: ['172.18.0.4'] }));
+  t.is(serving.subjectAltName, 'DNS:node3, IP Address:172.18.0.4', 'a serving certificate names what the request named');
+  t.deepEqual(serving.keyUsage, ['1.3.6.1.5.5.7.3.1'], 'serverAuth');
   t.is(issuedSeconds(undefined, 31_536_000), 31_536_000, 'a year by default');
   t.is(issuedSeconds(100, 31_536_000), 600);
   t.is(issuedSeconds(10 ** 9, 31_536_000), 31_536_000);
