@@ -79,11 +79,14 @@ it.before(async (t) => {
 });
 
 it.after.always(async (t) => {
-  await B?.lab(['down', '--name', labB]);
-  await A?.lab(['down', '--name', labA]);
-  // Both machines as they were: no kubelet certificates, egress socket or processes left behind.
-  if (before) t.deepEqual([await machineSnapshot(A, labA), await machineSnapshot(B, labB)], before);
-  await machines?.destroy();
+  try {
+    await B?.lab(['down', '--name', labB]);
+    await A?.lab(['down', '--name', labA]);
+    // Both machines as they were: no kubelet certificates, egress socket or processes left behind.
+    if (before) t.deepEqual([await machineSnapshot(A, labA), await machineSnapshot(B, labB)], before);
+  } finally {
+    await machines?.destroy();
+  }
 });
 
 it.serial("node2's serving certificate came through an auto-approved kubelet-serving CSR: the node's own request, its IP and name", async (t) => {

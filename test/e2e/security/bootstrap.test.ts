@@ -75,11 +75,14 @@ it.serial.before(async (t) => {
 });
 
 it.serial.after.always(async (t) => {
-  if (m1) {
-    await m1.lab(['down', '--name', lab]);
-    t.deepEqual(await machineSnapshot(m1, lab), before, 'lab down leaves machine m1 as it was');
+  try {
+    if (m1) {
+      await m1.lab(['down', '--name', lab]);
+      t.deepEqual(await machineSnapshot(m1, lab), before, 'lab down leaves machine m1 as it was');
+    }
+  } finally {
+    await machines?.destroy();
   }
-  await machines?.destroy();
 });
 
 it.serial('lab up --listen prints the join command with the token and the CA pin; the API answers on the listen address with a certificate naming it', async (t) => {
