@@ -26,8 +26,18 @@ export function initialCluster(members: { name: string; peerURLs: string[] }[], 
 /** Adds member `name` with peerURL; what it must start with (--initial-cluster), and the other members' client URLs. */
 export async function addMember(endpoints: string[], tls: EtcdClientTls, name: string, peerURL: string): Promise<{ initialCluster: string; clientURLs: string[] }> {
   return withCluster(endpoints, tls, async (c) => {
-    const r = await c.cluster.memberAdd({ peerURLs: [peerURL] });
-    return { initialCluster: initialCluster(r.members, name), clientURLs: r.members.flatMap((m) => m.clientURLs) };
+    // etcd's strict reconfiguration check refuses while a member joined less than 5 s ago or one is down
+    // ("unhealthy cluster"): asked again for a while, as a second machine often joins right after the first.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const r = await c.cluster.memberAdd({ peerURLs: [peerURL] });
+        return { initialCluster: initialCluster(r.members, name), clientURLs: r.members.flatMap((m) => m.clientURLs) };
+      } catch (e) {
+        if (!/unhealthy cluster|not enough started members/i.test((e as Error).message) || Date.now() > deadline) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
   });
 }
 
