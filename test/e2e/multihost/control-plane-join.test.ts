@@ -8,7 +8,8 @@ import test from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ConfigMap, Service } from '../../../src/api/types.js';
+import { isReady } from '../../../src/api/conditions.js';
+import type { ConfigMap, KubeList, Node, Service } from '../../../src/api/types.js';
 import { systemTool } from '../../../src/net/tools.js';
 import { waitFor } from '../../helpers/lab.js';
 import { createMachines, machineSnapshot, type Machine, type Machines } from '../../helpers/machines.js';
@@ -108,7 +109,10 @@ it.serial('B and C join as control planes: etcdctl lists 3 started members, each
   // The agents on B and C use their machine's replica (TLS on its socket) first.
   const agent = fs.readFileSync(`/proc/${componentPid(B, labB, 'agent-node2')}/cmdline`, 'utf8').split('\0');
   t.regex(agent[agent.indexOf('--server') + 1]!, /^unix\+https:.*api-tls\.sock$/);
-  await kubectl(['wait', '--for=condition=Ready', 'node/node1', 'node/node2', 'node/node3', '--timeout=60s']);
+  await waitFor('node1, node2 and node3 Ready', async () => {
+    const nodes = (JSON.parse(await kubectl(['get', 'nodes', '-o', 'json'])) as KubeList<Node>).items;
+    return ['node1', 'node2', 'node3'].every((n) => nodes.some((x) => x.metadata.name === n && isReady(x)));
+  }, 60_000, 500);
 });
 
 it.serial("a write through B's API server is read through A's", async (t) => {
