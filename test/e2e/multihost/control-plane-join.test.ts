@@ -4,7 +4,7 @@
 // besides its node. Simulated machines as in join.test.ts (test/helpers/machines.ts).
 //
 //   A: etcd control-plane, apiserver, node1     B: etcd machine-b, apiserver, node2     C: likewise, node3
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -94,19 +94,27 @@ it.serial('a wrong certificate key is refused with a clear error, and nothing is
   t.is(await canI('list', 'secrets'), 'no');
 });
 
-it.serial('B and C join as control planes: etcdctl lists 3 started members, each on its machine\'s address', async (t) => {
-  for (const [m, lab, host] of [[B, labB, 'machine-b'], [C, labC, 'machine-c']] as const) {
-    const r = await m.lab(['join', ...joinArgs, '--name', lab, '--host-name', host, '--control-plane', '--certificate-key', certificateKey], { timeoutMs: 180_000 });
-    t.is(r.exitCode, 0, String(r.all));
-    t.regex(String(r.stdout), new RegExp(`etcd member ${host} \\(https://${m.ip.replace(/\./g, '\\.')}:2380\\) added`));
-  }
+async function joinAsControlPlane(t: ExecutionContext, m: Machine, lab: string, host: string): Promise<void> {
+  const r = await m.lab(['join', ...joinArgs, '--name', lab, '--host-name', host, '--control-plane', '--certificate-key', certificateKey], { timeoutMs: 180_000 });
+  t.is(r.exitCode, 0, String(r.all));
+  t.regex(String(r.stdout), new RegExp(`etcd member ${host} \\(https://${m.ip.replace(/\./g, '\\.')}:2380\\) added`));
+}
+
+it.serial('B joins as a control plane', async (t) => {
+  await joinAsControlPlane(t, B, labB, 'machine-b');
+  t.deepEqual((await members(A, labA)).map((x) => x.name).sort(), ['control-plane', 'machine-b']);
+});
+
+it.serial("C joins as a control plane: etcdctl lists 3 started members, each on its machine's address", async (t) => {
+  await joinAsControlPlane(t, C, labC, 'machine-c');
   for (const [m, lab] of [[A, labA], [C, labC]] as const) {
     const list = await members(m, lab);
     t.deepEqual(list.map((x) => x.name).sort(), ['control-plane', 'machine-b', 'machine-c']);
     t.true(list.every((x) => (x.clientURLs ?? []).length > 0), 'every member started');
   }
-  t.deepEqual((await members(A, labA)).find((x) => x.name === 'machine-b')!.peerURLs, [`https://${B.ip}:2380`]);
-  // The agents on B and C use their machine's replica (TLS on its socket) first.
+  const list = await members(A, labA);
+  for (const [m, host] of [[A, 'control-plane'], [B, 'machine-b'], [C, 'machine-c']] as const) t.deepEqual(list.find((x) => x.name === host)!.peerURLs, [`https://${m.ip}:2380`]);
+  // B's agent uses its machine's replica (TLS on its socket) first.
   const agent = fs.readFileSync(`/proc/${componentPid(B, labB, 'agent-node2')}/cmdline`, 'utf8').split('\0');
   t.regex(agent[agent.indexOf('--server') + 1]!, /^unix\+https:.*api-tls\.sock$/);
   await waitFor('node1, node2 and node3 Ready', async () => {
