@@ -25,20 +25,21 @@ export function initialCluster(members: { name: string; peerURLs: string[] }[], 
 
 /** Adds member `name` with peerURL; what it must start with (--initial-cluster), and the other members' client URLs. */
 export async function addMember(endpoints: string[], tls: EtcdClientTls, name: string, peerURL: string): Promise<{ initialCluster: string; clientURLs: string[] }> {
-  return withCluster(endpoints, tls, async (c) => {
-    // etcd's strict reconfiguration check refuses while a member joined less than 5 s ago or one is down
-    // ("unhealthy cluster"): asked again for a while, as a second machine often joins right after the first.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
+  // etcd's strict reconfiguration check refuses while a member joined less than 5 s ago or one is down
+  // ("unhealthy cluster"): asked again for a while, as a second machine often joins right after the first
+  // (with a new client each time: the client's circuit breaker would refuse the next call itself).
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await withCluster(endpoints, tls, async (c) => {
         const r = await c.cluster.memberAdd({ peerURLs: [peerURL] });
         return { initialCluster: initialCluster(r.members, name), clientURLs: r.members.flatMap((m) => m.clientURLs) };
-      } catch (e) {
-        if (!/unhealthy cluster|not enough started members/i.test((e as Error).message) || Date.now() > deadline) throw e;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
+      });
+    } catch (e) {
+      if (!/unhealthy cluster|not enough started members/i.test((e as Error).message) || Date.now() > deadline) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-  });
+  }
 }
 
 /** Removes the member named `name` (or whose peer URL is peerURL: a member never started has no name); false when none is. */
