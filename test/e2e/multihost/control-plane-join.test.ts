@@ -69,7 +69,7 @@ it.before(async (t) => {
 });
 
 it.after.always(async (t) => {
-  fs.rmSync(path.join(C.stateRoot, labC, 'hold'), { recursive: true, force: true });
+  if (C) fs.rmSync(path.join(C.stateRoot, labC, 'hold'), { recursive: true, force: true });
   await C?.lab(['down', '--name', labC]);
   await B?.lab(['down', '--name', labB]);
   const down = await A?.lab(['down', '--name', labA]);
