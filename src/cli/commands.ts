@@ -33,6 +33,7 @@ import { labJoinCommand } from './join.js';
 import { oneOf, parse, UsageError, type Command } from './args.js';
 import fs from 'node:fs';
 import { checkToken, generateToken, joinCommand as joinCommandLine, parseTtl } from '../lab/bootstrap-tokens.js';
+import { generateCertificateKey } from '../lab/upload-certs.js';
 import { pkiFiles } from '../lab/credentials.js';
 
 // No -n: users read it as kubectl's namespace flag (lab exec/logs/apply take -n NAMESPACE).
@@ -72,6 +73,8 @@ export const commands: Record<string, Command> = {
       if (values.token !== undefined && values.listen === undefined) throw new UsageError('lab up: --token needs --listen ADDR:PORT (hosts join over the network)');
       const joinToken = values.listen === undefined ? undefined : values.token !== undefined ? checkToken(values.token) : generateToken();
       const joinTokenTtlMs = parseTtl(values['token-ttl']);
+      // kubeadm init --upload-certs: control planes join a lab on etcd with this key, printed once and kept nowhere.
+      const certificateKey = values.listen !== undefined && values.store === 'etcd' ? generateCertificateKey() : undefined;
       const uiPort = wholeNumber('up', 'ui-port', values['ui-port']);
       if (uiPort > 65535) throw new UsageError(`lab up: --ui-port must be a port number (got "${uiPort}")`);
       const started = Date.now();
@@ -90,6 +93,7 @@ export const commands: Record<string, Command> = {
         listen: values.listen,
         joinToken,
         joinTokenTtlMs,
+        certificateKey,
       });
       setCurrentLab(state.plan.name);
       const status = await labStatus(state.plan.name);
@@ -99,7 +103,12 @@ export const commands: Record<string, Command> = {
       if (state.plan.store === 'etcd') console.log(`Objects are in etcd: lab etcdctl --name ${state.plan.name} -- get --prefix /registry/ --keys-only`);
       if (state.plan.listen && joinToken) {
         const command = joinCommandLine(state.plan.listen, joinToken, fs.readFileSync(pkiFiles.caCert(state.plan.name)));
-        console.log(`\nTo add hosts, run on each of them:\n  ${command.replace(' --discovery-token-ca-cert-hash', ' \\\n      --discovery-token-ca-cert-hash')}`);
+        const shown = command.replace(' --discovery-token-ca-cert-hash', ' \\\n      --discovery-token-ca-cert-hash');
+        console.log(`\nTo add hosts, run on each of them:\n  ${shown}`);
+        if (certificateKey) {
+          console.log(`\nTo add control planes (an etcd member, an API server and a controller-manager each), run on each of them:\n  ${shown} \\\n      --control-plane --certificate-key ${certificateKey}`);
+          console.log('(the certificate key decrypts the lab\'s certificates in Secret kube-system/svclab-certs: keep it secret; it is not stored)');
+        }
         console.log(`(the token expires ${joinTokenTtlMs ? `in ${values['token-ttl']}` : 'never'}; more with: lab token create --name ${state.plan.name} --print-join-command)`);
       }
       const url = await waitForDashboard(state.plan.name, 5000);

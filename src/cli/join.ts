@@ -7,7 +7,7 @@ import { setCurrentLab } from '../lab/select.js';
 import { oneOf, parse, UsageError, type Command } from './args.js';
 
 const usage =
-  'https://ADDR:PORT --token TOKEN (--discovery-token-ca-cert-hash sha256:HEX | --discovery-token-unsafe-skip-ca-verification) [--nodes 1] [--name LOCAL] [--host-name NAME] [--address IP] [--runtime netns|docker] [--proxy-mode MODE]';
+  'https://ADDR:PORT --token TOKEN (--discovery-token-ca-cert-hash sha256:HEX | --discovery-token-unsafe-skip-ca-verification) [--nodes 1] [--name LOCAL] [--host-name NAME] [--address IP] [--runtime netns|docker] [--proxy-mode MODE] [--control-plane --certificate-key HEX]';
 
 export const labJoinCommand: Command = {
   summary: 'join this machine to a lab whose control plane runs elsewhere (lab up --listen): N more nodes here',
@@ -26,6 +26,9 @@ export const labJoinCommand: Command = {
         address: { type: 'string' },
         runtime: { type: 'string', default: 'netns' },
         'proxy-mode': { type: 'string' },
+        // kubeadm join's: this machine also runs an etcd member, an API server and a controller-manager.
+        'control-plane': { type: 'boolean', default: false },
+        'certificate-key': { type: 'string' },
       },
       true,
     );
@@ -38,6 +41,9 @@ export const labJoinCommand: Command = {
     if (hashes.length === 0 && !skip) {
       throw new UsageError('lab join: give --discovery-token-ca-cert-hash sha256:HEX (printed by lab up --listen and lab token create --print-join-command), or accept any CA with --discovery-token-unsafe-skip-ca-verification');
     }
+    if (values['control-plane'] && !values['certificate-key']) throw new UsageError('lab join: --control-plane needs --certificate-key HEX (printed by lab up --listen --store etcd)');
+    if (values['certificate-key'] !== undefined && !values['control-plane']) throw new UsageError('lab join: --certificate-key goes with --control-plane');
+    if (values['certificate-key'] !== undefined && !/^[0-9a-f]{64}$/i.test(values['certificate-key'])) throw new UsageError(`lab join: --certificate-key must be 64 hexadecimal digits (32 bytes), as printed by lab up --listen --store etcd (got "${values['certificate-key']}")`);
     const runtime = oneOf<RuntimeName>('join', 'runtime', values.runtime, runtimes);
     if (!/^\d+$/.test(values.nodes) || Number(values.nodes) < 1) throw new UsageError(`lab join: --nodes must be a whole number of at least 1 (got "${values.nodes}")`);
     if (values.address !== undefined && parseIp(values.address) === undefined) throw new UsageError(`lab join: --address must be this machine's IPv4 address (got "${values.address}")`);
@@ -54,6 +60,7 @@ export const labJoinCommand: Command = {
       address: values.address,
       runtime,
       proxyMode,
+      certificateKey: values['certificate-key'],
       log: (line) => console.log(line),
     });
     setCurrentLab(r.state.plan.name);

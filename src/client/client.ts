@@ -13,7 +13,7 @@ import type { KubeList, KubeObject, WatchEvent } from '../api/types.js';
 
 /** Where the API is and who we are to it: what a kubeconfig entry or in-cluster config holds. */
 export interface Connection {
-  /** "unix:/path/api.sock", "https://127.0.0.1:6443" (or plain "http://"). */
+  /** "unix:/path/api.sock", "https://127.0.0.1:6443" (or plain "http://"), "unix+https:/path/api-tls.sock". */
   server: string;
   /** More API servers of the same cluster, tried in order (then around) when the one in use cannot be reached. */
   fallbacks?: string[];
@@ -63,9 +63,11 @@ interface Target {
 }
 
 function targetFor(server: string, tls: Connection['tls']): Target {
-  const secure = server.startsWith('https:');
+  // "unix+https:/path": TLS on a unix socket (an API server's --tls-socket on this machine), checked as "localhost".
+  const secure = server.startsWith('https:') || server.startsWith('unix+https:');
   const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 32, ca: tls?.ca, cert: tls?.cert, key: tls?.key }) : new http.Agent({ keepAlive: true, maxSockets: 32 });
   if (server.startsWith('unix:')) return { server, agent, socketPath: server.slice(5), host: 'localhost', port: 80, secure };
+  if (server.startsWith('unix+https:')) return { server, agent, socketPath: server.slice(11), host: 'localhost', port: 443, secure };
   const u = new URL(server);
   return { server, agent, host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (secure ? 443 : 80)), secure };
 }

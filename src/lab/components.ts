@@ -1,8 +1,8 @@
 // The processes of a running lab and how each is started.
 import path from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
-import { apiServerPort, apiServersFrom, controlPlaneHosts, etcdClientPort, etcdPeerPort, memberDir, onHost, replicaSocket, replicaTlsSocket } from './control-plane.js';
-import { etcdArgv, etcdEndpoint, etcdMemberArgv, etcdSockets } from './etcd.js';
+import { apiServerPort, apiServersFrom, controlPlaneHosts, etcdClientPort, etcdMembers, etcdPeerPort, memberDir, onHost, replicaSocket, replicaTlsSocket } from './control-plane.js';
+import { etcdArgv, etcdEndpoint, etcdMemberArgv, etcdSockets, type MemberTls } from './etcd.js';
 import { nodeCredentials, pkiFiles } from './credentials.js';
 import { overlayMTU, type LabPlan, type NodePlan } from './plan.js';
 import { paths, socketServer, type LabState } from './state.js';
@@ -19,17 +19,9 @@ export function distEntry(home: string, rel: string): string {
   return path.join(home, 'dist', 'src', rel);
 }
 
-export function componentsFor(state: LabState, runtime: Runtime): Component[] {
-  const { plan, home } = state;
-  if (plan.joined) return joinedComponents(state, runtime);
-  const node = process.execPath;
-  const server = socketServer(plan.name);
-  // Each component's bearer token is in a root-only file; only its path is on the command line.
-  const token = (component: string) => ['--token-file', pkiFiles.componentToken(plan.name, component)];
-  const vxlan = plan.vxlan;
-  const hosts = controlPlaneHosts(plan);
-  // kube-apiserver's flags, the same on every replica.
-  const apiFlags: Record<string, string> = {
+/** kube-apiserver's flags, the same on every replica of a lab (a joined machine's own: no router's egress there). */
+function apiServerFlags(plan: LabPlan): Record<string, string> {
+  const flags: Record<string, string> = {
     'state-dir': paths.store(plan.name),
     'kubelet-socket-dir': paths.kubeletSockets(plan.name),
     'service-cluster-ip-range': plan.serviceCIDR,
@@ -47,23 +39,32 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     'service-account-issuer': `https://kubernetes.default.svc.${plan.clusterDomain}`,
   };
   // Other machines' kubelets: TLS to <node IP>:10250 through the router's egress socket.
-  if (vxlan) {
-    Object.assign(apiFlags, {
+  if (plan.vxlan && !plan.joined) {
+    Object.assign(flags, {
       'egress-socket': paths.egressSocket(plan.name),
       'kubelet-certificate-authority': pkiFiles.caCert(plan.name),
       'kubelet-client-certificate': pkiFiles.kubeletClientCert(plan.name),
       'kubelet-client-key': pkiFiles.kubeletClientKey(plan.name),
     });
   }
-  const apiArgv = (extra: string[]): string[] => [node, distEntry(home, 'apiserver/main.js'), ...Object.entries(apiFlags).flatMap(([f, v]) => [`--${f}`, v]), ...extra];
-  // The API server of the machine's own namespace: the CLI's 127.0.0.1 port, api.sock, and --listen's address.
-  const firstApi = ['--port-file', paths.apiPort(plan.name), ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : [])];
-  const controllerManager = (apiServer: string, extra: string[]): string[] => [
-    node,
-    distEntry(home, 'controllers/main.js'),
+  return flags;
+}
+
+function apiServerArgv(state: LabState, extra: string[]): string[] {
+  return [process.execPath, distEntry(state.home, 'apiserver/main.js'), ...Object.entries(apiServerFlags(state.plan)).flatMap(([f, v]) => [`--${f}`, v]), ...extra];
+}
+
+/** The controller-manager on apiServer, with its token and the CA that signs nodes' certificates. */
+function controllerManagerArgv(state: LabState, apiServer: string, extra: string[]): string[] {
+  const { plan } = state;
+  const vxlan = plan.vxlan;
+  return [
+    process.execPath,
+    distEntry(state.home, 'controllers/main.js'),
     '--server',
     apiServer,
-    ...token('controller-manager'),
+    '--token-file',
+    pkiFiles.componentToken(plan.name, 'controller-manager'),
     '--root-ca-file',
     pkiFiles.caCert(plan.name),
     '--cluster-signing-cert-file',
@@ -76,25 +77,48 @@ export function componentsFor(state: LabState, runtime: Runtime): Component[] {
     ...(vxlan ? ['--node-cidr', plan.nodeCIDR, '--cluster-cidr', plan.podCIDR, '--overlay-vni', String(vxlan.vni), '--overlay-mtu', String(vxlan.mtu)] : []),
     ...extra,
   ];
+}
+
+/** The TLS files of etcd member `host` (issued by the lab CA; on a joined control plane, by its downloaded copy). */
+function memberTls(lab: string, host: string): MemberTls {
+  return { ca: pkiFiles.caCert(lab), cert: pkiFiles.etcdServerCert(lab, host), key: pkiFiles.etcdServerKey(lab, host), peerCert: pkiFiles.etcdPeerCert(lab, host), peerKey: pkiFiles.etcdPeerKey(lab, host) };
+}
+
+export function componentsFor(state: LabState, runtime: Runtime): Component[] {
+  const { plan, home } = state;
+  if (plan.joined) return joinedComponents(state, runtime);
+  const node = process.execPath;
+  const server = socketServer(plan.name);
+  // Each component's bearer token is in a root-only file; only its path is on the command line.
+  const token = (component: string) => ['--token-file', pkiFiles.componentToken(plan.name, component)];
+  const vxlan = plan.vxlan;
+  const hosts = controlPlaneHosts(plan);
+  const apiArgv = (extra: string[]): string[] => apiServerArgv(state, extra);
+  // The API server of the machine's own namespace: the CLI's 127.0.0.1 port, api.sock, and --listen's address.
+  const firstApi = ['--port-file', paths.apiPort(plan.name), ...(plan.listen ? ['--listen-address', `${plan.listen.ip}:${plan.listen.port}`] : [])];
+  const controllerManager = (apiServer: string, extra: string[]): string[] => controllerManagerArgv(state, apiServer, extra);
   const out: Component[] = [];
   if (hosts.length === 0) {
     // One API server (host 1, the machine's own namespace), on the embedded store or a one-member etcd.
+    // With --listen, the member also serves clients and peers over TLS on the listen address: machines
+    // that join as control planes add their members to it, and its controller-manager is leader elected.
+    const [member] = etcdMembers(plan);
     if (plan.store === 'etcd') {
       const dir = paths.etcd(plan.name);
-      out.push({ name: 'etcd', argv: etcdArgv(dir), cwd: dir, sockets: etcdSockets(dir) });
+      const argv = member ? etcdMemberArgv(dir, member.name, member.ip, [member], memberTls(plan.name, member.name), { client: etcdClientPort, peer: etcdPeerPort }) : etcdArgv(dir);
+      out.push({ name: 'etcd', argv, cwd: dir, sockets: etcdSockets(dir) });
     }
     const etcd = plan.store === 'etcd' ? ['--etcd-servers', etcdEndpoint(paths.etcd(plan.name))] : [];
     out.push(
       { name: 'apiserver', argv: apiArgv([...firstApi, '--socket', paths.socket(plan.name), '--tls-socket', paths.tlsSocket(plan.name), ...etcd]) },
-      { name: 'controller-manager', argv: controllerManager(server, []) },
+      { name: 'controller-manager', argv: controllerManager(server, member ? ['--leader-elect', '--leader-elect-identity', member.name] : []) },
     );
   } else {
     // One etcd member, API server replica and controller-manager (leader elected) per host.
     const lab = plan.name;
     for (const h of hosts) {
       const dir = memberDir(lab, h);
-      const tls = { ca: pkiFiles.caCert(lab), cert: pkiFiles.etcdServerCert(lab, h.name), key: pkiFiles.etcdServerKey(lab, h.name), peerCert: pkiFiles.etcdPeerCert(lab, h.name), peerKey: pkiFiles.etcdPeerKey(lab, h.name) };
-      out.push({ name: onHost('etcd', h), argv: runtime.hostCommand(plan, h.name, etcdMemberArgv(dir, h.name, h.ip, hosts, tls, { client: etcdClientPort, peer: etcdPeerPort })), cwd: dir, sockets: etcdSockets(dir) });
+      out.push({ name: onHost('etcd', h), argv: runtime.hostCommand(plan, h.name, etcdMemberArgv(dir, h.name, h.ip, hosts, memberTls(lab, h.name), { client: etcdClientPort, peer: etcdPeerPort })), cwd: dir, sockets: etcdSockets(dir) });
     }
     for (const h of hosts) {
       const own = [h, ...hosts.filter((o) => o !== h)];
@@ -185,9 +209,10 @@ function overlayComponent(state: LabState, credentials: string[]): Component {
 }
 
 /**
- * A joined machine runs only its nodes' agents and its overlay daemon. The agents reach the API as
- * the control plane's pods do, at the router's relay across the overlay (so a cut link silences
- * them as it would a machine); the overlay daemon at the listen address (it makes the overlay).
+ * A joined machine runs its nodes' agents and its overlay daemon. The agents reach the API as the
+ * control plane's pods do, at the router's relay across the overlay (so a cut link silences them as
+ * it would a machine); the overlay daemon at the listen address (it makes the overlay). Joined as a
+ * control plane, it runs its own etcd member, API server replica and controller-manager too.
  */
 function joinedComponents(state: LabState, runtime: Runtime): Component[] {
   const { plan, home } = state;
@@ -196,7 +221,25 @@ function joinedComponents(state: LabState, runtime: Runtime): Component[] {
     const c = nodeCredentials(lab, n);
     return ['--ca-file', c.ca, '--cert-file', c.cert, '--key-file', c.key];
   };
+  const cp = plan.joined!.controlPlane;
   const out: Component[] = [overlayComponent(state, ['--server', plan.joined!.server, ...certs(plan.nodes[0]!.name)])];
+  if (cp) {
+    // kubeadm's stacked control plane: an etcd member, an API server replica on this machine's address
+    // using that member only, and a leader-elected controller-manager on that replica.
+    const dir = paths.etcd(lab);
+    out.push(
+      { name: 'etcd', argv: etcdMemberArgv(dir, cp.member, cp.ip, { existing: cp.initialCluster }, memberTls(lab, cp.member), { client: etcdClientPort, peer: etcdPeerPort }), cwd: dir, sockets: etcdSockets(dir) },
+      {
+        name: 'apiserver',
+        argv: apiServerArgv(state, ['--bind-address', cp.ip, '--port', String(apiServerPort), '--socket', paths.socket(lab), '--tls-socket', paths.tlsSocket(lab), '--etcd-servers', etcdEndpoint(dir)]),
+        sockets: [paths.socket(lab), paths.tlsSocket(lab)],
+      },
+      { name: 'controller-manager', argv: controllerManagerArgv(state, socketServer(lab), ['--leader-elect', '--leader-elect-identity', cp.member]) },
+    );
+  }
+  // The agents use this machine's replica first (TLS on its socket), then the control plane's relay.
+  const relay = `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`;
+  const servers = cp ? [`unix+https:${paths.tlsSocket(lab)}`, relay] : [relay];
   for (const n of plan.nodes) {
     out.push({
       name: `agent-${n.name}`,
@@ -204,7 +247,8 @@ function joinedComponents(state: LabState, runtime: Runtime): Component[] {
         process.execPath,
         distEntry(home, 'agent/main.js'),
         '--server',
-        `https://${plan.apiAdvertise.ip}:${plan.apiAdvertise.port}`,
+        servers[0]!,
+        ...servers.slice(1).flatMap((s) => ['--fallback-server', s]),
         ...certs(n.name),
         '--host',
         plan.vxlan!.host,

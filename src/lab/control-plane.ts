@@ -16,6 +16,16 @@ export interface ControlPlaneHost {
   first: boolean;
 }
 
+/**
+ * The etcd members this machine's `lab up` makes: one per simulated host, or with --listen on etcd the
+ * machine's own, on its listen address (machines that `lab join --control-plane` add theirs).
+ */
+export function etcdMembers(plan: LabPlan): { name: string; ip: string }[] {
+  const hosts = controlPlaneHosts(plan);
+  if (hosts.length) return hosts;
+  return plan.store === 'etcd' && plan.listen && plan.vxlan ? [{ name: plan.vxlan.host, ip: plan.listen.ip }] : [];
+}
+
 /** The hosts that run a control-plane replica: every host of a multi-host etcd lab, else none (one API server, as ever). */
 export function controlPlaneHosts(plan: LabPlan): ControlPlaneHost[] {
   if (plan.store !== 'etcd' || !plan.overlay) return [];

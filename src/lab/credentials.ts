@@ -38,6 +38,11 @@ export const pkiFiles = {
   nodeKey: (lab: string, node: string) => path.join(pkiDir(lab), 'nodes', `${node}.key`),
 };
 
+/** The API servers' client credentials towards etcd (also what `lab join --control-plane` and `lab down` change the membership with). */
+export function etcdClientTls(lab: string): { ca: Buffer; cert: Buffer; key: Buffer } {
+  return { ca: fs.readFileSync(pkiFiles.caCert(lab)), cert: fs.readFileSync(pkiFiles.etcdClientCert(lab)), key: fs.readFileSync(pkiFiles.etcdClientKey(lab)) };
+}
+
 /** A joined host's node's own TLS credentials: the lab's CA and its client certificate and key (its agent's flags, what its container sees of pki/). */
 export function nodeCredentials(lab: string, node: string): { ca: string; cert: string; key: string } {
   return { ca: pkiFiles.caCert(lab), cert: pkiFiles.nodeCert(lab, node), key: pkiFiles.nodeKey(lab, node) };

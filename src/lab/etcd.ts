@@ -63,18 +63,25 @@ export interface MemberTls {
   peerKey: string;
 }
 
+/** A member's peer URL on its host's address. */
+export function etcdPeerURL(ip: string, port = 2380): string {
+  return `https://${ip}:${port}`;
+}
+
 /**
  * The argv of cluster member `member` (run with dir as working directory): clients and peers over TLS
  * with certificates checked both ways on ip, plus the local client socket that etcdctl and the API
- * server in the machine's own namespace use. cluster names every member's peer URL.
+ * server in the machine's own namespace use. cluster names every member's peer URL (a new cluster), or
+ * is the --initial-cluster MemberAdd answered (joining an existing one).
  */
-export function etcdMemberArgv(dir: string, member: string, ip: string, cluster: { name: string; ip: string }[], tls: MemberTls, ports = { client: 2379, peer: 2380 }): string[] {
+export function etcdMemberArgv(dir: string, member: string, ip: string, cluster: { name: string; ip: string }[] | { existing: string }, tls: MemberTls, ports = { client: 2379, peer: 2380 }): string[] {
   const client = `https://${ip}:${ports.client}`;
+  const initial = 'existing' in cluster ? cluster.existing : cluster.map((m) => `${m.name}=${etcdPeerURL(m.ip, ports.peer)}`).join(',');
   return memberCommand(
     dir,
     member,
-    { listenClient: `${client},unix://${clientSocket}`, advertiseClient: client, peer: `https://${ip}:${ports.peer}`, initialCluster: cluster.map((m) => `${m.name}=https://${m.ip}:${ports.peer}`).join(',') },
-    ['--initial-cluster-state', 'new', '--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca, '--client-cert-auth', '--peer-cert-file', tls.peerCert, '--peer-key-file', tls.peerKey, '--peer-trusted-ca-file', tls.ca, '--peer-client-cert-auth'],
+    { listenClient: `${client},unix://${clientSocket}`, advertiseClient: client, peer: etcdPeerURL(ip, ports.peer), initialCluster: initial },
+    ['--initial-cluster-state', 'existing' in cluster ? 'existing' : 'new', '--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca, '--client-cert-auth', '--peer-cert-file', tls.peerCert, '--peer-key-file', tls.peerKey, '--peer-trusted-ca-file', tls.ca, '--peer-client-cert-auth'],
   );
 }
 

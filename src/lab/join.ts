@@ -19,11 +19,16 @@ import { run } from '../net/run.js';
 import { runtimeFor } from '../runtime/index.js';
 import { poll } from '../util/poll.js';
 import { UserError } from '../util/errors.js';
-import { labConnection, pkiDir, pkiFiles } from './credentials.js';
+import { etcdClientTls, labConnection, pkiDir, pkiFiles } from './credentials.js';
+import { apiServerPort, etcdClientPort, etcdPeerPort } from './control-plane.js';
+import { etcdPeerURL } from './etcd.js';
+import { addMember } from './etcd-members.js';
+import { issueReplicaCertificates } from './pki.js';
+import { certsSecret, downloadCerts, writeSharedFiles } from './upload-certs.js';
 import { hostObject } from './host-object.js';
 import { down, makeLabDirs, startSupervisor } from './lifecycle.js';
 import { joinedPlan, validateLabName, type LabPlan, type RuntimeName } from './plan.js';
-import { PreflightError, requireRoot } from './preflight.js';
+import { listenProblems, PreflightError, requireRoot } from './preflight.js';
 import { labProcesses } from './processes.js';
 import { home, paths, readState, writeJsonAtomic, type LabState } from './state.js';
 import type { ProxyMode } from '../agent/proxy/modes.js';
@@ -46,6 +51,8 @@ export interface JoinOptions {
   runtime?: RuntimeName;
   timeoutMs?: number;
   log?: (line: string) => void;
+  /** `--control-plane --certificate-key K`: also an etcd member, an API server replica and a controller-manager here. */
+  certificateKey?: string;
 }
 
 class JoinError extends UserError {}
@@ -117,6 +124,7 @@ export async function join(o: JoinOptions): Promise<{ state: LabState; host: str
   const log = o.log ?? (() => undefined);
   const timeoutMs = o.timeoutMs ?? 60_000;
   if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new JoinError(`--nodes must be a whole number of at least 1 (got ${o.nodes})`);
+  if (o.certificateKey !== undefined && (o.runtime ?? 'netns') !== 'netns') throw new JoinError(`--control-plane needs the netns runtime (the agents reach this machine's API server replica on its socket); got --runtime ${o.runtime}`);
   const found = await discover(o.url, o.token, { caCertHashes: o.caCertHashes, unsafeSkipCAVerification: o.unsafeSkipCAVerification });
   const local = o.name ?? found.lab;
   const bad = validateLabName(local);
@@ -128,10 +136,17 @@ export async function join(o: JoinOptions): Promise<{ state: LabState; host: str
   const problems = await runtime.check(joinedPlan({ name: local, nodes: [], vxlan: { local: '', vni: 0, port: 0, mtu: 0, host: hostName }, joined: { lab: found.lab, server: found.server }, runtime: o.runtime }));
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
   const address = o.address ?? (await sourceAddress(found.server));
+  if (o.certificateKey !== undefined) {
+    const busy = await listenProblems({ ip: address, port: apiServerPort }, [etcdClientPort, etcdPeerPort]);
+    if (busy.length) throw new PreflightError(`this machine cannot run a control plane on ${address}: ${busy.join('; ').replace(/--listen /g, "the API server's port ")}`);
+  }
   const bootstrap: Connection = { server: found.server, tls: { ca: found.caPem }, token: o.token };
   const client = new ApiClient({ ...bootstrap, timeoutMs: 10_000 });
   let plan: LabPlan | undefined;
   try {
+    // kubeadm's order: the certificates first, so a wrong key is refused before anything is made.
+    const shared = o.certificateKey === undefined ? undefined : await downloadCerts(client, o.certificateKey, local).catch((e: unknown) => Promise.reject(e instanceof UserError ? new JoinError(e.message) : describeApiError(e, 'downloading the certificates')));
+    if (shared) log(`downloaded the control plane's certificates from Secret ${certsSecret.namespace}/${certsSecret.name}`);
     try {
       await client.create(types.hosts, hostObject(hostName, address, o.nodes));
     } catch (e) {
@@ -149,7 +164,7 @@ export async function join(o: JoinOptions): Promise<{ state: LabState; host: str
       name: local,
       nodes: allocation.nodes,
       vxlan: { local: address, vni: allocation.vni, port: 4789, mtu: allocation.mtu, host: hostName },
-      joined: { lab: found.lab, server: found.server },
+      joined: { lab: found.lab, server: found.server, ...(shared ? { controlPlane: { member: hostName, ip: address, initialCluster: '', peers: [] } } : {}) },
       proxyMode: o.proxyMode,
       runtime: o.runtime,
     });
@@ -157,6 +172,10 @@ export async function join(o: JoinOptions): Promise<{ state: LabState; host: str
     fs.mkdirSync(path.join(pkiDir(local), 'nodes'), { recursive: true, mode: 0o700 });
     fs.chmodSync(pkiDir(local), 0o700);
     fs.writeFileSync(pkiFiles.caCert(local), found.caPem, { mode: 0o600 });
+    if (shared) {
+      writeSharedFiles(local, shared);
+      await issueReplicaCertificates(plan, { name: hostName, ip: address });
+    }
     const certDir = path.join(pkiDir(local), 'nodes');
     await Promise.all(
       plan.nodes.map(async (n) => {
@@ -168,6 +187,8 @@ export async function join(o: JoinOptions): Promise<{ state: LabState; host: str
     );
     log(`node certificates issued for ${plan.nodes.map((n) => n.name).join(', ')}`);
     await runtime.create(plan);
+    // Last before its etcd starts: from MemberAdd on, the cluster counts this member for its quorum.
+    if (plan.joined!.controlPlane) await addEtcdMember(plan, found.server, log);
     const state: LabState = { plan, apiPort: 0, createdAt: new Date().toISOString(), home };
     writeJsonAtomic(paths.state(local), state);
     startSupervisor(state);
@@ -184,6 +205,22 @@ export async function join(o: JoinOptions): Promise<{ state: LabState; host: str
   } finally {
     client.close();
   }
+}
+
+/** MemberAdd through the control plane's member (at the listen address, etcd's client port); the plan gets --initial-cluster. */
+async function addEtcdMember(plan: LabPlan, server: string, log: (line: string) => void): Promise<void> {
+  const cp = plan.joined!.controlPlane!;
+  const first = `https://${new URL(server).hostname}:${etcdClientPort}`;
+  try {
+    const added = await addMember([first], etcdClientTls(plan.name), cp.member, etcdPeerURL(cp.ip, etcdPeerPort));
+    cp.initialCluster = added.initialCluster;
+    cp.peers = added.clientURLs;
+  } catch (e) {
+    throw new JoinError(`adding this machine's etcd member through ${first} failed: ${(e as Error).message}`);
+  }
+  // Written now: a failure from here on has `lab down` remove the member again.
+  writeJsonAtomic(paths.state(plan.name), { plan, apiPort: 0, createdAt: new Date().toISOString(), home } satisfies LabState);
+  log(`etcd member ${cp.member} (${etcdPeerURL(cp.ip, etcdPeerPort)}) added to the lab's etcd cluster`);
 }
 
 /** A failed join asks to delete its Host; bootstrap tokens may not, so the admin is told when that is left. */

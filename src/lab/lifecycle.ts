@@ -14,12 +14,15 @@ import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
 import { dnsReady, ingressReady, installAddons, writeUpstreamZone } from './addons.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { adminConnection, pkiFiles } from './credentials.js';
+import { adminConnection, etcdClientTls, pkiFiles } from './credentials.js';
+import { etcdPeerURL } from './etcd.js';
+import { removeMember } from './etcd-members.js';
+import { uploadCerts } from './upload-certs.js';
 import { defaultTokenTtlMs, generateToken, publishJoinInfo } from './bootstrap-tokens.js';
 import { makePki } from './pki.js';
-import { etcdDirs } from './control-plane.js';
+import { etcdClientPort, etcdDirs, etcdMembers, etcdPeerPort } from './control-plane.js';
 import { registerControlPlaneHost } from './host-object.js';
-import { makePlan, type LabPlan, type PlanOptions } from './plan.js';
+import { makePlan, type JoinedControlPlane, type LabPlan, type PlanOptions } from './plan.js';
 import { listenProblems, pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
@@ -37,6 +40,8 @@ export interface UpOptions extends PlanOptions {
   /** With --listen: the bootstrap token to publish (kubeadm init's --token) and its lifetime (0: never expires). */
   joinToken?: string;
   joinTokenTtlMs?: number;
+  /** With --listen on etcd: the key the shared certificates are uploaded with, for control planes that join (kubeadm init --upload-certs). */
+  certificateKey?: string;
 }
 
 export async function up(o: UpOptions): Promise<LabState> {
@@ -47,7 +52,7 @@ export async function up(o: UpOptions): Promise<LabState> {
   if ((await runtime.leftovers()).includes(plan.name) || labProcesses().has(plan.name)) {
     throw new PreflightError(`leftovers of a lab named "${plan.name}" are still on this host; remove them with: lab clean`);
   }
-  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store), ...(await pkiProblems()), ...(await listenProblems(plan.listen))];
+  const problems = [...(await runtime.check(plan)), ...(await proxyModeProblems(plan.proxyMode)), ...storeProblems(plan.store), ...(await pkiProblems()), ...(await listenProblems(plan.listen, etcdMembers(plan).length ? [etcdClientPort, etcdPeerPort] : []))];
   if (problems.length > 0) throw new PreflightError(problems.join('; '));
 
   makeLabDirs(plan);
@@ -61,6 +66,7 @@ export async function up(o: UpOptions): Promise<LabState> {
     state.apiPort = await waitForApiPort(plan.name, o.timeoutMs ?? 60_000);
     writeJsonAtomic(paths.state(plan.name), state);
     if (plan.listen) await publishForJoiners(state, o.joinToken ?? generateToken(), o.joinTokenTtlMs ?? defaultTokenTtlMs, o.timeoutMs ?? 60_000);
+    if (o.certificateKey && etcdMembers(plan).length) await withAdmin(state, (c) => uploadCerts(c, plan.name, o.certificateKey!));
     await waitForNodes(state, o.timeoutMs ?? 60_000);
     state.nodesReadyAt = new Date().toISOString();
     writeJsonAtomic(paths.state(plan.name), state);
@@ -182,6 +188,9 @@ export async function down(name: string): Promise<void> {
   const runtime = state ? runtimeFor(state.plan.runtime) : leftoversRuntime();
   const hasLeftovers = (await runtime.leftovers()).includes(name) || labProcesses().has(name) || fs.existsSync(labDir(name));
   if (!state && !hasLeftovers) throw new NoSuchLab(`no lab named "${name}" (running labs: ${listLabs().join(', ') || 'none'})`);
+  // A machine joined as a control plane leaves the etcd cluster first (kubeadm reset), while its member still runs.
+  const cp = state?.plan.joined?.controlPlane;
+  if (cp) await leaveEtcdCluster(name, cp);
   // The supervisor stops its children gracefully; whatever is left is killed.
   if (state?.supervisorPid) {
     signal([state.supervisorPid], 'SIGTERM');
@@ -194,6 +203,15 @@ export async function down(name: string): Promise<void> {
   fs.rmSync(labDir(name), { recursive: true, force: true });
   forgetCurrentLab(name);
   cleanupRoot();
+}
+
+async function leaveEtcdCluster(lab: string, cp: JoinedControlPlane): Promise<void> {
+  const others = cp.peers.filter((u) => u !== `https://${cp.ip}:${etcdClientPort}`);
+  try {
+    await removeMember(others.length ? others : [`https://${cp.ip}:${etcdClientPort}`], etcdClientTls(lab), cp.member, etcdPeerURL(cp.ip, etcdPeerPort));
+  } catch (e) {
+    console.error(`lab down: removing etcd member ${cp.member} from the lab's cluster failed (${(e as Error).message}); remove it on the control plane with: lab etcdctl -- member remove <ID>`);
+  }
 }
 
 /** When the last lab is gone, also remove what the first one created. */

@@ -12,7 +12,7 @@ import { formatIp, parseCidr } from '../net/cidr.js';
 import type { LabPlan } from './plan.js';
 import { pkiDir, pkiFiles } from './credentials.js';
 import { identities } from '../apiserver/bootstrap/components.js';
-import { controlPlaneHosts } from './control-plane.js';
+import { etcdMembers } from './control-plane.js';
 
 interface ComponentIdentity {
   component: string;
@@ -33,9 +33,9 @@ function componentIdentities(plan: LabPlan): ComponentIdentity[] {
 }
 
 /** The serving certificate's names, as kubeadm gives the API server's (with every control-plane host's address). */
-function servingNames(plan: LabPlan): { ips: string[]; dns: string[] } {
+function servingNames(plan: LabPlan, extraIps: string[] = []): { ips: string[]; dns: string[] } {
   return {
-    ips: ['127.0.0.1', plan.apiAdvertise.ip, formatIp(parseCidr(plan.serviceCIDR)!.base + 1), ...(plan.listen ? [plan.listen.ip] : []), ...controlPlaneHosts(plan).map((h) => h.ip)],
+    ips: ['127.0.0.1', plan.apiAdvertise.ip, formatIp(parseCidr(plan.serviceCIDR)!.base + 1), ...(plan.listen ? [plan.listen.ip] : []), ...etcdMembers(plan).map((h) => h.ip), ...extraIps],
     dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${plan.clusterDomain}`],
   };
 }
@@ -52,9 +52,7 @@ function leaf(lab: string, subject: string, keyOut: string, certOut: string, ext
  * certificate (client and server: peers dial each other) naming the host's address, and the API
  * servers' client certificate. All from the lab CA, which every member trusts for clients and peers.
  */
-function etcdCertificates(plan: LabPlan): string[][] {
-  const lab = plan.name;
-  const hosts = controlPlaneHosts(plan);
+function etcdCertificates(lab: string, hosts: { name: string; ip: string }[]): string[][] {
   if (hosts.length === 0) return [];
   return [
     ...hosts.flatMap((h) => {
@@ -68,24 +66,51 @@ function etcdCertificates(plan: LabPlan): string[][] {
   ];
 }
 
+const openssl = (args: string[]) => execa('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { OPENSSL_CONF: '/dev/null' } });
+
+/** The certificates of the API server: serving (its names plus extraIps), and its clients towards kubelets. */
+function apiServerCertificates(plan: LabPlan, extraIps: string[] = []): string[][] {
+  const lab = plan.name;
+  const names = servingNames(plan, extraIps);
+  const san = [...names.ips.map((ip) => `IP:${ip}`), ...names.dns.map((d) => `DNS:${d}`)].join(',');
+  return [
+    leaf(lab, '/CN=kube-apiserver', pkiFiles.servingKey(lab), pkiFiles.servingCert(lab), [`subjectAltName=${san}`, 'extendedKeyUsage=serverAuth']),
+    // kubeadm (1.29+) gives it kubeadm:cluster-admins, not system:masters.
+    leaf(lab, '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client', pkiFiles.kubeletClientKey(lab), pkiFiles.kubeletClientCert(lab), ['extendedKeyUsage=clientAuth']),
+  ];
+}
+
+async function issue(all: string[][]): Promise<void> {
+  try {
+    await Promise.all(all.map((args) => openssl(args)));
+  } catch (e) {
+    const stderr = (e as { stderr?: string }).stderr;
+    throw new Error(`making the lab's certificates with openssl failed: ${stderr?.trim() || (e as Error).message}`);
+  }
+}
+
+/**
+ * A machine joining as a control plane (`lab join --control-plane`) issues its own certificates with the
+ * downloaded CA, as kubeadm does: its API server's (its address among the names), its etcd member's, the
+ * etcd client's.
+ */
+export async function issueReplicaCertificates(plan: LabPlan, member: { name: string; ip: string }): Promise<void> {
+  await issue([...apiServerCertificates(plan, [member.ip]), ...etcdCertificates(plan.name, [member])]);
+  restrictModes(plan.name);
+}
+
 export async function makePki(plan: LabPlan): Promise<void> {
   const lab = plan.name;
   const dir = pkiDir(lab);
   fs.mkdirSync(path.join(dir, 'tokens'), { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
-  const openssl = (args: string[]) => execa('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { OPENSSL_CONF: '/dev/null' } });
   try {
     const saKey = openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', pkiFiles.saKey(lab)]);
     await openssl(['req', '-x509', ...ec, '-keyout', pkiFiles.caKey(lab), '-out', pkiFiles.caCert(lab), '-subj', `/CN=svclab-ca-${lab}`, '-days', '3650', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,digitalSignature,keyCertSign,cRLSign']);
-    const names = servingNames(plan);
-    const san = [...names.ips.map((ip) => `IP:${ip}`), ...names.dns.map((d) => `DNS:${d}`)].join(',');
     await Promise.all([
       saKey,
-      openssl(leaf(lab, '/CN=kube-apiserver', pkiFiles.servingKey(lab), pkiFiles.servingCert(lab), [`subjectAltName=${san}`, 'extendedKeyUsage=serverAuth'])),
       openssl(leaf(lab, '/O=system:masters/CN=kubernetes-admin', pkiFiles.adminKey(lab), pkiFiles.adminCert(lab), ['extendedKeyUsage=clientAuth'])),
-      // kubeadm (1.29+) gives it kubeadm:cluster-admins, not system:masters.
-      openssl(leaf(lab, '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client', pkiFiles.kubeletClientKey(lab), pkiFiles.kubeletClientCert(lab), ['extendedKeyUsage=clientAuth'])),
-      ...etcdCertificates(plan).map((args) => openssl(args)),
+      ...[...apiServerCertificates(plan), ...etcdCertificates(lab, etcdMembers(plan))].map((args) => openssl(args)),
     ]);
     const pub = crypto.createPublicKey(fs.readFileSync(pkiFiles.saKey(lab))).export({ type: 'spki', format: 'pem' });
     fs.writeFileSync(pkiFiles.saPub(lab), pub, { mode: 0o600 });
@@ -100,6 +125,10 @@ export async function makePki(plan: LabPlan): Promise<void> {
     const stderr = (e as { stderr?: string }).stderr;
     throw new Error(`making the lab's certificates with openssl failed: ${stderr?.trim() || (e as Error).message}`);
   }
-  // Born inside the 0700 directory with openssl's modes; 0600 like the rest (no umask change: lab up runs the topology meanwhile).
-  for (const f of fs.readdirSync(dir)) if (f.endsWith('.key') || f.endsWith('.crt')) fs.chmodSync(path.join(dir, f), 0o600);
+  restrictModes(lab);
+}
+
+/** Born inside the 0700 directory with openssl's modes; 0600 like the rest (no umask change: lab up runs the topology meanwhile). */
+function restrictModes(lab: string): void {
+  for (const f of fs.readdirSync(pkiDir(lab))) if (f.endsWith('.key') || f.endsWith('.crt')) fs.chmodSync(path.join(pkiDir(lab), f), 0o600);
 }

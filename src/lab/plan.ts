@@ -66,6 +66,18 @@ export interface JoinedPlan {
   lab: string;
   /** Where this machine's own processes reach the API (the control plane's listen address): the overlay daemon's server. */
   server: string;
+  /** `lab join --control-plane`: this machine also runs an etcd member, an API server replica and a controller-manager. */
+  controlPlane?: JoinedControlPlane;
+}
+
+export interface JoinedControlPlane {
+  /** The etcd member's name (the Host's) and this machine's address: etcd's client and peer URLs, the replica's HTTPS. */
+  member: string;
+  ip: string;
+  /** etcd's --initial-cluster, as MemberAdd answered (the member starts with --initial-cluster-state existing). */
+  initialCluster: string;
+  /** The running members' client URLs when it joined: where `lab down` removes it from the cluster. */
+  peers: string[];
 }
 
 export interface LabPlan {
@@ -204,7 +216,7 @@ export function overlayMTU(plan: LabPlan): number | undefined {
 
 /** The plan of a machine that joins a lab: its switch and the nodes the control plane allocated it, on the lab's defaults. */
 export function joinedPlan(o: { name: string; nodes: { name: string; ip: string; podCIDR: string }[]; vxlan: VxlanPlan; joined: JoinedPlan; proxyMode?: ProxyMode; runtime?: RuntimeName }): LabPlan {
-  const base = makePlan({ name: o.name, nodes: 1, proxyMode: o.proxyMode, runtime: o.runtime });
+  const base = makePlan({ name: o.name, nodes: 1, proxyMode: o.proxyMode, runtime: o.runtime, store: o.joined.controlPlane ? 'etcd' : undefined });
   return { ...base, nodes: o.nodes.map((n) => nodePlan(o.name, n)), vxlan: o.vxlan, joined: o.joined };
 }
 

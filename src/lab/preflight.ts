@@ -47,12 +47,16 @@ export async function pkiProblems(): Promise<string[]> {
 }
 
 /** `--listen ADDR:PORT`: the address must be this host's and the port free (tried by binding it a moment). */
-export async function listenProblems(listen: { ip: string; port: number } | undefined): Promise<string[]> {
+export async function listenProblems(listen: { ip: string; port: number } | undefined, etcdPorts: number[] = []): Promise<string[]> {
   if (!listen) return [];
-  const why = await new Promise<string | undefined>((resolve) => {
-    const s = net.createServer();
-    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRNOTAVAIL' ? 'is not an address of this host' : e.code === 'EADDRINUSE' ? 'is taken by another program' : e.message));
-    s.listen(listen.port, listen.ip, () => s.close(() => resolve(undefined)));
-  });
-  return why ? [`--listen ${listen.ip}:${listen.port} ${why}`] : [];
+  const problems: string[] = [];
+  for (const [port, what] of [[listen.port, `--listen ${listen.ip}:${listen.port}`], ...etcdPorts.map((p) => [p, `etcd's port ${listen.ip}:${p}`] as const)] as const) {
+    const why = await new Promise<string | undefined>((resolve) => {
+      const s = net.createServer();
+      s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRNOTAVAIL' ? 'is not an address of this host' : e.code === 'EADDRINUSE' ? 'is taken by another program' : e.message));
+      s.listen(port, listen.ip, () => s.close(() => resolve(undefined)));
+    });
+    if (why) problems.push(`${what} ${why}`);
+  }
+  return problems;
 }

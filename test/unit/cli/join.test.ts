@@ -16,7 +16,10 @@ const cases: [string, string[], RegExp][] = [
   ['an unknown runtime', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--runtime', 'kvm'], /--runtime must be one of netns, docker \(got "kvm"\)/],
   ['zero nodes', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--nodes', '0'], /--nodes must be a whole number of at least 1 \(got "0"\)/],
   ['bad address', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--address', '1.2.3'], /--address must be this machine's IPv4 address \(got "1\.2\.3"\)/],
-  ['unknown flag', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--control-plane'], /lab join: unknown flag '--control-plane'/],
+  ['unknown flag', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--experimental-control-plane'], /lab join: unknown flag '--experimental-control-plane'/],
+  ['--control-plane without a key', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--control-plane'], /lab join: --control-plane needs --certificate-key HEX/],
+  ['a key without --control-plane', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--certificate-key', 'ab'.repeat(32)], /lab join: --certificate-key goes with --control-plane/],
+  ['a malformed key', [url, '--token', token, '--discovery-token-unsafe-skip-ca-verification', '--control-plane', '--certificate-key', 'xyz'], /lab join: --certificate-key must be 64 hexadecimal digits/],
 ];
 
 for (const [name, args, message] of cases) {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { componentsFor } from '../../../src/lab/components.js';
-import { makePlan } from '../../../src/lab/plan.js';
+import { joinedPlan, makePlan } from '../../../src/lab/plan.js';
 import { joinedDemo } from './joined-plan.js';
 import { NetnsRuntime } from '../../../src/runtime/netns/index.js';
 
@@ -93,4 +93,42 @@ test('a joined machine runs only its agents (HTTPS through the relay, its certif
   t.regex(flag(agent, '--cert-dir')!, /local\/pki\/nodes$/);
   t.deepEqual([flag(agent, '--host'), flag(agent, '--node-ip'), flag(agent, '--pod-cidr'), flag(agent, '--lab'), flag(agent, '--mtu')], ['b', '172.18.0.4', '10.244.3.0/24', 'local', '1450']);
   t.is(agent[agent.indexOf('unshare') - 1 - 1], '--net=/run/netns/svclab-local-node3');
+});
+
+test('--listen on etcd: the member also serves clients and peers over TLS on the listen address, and the controller-manager is leader elected', (t) => {
+  const plan = makePlan({ name: 'demo', nodes: 1, listen: '192.0.2.10:6443', store: 'etcd' });
+  const all = new Map(componentsFor({ plan, apiPort: 0, createdAt: '', home: '/svclab' }, new NetnsRuntime()).map((c) => [c.name, c.argv]));
+  const etcd = all.get('etcd')!;
+  t.is(flag(etcd, '--name'), 'control-plane');
+  t.is(flag(etcd, '--listen-client-urls'), 'https://192.0.2.10:2379,unix://client:2379');
+  t.is(flag(etcd, '--initial-cluster'), 'control-plane=https://192.0.2.10:2380');
+  t.is(flag(etcd, '--initial-cluster-state'), 'new');
+  t.regex(flag(etcd, '--peer-cert-file')!, /etcd-control-plane-peer\.crt$/);
+  t.regex(flag(all.get('apiserver')!, '--etcd-servers')!, /^unix:\/\/.*client:2379$/);
+  t.true(all.get('controller-manager')!.includes('--leader-elect'));
+  t.is(flag(all.get('controller-manager')!, '--leader-elect-identity'), 'control-plane');
+});
+
+test('a machine joined as a control plane adds its etcd member (existing cluster), an API server replica on its address and a leader-elected controller-manager; its agents use the replica first, then the relay', (t) => {
+  const base = joinedDemo();
+  const plan = joinedPlan({ name: 'local', nodes: base.nodes, vxlan: base.vxlan!, joined: { ...base.joined!, controlPlane: { member: 'b', ip: '192.0.2.20', initialCluster: 'control-plane=https://192.0.2.10:2380,b=https://192.0.2.20:2380', peers: ['https://192.0.2.10:2379'] } } });
+  t.is(plan.store, 'etcd');
+  const all = componentsFor({ plan, apiPort: 0, createdAt: '', home: '/svclab' }, new NetnsRuntime());
+  t.deepEqual(all.map((c) => c.name), ['overlay', 'etcd', 'apiserver', 'controller-manager', 'agent-node3']);
+  const byName = new Map(all.map((c) => [c.name, c.argv]));
+  const etcd = byName.get('etcd')!;
+  t.is(flag(etcd, '--initial-cluster-state'), 'existing');
+  t.is(flag(etcd, '--initial-cluster'), 'control-plane=https://192.0.2.10:2380,b=https://192.0.2.20:2380');
+  t.is(flag(etcd, '--initial-advertise-peer-urls'), 'https://192.0.2.20:2380');
+  const api = byName.get('apiserver')!;
+  t.deepEqual([flag(api, '--bind-address'), flag(api, '--port')], ['192.0.2.20', '6443']);
+  t.regex(flag(api, '--etcd-servers')!, /^unix:\/\/.*local\/etcd\/client:2379$/);
+  t.regex(flag(api, '--token-auth-file')!, /local\/pki\/tokens\.csv$/);
+  t.is(flag(api, '--egress-socket'), undefined, 'no router on this machine');
+  const cm = byName.get('controller-manager')!;
+  t.is(flag(cm, '--leader-elect-identity'), 'b');
+  t.regex(flag(cm, '--server')!, /^unix:.*local\/api\.sock$/);
+  const agent = byName.get('agent-node3')!;
+  t.regex(flag(agent, '--server')!, /^unix\+https:.*local\/api-tls\.sock$/);
+  t.is(flag(agent, '--fallback-server'), 'https://172.18.0.1:6443');
 });
