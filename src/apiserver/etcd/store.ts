@@ -200,12 +200,13 @@ export class EtcdStore extends CachedReads implements ObjectStore {
     const res = await this.client.kv.txn({
       compare: [current ? { key: k, target: 'Mod', result: 'Equal', mod_revision: current.metadata.resourceVersion! } : { key: k, target: 'Version', result: 'Equal', version: 0 }],
       success: [value ? { request_put: { key: k, value } } : { request_delete_range: { key: k } }],
-      failure: [{ request_range: { key: k } }],
+      failure: [],
     });
     if (!res.succeeded) {
-      // Someone else wrote it: let the cache catch up, so the caller's retry reads what etcd holds.
-      const now = res.responses[0]?.response_range.kvs[0];
-      await this.until(() => (now ? this.cache.get(type, key)?.metadata.resourceVersion === String(now.mod_revision) : !this.cache.get(type, key)));
+      // Someone else wrote it: let the cache catch up with the revision the txn saw, so the caller's
+      // retry reads what etcd held then or later (the key may have moved on again meanwhile).
+      const seen = Number(res.header.revision);
+      await this.until(() => this.rv >= seen);
       throw new ConflictError(type, key);
     }
     const rv = Number(res.header.revision);

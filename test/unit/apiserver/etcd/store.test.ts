@@ -76,6 +76,29 @@ test('a second store on the same etcd sees the first one\'s writes, and a write 
   t.is(b.get('core/services', 'default/web')?.metadata.labels?.by, winner);
 });
 
+test('a write that lost a race is refused as a conflict even when the key moved on again before the cache caught up', async (t) => {
+  const etcd = await startEtcd(t);
+  const a = await open(etcd);
+  const other = await open(etcd);
+  t.teardown(() => [a, other].forEach((s) => s.close()));
+  const v1 = await a.write('put', 'core/services', 'default/web', svc('default', 'web'));
+  await other.sync();
+  const label = (by: string): KubeObject => ({ ...v1, metadata: { ...v1.metadata, labels: { by } } });
+  // Orders what happens around a's txn: another writer lands just before it (so it loses) and
+  // once more right after it, and a's cache has both before a looks at the outcome.
+  const kv = a.client.kv;
+  const txn = kv.txn.bind(kv);
+  kv.txn = async (req) => {
+    await other.write('put', 'core/services', 'default/web', label('second'));
+    const res = await txn(req);
+    await other.write('put', 'core/services', 'default/web', label('third'));
+    await a.sync();
+    return res;
+  };
+  await t.throwsAsync(a.write('put', 'core/services', 'default/web', label('a')), { instanceOf: ConflictError });
+  t.is(a.get('core/services', 'default/web')?.metadata.labels?.by, 'third');
+});
+
 test('when etcd crashes and comes back, the store follows again: its watch resumes and writes land', async (t) => {
   const etcd = await startEtcd(t);
   const store = await open(etcd);
