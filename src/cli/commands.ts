@@ -29,6 +29,7 @@ import { vmCommand } from './vm.js';
 import { imagesCommand } from './images.js';
 import { rulesCommand } from './rules.js';
 import { tokenCommand } from './token.js';
+import { uploadCertsCommand } from './upload-certs.js';
 import { labJoinCommand } from './join.js';
 import { oneOf, parse, UsageError, type Command } from './args.js';
 import fs from 'node:fs';
@@ -107,7 +108,8 @@ export const commands: Record<string, Command> = {
         console.log(`\nTo add hosts, run on each of them:\n  ${shown}`);
         if (certificateKey) {
           console.log(`\nTo add control planes (an etcd member, an API server and a controller-manager each), run on each of them:\n  ${shown} \\\n      --control-plane --certificate-key ${certificateKey}`);
-          console.log('(the certificate key decrypts the lab\'s certificates in Secret kube-system/svclab-certs: keep it secret; it is not stored)');
+          console.log("(the certificate key decrypts the lab's certificates in Secret kube-system/svclab-certs: keep it secret; it is not stored.");
+          console.log(` As a safeguard the certificates are deleted in two hours; upload them again with a new key: lab upload-certs --name ${state.plan.name})`);
         }
         console.log(`(the token expires ${joinTokenTtlMs ? `in ${values['token-ttl']}` : 'never'}; more with: lab token create --name ${state.plan.name} --print-join-command)`);
       }
@@ -226,6 +228,7 @@ export const commands: Record<string, Command> = {
   images: imagesCommand,
   rules: rulesCommand,
   token: tokenCommand,
+  'upload-certs': uploadCertsCommand,
   trace: traceCommand,
   ui: uiCommand,
   test: {

@@ -2,6 +2,7 @@
 import { proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import { runtimes, type RuntimeName } from '../lab/plan.js';
 import { join } from '../lab/join.js';
+import { isCertificateKey } from '../lab/upload-certs.js';
 import { parseIp } from '../net/cidr.js';
 import { setCurrentLab } from '../lab/select.js';
 import { oneOf, parse, UsageError, type Command } from './args.js';
@@ -43,7 +44,7 @@ export const labJoinCommand: Command = {
     }
     if (values['control-plane'] && !values['certificate-key']) throw new UsageError('lab join: --control-plane needs --certificate-key HEX (printed by lab up --listen --store etcd)');
     if (values['certificate-key'] !== undefined && !values['control-plane']) throw new UsageError('lab join: --certificate-key goes with --control-plane');
-    if (values['certificate-key'] !== undefined && !/^[0-9a-f]{64}$/i.test(values['certificate-key'])) throw new UsageError(`lab join: --certificate-key must be 64 hexadecimal digits (32 bytes), as printed by lab up --listen --store etcd (got "${values['certificate-key']}")`);
+    if (values['certificate-key'] !== undefined && !isCertificateKey(values['certificate-key'])) throw new UsageError(`lab join: --certificate-key must be 64 hexadecimal digits (32 bytes), as printed by lab up --listen --store etcd or lab upload-certs (got "${values['certificate-key']}")`);
     const runtime = oneOf<RuntimeName>('join', 'runtime', values.runtime, runtimes);
     if (!/^\d+$/.test(values.nodes) || Number(values.nodes) < 1) throw new UsageError(`lab join: --nodes must be a whole number of at least 1 (got "${values.nodes}")`);
     if (values.address !== undefined && parseIp(values.address) === undefined) throw new UsageError(`lab join: --address must be this machine's IPv4 address (got "${values.address}")`);

@@ -67,19 +67,23 @@ async function runControllers(): Promise<void> {
   const accounts = new Informer<ServiceAccount>(client, types.serviceaccounts).start();
   const clusterRoles = new Informer<ClusterRole>(client, types.clusterroles).start();
   const hosts = new Informer<Host>(client, types.hosts).start();
+  // For the garbage collector only: Secrets and ConfigMaps with owners (the uploaded certificates, users' own).
+  const secrets = new Informer<Secret>(client, types.secrets).start();
+  const configMaps = new Informer<ConfigMap>(client, types.configmaps).start();
   const rootCA = values['root-ca-file'] ? fs.readFileSync(values['root-ca-file'], 'utf8') : undefined;
   const caMaps = rootCA ? new Informer<ConfigMap>(client, types.configmaps, { fieldSelector: `metadata.name=${rootCAConfigMapName}` }).start() : undefined;
   const tokens = new Informer<Secret>(client, types.secrets, { namespace: 'kube-system', fieldSelector: `type=${bootstrapTokenSecretType}` }).start();
   const csrs = new Informer<CertificateSigningRequest>(client, types.certificatesigningrequests).start();
   const clusterInfoMaps = new Informer<ConfigMap>(client, types.configmaps, { namespace: clusterInfo.namespace, fieldSelector: `metadata.name=${clusterInfo.name}` }).start();
-  await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, hosts, tokens, clusterInfoMaps, csrs, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
+  await Promise.all([nodes, leases, pods, replicasets, deployments, services, endpoints, slices, namespaces, accounts, clusterRoles, hosts, secrets, configMaps, tokens, clusterInfoMaps, csrs, ...(caMaps ? [caMaps] : [])].map((i) => i.synced));
   startNodeLifecycle(client, nodes, leases, { gracePeriodMs: Number(values['node-grace-period']) * 1000 });
   startNodePods(client, nodes, pods);
   startScheduler(client, nodes, pods);
   startReplicaSetController(client, pods, replicasets);
   startDeploymentController(client, deployments, replicasets, pods);
-  // Nodes of a joined host are owned by its Host: deleting the Host removes them.
-  startGarbageCollector(client, [pods, replicasets, deployments, nodes, hosts]);
+  // Nodes of a joined host are owned by its Host: deleting the Host removes them; the uploaded
+  // certificates are owned by a bootstrap token: when it expires they go.
+  startGarbageCollector(client, [pods, replicasets, deployments, nodes, hosts, secrets, configMaps]);
   startEndpointControllers(client, { services, pods, endpoints, slices, nodes });
   startServiceAccountsController(client, namespaces, accounts);
   startClusterRoleAggregation(client, clusterRoles);

@@ -37,16 +37,21 @@ export function parseTtl(text: string): number {
   return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
 }
 
-export function tokenSecret(token: string, opts: { ttlMs?: number; description?: string; now?: number } = {}): Secret {
+/**
+ * A token's Secret; by default one hosts join with (both usages, the lab's node group). A token with no
+ * usages authenticates nobody: kubeadm's "proxy" tokens only carry an expiration for what they own.
+ */
+export function tokenSecret(token: string, opts: { ttlMs?: number; description?: string; now?: number; usages?: ('authentication' | 'signing')[]; extraGroups?: string[] } = {}): Secret {
   const { id, secret } = parseToken(checkToken(token))!;
   const ttl = opts.ttlMs ?? defaultTokenTtlMs;
+  const usages = opts.usages ?? ['authentication', 'signing'];
+  const groups = opts.extraGroups ?? [defaultNodeTokenGroup];
   const data: Record<string, string> = {
     'token-id': id,
     'token-secret': secret,
     ...(ttl > 0 ? { expiration: new Date((opts.now ?? Date.now()) + ttl).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
-    'usage-bootstrap-authentication': 'true',
-    'usage-bootstrap-signing': 'true',
-    'auth-extra-groups': defaultNodeTokenGroup,
+    ...Object.fromEntries(usages.map((u) => [`usage-bootstrap-${u}`, 'true'])),
+    ...(groups.length ? { 'auth-extra-groups': groups.join(',') } : {}),
     ...(opts.description ? { description: opts.description } : {}),
   };
   return {

@@ -17,7 +17,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { adminConnection, etcdClientTls, pkiFiles } from './credentials.js';
 import { etcdPeerURL } from './etcd.js';
 import { removeMember } from './etcd-members.js';
-import { uploadCerts } from './upload-certs.js';
+import { readSharedFiles, uploadCerts } from './upload-certs.js';
 import { defaultTokenTtlMs, generateToken, publishJoinInfo } from './bootstrap-tokens.js';
 import { makePki } from './pki.js';
 import { etcdClientPort, etcdDirs, etcdMembers, etcdPeerPort } from './control-plane.js';
@@ -66,7 +66,7 @@ export async function up(o: UpOptions): Promise<LabState> {
     state.apiPort = await waitForApiPort(plan.name, o.timeoutMs ?? 60_000);
     writeJsonAtomic(paths.state(plan.name), state);
     if (plan.listen) await publishForJoiners(state, o.joinToken ?? generateToken(), o.joinTokenTtlMs ?? defaultTokenTtlMs, o.timeoutMs ?? 60_000);
-    if (o.certificateKey && etcdMembers(plan).length) await withAdmin(state, (c) => uploadCerts(c, plan.name, o.certificateKey!));
+    if (o.certificateKey && etcdMembers(plan).length) await withAdmin(state, (c) => uploadCerts(c, readSharedFiles(plan.name), o.certificateKey!));
     await waitForNodes(state, o.timeoutMs ?? 60_000);
     state.nodesReadyAt = new Date().toISOString();
     writeJsonAtomic(paths.state(plan.name), state);

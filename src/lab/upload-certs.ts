@@ -2,7 +2,9 @@
 // encrypted with a certificate key (AES-256-GCM), in Secret kube-system/svclab-certs (kubeadm's
 // kubeadm-certs), which the bootstrap token's group may read through an RBAC rule on that one
 // name. `lab join --control-plane --certificate-key K` downloads and decrypts them; the key is
-// kept nowhere, only printed in the join command.
+// kept nowhere, only printed in the join command. As kubeadm's, the Secret is owned by a token
+// that authenticates nobody and expires in two hours: the token cleaner deletes the token, the
+// garbage collector the Secret; `lab upload-certs` uploads them again with a new key.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,9 +14,13 @@ import { types } from '../api/resources.js';
 import type { KubeObject, Role, RoleBinding, Secret } from '../api/types.js';
 import type { ApiClient } from '../client/client.js';
 import { UserError } from '../util/errors.js';
+import { generateToken, tokenSecret } from './bootstrap-tokens.js';
 import { pkiFiles } from './credentials.js';
 
 export const certsSecret = { namespace: 'kube-system', name: 'svclab-certs' };
+
+/** kubeadm's DefaultCertTokenDuration: the uploaded certificates live two hours. */
+export const certsTtlMs = 2 * 3600 * 1000;
 
 /**
  * What a second API server, etcd member and controller-manager need that cannot be made on their own
@@ -33,13 +39,21 @@ export function sharedFiles(lab: string): Record<string, string> {
   };
 }
 
+/** The shared files of this machine's lab, to upload. */
+export function readSharedFiles(lab: string): Record<string, Buffer> {
+  return Object.fromEntries(Object.entries(sharedFiles(lab)).map(([k, f]) => [k, fs.readFileSync(f)]));
+}
+
 /** kubeadm's --certificate-key: 32 random bytes, hex. */
 export function generateCertificateKey(): string {
   return crypto.randomBytes(32).toString('hex');
 }
 
+/** kubeadm's certificate key: 32 bytes in hex. */
+export const isCertificateKey = (hex: string): boolean => /^[0-9a-f]{64}$/i.test(hex);
+
 function keyBytes(hex: string): Buffer {
-  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new UserError(`--certificate-key must be 64 hexadecimal digits (32 bytes), as printed by lab up --listen (got ${hex.length} characters)`);
+  if (!isCertificateKey(hex)) throw new UserError(`--certificate-key must be 64 hexadecimal digits (32 bytes), as printed by lab up --listen or lab upload-certs (got ${hex.length} characters)`);
   return Buffer.from(hex, 'hex');
 }
 
@@ -80,7 +94,8 @@ export async function downloadCerts(client: ApiClient, hexKey: string, lab: stri
   try {
     secret = await client.get<Secret>(types.secrets, certsSecret.name, certsSecret.namespace);
   } catch (e) {
-    if (e instanceof ApiError && e.status.code === 404) throw new UserError(`the control plane has no Secret ${certsSecret.namespace}/${certsSecret.name}: a control plane joins only a lab brought up with --store etcd --listen`);
+    if (e instanceof ApiError && e.status.code === 404)
+      throw new UserError(`the control plane has no Secret ${certsSecret.namespace}/${certsSecret.name}: the uploaded certificates are deleted two hours after upload (on the control plane, lab upload-certs uploads them again and prints a new key), and only a lab brought up with --store etcd --listen has them`);
     if (e instanceof ApiError) throw new UserError(`downloading the control plane's certificates: ${e.status.message}`);
     throw e;
   }
@@ -115,11 +130,16 @@ function readerRole(): { role: Role; binding: RoleBinding } {
   };
 }
 
-/** Uploads (or replaces) the encrypted certificates and the rule that lets joiners read them. */
-export async function uploadCerts(client: ApiClient, lab: string, hexKey: string): Promise<void> {
-  const files = Object.fromEntries(Object.entries(sharedFiles(lab)).map(([k, f]) => [k, fs.readFileSync(f)]));
+/**
+ * Uploads (or replaces) the encrypted certificates and the rule that lets joiners read them. Each upload
+ * makes a new owner token, so the Secret lives ttlMs from now (older owner tokens just expire).
+ * Returns when the Secret goes (the owner token's expiration).
+ */
+export async function uploadCerts(client: ApiClient, files: Record<string, Buffer>, hexKey: string, ttlMs = certsTtlMs): Promise<string> {
   const secret = certsSecretObject(files, hexKey);
   const ns = certsSecret.namespace;
+  const owner = await client.create<Secret>(types.secrets, tokenSecret(generateToken(), { ttlMs, description: `Proxy for managing TTL for the ${certsSecret.name} secret`, usages: [], extraGroups: [] }), ns);
+  secret.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Secret', name: owner.metadata.name!, uid: owner.metadata.uid!, blockOwnerDeletion: true }];
   const { role, binding } = readerRole();
   for (const [type, obj] of [
     [types.roles, role],
@@ -134,6 +154,7 @@ export async function uploadCerts(client: ApiClient, lab: string, hexKey: string
       if (obj === secret) await client.update(type, obj);
     }
   }
+  return Buffer.from(owner.data!.expiration!, 'base64').toString();
 }
 
 /** Where each downloaded file goes on the joining machine (the same paths as on the control plane). */

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isReady } from '../../../src/api/conditions.js';
-import type { ConfigMap, KubeList, Node, Service } from '../../../src/api/types.js';
+import type { ConfigMap, KubeList, Node, Secret, Service } from '../../../src/api/types.js';
 import { systemTool } from '../../../src/net/tools.js';
 import { waitFor } from '../../helpers/lab.js';
 import { createMachines, machineSnapshot, type Machine, type Machines } from '../../helpers/machines.js';
@@ -161,4 +161,40 @@ it.serial('lab down on C removes its member first (etcdctl lists 2), and leaves 
   t.deepEqual((await members(A, labA)).map((x) => x.name).sort(), ['control-plane', 'machine-b']);
   t.deepEqual(await machineSnapshot(C, labC), beforeC);
   await kubectl(['create', 'configmap', 'after-c-left']);
+});
+
+it.serial('the uploaded certificates go when their two-hour owner token expires; lab upload-certs uploads them with a new key, and C joins again with the command lab token create prints for it', async (t) => {
+  const certs = JSON.parse(await kubectl(['get', 'secret', 'svclab-certs', '-n', 'kube-system', '-o', 'json'])) as Secret;
+  const owner = certs.metadata.ownerReferences?.[0]?.name ?? '';
+  t.regex(owner, /^bootstrap-token-[a-z0-9]{6}$/);
+  const token = JSON.parse(await kubectl(['get', 'secret', owner, '-n', 'kube-system', '-o', 'json'])) as Secret;
+  const field = (k: string): string | undefined => (token.data?.[k] === undefined ? undefined : Buffer.from(token.data[k]!, 'base64').toString());
+  t.is(field('usage-bootstrap-authentication'), undefined, 'the owner token authenticates nobody');
+  const left = Date.parse(field('expiration')!) - Date.now();
+  t.true(left > 1.8 * 3600_000 && left <= 2 * 3600_000, `expires in two hours (${left} ms)`);
+  // Its expiration moved into the past: the token cleaner deletes it, the garbage collector the certificates.
+  const past = Buffer.from(new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z')).toString('base64');
+  await kubectl(['patch', 'secret', owner, '-n', 'kube-system', '-p', JSON.stringify({ data: { expiration: past } })]);
+  await waitFor('svclab-certs deleted', async () => /NotFound/.test(String((await A.lab(['kubectl', '--name', labA, 'get', 'secret', 'svclab-certs', '-n', 'kube-system'])).stderr)), 60_000, 300);
+  const late = await C.lab(['join', ...joinArgs, '--name', labC, '--host-name', 'machine-c2', '--control-plane', '--certificate-key', certificateKey]);
+  t.not(late.exitCode, 0);
+  t.regex(String(late.stderr), /has no Secret kube-system\/svclab-certs: the uploaded certificates are deleted two hours after upload/);
+  t.deepEqual(await machineSnapshot(C, labC), beforeC);
+
+  const upload = await A.lab(['upload-certs', '--name', labA]);
+  t.is(upload.exitCode, 0, String(upload.all));
+  t.regex(String(upload.stdout), /^\[upload-certs\] Storing the certificates in Secret "svclab-certs" in the "kube-system" Namespace$/m);
+  const key = String(upload.stdout).trim().split('\n').at(-1)!;
+  t.regex(key, /^[0-9a-f]{64}$/);
+  t.not(key, certificateKey);
+  const stale = await A.lab(['token', 'create', '--name', labA, '--print-join-command', '--certificate-key', certificateKey]);
+  t.not(stale.exitCode, 0);
+  t.regex(String(stale.stderr), /the certificate key does not decrypt Secret kube-system\/svclab-certs/);
+  const printed = await A.lab(['token', 'create', '--name', labA, '--print-join-command', '--certificate-key', key]);
+  t.is(printed.exitCode, 0, String(printed.all));
+  const line = String(printed.stdout).trim();
+  t.regex(line, new RegExp(`^lab join https://${A.ip.replace(/\./g, '\\.')}:6443 --token [a-z0-9]{6}\\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64} --control-plane --certificate-key ${key}$`));
+  const again = await C.lab(['join', ...line.split(' ').slice(2), '--name', labC, '--host-name', 'machine-c2', '--nodes', '1'], { timeoutMs: 180_000 });
+  t.is(again.exitCode, 0, String(again.all));
+  t.deepEqual((await members(A, labA)).map((x) => x.name).sort(), ['control-plane', 'machine-b', 'machine-c2']);
 });

@@ -1,5 +1,9 @@
 import test from 'ava';
-import { certsSecretObject, decrypt, decryptCerts, encrypt, generateCertificateKey, sharedFiles } from '../../../src/lab/upload-certs.js';
+import { tokenFromSecret } from '../../../src/api/bootstrap-token.js';
+import { types } from '../../../src/api/resources.js';
+import type { Secret } from '../../../src/api/types.js';
+import { certsSecretObject, certsTtlMs, decrypt, decryptCerts, encrypt, generateCertificateKey, sharedFiles, uploadCerts } from '../../../src/lab/upload-certs.js';
+import { startApiServer } from '../../helpers/apiserver.js';
 
 const files = (): Record<string, Buffer> => Object.fromEntries(Object.keys(sharedFiles('demo')).map((k) => [k, Buffer.from(`contents of ${k}`)]));
 
@@ -36,4 +40,27 @@ test("the Secret holds every shared file, each encrypted; decrypting gives them 
   t.deepEqual(decryptCerts(secret, key, 'demo'), files());
   delete secret.data!['sa.key'];
   t.throws(() => decryptCerts(secret, key, 'demo'), { message: /has no sa\.key/ });
+});
+
+test('an upload makes the Secret owned by a token that authenticates nobody and expires in two hours; a second upload re-keys it under a new owner', async (t) => {
+  const { client } = await startApiServer(t);
+  const first = generateCertificateKey();
+  const expires = await uploadCerts(client, files(), first);
+  const secret = await client.get<Secret>(types.secrets, 'svclab-certs', 'kube-system');
+  const [ref] = secret.metadata.ownerReferences ?? [];
+  t.like(ref, { apiVersion: 'v1', kind: 'Secret' });
+  const owner = await client.get<Secret>(types.secrets, ref!.name, 'kube-system');
+  t.is(owner.metadata.uid, ref!.uid);
+  const token = tokenFromSecret(owner)!;
+  t.like(token, { authentication: false, signing: false, extraGroups: [], expiration: expires, description: 'Proxy for managing TTL for the svclab-certs secret' });
+  t.true(Math.abs(Date.parse(expires) - Date.now() - certsTtlMs) < 60_000, `expires two hours from now: ${expires}`);
+  t.deepEqual(decryptCerts(secret, first, 'demo'), files());
+
+  const second = generateCertificateKey();
+  await uploadCerts(client, files(), second);
+  const again = await client.get<Secret>(types.secrets, 'svclab-certs', 'kube-system');
+  t.not(again.metadata.ownerReferences?.[0]?.name, ref!.name);
+  t.deepEqual(decryptCerts(again, second, 'demo'), files());
+  t.throws(() => decryptCerts(again, first, 'demo'), { message: /does not decrypt/ });
+  t.truthy(await client.get(types.roles, 'svclab:svclab-certs', 'kube-system'));
 });
