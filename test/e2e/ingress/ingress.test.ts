@@ -61,9 +61,17 @@ async function who(pathname: string, host: string, headers?: Record<string, stri
   return /^Hello from (\w+)-/.exec(r.body)?.[1] ?? r.body;
 }
 
-/** Retries until the controller has served the change (its reload follows the watch). */
+/**
+ * Retries until the controller has served the change (its reload follows the watch), three times in a
+ * row: right after a reload an old nginx worker that has not yet seen its shutdown message still
+ * accepts connections with the old configuration (a CI run got the old 404 just after the new answer).
+ */
 function served(what: string, pathname: string, host: string, want: string, headers?: Record<string, string>): Promise<string> {
-  return waitFor(what, async () => ((await who(pathname, host, headers)) === want ? want : undefined), 20_000, 200);
+  let streak = 0;
+  return waitFor(what, async () => {
+    streak = (await who(pathname, host, headers)) === want ? streak + 1 : 0;
+    return streak >= 3 ? want : undefined;
+  }, 20_000, 100);
 }
 
 it.serial.before(async () => {
