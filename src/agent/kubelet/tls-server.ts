@@ -12,10 +12,10 @@ import { requestCertificate } from '../../client/certificate-request.js';
 import { sleep } from '../../util/poll.js';
 import type { Proxier } from '../proxy/proxier.js';
 import { authorizeKubeletClient, subjectAccessReviewer } from './authz.js';
+import { CertificateRotation, type Credentials } from './certificate-rotation.js';
 import type { Kubelet } from './kubelet.js';
 import { serveKubeletApi } from './server.js';
 import { kubeletPort } from '../../net/ports.js';
-
 
 interface Serving {
   node: string;
@@ -25,23 +25,27 @@ interface Serving {
   ca: Buffer;
 }
 
-/** A certificate still good for an hour, for this node's IP and name, issued by the lab CA. */
-function usable(certFile: string, s: Serving): boolean {
+/**
+ * A certificate still good for an hour, for this node's IP and name, issued by the lab CA, whose key
+ * is the one beside it (a renewal writes the new key before its certificate arrives).
+ */
+function usable(certFile: string, keyFile: string, s: Serving): boolean {
   try {
     const cert = new crypto.X509Certificate(fs.readFileSync(certFile));
     const ca = new crypto.X509Certificate(s.ca);
-    return Date.parse(cert.validTo) > Date.now() + 3600_000 && cert.checkIP(s.ip) !== undefined && cert.checkHost(s.node) !== undefined && cert.verify(ca.publicKey);
+    const ours = cert.checkPrivateKey(crypto.createPrivateKey(fs.readFileSync(keyFile)));
+    return ours && Date.parse(cert.validTo) > Date.now() + 3600_000 && cert.checkIP(s.ip) !== undefined && cert.checkHost(s.node) !== undefined && cert.verify(ca.publicKey);
   } catch {
     return false; // none yet, or unreadable: request a new one
   }
 }
 
-/** The kubelet's serving certificate: the one in --cert-dir if still usable, else a new one through a CSR. */
-async function servingCertificate(client: ApiClient, s: Serving): Promise<{ cert: Buffer; key: Buffer }> {
+/** The kubelet's serving certificate: the one in --cert-dir if still usable (and not renewing), else a new one through a CSR. */
+async function servingCertificate(client: ApiClient, s: Serving, renew = false): Promise<Credentials> {
   fs.mkdirSync(s.certDir, { recursive: true, mode: 0o700 });
   const certFile = path.join(s.certDir, `kubelet-server-${s.node}.crt`);
   const keyFile = path.join(s.certDir, `kubelet-server-${s.node}.key`);
-  if (!usable(certFile, s)) {
+  if (renew || !usable(certFile, keyFile, s)) {
     await requestCertificate(client, {
       subject: `/O=system:nodes/CN=system:node:${s.node}`,
       sans: { dns: [s.node], ips: [s.ip] },
@@ -64,7 +68,7 @@ function peerOf(req: http.IncomingMessage): Parameters<typeof authorizeKubeletCl
 
 /** Gets the serving certificate (retrying until the API issues one), then listens on <ip>:10250. */
 export async function startKubeletTlsServer(client: ApiClient, kubelet: Kubelet, proxier: Proxier, s: Serving): Promise<https.Server> {
-  let creds: { cert: Buffer; key: Buffer };
+  let creds: Credentials;
   for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
     try {
       creds = await servingCertificate(client, s);
@@ -95,5 +99,17 @@ export async function startKubeletTlsServer(client: ApiClient, kubelet: Kubelet,
   }
   server.on('error', (e) => console.error(`agent: kubelet API over TLS: ${e.message}`));
   console.log(`agent: kubelet API over TLS on ${s.ip}:${kubeletPort}`);
+  // The kubelet's RotateKubeletServerCertificate: renewed before it expires, without a restart.
+  const rotation = new CertificateRotation({
+    current: creds,
+    renew: () => servingCertificate(client, s, true),
+    apply: (c) => {
+      server.setSecureContext({ ...c, ca: s.ca });
+      console.log(`agent: kubelet serving certificate of ${s.node} rotated: the new one is valid until ${new crypto.X509Certificate(c.cert).validTo}`);
+    },
+    onScheduled: (at) => console.log(`agent: kubelet serving certificate of ${s.node}: renewal due ${new Date(at).toISOString()}`),
+    onError: (e) => console.error(`agent: renewing the kubelet serving certificate of ${s.node}: ${(e as Error).message}`),
+  });
+  server.on('close', () => rotation.stop());
   return server;
 }

@@ -12,7 +12,8 @@ import { clearFlows, staleFlows } from './conntrack.js';
 import { ProxyMetrics } from './metrics.js';
 import { serviceKey, type NodeInfo, type ProxyBackend, type ServicePort } from './model.js';
 import { serviceNameLabel, servicePorts } from './resolve.js';
-import { BoundedFrequencyRunner, systemClock, type Clock, type SyncReason } from './runner.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { BoundedFrequencyRunner, type SyncReason } from './runner.js';
 import { ChangeTracker } from './tracker.js';
 
 export interface ProxierOptions {

@@ -3,20 +3,9 @@
 // folded into a single later sync. Every syncPeriod a periodic (full) sync runs
 // even without requests. Never two at once; a failed sync is retried after a
 // back-off that doubles up to syncPeriod.
+import { systemClock, type Clock } from '../../util/clock.js';
 
 export type SyncReason = 'requested' | 'periodic' | 'retry';
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface RunnerOptions {
   /** Default 1000 ms (kube-proxy's --iptables-min-sync-period). */

@@ -10,7 +10,7 @@ import type { EndpointSlice, Service } from '../../../../src/api/types.js';
 import type { RunResult } from '../../../../src/net/run.js';
 import { startApiServer } from '../../../helpers/apiserver.js';
 import { waitFor } from '../../../helpers/lab.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
 import { node } from './fixtures.js';
 
 interface Recorder {

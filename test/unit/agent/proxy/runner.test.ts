@@ -1,6 +1,6 @@
 import test from 'ava';
 import { BoundedFrequencyRunner, type RunnerOptions, type SyncReason } from '../../../../src/agent/proxy/runner.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../../helpers/fake-clock.js';
 
 function setup(opts: RunnerOptions = {}, fn?: (reason: SyncReason) => Promise<void>) {
   const clock = new FakeClock();

@@ -1,11 +1,12 @@
-// A manual clock for the proxy's timers (runner, proxier).
-import type { Clock } from '../../../../src/agent/proxy/runner.js';
+// A manual clock for timers that take a Clock (the proxy's runner and proxier, certificate rotation).
+import type { Clock } from '../../src/util/clock.js';
 
 /** A manual clock: timers fire only inside advance(), which also lets the syncs' promises settle. */
 export class FakeClock implements Clock {
-  private t = 0;
   private timers: Array<{ at: number; fn: () => void; id: number }> = [];
   private nextId = 1;
+  /** start: the clock's first reading (ms since the epoch when the code compares it with real dates). */
+  constructor(private t = 0) {}
   now(): number {
     return this.t;
   }
