@@ -6,7 +6,7 @@ import { certsSecret, generateCertificateKey, isCertificateKey, readSharedFiles,
 import { etcdMembers } from '../lab/control-plane.js';
 import { withLabAdmin } from './admin.js';
 import { parse, UsageError, type Command } from './args.js';
-import { labFlag } from './lab-select.js';
+import { labFlag, requireLab } from './lab-select.js';
 
 export const uploadCertsCommand: Command = {
   summary: 'upload the control plane\'s certificates again for `lab join --control-plane`, with a new key (kubeadm init phase upload-certs)',
@@ -16,10 +16,11 @@ export const uploadCertsCommand: Command = {
     const given = values['certificate-key'];
     if (given !== undefined && !isCertificateKey(given)) throw new UsageError(`lab upload-certs: --certificate-key must be 64 hexadecimal digits (32 bytes), or leave it out for a new one (got "${given}")`);
     const key = given ?? generateCertificateKey();
-    await withLabAdmin('upload-certs', values.name, async (client, lab) => {
-      const { plan } = lab.state;
-      if (plan.joined) throw new UsageError(`lab upload-certs: lab "${lab.name}" joined a control plane elsewhere; run it on the machine that ran lab up`);
-      if (!plan.listen || etcdMembers(plan).length === 0) throw new UsageError(`lab upload-certs: lab "${lab.name}" has no control planes to join (bring a lab up with --store etcd --listen ADDR:PORT)`);
+    // Checked before any client is made: a joined machine has no admin credentials.
+    const { name, state } = requireLab('upload-certs', values.name);
+    if (state.plan.joined) throw new UsageError(`lab upload-certs: lab "${name}" joined a control plane elsewhere; run it on the machine that ran lab up`);
+    if (!state.plan.listen || etcdMembers(state.plan).length === 0) throw new UsageError(`lab upload-certs: lab "${name}" has no control planes to join (bring a lab up with --store etcd --listen ADDR:PORT)`);
+    await withLabAdmin('upload-certs', name, async (client, lab) => {
       console.log(`[upload-certs] Storing the certificates in Secret "${certsSecret.name}" in the "${certsSecret.namespace}" Namespace`);
       const expires = await uploadCerts(client, readSharedFiles(lab.name), key);
       console.log(`[upload-certs] The certificates are deleted at ${expires} (two hours); keep the key secret, it is not stored`);

@@ -14,7 +14,6 @@ import type { Node } from '../../api/types.js';
 import type { Registry } from '../registry.js';
 import { kubeletPort } from '../../net/ports.js';
 
-
 export interface KubeletEgress {
   /** The HTTP-CONNECT proxy's unix socket (--egress-socket). */
   socket: string;
@@ -78,7 +77,12 @@ function kubeletAddress(registry: Registry, node: string): { ip: string; port: n
 export function kubeletDialer(registry: Registry, socketDir: string, egress?: KubeletEgress): KubeletDialer {
   return async (node) => {
     const local = path.join(socketDir, `${node}.sock`);
-    if (!egress || fs.existsSync(local)) return connectUnix(local);
+    if (fs.existsSync(local)) return connectUnix(local);
+    if (!egress) {
+      throw new Error(
+        `node ${node}'s kubelet has no socket on this machine and this API server has no egress to the node network: the node's agent has not started, or the node runs on another machine (a joined control plane's API server reaches only its own machine's kubelets; use the API server of the machine that ran lab up)`,
+      );
+    }
     const { ip, port } = kubeletAddress(registry, node);
     return tlsOver(await connectThrough(egress.socket, `${ip}:${port}`), ip, egress);
   };

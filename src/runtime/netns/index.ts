@@ -46,7 +46,8 @@ export class NetnsRuntime implements Runtime {
     if (mine.length > 0) await ipBatch(mine.map((n) => `netns del ${n}`)).catch(async () => {
       for (const n of mine) await ip(['netns', 'del', n]).catch(() => undefined);
     });
-    for (const n of mine) fs.rmSync(`/etc/netns/${n}`, { recursive: true, force: true });
+    // Pods' resolv.conf and hosts, also of namespaces already gone (an agent killed mid-teardown).
+    for (const n of new Set([...mine, ...etcNetns().filter((n) => n.startsWith(labPrefix(labName)))])) fs.rmSync(`/etc/netns/${n}`, { recursive: true, force: true });
   }
 
   nodeCommand(_plan: LabPlan, node: NodePlan, argv: string[]): string[] {
@@ -66,11 +67,20 @@ export class NetnsRuntime implements Runtime {
   }
 
   async leftovers(): Promise<string[]> {
-    return labsOfNamespaces(listNetns());
+    return labsOfNamespaces([...listNetns(), ...etcNetns()]);
   }
 
   async removeImages(): Promise<string[]> {
     return []; // a netns lab runs the host's own files
+  }
+}
+
+/** The entries of /etc/netns (`ip netns exec` binds each over /etc in its namespace). */
+function etcNetns(): string[] {
+  try {
+    return fs.readdirSync('/etc/netns');
+  } catch {
+    return [];
   }
 }
 

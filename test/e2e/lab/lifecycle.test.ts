@@ -1,5 +1,6 @@
 import test from 'ava';
 import { execa } from 'execa';
+import fs from 'node:fs';
 import { readyCondition } from '../../../src/api/conditions.js';
 import { types } from '../../../src/api/resources.js';
 import type { Node } from '../../../src/api/types.js';
@@ -57,6 +58,11 @@ it('lab up --nodes 3 brings three Ready nodes whose traffic crosses the node net
   const [hcmd, ...hargs] = hostArgv(name, 'node2', ['hostname']);
   t.is(String((await execa(hcmd!, hargs)).stdout).trim(), 'node2');
 
+  // A pod's /etc/netns entry whose namespace is already gone (its agent killed between the two
+  // steps of a teardown, as a CI run once left): lab down removes it too.
+  const stray = `/etc/netns/svclab-${name}-pod-0123456789abc`;
+  fs.mkdirSync(stray, { recursive: true });
+  fs.writeFileSync(`${stray}/resolv.conf`, 'nameserver 10.96.0.10\n');
   const down = await lab(['down', '--name', name]);
   t.is(down.exitCode, 0, String(down.all));
   t.deepEqual(await hostSnapshot(name), before);

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isReady } from '../../../src/api/conditions.js';
-import type { ConfigMap, KubeList, Node, Secret, Service } from '../../../src/api/types.js';
+import type { ConfigMap, KubeList, Node, Pod, Secret, Service } from '../../../src/api/types.js';
 import { systemTool } from '../../../src/net/tools.js';
 import { waitFor } from '../../helpers/lab.js';
 import { createMachines, machineSnapshot, type Machine, type Machines } from '../../helpers/machines.js';
@@ -131,6 +131,27 @@ it.serial("a write through B's API server is read through A's", async (t) => {
   t.is(String(r.stdout).trim(), '/registry/configmaps/default/via-b');
 });
 
+it.serial("B's API server serves logs of its own machine's pods, and for a pod on A's node says why it cannot (no egress there)", async (t) => {
+  const pods = (JSON.parse(await kubectl(['get', 'pods', '-n', 'kube-system', '-o', 'json'])) as KubeList<Pod>).items.filter((p) => p.status?.phase === 'Running');
+  const onA = pods.find((p) => p.spec.nodeName === 'node1');
+  t.truthy(onA, `a running kube-system pod on node1: ${pods.map((p) => `${p.metadata.name}@${p.spec.nodeName}`).join(' ')}`);
+  const r = await A.lab(['kubectl', '--name', labA, '--server', `https://${B.ip}:6443`, 'logs', '-n', 'kube-system', onA!.metadata.name!]);
+  t.not(r.exitCode, 0);
+  t.regex(String(r.stderr), /node node1's kubelet has no socket on this machine and this API server has no egress to the node network: .*use the API server of the machine that ran lab up/);
+  t.is((await A.lab(['kubectl', '--name', labA, 'logs', '-n', 'kube-system', onA!.metadata.name!])).exitCode, 0, 'A\'s API server reaches it');
+  // A pod on node2 (B's machine): B's API server reaches its kubelet on the local socket.
+  const pod = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: on-b\nspec:\n  nodeName: node2\n  containers:\n  - name: hello\n    image: lab/hello\n`;
+  const applied = await A.lab(['kubectl', '--name', labA, 'apply', '-f', '-'], { input: pod });
+  t.is(applied.exitCode, 0, String(applied.all));
+  await waitFor('pod on-b Running', async () => (JSON.parse(await kubectl(['get', 'pod', 'on-b', '-o', 'json'])) as Pod).status?.phase === 'Running', 30_000, 300);
+  const own = await waitFor('logs of on-b through B', async () => {
+    const r = await A.lab(['kubectl', '--name', labA, '--server', `https://${B.ip}:6443`, 'logs', 'on-b']);
+    if (r.exitCode !== 0) throw new Error(String(r.stderr));
+    return /hello: on-b listening on /.test(String(r.stdout)) ? String(r.stdout) : undefined;
+  }, 10_000, 300);
+  t.regex(own, /hello: on-b listening on 10\.244\.\d+\.\d+:8080/);
+});
+
 it.serial("C's etcd member SIGKILLed and held down: A and B keep serving writes, and a Service change reaches a node's rules", async (t) => {
   const hold = path.join(C.stateRoot, labC, 'hold', 'etcd');
   fs.mkdirSync(path.dirname(hold), { recursive: true });
@@ -197,4 +218,7 @@ it.serial('the uploaded certificates go when their two-hour owner token expires;
   const again = await C.lab(['join', ...line.split(' ').slice(2), '--name', labC, '--host-name', 'machine-c2', '--nodes', '1'], { timeoutMs: 180_000 });
   t.is(again.exitCode, 0, String(again.all));
   t.deepEqual((await members(A, labA)).map((x) => x.name).sort(), ['control-plane', 'machine-b', 'machine-c2']);
+  const onC = await C.lab(['upload-certs', '--name', labC]);
+  t.is(onC.exitCode, 2);
+  t.regex(String(onC.stderr), /lab upload-certs: lab "[a-z0-9]+" joined a control plane elsewhere; run it on the machine that ran lab up/);
 });
