@@ -1,14 +1,14 @@
 // Bringing a lab up and taking it down. `up` builds the topology, starts the
 // supervisor and waits for every node to be Ready; anything that fails on the
 // way is torn down again, so a failed `up` leaves nothing behind.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isReady } from '../api/conditions.js';
 import { types } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { ApiClient } from '../client/client.js';
-import { listNetns } from '../net/ip.js';
+import { markRunNetns, removeUnusedNetnsDirs } from '../net/netns-dirs.js';
 import { allRuntimes, leftoversRuntime, runtimeFor } from '../runtime/index.js';
 import { poll } from '../util/poll.js';
 import { distEntry } from './components.js';
@@ -22,15 +22,11 @@ import { defaultTokenTtlMs, generateToken, publishJoinInfo } from './bootstrap-t
 import { makePki } from './pki.js';
 import { etcdClientPort, etcdDirs, etcdMembers, etcdPeerPort } from './control-plane.js';
 import { registerControlPlaneHost } from './host-object.js';
-import { makePlan, type JoinedControlPlane, type LabPlan, type PlanOptions } from './plan.js';
+import { makePlan, netnsPrefix, type JoinedControlPlane, type LabPlan, type PlanOptions } from './plan.js';
 import { listenProblems, pkiProblems, proxyModeProblems, PreflightError, requireRoot, storeProblems } from './preflight.js';
 import { labProcesses, signal, waitGone } from './processes.js';
 import { forgetCurrentLab } from './select.js';
 import { defaultStateRoot, home, labDir, listLabs, NoSuchLab, paths, readState, stateRoot, writeJsonAtomic, type LabState } from './state.js';
-
-// Directories the first lab creates on this host and the last one must remove.
-const runNetnsMarker = path.join(stateRoot, '.created-run-netns');
-const etcNetnsMarker = path.join(stateRoot, '.created-etc-netns');
 
 export interface UpOptions extends PlanOptions {
   /** The dashboard's port on 127.0.0.1 (default: any free one). */
@@ -82,11 +78,8 @@ export async function up(o: UpOptions): Promise<LabState> {
 
 /** The state root (with the markers of what its first lab creates) and the lab's directories. */
 export function makeLabDirs(plan: LabPlan): void {
-  if (!fs.existsSync(stateRoot)) {
-    fs.mkdirSync(stateRoot, { recursive: true });
-    if (!fs.existsSync('/run/netns')) fs.writeFileSync(runNetnsMarker, '');
-    if (!fs.existsSync('/etc/netns')) fs.writeFileSync(etcNetnsMarker, '');
-  }
+  markRunNetns();
+  fs.mkdirSync(stateRoot, { recursive: true });
   // Others may pass through the lab's directory (the ingress's nginx workers run as nobody) but list
   // nothing; what holds objects, secrets, logs or sockets is root's alone (the store makes its own 0700).
   fs.mkdirSync(labDir(plan.name), { recursive: true, mode: 0o711 });
@@ -218,20 +211,7 @@ async function leaveEtcdCluster(lab: string, cp: JoinedControlPlane): Promise<vo
 function cleanupRoot(): void {
   if (listLabs().length > 0) return;
   fs.rmSync(paths.current(), { force: true });
-  if (fs.existsSync(runNetnsMarker) && listNetns().length === 0) {
-    // `ip netns add` bind-mounted /run/netns onto itself; undo that and the directory.
-    spawnSync('umount', ['/run/netns'], { stdio: 'ignore' });
-    fs.rmSync('/run/netns', { recursive: true, force: true });
-  }
-  fs.rmSync(runNetnsMarker, { force: true });
-  if (fs.existsSync(etcNetnsMarker)) {
-    try {
-      fs.rmdirSync('/etc/netns'); // only when empty: another tool's entries stay
-    } catch {
-      /* not empty or gone */
-    }
-    fs.rmSync(etcNetnsMarker, { force: true });
-  }
+  removeUnusedNetnsDirs(netnsPrefix);
   try {
     fs.rmdirSync(stateRoot);
   } catch {

@@ -8,6 +8,7 @@ import { execa, type Result } from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ipBatch, sysctls } from '../../src/net/ip.js';
+import { markRunNetns, removeUnusedNetnsDirs } from '../../src/net/netns-dirs.js';
 import { systemTool } from '../../src/net/tools.js';
 import { poll } from '../../src/util/poll.js';
 import { repo } from './lab.js';
@@ -63,8 +64,11 @@ export async function createMachines(tag: string, count: number): Promise<Machin
     } catch {
       /* other machines' roots are there */
     }
+    // /run/netns and /etc/netns, if the machines or their labs made them and nothing else uses them now.
+    removeUnusedNetnsDirs('svclab-');
   };
   try {
+    markRunNetns();
     await ipBatch([`netns add ${transit}`, ...machines.map((m) => `netns add ${m.netns}`)]);
     await ipBatch(['link set lo up', ...machines.flatMap((m, i) => [`link add ${m.name} type veth peer name eth0 netns ${m.netns}`, `addr add ${addr(4 * i + 1)}/30 dev ${m.name}`, `link set ${m.name} up`])], transit);
     await sysctls(transit, { 'net.ipv4.ip_forward': 1 });

@@ -36,6 +36,30 @@ it.serial('lab clean removes a lab whose every process was killed with SIGKILL, 
   t.deepEqual(await hostSnapshot(name), before);
 });
 
+it.serial('/run/netns and /etc/netns, made by the first lab, go with the last one, also when that one is under another state root', async (t) => {
+  const machineWide = (): string[] => ['/run/netns', '/etc/netns'].filter((d) => fs.existsSync(d));
+  const before = machineWide();
+  const first = labName('rootsa');
+  const second = labName('rootsb');
+  // A second state root, as a simulated machine's (test/helpers/machines.ts).
+  const env = { SVCLAB_STATE_ROOT: `/run/svclab-roots-${process.pid}` };
+  t.teardown(async () => {
+    await lab(['down', '--name', first]);
+    await lab(['down', '--name', second], { env });
+    fs.rmSync(env.SVCLAB_STATE_ROOT, { recursive: true, force: true });
+  });
+  for (const [name, opts] of [[first, {}], [second, { env }]] as const) {
+    const up = await lab(['up', '--name', name, '--nodes', '1'], opts);
+    t.is(up.exitCode, 0, String(up.all));
+  }
+  t.true(fs.readdirSync('/etc/netns').some((e) => e.startsWith(`svclab-${second}-pod-`)), "the second lab's pods have their /etc/netns entries");
+  t.is((await lab(['down', '--name', first])).exitCode, 0);
+  t.deepEqual(machineWide(), ['/run/netns', '/etc/netns'], 'the second lab still uses both');
+  t.is((await lab(['down', '--name', second], { env })).exitCode, 0);
+  t.deepEqual(machineWide(), before);
+  t.deepEqual(fs.readdirSync('/run').filter((e) => e.startsWith('svclab')), [], 'no state root or marker is left in /run');
+});
+
 withDocker.serial("lab clean removes a docker lab's containers after kill -9 of everything, and the lab's images, and no other container or image", async (t) => {
   const docker = connect();
   const before = await hostSnapshot(dockerLab);

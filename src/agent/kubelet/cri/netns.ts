@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ip, netnsPids } from '../../../net/ip.js';
+import { etcNetnsDir } from '../../../net/netns-dirs.js';
 import { run } from '../../../net/run.js';
 import { systemTool } from '../../../net/tools.js';
 import { poll } from '../../../util/poll.js';
@@ -49,8 +50,7 @@ export class NetnsPodRuntime implements PodRuntime {
   }
 
   writeEtc(rec: SandboxRecord, files: Record<string, string>): void {
-    const etc = `/etc/netns/${rec.netns}`;
-    fs.mkdirSync(etc, { recursive: true });
+    const etc = etcNetnsDir(rec.netns);
     for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(etc, file), content);
   }
 
