@@ -11,6 +11,7 @@ import { newServicePort, serviceKey, type NodeInfo, type ProxyBackend, type Serv
 import { NftablesMapsBackend } from '../agent/proxy/nftables-maps/backend.js';
 import { NftablesBackend } from '../agent/proxy/nftables/backend.js';
 import { run } from '../net/run.js';
+import { markRunNetns, removeUnusedNetnsDirs } from '../net/netns-dirs.js';
 import { percentiles, type Percentiles } from './pods.js';
 
 /** The kernel modes, plus iptables-legacy for comparison (the lab's iptables is iptables-nft). */
@@ -77,6 +78,7 @@ export async function measureFloor(mode: FloorMode, size: number, changes = 10):
   if (process.getuid?.() !== 0) throw new Error('the proxy floor needs root (network namespaces)');
   const ns = `svclab-floor${process.pid}`;
   await run('ip', ['netns', 'del', ns]);
+  markRunNetns();
   const add = await run('ip', ['netns', 'add', ns]);
   if (add.exitCode !== 0) throw new Error(`ip netns add ${ns}: ${add.stderr.trim()}`);
   try {
@@ -98,5 +100,6 @@ export async function measureFloor(mode: FloorMode, size: number, changes = 10):
     return { mode, services: size, rules, fullSyncMs: round(fullSyncMs), partialSyncMs: { ...percentiles(samples), samples: samples.length, raw: samples.map(round) } };
   } finally {
     await run('ip', ['netns', 'del', ns]);
+    removeUnusedNetnsDirs('svclab-');
   }
 }

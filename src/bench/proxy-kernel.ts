@@ -17,6 +17,7 @@ import { newServicePort, serviceKey, type NodeInfo, type ProxyBackend, type Serv
 import { NftablesMapsBackend } from '../agent/proxy/nftables-maps/backend.js';
 import { NftablesBackend } from '../agent/proxy/nftables/backend.js';
 import { run } from '../net/run.js';
+import { markRunNetns, removeUnusedNetnsDirs } from '../net/netns-dirs.js';
 import { percentiles, writeResults, type Percentiles } from './pods.js';
 
 export interface KernelModeResult {
@@ -74,6 +75,7 @@ async function sh(cmd: string, args: string[], input?: string): Promise<string> 
 /** client 192.168.77.2 -- 192.168.77.1 node 192.168.78.1 -- 192.168.78.2 pods, which answer on every 10.244.0.0/16 address (one server); returns a cleanup. */
 async function rig(prefix: string): Promise<() => Promise<void>> {
   const [client, nodeNs, pods] = ['client', 'node', 'pods'].map((n) => `${prefix}${n}`) as [string, string, string];
+  markRunNetns();
   for (const ns of [client, nodeNs, pods]) await sh('ip', ['netns', 'add', ns]);
   const batch = (ns: string, lines: string[]): Promise<string> => sh('ip', ['-n', ns, '-batch', '-'], `${lines.join('\n')}\n`);
   await sh('ip', ['-n', client, 'link', 'add', 'c0', 'type', 'veth', 'peer', 'name', 'n0', 'netns', nodeNs]);
@@ -87,6 +89,7 @@ async function rig(prefix: string): Promise<() => Promise<void>> {
   return async () => {
     child.kill('SIGKILL');
     for (const ns of [client, nodeNs, pods]) await run('ip', ['netns', 'del', ns]);
+    removeUnusedNetnsDirs('svclab-');
   };
 }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { systemTool } from '../../../src/net/tools.js';
 import { parseIptablesSave, type SavedTable } from '../../../src/agent/proxy/iptables/save.js';
 import { run } from '../../../src/net/run.js';
+import { markRunNetns, removeUnusedNetnsDirs } from '../../../src/net/netns-dirs.js';
 
 const prefix = `svclab-pxt${process.pid}-`;
 let next = 0;
@@ -19,8 +20,9 @@ export async function sh(cmd: string, args: string[], input?: string): Promise<s
 /** A new empty namespace with lo up, deleted when the test ends whatever the outcome. */
 export async function netns(t: ExecutionContext<unknown>): Promise<string> {
   const name = `${prefix}${next++}`;
+  markRunNetns();
   await sh('ip', ['netns', 'add', name]);
-  t.teardown(() => run('ip', ['netns', 'del', name]).then(() => undefined));
+  t.teardown(() => run('ip', ['netns', 'del', name]).then(() => removeUnusedNetnsDirs('svclab-')));
   await sh('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   return name;
 }
@@ -29,6 +31,7 @@ export async function netns(t: ExecutionContext<unknown>): Promise<string> {
 export async function removeLeftoverNetns(): Promise<void> {
   const left = fs.existsSync('/run/netns') ? fs.readdirSync('/run/netns').filter((n) => n.startsWith(prefix)) : [];
   await Promise.all(left.map((n) => run('ip', ['netns', 'del', n])));
+  removeUnusedNetnsDirs('svclab-');
 }
 
 export const inNs = (ns: string): string[] => ['ip', 'netns', 'exec', ns];

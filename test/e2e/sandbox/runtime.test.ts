@@ -13,6 +13,7 @@ import { NetnsPodRuntime } from '../../../src/agent/kubelet/cri/netns.js';
 import type { SandboxRecord, Sandboxes } from '../../../src/agent/kubelet/cri/sandbox.js';
 import { containerSecurity } from '../../../src/agent/kubelet/cri/security.js';
 import { e2e } from '../../helpers/root.js';
+import { markRunNetns, removeUnusedNetnsDirs } from '../../../src/net/netns-dirs.js';
 
 const it = e2e(test);
 const netns = `svclab-mnt${process.pid % 10000}`;
@@ -22,6 +23,7 @@ const saPath = '/var/run/secrets/kubernetes.io/serviceaccount';
 let container: ContainerHandle | undefined;
 
 it.before(async () => {
+  markRunNetns();
   await execa('ip', ['netns', 'add', netns]);
   fs.mkdirSync(tokenDir);
   fs.writeFileSync(path.join(tokenDir, 'token'), 'a-bound-token');
@@ -35,6 +37,7 @@ it.after.always(async () => {
   clearInterval(alive);
   await execa('ip', ['netns', 'del', netns], { reject: false });
   fs.rmSync(`/etc/netns/${netns}`, { recursive: true, force: true });
+  removeUnusedNetnsDirs('svclab-');
   fs.rmSync(state, { recursive: true, force: true });
 });
 
